@@ -3,6 +3,7 @@ module github.com/jdcloudha/terraform-provider-jdcloudha
 go 1.26.8
 
 require (
+	github.com/gofrs/uuid v4.4.0+incompatible // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/hashicorp/terraform-plugin-framework v1.19.0 // indirect
 	github.com/hashicorp/terraform-plugin-framework-timeouts v0.7.0 // indirect

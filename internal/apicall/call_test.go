@@ -1,0 +1,154 @@
+package apicall
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jdcloud-api/jdcloud-sdk-go/core"
+)
+
+// fakeClock advances instantly and records the sleeps asked of it.
+type fakeClock struct {
+	now    time.Time
+	sleeps []time.Duration
+}
+
+func (c *fakeClock) Now() time.Time { return c.now }
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.sleeps = append(c.sleeps, d)
+	c.now = c.now.Add(d)
+	return nil
+}
+
+type fakeResp struct {
+	RequestID string             `json:"requestId"`
+	Error     core.ErrorResponse `json:"error"`
+	Result    struct{ N int }    `json:"result"`
+}
+
+func apiErr(code int, status string) *fakeResp {
+	return &fakeResp{RequestID: "req-" + status, Error: core.ErrorResponse{Code: code, Status: status, Message: "m"}}
+}
+
+// script returns a send func that plays the given answers in order.
+func script(answers ...any) (func() (*fakeResp, error), *int) {
+	calls := 0
+	return func() (*fakeResp, error) {
+		a := answers[calls]
+		calls++
+		switch v := a.(type) {
+		case error:
+			return nil, v
+		case *fakeResp:
+			return v, nil
+		}
+		panic("bad script")
+	}, &calls
+}
+
+func TestDoRetriesRetryableThenSucceeds(t *testing.T) {
+	clock := &fakeClock{}
+	ok := &fakeResp{RequestID: "req-ok"}
+	ok.Result.N = 7
+	var syntaxErr error = &json.SyntaxError{}
+	send, calls := script(errors.New("connection reset"), apiErr(503, "UNAVAILABLE"), apiErr(429, "RATE_LIMIT_EXCEEDED"), syntaxErr, apiErr(500, "INTERNAL"), ok)
+	var seen []Attempt
+	resp, err := Do(context.Background(), Policy{Clock: clock, Jitter: func() float64 { return 0 }, Observe: func(a Attempt) { seen = append(seen, a) }}, "vpc.DescribeElasticIp", Idempotent, send)
+	if err != nil {
+		t.Fatalf("Do: %v", err)
+	}
+	if resp.Result.N != 7 || *calls != 6 {
+		t.Fatalf("got N=%d after %d calls, want 7 after 6", resp.Result.N, *calls)
+	}
+	want := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond, 1600 * time.Millisecond}
+	if len(clock.sleeps) != len(want) {
+		t.Fatalf("sleeps %v, want %v", clock.sleeps, want)
+	}
+	for i := range want {
+		if clock.sleeps[i] != want[i] {
+			t.Fatalf("sleep %d = %v, want %v (all %v)", i, clock.sleeps[i], want[i], clock.sleeps)
+		}
+	}
+	if len(seen) != 6 || seen[5].RequestID != "req-ok" || seen[5].Err != nil || !seen[1].Retry || seen[1].Err.RequestID != "req-UNAVAILABLE" {
+		t.Fatalf("observed attempts wrong: %+v", seen)
+	}
+}
+
+func TestDoFinalErrorsAreNotRetried(t *testing.T) {
+	for _, tc := range []struct {
+		code   int
+		status string
+	}{{400, "FAILED_PRECONDITION"}, {404, "NOT_FOUND"}, {401, "UNAUTHENTICATED"}, {403, "PERMISSION_DENIED"}, {429, "QUOTA_EXCEEDED"}} {
+		send, calls := script(apiErr(tc.code, tc.status))
+		_, err := Do(context.Background(), Policy{Clock: &fakeClock{}}, "vm.X", Idempotent, send)
+		e, ok := AsError(err)
+		if !ok || e.Status != tc.status || e.Code != tc.code || e.RequestID != "req-"+tc.status || *calls != 1 || e.Attempts != 1 {
+			t.Fatalf("%s: err=%v calls=%d", tc.status, err, *calls)
+		}
+	}
+	send, _ := script(apiErr(404, "NOT_FOUND"))
+	_, err := Do(context.Background(), Policy{Clock: &fakeClock{}}, "vm.X", Idempotent, send)
+	if !IsNotFound(err) || HasStatus(err, "INTERNAL") {
+		t.Fatalf("IsNotFound/HasStatus wrong for %v", err)
+	}
+}
+
+func TestDoNotIdempotentRetriesOnlyWhenNotProcessed(t *testing.T) {
+	send, calls := script(apiErr(500, "INTERNAL"))
+	_, err := Do(context.Background(), Policy{Clock: &fakeClock{}}, "vpc.CreateVpc", NotIdempotent, send)
+	if err == nil || *calls != 1 {
+		t.Fatalf("a 500 on a non-idempotent call must not be retried: err=%v calls=%d", err, *calls)
+	}
+	send, calls = script(errors.New("EOF"))
+	if _, err = Do(context.Background(), Policy{Clock: &fakeClock{}}, "vpc.CreateVpc", NotIdempotent, send); err == nil || *calls != 1 {
+		t.Fatalf("a transport error on a non-idempotent call must not be retried: calls=%d", *calls)
+	}
+	send, calls = script(apiErr(429, "RATE_LIMIT_EXCEEDED"), &fakeResp{RequestID: "ok"})
+	if _, err = Do(context.Background(), Policy{Clock: &fakeClock{}}, "vpc.CreateVpc", NotIdempotent, send); err != nil || *calls != 2 {
+		t.Fatalf("a 429 was not processed, so it is safe to retry: err=%v calls=%d", err, *calls)
+	}
+}
+
+func TestDoStopsAtMaxRetriesAndContext(t *testing.T) {
+	answers := make([]any, 10)
+	for i := range answers {
+		answers[i] = apiErr(503, "UNAVAILABLE")
+	}
+	send, calls := script(answers...)
+	_, err := Do(context.Background(), Policy{Clock: &fakeClock{}, MaxRetries: 3}, "vm.X", Idempotent, send)
+	if e, _ := AsError(err); e == nil || e.Attempts != 4 || *calls != 4 {
+		t.Fatalf("want 4 attempts, got err=%v calls=%d", err, *calls)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	send, calls = script(answers...)
+	_, err = Do(ctx, Policy{Clock: &fakeClock{}}, "vm.X", Idempotent, send)
+	if err == nil || *calls != 0 {
+		t.Fatalf("a cancelled context must send nothing: err=%v calls=%d", err, *calls)
+	}
+}
+
+func TestBackoffIsCappedAndJittered(t *testing.T) {
+	p := Policy{BaseDelay: time.Second, MaxDelay: 4 * time.Second, Jitter: func() float64 { return 0.999 }}
+	if d := p.Backoff(10); d < 2*time.Second || d > 4*time.Second {
+		t.Fatalf("backoff(10) = %v, want within [2s,4s]", d)
+	}
+	p.Jitter = func() float64 { return 0 }
+	if d := p.Backoff(1); d != 500*time.Millisecond {
+		t.Fatalf("backoff(1) with no jitter = %v, want 500ms", d)
+	}
+}
+
+func TestErrorMessageNamesCallStatusAndRequestID(t *testing.T) {
+	e := &Error{Call: "vm.AssociateElasticIp", Kind: KindAPI, Code: 400, Status: "FAILED_PRECONDITION", Message: "ElasticIp 1.2.3.4 already in use", RequestID: "abc", Attempts: 2}
+	want := "vm.AssociateElasticIp: 400 FAILED_PRECONDITION: ElasticIp 1.2.3.4 already in use (request ID abc) after 2 attempts"
+	if e.Error() != want {
+		t.Fatalf("got %q\nwant %q", e.Error(), want)
+	}
+}
