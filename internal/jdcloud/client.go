@@ -1,0 +1,176 @@
+// Package jdcloud is the provider's one client for every JD Cloud service:
+// it builds the SDK clients from one configuration, sends every call through
+// apicall's retry rules with DEBUG logging, turns failures into diagnostics
+// and waits for asynchronous state changes.
+package jdcloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"github.com/jdcloud-api/jdcloud-sdk-go/core"
+	agclient "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/client"
+	iamclient "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/client"
+	vmclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/client"
+	vpcclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/client"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+)
+
+// Defaults for the provider's tuning knobs.
+const (
+	DefaultEndpoint       = "www.jdcloud-api.com"
+	DefaultScheme         = "https"
+	DefaultRegion         = "cn-north-1"
+	DefaultRequestTimeout = 20 * time.Second
+	DefaultMaxRetries     = 6
+	DefaultPollInterval   = time.Second
+)
+
+// Config is everything needed to reach the API.
+type Config struct {
+	AccessKey      string
+	SecretKey      string
+	Region         string
+	Endpoint       string        // host[:port], no scheme
+	Scheme         string        // "https" or "http"
+	RequestTimeout time.Duration // per HTTP request
+	MaxRetries     int           // retries after the first attempt; negative disables retries
+	PollInterval   time.Duration // first delay between two state polls
+	Clock          apicall.Clock // nil means the wall clock
+}
+
+// Client holds the SDK clients. Use Call to send requests through them.
+type Client struct {
+	VM     *vmclient.VmClient
+	VPC    *vpcclient.VpcClient
+	AG     *agclient.AgClient
+	IAM    *iamclient.IamClient
+	Region string
+
+	retry        apicall.Policy
+	pollInterval time.Duration
+	clock        apicall.Clock
+}
+
+// New builds the clients. ctx is only used to route the SDK's own log lines
+// to tflog: the SDK's default logger prints to stdout, which belongs to the
+// plugin protocol.
+func New(ctx context.Context, cfg Config) (*Client, error) {
+	if cfg.AccessKey == "" || cfg.SecretKey == "" {
+		return nil, errors.New("access key and secret key are both required")
+	}
+	if cfg.Region == "" {
+		cfg.Region = DefaultRegion
+	}
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = DefaultEndpoint
+	}
+	if cfg.Scheme == "" {
+		cfg.Scheme = DefaultScheme
+	}
+	if cfg.Scheme != "http" && cfg.Scheme != "https" {
+		return nil, fmt.Errorf("scheme must be http or https, got %q", cfg.Scheme)
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = apicall.RealClock{}
+	}
+	maxRetries := cfg.MaxRetries
+	if maxRetries == 0 {
+		maxRetries = -1 // apicall treats 0 as "default"; the provider's 0 means "none"
+	}
+
+	cred := core.NewCredentials(cfg.AccessKey, cfg.SecretKey)
+	sdkCfg := core.NewConfig()
+	sdkCfg.SetScheme(cfg.Scheme)
+	sdkCfg.SetEndpoint(cfg.Endpoint)
+	sdkCfg.SetTimeout(cfg.RequestTimeout)
+	logger := sdkLogger{ctx: ctx}
+
+	c := &Client{
+		VM:           vmclient.NewVmClient(cred),
+		VPC:          vpcclient.NewVpcClient(cred),
+		AG:           agclient.NewAgClient(cred),
+		IAM:          iamclient.NewIamClient(cred),
+		Region:       cfg.Region,
+		pollInterval: cfg.PollInterval,
+		clock:        cfg.Clock,
+	}
+	c.VM.SetConfig(sdkCfg)
+	c.VM.SetLogger(logger)
+	c.VPC.SetConfig(sdkCfg)
+	c.VPC.SetLogger(logger)
+	c.AG.SetConfig(sdkCfg)
+	c.AG.SetLogger(logger)
+	c.IAM.SetConfig(sdkCfg)
+	c.IAM.SetLogger(logger)
+	c.retry = apicall.Policy{MaxRetries: maxRetries, Clock: cfg.Clock}
+	return c, nil
+}
+
+// Clock is the client's time source (injected in tests).
+func (c *Client) Clock() apicall.Clock { return c.clock }
+
+// NewClientToken returns a clientToken for a create call: the same token on
+// every retry of one create makes the API return the first result instead of
+// creating a second resource.
+func NewClientToken() string { return uuid.NewString() }
+
+// Call sends an idempotent call (read, delete, association, or a create that
+// carries a clientToken), retrying per the provider's policy, and logs every
+// attempt at DEBUG with its request ID, duration and retry count.
+func Call[R any](ctx context.Context, c *Client, call string, send func() (*R, error)) (*R, error) {
+	return apicall.Do(ctx, c.policy(ctx), call, apicall.Idempotent, send)
+}
+
+// CallOnce sends a non-idempotent call (a create without a clientToken): it
+// is retried only when the API certainly did not act on it (429).
+func CallOnce[R any](ctx context.Context, c *Client, call string, send func() (*R, error)) (*R, error) {
+	return apicall.Do(ctx, c.policy(ctx), call, apicall.NotIdempotent, send)
+}
+
+func (c *Client) policy(ctx context.Context) apicall.Policy {
+	p := c.retry
+	p.Observe = func(a apicall.Attempt) {
+		fields := map[string]any{
+			"call":        a.Call,
+			"attempt":     a.Number,
+			"retries":     a.Number - 1,
+			"duration_ms": a.Duration.Milliseconds(),
+			"request_id":  a.RequestID,
+		}
+		if a.Err != nil {
+			fields["error"] = a.Err.Error()
+			if a.Err.RequestID != "" {
+				fields["request_id"] = a.Err.RequestID
+			}
+			fields["will_retry"] = a.Retry
+			if a.Retry {
+				fields["retry_in_ms"] = a.Delay.Milliseconds()
+			}
+		}
+		tflog.Debug(ctx, "JD Cloud API call", fields)
+	}
+	return p
+}
+
+// sdkLogger sends the SDK's warnings and errors to tflog. Its info level
+// (request headers, string to sign) is dropped: Call logs what matters.
+type sdkLogger struct{ ctx context.Context }
+
+func (l sdkLogger) Log(level int, message ...interface{}) {
+	if level > core.LogWarn {
+		return
+	}
+	tflog.Debug(l.ctx, "jdcloud-sdk-go: "+fmt.Sprint(message...))
+}

@@ -1,0 +1,56 @@
+package jdcloud
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+)
+
+// IsNotFound reports whether err is the API's 404 NOT_FOUND.
+func IsNotFound(err error) bool { return apicall.IsNotFound(err) }
+
+// HasStatus reports whether err is an API error with the given status.
+func HasStatus(err error, status string) bool { return apicall.HasStatus(err, status) }
+
+// AddError appends one error diagnostic for a failed operation. The summary
+// names the operation and resource ("creating instance \"web-master\""); the
+// detail names the API call, its status, message and request ID, which is
+// what JD Cloud support asks for.
+func AddError(diags *diag.Diagnostics, operation string, err error) {
+	diags.AddError("Error "+operation, Detail(err))
+}
+
+// Detail renders err for a diagnostic.
+func Detail(err error) string {
+	e, ok := apicall.AsError(err)
+	if !ok {
+		return err.Error()
+	}
+	switch e.Kind {
+	case apicall.KindAPI:
+		s := fmt.Sprintf("API call: %s\nStatus: %d %s\nMessage: %s\nRequest ID: %s", e.Call, e.Code, e.Status, e.Message, orNone(e.RequestID))
+		if e.Attempts > 1 {
+			s += fmt.Sprintf("\nAttempts: %d", e.Attempts)
+		}
+		switch e.Status {
+		case "UNAUTHENTICATED":
+			s += "\n\nCheck access_key/secret_key (or JDCLOUD_ACCESS_KEY/JDCLOUD_SECRET_KEY, or the jdc profile)."
+		case "PERMISSION_DENIED", "HTTP_FORBIDDEN":
+			s += "\n\nThe credentials are valid but not allowed to make this call on this resource."
+		}
+		return s
+	case apicall.KindBadBody:
+		return fmt.Sprintf("API call: %s\nThe endpoint answered with something that is not a JD Cloud API response (a proxy error page?): %v\nAttempts: %d", e.Call, e.Err, e.Attempts)
+	default:
+		return fmt.Sprintf("API call: %s\nCould not reach the API: %v\nAttempts: %d\n\nCheck endpoint, scheme and network access.", e.Call, e.Err, e.Attempts)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}

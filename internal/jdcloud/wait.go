@@ -1,0 +1,63 @@
+package jdcloud
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// StateGone is the state a Refresh reports when the object no longer exists;
+// put it in Target to wait for a deletion.
+const StateGone = "<gone>"
+
+// Wait describes a wait for an asynchronous change, in the pending/target
+// style of the AWS provider's StateChangeConf.
+type Wait[T any] struct {
+	What    string   // for errors, e.g. `instance "i-abc" to be running`
+	Pending []string // states that mean "keep waiting"
+	Target  []string // states that mean "done"
+	// Refresh reads the object once. Return StateGone (and a zero T) when it
+	// is not found; any error ends the wait.
+	Refresh func(ctx context.Context) (T, string, error)
+	Timeout time.Duration // 0 means bounded by ctx only
+}
+
+// maxPollDelay caps the backoff between polls, so a long wait never
+// overshoots the real change by more than this.
+const maxPollDelay = 5 * time.Second
+
+// WaitFor polls until Refresh reports a target state. It polls at once, then
+// after PollInterval, growing by half each time up to maxPollDelay. A state
+// in neither list (e.g. "error") ends the wait with an error naming it.
+func WaitFor[T any](ctx context.Context, c *Client, w Wait[T]) (T, error) {
+	var zero T
+	if w.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, w.Timeout)
+		defer cancel()
+	}
+	start := c.clock.Now()
+	delay := c.pollInterval
+	last := ""
+	for polls := 1; ; polls++ {
+		obj, state, err := w.Refresh(ctx)
+		if err != nil {
+			return zero, err
+		}
+		last = state
+		if slices.Contains(w.Target, state) {
+			return obj, nil
+		}
+		if !slices.Contains(w.Pending, state) {
+			return zero, fmt.Errorf("waiting for %s: unexpected state %q (expected %v)", w.What, state, w.Target)
+		}
+		if err := c.clock.Sleep(ctx, delay); err != nil {
+			return zero, fmt.Errorf("timed out after %s waiting for %s (last state %q, %d polls)", c.clock.Now().Sub(start).Round(time.Millisecond), w.What, last, polls)
+		}
+		delay += delay / 2
+		if delay > maxPollDelay {
+			delay = maxPollDelay
+		}
+	}
+}
