@@ -54,3 +54,18 @@ func orNone(s string) string {
 	}
 	return s
 }
+
+// FromProviderData extracts the client that the provider's Configure stored in
+// ProviderData. It returns nil without a diagnostic when the provider is not
+// configured yet (Terraform calls resource Configure early during validation).
+func FromProviderData(data any, diags *diag.Diagnostics) *Client {
+	if data == nil {
+		return nil
+	}
+	c, ok := data.(*Client)
+	if !ok {
+		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *jdcloud.Client, got %T: this is a bug in the provider", data))
+		return nil
+	}
+	return c
+}

@@ -1,0 +1,24 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+)
+
+// Resources lists every resource type. One line per type, grouped by family.
+func (p *jdcloudhaProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		// network
+		// availability group
+		// instance
+		// elastic IP
+		// failover
+	}
+}
+
+// DataSources lists every data source type.
+func (p *jdcloudhaProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{}
+}
