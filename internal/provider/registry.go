@@ -5,6 +5,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/failover"
 )
 
 // Resources lists every resource type. One line per type, grouped by family.
@@ -15,6 +17,7 @@ func (p *jdcloudhaProvider) Resources(_ context.Context) []func() resource.Resou
 		// instance
 		// elastic IP
 		// failover
+		failover.NewPairResource,
 	}
 }
 

@@ -1,0 +1,276 @@
+// Package failover holds the resources that make two instances and an
+// elastic IP a failover pair: jdcloudha_failover_pair binds the EIP, and
+// jdcloudha_keepalived_config renders what runs on the nodes.
+package failover
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+)
+
+var (
+	_ resource.Resource                   = (*pairResource)(nil)
+	_ resource.ResourceWithConfigure      = (*pairResource)(nil)
+	_ resource.ResourceWithImportState    = (*pairResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*pairResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*pairResource)(nil)
+)
+
+const defaultPairTimeout = 5 * time.Minute
+
+// NewPairResource is the jdcloudha_failover_pair resource.
+func NewPairResource() resource.Resource { return &pairResource{} }
+
+type pairResource struct{ client *jdcloud.Client }
+
+func (r *pairResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_failover_pair"
+}
+
+func (r *pairResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "An elastic IP shared by a master and a backup instance. Creating the pair binds the EIP to the master " +
+			"(or leaves it on the backup if it is already there; or binds it to the backup when the master is not running). " +
+			"Afterwards the failover agent run by keepalived moves the EIP; Terraform only reports where it is " +
+			"(`active_instance_id`, `active_role`) and **never moves it back on its own**, so the plan stays empty after a failover. " +
+			"Destroying the pair disassociates the EIP from whichever member holds it.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The elastic IP's ID (a pair is identified by its EIP).",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"elastic_ip_id": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "ID of the elastic IP (`fip-…`) the pair shares. Changing it replaces the pair. For members in different zones the EIP must be an all-zone EIP (no `az`).",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"master_instance_id": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "ID of the instance (`i-…`) that gets the EIP when the pair is created. Changing a member updates the pair in place: the EIP is moved only if it sits on an instance that is no longer a member.",
+			},
+			"backup_instance_id": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "ID of the standby instance. Must differ from `master_instance_id`, be in the same VPC, and should be in another fault domain (a warning otherwise).",
+			},
+			"elastic_ip_address": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The EIP's public address.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"active_instance_id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The instance that holds the EIP now, as last read from the API (empty when none does).",
+			},
+			"active_role": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Which member holds the EIP now: `master`, `backup`, `none` (not associated) or `other` (an instance outside the pair — investigate).",
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *pairResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *pairResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m pairModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || m.MasterInstanceID.IsUnknown() || m.BackupInstanceID.IsUnknown() {
+		return
+	}
+	if m.MasterInstanceID.ValueString() != "" && m.MasterInstanceID.ValueString() == m.BackupInstanceID.ValueString() {
+		resp.Diagnostics.AddAttributeError(path.Root("backup_instance_id"), "Same instance twice",
+			"backup_instance_id must differ from master_instance_id: a pair needs two instances.")
+	}
+}
+
+// ModifyPlan checks, once the IDs are known, what only the API can tell:
+// the members share a VPC, a zonal EIP can reach both, and they do not share
+// a fault domain.
+func (r *pairResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.client == nil {
+		return
+	}
+	var plan pairModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.ElasticIPID.IsUnknown() || plan.MasterInstanceID.IsUnknown() || plan.BackupInstanceID.IsUnknown() {
+		return
+	}
+	if !req.State.Raw.IsNull() {
+		var state pairModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if plan.ElasticIPID.Equal(state.ElasticIPID) && plan.MasterInstanceID.Equal(state.MasterInstanceID) && plan.BackupInstanceID.Equal(state.BackupInstanceID) {
+			return // nothing changed: no API reads on every plan
+		}
+	}
+	b := binder{r.client}
+	master, err := b.describeInstance(ctx, plan.MasterInstanceID.ValueString())
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, "checking master_instance_id "+plan.MasterInstanceID.ValueString(), err)
+		return
+	}
+	backup, err := b.describeInstance(ctx, plan.BackupInstanceID.ValueString())
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, "checking backup_instance_id "+plan.BackupInstanceID.ValueString(), err)
+		return
+	}
+	eip, err := b.describeEIP(ctx, plan.ElasticIPID.ValueString())
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, "checking elastic_ip_id "+plan.ElasticIPID.ValueString(), err)
+		return
+	}
+	if master.VpcId != backup.VpcId {
+		resp.Diagnostics.AddAttributeError(path.Root("backup_instance_id"), "Members in different VPCs",
+			fmt.Sprintf("master %s is in VPC %s and backup %s in VPC %s: keepalived's unicast VRRP needs both on one network.", master.InstanceId, master.VpcId, backup.InstanceId, backup.VpcId))
+	}
+	if eip.Az != "" {
+		for _, inst := range []struct{ attr, id, az string }{{"master_instance_id", master.InstanceId, master.Az}, {"backup_instance_id", backup.InstanceId, backup.Az}} {
+			if inst.az != eip.Az {
+				resp.Diagnostics.AddAttributeError(path.Root(inst.attr), "Zonal elastic IP cannot reach this member",
+					fmt.Sprintf("elastic IP %s is zonal (az %s) but instance %s is in %s: a zonal EIP binds only in its zone, so failover to this member would fail. Use an all-zone EIP (leave az unset).", eip.ElasticIpId, eip.Az, inst.id, inst.az))
+			}
+		}
+	}
+	if master.FaultDomain != "" && master.Az == backup.Az && master.FaultDomain == backup.FaultDomain {
+		resp.Diagnostics.AddAttributeWarning(path.Root("backup_instance_id"), "Members share a fault domain",
+			fmt.Sprintf("master %s and backup %s are both in zone %s fault domain %s: one rack failure takes both down. Create them in one availability group so they are spread.", master.InstanceId, backup.InstanceId, master.Az, master.FaultDomain))
+	}
+}
+
+func (r *pairResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan pairModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultPairTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	eipID := plan.ElasticIPID.ValueString()
+	if _, err := (binder{r.client}).bind(ctx, eipID, plan.MasterInstanceID.ValueString(), plan.BackupInstanceID.ValueString()); err != nil {
+		jdcloud.AddError(&resp.Diagnostics, "binding elastic IP "+eipID+" to the failover pair", err)
+		return
+	}
+	plan.ID = types.StringValue(eipID)
+	if !r.refresh(ctx, &plan, &resp.Diagnostics) {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *pairResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state pairModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if _, err := (binder{r.client}).describeEIP(ctx, state.ElasticIPID.ValueString()); jdcloud.IsNotFound(err) {
+		resp.State.RemoveResource(ctx) // the EIP is gone, so is the pair
+		return
+	}
+	if !r.refresh(ctx, &state, &resp.Diagnostics) {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *pairResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state pairModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultPairTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	eipID := plan.ElasticIPID.ValueString()
+	_, err := (binder{r.client}).bind(ctx, eipID, plan.MasterInstanceID.ValueString(), plan.BackupInstanceID.ValueString(),
+		state.MasterInstanceID.ValueString(), state.BackupInstanceID.ValueString())
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, "re-binding elastic IP "+eipID+" to the failover pair", err)
+		return
+	}
+	plan.ID = state.ID
+	if !r.refresh(ctx, &plan, &resp.Diagnostics) {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *pairResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state pairModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultPairTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	b := binder{r.client}
+	eipID := state.ElasticIPID.ValueString()
+	eip, err := b.describeEIP(ctx, eipID)
+	if jdcloud.IsNotFound(err) {
+		return
+	}
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, "reading elastic IP "+eipID+" to release the failover pair", err)
+		return
+	}
+	// Only release it from a member: an EIP moved elsewhere by hand is not ours to cut.
+	if holder := eip.InstanceId; holder == state.MasterInstanceID.ValueString() || holder == state.BackupInstanceID.ValueString() {
+		if err := b.disassociate(ctx, eipID, holder); err != nil && !jdcloud.IsNotFound(err) {
+			jdcloud.AddError(&resp.Diagnostics, "disassociating elastic IP "+eipID+" from "+holder, err)
+		}
+	}
+}
+
+// ImportState takes "EIP_ID,MASTER_ID,BACKUP_ID".
+func (r *pairResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	parts := strings.Split(req.ID, ",")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("expected \"ELASTIC_IP_ID,MASTER_INSTANCE_ID,BACKUP_INSTANCE_ID\" (e.g. fip-abc,i-master,i-backup), got %q", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), parts[0])...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("elastic_ip_id"), parts[0])...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("master_instance_id"), parts[1])...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("backup_instance_id"), parts[2])...)
+}
+
+// refresh fills the computed attributes from the API.
+func (r *pairResource) refresh(ctx context.Context, m *pairModel, diags interface {
+	AddError(string, string)
+}) bool {
+	eip, err := (binder{r.client}).describeEIP(ctx, m.ElasticIPID.ValueString())
+	if err != nil {
+		diags.AddError("Error reading elastic IP "+m.ElasticIPID.ValueString(), jdcloud.Detail(err))
+		return false
+	}
+	m.ElasticIPAddress = types.StringValue(eip.ElasticIpAddress)
+	m.ActiveInstanceID = types.StringValue(eip.InstanceId)
+	m.ActiveRole = types.StringValue(roleOf(eip.InstanceId, m.MasterInstanceID.ValueString(), m.BackupInstanceID.ValueString()))
+	return true
+}
