@@ -1,0 +1,78 @@
+package jdcloud
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+type fakeClock struct {
+	now    time.Time
+	sleeps []time.Duration
+}
+
+func (c *fakeClock) Now() time.Time { return c.now }
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if dl, ok := ctx.Deadline(); ok && c.now.Add(d).After(dl) {
+		c.now = dl
+		return context.DeadlineExceeded
+	}
+	c.sleeps = append(c.sleeps, d)
+	c.now = c.now.Add(d)
+	return nil
+}
+
+func testClient(clock *fakeClock) *Client {
+	return &Client{pollInterval: time.Second, clock: clock}
+}
+
+func states(seq ...string) (func(context.Context) (int, string, error), *int) {
+	n := 0
+	return func(context.Context) (int, string, error) {
+		s := seq[min(n, len(seq)-1)]
+		n++
+		return n, s, nil
+	}, &n
+}
+
+func TestWaitForPollsWithGrowingDelayUntilTarget(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(0, 0)}
+	refresh, polls := states("pending", "pending", "pending", "pending", "pending", "pending", "pending", "running")
+	got, err := WaitFor(context.Background(), testClient(clock), Wait[int]{What: "instance", Pending: []string{"pending"}, Target: []string{"running"}, Refresh: refresh})
+	if err != nil || got != 8 || *polls != 8 {
+		t.Fatalf("got %d after %d polls, err %v", got, *polls, err)
+	}
+	want := []time.Duration{1000, 1500, 2250, 3375, 5000, 5000, 5000}
+	for i, w := range want {
+		if clock.sleeps[i] != w*time.Millisecond {
+			t.Fatalf("sleeps = %v, want %v ms (first poll is immediate, then +50%% capped at 5s)", clock.sleeps, want)
+		}
+	}
+}
+
+func TestWaitForUnexpectedStateAndGone(t *testing.T) {
+	refresh, _ := states("pending", "error")
+	_, err := WaitFor(context.Background(), testClient(&fakeClock{}), Wait[int]{What: `instance "i-1" to be running`, Pending: []string{"pending"}, Target: []string{"running"}, Refresh: refresh})
+	if err == nil || !strings.Contains(err.Error(), `unexpected state "error"`) || !strings.Contains(err.Error(), `instance "i-1"`) {
+		t.Fatalf("want unexpected-state error naming the object, got %v", err)
+	}
+	refresh, _ = states("deleting", StateGone)
+	if _, err := WaitFor(context.Background(), testClient(&fakeClock{}), Wait[int]{Pending: []string{"deleting"}, Target: []string{StateGone}, Refresh: refresh}); err != nil {
+		t.Fatalf("waiting for deletion: %v", err)
+	}
+}
+
+func TestWaitForTimeoutAndRefreshError(t *testing.T) {
+	refresh, _ := states("pending")
+	_, err := WaitFor(context.Background(), testClient(&fakeClock{now: time.Now()}), Wait[int]{What: "x", Pending: []string{"pending"}, Target: []string{"running"}, Refresh: refresh, Timeout: 10 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "timed out") || !strings.Contains(err.Error(), `last state "pending"`) {
+		t.Fatalf("want timeout naming the last state, got %v", err)
+	}
+	boom := errors.New("boom")
+	_, err = WaitFor(context.Background(), testClient(&fakeClock{}), Wait[int]{Refresh: func(context.Context) (int, string, error) { return 0, "", boom }})
+	if !errors.Is(err, boom) {
+		t.Fatalf("refresh error must end the wait, got %v", err)
+	}
+}
