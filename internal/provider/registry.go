@@ -6,14 +6,20 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/ag"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/failover"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network"
 )
 
 // Resources lists every resource type. One line per type, grouped by family.
 func (p *jdcloudhaProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		// network
+		network.NewVpcResource,
+		network.NewSubnetResource,
+		network.NewSecurityGroupResource,
 		// availability group
+		ag.NewResource,
 		// instance
 		// elastic IP
 		// failover
@@ -23,5 +29,7 @@ func (p *jdcloudhaProvider) Resources(_ context.Context) []func() resource.Resou
 
 // DataSources lists every data source type.
 func (p *jdcloudhaProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		ag.NewDataSource,
+	}
 }

@@ -1,0 +1,163 @@
+package ag
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/jdcloud-api/jdcloud-sdk-go/services/ag/apis"
+	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
+	common "github.com/jdcloud-api/jdcloud-sdk-go/services/common/models"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+)
+
+var (
+	_ datasource.DataSource                     = (*agDataSource)(nil)
+	_ datasource.DataSourceWithConfigure        = (*agDataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*agDataSource)(nil)
+)
+
+// NewDataSource is the jdcloudha_availability_group data source factory.
+func NewDataSource() datasource.DataSource { return &agDataSource{} }
+
+type agDataSource struct{ client *jdcloud.Client }
+
+func (d *agDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_availability_group"
+}
+
+func (d *agDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Looks up an existing availability group by `id` or by exact `name` (set exactly one). " +
+			"A name must match exactly one group in the region.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The availability group ID to look up, e.g. `ag-7f3c9a2b1d`.",
+				Optional:            true,
+				Computed:            true,
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "The exact name of the group to look up.",
+				Optional:            true,
+				Computed:            true,
+			},
+			"azs": schema.ListAttribute{
+				MarkdownDescription: "The group's availability zones.",
+				Computed:            true,
+				ElementType:         types.StringType,
+			},
+			"placement_type": schema.StringAttribute{
+				MarkdownDescription: "`fd`, `switch` or `host`.",
+				Computed:            true,
+			},
+			"configuration_type": schema.StringAttribute{
+				MarkdownDescription: "`loose` (instances carry their own specification) or `strict` (instances come from a template).",
+				Computed:            true,
+			},
+			"description": schema.StringAttribute{
+				MarkdownDescription: "The group's description.",
+				Computed:            true,
+			},
+			"created_time": schema.StringAttribute{
+				MarkdownDescription: "When the group was created, as reported by JD Cloud.",
+				Computed:            true,
+			},
+			"instance_ids": schema.ListAttribute{
+				MarkdownDescription: "IDs of the instances in the group, as reported by JD Cloud.",
+				Computed:            true,
+				ElementType:         types.StringType,
+			},
+		},
+	}
+}
+
+func (d *agDataSource) ConfigValidators(_ context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name")),
+	}
+}
+
+func (d *agDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *agDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var cfg agDataModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var g agmodels.AvailabilityGroup
+	if !cfg.ID.IsNull() {
+		id := cfg.ID.ValueString()
+		var err error
+		g, err = describeAg(ctx, d.client, id)
+		if jdcloud.IsNotFound(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("id"), "Availability group not found",
+				fmt.Sprintf("No availability group %q in region %s.", id, d.client.Region))
+			return
+		}
+		if err != nil {
+			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading availability group %q", id), err)
+			return
+		}
+	} else {
+		name := cfg.Name.ValueString()
+		found, err := findAgsByName(ctx, d.client, name)
+		if err != nil {
+			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("looking up availability group %q", name), err)
+			return
+		}
+		switch len(found) {
+		case 0:
+			resp.Diagnostics.AddAttributeError(path.Root("name"), "Availability group not found",
+				fmt.Sprintf("No availability group is named %q in region %s.", name, d.client.Region))
+			return
+		case 1:
+			g = found[0]
+		default:
+			ids := make([]string, len(found))
+			for i, f := range found {
+				ids[i] = f.Id
+			}
+			resp.Diagnostics.AddAttributeError(path.Root("name"), "Several availability groups match",
+				fmt.Sprintf("%d availability groups are named %q in region %s (%s): look it up by id instead.",
+					len(found), name, d.client.Region, strings.Join(ids, ", ")))
+			return
+		}
+	}
+	resp.Diagnostics.Append(cfg.fill(ctx, g)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+}
+
+// findAgsByName pages through the groups the API's fuzzy agName filter
+// returns and keeps those whose name is exactly name.
+func findAgsByName(ctx context.Context, c *jdcloud.Client, name string) ([]agmodels.AvailabilityGroup, error) {
+	const pageSize = 100
+	var found []agmodels.AvailabilityGroup
+	for page := 1; ; page++ {
+		in := apis.NewDescribeAgsRequestWithoutParam()
+		in.SetRegionId(c.Region)
+		in.SetPageNumber(page)
+		in.SetPageSize(pageSize)
+		in.SetFilters([]common.Filter{{Name: "agName", Values: []string{name}}})
+		out, err := jdcloud.Call(ctx, c, "ag.DescribeAgs", func() (*apis.DescribeAgsResponse, error) { return c.AG.DescribeAgs(in) })
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range out.Result.Ags {
+			if g.Name == name {
+				found = append(found, g)
+			}
+		}
+		if len(out.Result.Ags) < pageSize || page*pageSize >= out.Result.TotalCount {
+			return found, nil
+		}
+	}
+}

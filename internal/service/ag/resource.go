@@ -1,0 +1,302 @@
+package ag
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	agapis "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/apis"
+	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
+)
+
+var (
+	_ resource.Resource                = (*agResource)(nil)
+	_ resource.ResourceWithConfigure   = (*agResource)(nil)
+	_ resource.ResourceWithImportState = (*agResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*agResource)(nil)
+)
+
+// defaultDeleteTimeout bounds how long Delete retries while the group still
+// has instances: ones Terraform just deleted may take a moment to leave it.
+const defaultDeleteTimeout = 2 * time.Minute
+
+// configurationType is what this provider creates: instances are launched
+// with their own specification (jdcloudha_instance), not from a template.
+const configurationType = "loose"
+
+// NewResource is the jdcloudha_availability_group factory.
+func NewResource() resource.Resource { return &agResource{} }
+
+type agResource struct{ client *jdcloud.Client }
+
+func (r *agResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_availability_group"
+}
+
+func (r *agResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A JD Cloud availability group (高可用组): instances launched in it are spread over its zones and, " +
+			"within a zone, over separate fault domains (5 per zone by default), so one hardware failure does not take down " +
+			"both members of an HA pair. Its zones cannot change after creation, existing instances cannot be added, and it " +
+			"can only be deleted once it has no instances. Quota: 20 groups per region.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The availability group ID, e.g. `ag-7f3c9a2b1d`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "The group name: 1 to 32 characters, letters, digits, Chinese characters, `_` and `-`. Updated in place.",
+				Required:            true,
+				Validators:          []validator.String{validate.Name(32)},
+			},
+			"azs": schema.ListAttribute{
+				MarkdownDescription: "The availability zones the group spreads instances over, at least one, each a zone of the provider's " +
+					"region (e.g. `cn-north-1a`), no duplicates. JD Cloud cannot change them after creation: changing them replaces the group.",
+				Required:    true,
+				ElementType: types.StringType,
+				Validators: []validator.List{
+					listvalidator.SizeAtLeast(1),
+					listvalidator.UniqueValues(),
+					listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1)),
+				},
+				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
+			},
+			"placement_type": schema.StringAttribute{
+				MarkdownDescription: "How instances are kept apart: `fd` (separate fault domains, the default), `switch` (separate " +
+					"top-of-rack switches) or `host` (separate physical hosts). Changing it replaces the group.",
+				Optional:      true,
+				Computed:      true,
+				Default:       stringdefault.StaticString("fd"),
+				Validators:    []validator.String{stringvalidator.OneOf("fd", "switch", "host")},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"configuration_type": schema.StringAttribute{
+				MarkdownDescription: "`loose` (instances carry their own specification) for groups this provider creates; " +
+					"an imported group may report `strict` (instances come from a template).",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"description": schema.StringAttribute{
+				MarkdownDescription: "A description, at most 256 characters. Defaults to empty. Updated in place.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(""),
+				Validators:          []validator.String{stringvalidator.UTF8LengthAtMost(256)},
+			},
+			"created_time": schema.StringAttribute{
+				MarkdownDescription: "When the group was created, as reported by JD Cloud.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Delete: true,
+				DeleteDescription: "How long to keep retrying the deletion while JD Cloud refuses it because instances are still " +
+					"in the group (e.g. still being deleted), e.g. `5m`. Default `2m`.",
+			}),
+		},
+	}
+}
+
+func (r *agResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan checks at plan time that every zone belongs to the provider's
+// region (zones are named after it: cn-north-1 has cn-north-1a, ...).
+func (r *agResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.client == nil {
+		return
+	}
+	var azs types.List
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("azs"), &azs)...)
+	if resp.Diagnostics.HasError() || azs.IsUnknown() || azs.IsNull() {
+		return
+	}
+	for i, el := range azs.Elements() {
+		s, ok := el.(types.String)
+		if !ok || s.IsUnknown() || s.IsNull() {
+			continue
+		}
+		if err := checkZone(s.ValueString(), r.client.Region); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("azs").AtListIndex(i), "Zone not in the provider's region",
+				fmt.Sprintf("azs[%d] %s.", i, err))
+		}
+	}
+}
+
+// checkZone reports a zone that is not "<region><letter>".
+func checkZone(zone, region string) error {
+	rest, ok := strings.CutPrefix(zone, region)
+	if !ok || len(rest) != 1 || rest[0] < 'a' || rest[0] > 'z' {
+		return fmt.Errorf("%q is not a zone of region %s (zones are named like %sa)", zone, region, region)
+	}
+	return nil
+}
+
+func (r *agResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan agModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	var azs []string
+	resp.Diagnostics.Append(plan.AZs.ElementsAs(ctx, &azs, false)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client
+	name := plan.Name.ValueString()
+	in := agapis.NewCreateAgRequestWithoutParam()
+	in.SetRegionId(c.Region)
+	in.SetAzs(azs)
+	in.SetAgName(name)
+	in.SetAgType("vm")
+	in.SetConfigurationType(configurationType)
+	in.SetPlacementType(plan.PlacementType.ValueString())
+	in.SetDescription(plan.Description.ValueString())
+	out, err := jdcloud.CallOnce(ctx, c, "ag.CreateAg", func() (*agapis.CreateAgResponse, error) { return c.AG.CreateAg(in) })
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating availability group %q", name), err)
+		return
+	}
+	id := out.Result.AgId
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+
+	g, err := describeAg(ctx, c, id)
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading availability group %q after creating it", id), err)
+		return
+	}
+	resp.Diagnostics.Append(plan.fill(ctx, g)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *agResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state agModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	g, err := describeAg(ctx, r.client, state.ID.ValueString())
+	if jdcloud.IsNotFound(err) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading availability group %q", state.ID.ValueString()), err)
+		return
+	}
+	resp.Diagnostics.Append(state.fill(ctx, g)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *agResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state agModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client
+	id := state.ID.ValueString()
+	in := agapis.NewUpdateAgRequestWithoutParam()
+	in.SetRegionId(c.Region)
+	in.SetAgId(id)
+	if !plan.Name.Equal(state.Name) {
+		in.SetName(plan.Name.ValueString())
+	}
+	if !plan.Description.Equal(state.Description) {
+		in.SetDescription(plan.Description.ValueString())
+	}
+	if in.Name != nil || in.Description != nil {
+		if _, err := jdcloud.Call(ctx, c, "ag.UpdateAg", func() (*agapis.UpdateAgResponse, error) { return c.AG.UpdateAg(in) }); err != nil {
+			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("updating availability group %q", id), err)
+			return
+		}
+	}
+	g, err := describeAg(ctx, c, id)
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading availability group %q after updating it", id), err)
+		return
+	}
+	plan.ID = state.ID
+	resp.Diagnostics.Append(plan.fill(ctx, g)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *agResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state agModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client
+	id := state.ID.ValueString()
+	var blocked error
+	_, err := jdcloud.WaitFor(ctx, c, jdcloud.Wait[struct{}]{
+		What:    fmt.Sprintf("availability group %q to be deleted", id),
+		Pending: []string{"has instances"},
+		Target:  []string{"deleted"},
+		Timeout: timeout,
+		Refresh: func(ctx context.Context) (struct{}, string, error) {
+			_, err := jdcloud.Call(ctx, c, "ag.DeleteAg", func() (*agapis.DeleteAgResponse, error) {
+				return c.AG.DeleteAg(agapis.NewDeleteAgRequest(c.Region, id))
+			})
+			switch {
+			case err == nil, jdcloud.IsNotFound(err):
+				return struct{}{}, "deleted", nil
+			case jdcloud.HasStatus(err, "FAILED_PRECONDITION"):
+				blocked = err
+				return struct{}{}, "has instances", nil
+			}
+			blocked = nil
+			return struct{}{}, "", err
+		},
+	})
+	if err == nil {
+		return
+	}
+	if blocked != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting availability group %q", id),
+			fmt.Sprintf("JD Cloud refuses to delete an availability group that still has instances, and it still did after "+
+				"retrying for %s. Delete the group's instances first (or raise timeouts.delete if they are still being deleted).\n\n%s",
+				timeout, jdcloud.Detail(blocked)))
+		return
+	}
+	jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("deleting availability group %q", id), err)
+}
+
+func (r *agResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+func describeAg(ctx context.Context, c *jdcloud.Client, id string) (agmodels.AvailabilityGroup, error) {
+	out, err := jdcloud.Call(ctx, c, "ag.DescribeAg", func() (*agapis.DescribeAgResponse, error) {
+		return c.AG.DescribeAg(agapis.NewDescribeAgRequest(c.Region, id))
+	})
+	if err != nil {
+		return agmodels.AvailabilityGroup{}, err
+	}
+	return out.Result.Ag, nil
+}

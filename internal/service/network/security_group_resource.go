@@ -1,0 +1,370 @@
+package network
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
+	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
+)
+
+var (
+	_ resource.Resource                = (*securityGroupResource)(nil)
+	_ resource.ResourceWithConfigure   = (*securityGroupResource)(nil)
+	_ resource.ResourceWithImportState = (*securityGroupResource)(nil)
+)
+
+// NewSecurityGroupResource is the jdcloudha_security_group factory.
+func NewSecurityGroupResource() resource.Resource { return &securityGroupResource{} }
+
+type securityGroupResource struct{ client *jdcloud.Client }
+
+func (r *securityGroupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_security_group"
+}
+
+func (r *securityGroupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A JD Cloud network security group with its rules declared inline. JD Cloud rules only allow traffic: " +
+			"whatever no rule allows is dropped. The `rule` blocks are authoritative: rules added outside Terraform are removed " +
+			"on the next apply (JD Cloud's own default rules, `ruleType = default`, are left alone and not shown).\n\n" +
+			"To let keepalived's VRRP adverts through between two peers only, allow IP protocol `112` in both directions " +
+			"for the peers' addresses (`10.0.1.18/31` covers exactly `10.0.1.18` and `10.0.1.19`).",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The security group ID, e.g. `sg-4f2a8b9c1d`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"vpc_id": schema.StringAttribute{
+				MarkdownDescription: "The ID of the VPC the security group belongs to. Changing it replaces the group.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "The security group name: 1 to 32 characters, letters, digits, Chinese characters, `_` and `-`. Updated in place.",
+				Required:            true,
+				Validators:          []validator.String{validate.Name(32)},
+			},
+			"description": schema.StringAttribute{
+				MarkdownDescription: "A description, at most 256 characters. Defaults to empty. Updated in place.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(""),
+				Validators:          []validator.String{stringvalidator.UTF8LengthAtMost(256)},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"rule": schema.SetNestedBlock{
+				MarkdownDescription: "A rule allowing traffic; repeat the block for each rule. Rules are added, removed or " +
+					"(for a description change) modified in place, without replacing the group.",
+				NestedObject: schema.NestedBlockObject{
+					Validators: []validator.Object{ruleValidator{}},
+					Attributes: map[string]schema.Attribute{
+						"direction": schema.StringAttribute{
+							MarkdownDescription: "`ingress` (traffic to the group's instances; `cidr` is the source) or `egress` (traffic from them; `cidr` is the destination).",
+							Required:            true,
+							Validators:          []validator.String{stringvalidator.OneOf("ingress", "egress")},
+						},
+						"protocol": schema.StringAttribute{
+							MarkdownDescription: "`tcp`, `udp`, `icmp`, `all`, or an IP protocol number from `0` to `255` such as `112` (VRRP). " +
+								"Numbers that have a name (6, 17, 1) must be written by name. JD Cloud documents only tcp, udp, icmp and all; " +
+								"other numbers are sent as they are and the API may refuse them.",
+							Required:   true,
+							Validators: []validator.String{protocolValidator{}},
+						},
+						"from_port": schema.Int64Attribute{
+							MarkdownDescription: "First port of the range, 1 to 65535. Required for `tcp` and `udp`, not allowed for other protocols (which match every packet).",
+							Optional:            true,
+							Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+						},
+						"to_port": schema.Int64Attribute{
+							MarkdownDescription: "Last port of the range, 1 to 65535, at least `from_port`; equal to it for a single port. Required for `tcp` and `udp`, not allowed for other protocols.",
+							Optional:            true,
+							Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+						},
+						"cidr": schema.StringAttribute{
+							MarkdownDescription: "The remote IPv4 address range in canonical CIDR form: `0.0.0.0/0` for anywhere, `10.0.1.19/32` for one host. (The API's `addressPrefix`.)",
+							Required:            true,
+							Validators:          []validator.String{validate.CIDR()},
+						},
+						"description": schema.StringAttribute{
+							MarkdownDescription: "A description of the rule, 1 to 256 characters. Changed in place.",
+							Optional:            true,
+							Validators:          []validator.String{stringvalidator.UTF8LengthBetween(1, 256)},
+						},
+					},
+				},
+			},
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Delete:            true,
+				DeleteDescription: "How long to keep retrying the deletion while JD Cloud refuses it because network interfaces still use the group (instances being deleted), e.g. `10m`. Default `5m`.",
+			}),
+		},
+	}
+}
+
+func (r *securityGroupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan securityGroupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	wanted, d := plannedRules(ctx, plan.Rules)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client
+	name := plan.Name.ValueString()
+	in := vpcapis.NewCreateNetworkSecurityGroupRequestWithoutParam()
+	in.SetRegionId(c.Region)
+	in.SetVpcId(plan.VpcID.ValueString())
+	in.SetNetworkSecurityGroupName(name)
+	in.SetDescription(plan.Description.ValueString())
+	out, err := jdcloud.CallOnce(ctx, c, "vpc.CreateNetworkSecurityGroup", func() (*vpcapis.CreateNetworkSecurityGroupResponse, error) {
+		return c.VPC.CreateNetworkSecurityGroup(in)
+	})
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating security group %q", name), err)
+		return
+	}
+	id := out.Result.NetworkSecurityGroupId
+	// Saved before the rules go in: if they fail, the group is tainted and replaced, not leaked.
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+
+	sg, err := r.applyRules(ctx, id, wanted)
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("adding the rules of security group %q (%s)", name, id), err)
+		return
+	}
+	resp.Diagnostics.Append(plan.fill(ctx, sg)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state securityGroupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	sg, err := describeSecurityGroup(ctx, r.client, state.ID.ValueString())
+	if jdcloud.IsNotFound(err) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading security group %q", state.ID.ValueString()), err)
+		return
+	}
+	resp.Diagnostics.Append(state.fill(ctx, sg)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state securityGroupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	wanted, d := plannedRules(ctx, plan.Rules)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client
+	id := state.ID.ValueString()
+	in := vpcapis.NewModifyNetworkSecurityGroupRequestWithoutParam()
+	in.SetRegionId(c.Region)
+	in.SetNetworkSecurityGroupId(id)
+	if !plan.Name.Equal(state.Name) {
+		in.SetNetworkSecurityGroupName(plan.Name.ValueString())
+	}
+	if !plan.Description.Equal(state.Description) {
+		in.SetDescription(plan.Description.ValueString())
+	}
+	if in.NetworkSecurityGroupName != nil || in.Description != nil {
+		_, err := jdcloud.Call(ctx, c, "vpc.ModifyNetworkSecurityGroup", func() (*vpcapis.ModifyNetworkSecurityGroupResponse, error) {
+			return c.VPC.ModifyNetworkSecurityGroup(in)
+		})
+		if err != nil {
+			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("updating security group %q", id), err)
+			return
+		}
+	}
+	sg, err := r.applyRules(ctx, id, wanted)
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("updating the rules of security group %q", id), err)
+		return
+	}
+	plan.ID = state.ID
+	resp.Diagnostics.Append(plan.fill(ctx, sg)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *securityGroupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state securityGroupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client
+	id := state.ID.ValueString()
+	blocked, err := deleteUntilGone(ctx, c, fmt.Sprintf("security group %q", id), timeout, func(ctx context.Context) error {
+		_, err := jdcloud.Call(ctx, c, "vpc.DeleteNetworkSecurityGroup", func() (*vpcapis.DeleteNetworkSecurityGroupResponse, error) {
+			return c.VPC.DeleteNetworkSecurityGroup(vpcapis.NewDeleteNetworkSecurityGroupRequest(c.Region, id))
+		})
+		return err
+	})
+	if err != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting security group %q", id), deleteFailure(blocked, err, timeout))
+	}
+}
+
+func (r *securityGroupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+// applyRules brings the group's custom rules to wanted, diffing against what
+// the API has now (not the prior state), and returns the group as it is
+// afterwards. New rules go in before old ones are removed, so traffic that
+// both the old and the new rules allow is never cut off during the update.
+func (r *securityGroupResource) applyRules(ctx context.Context, id string, wanted []rule) (vpcmodels.NetworkSecurityGroup, error) {
+	c := r.client
+	sg, err := describeSecurityGroup(ctx, c, id)
+	if err != nil {
+		return sg, err
+	}
+	ch := diffRules(customRules(sg.SecurityGroupRules), wanted)
+	if ch.empty() {
+		return sg, nil
+	}
+	if len(ch.Modify) > 0 {
+		in := vpcapis.NewModifyNetworkSecurityGroupRulesRequest(c.Region, id, ch.Modify)
+		if _, err := jdcloud.Call(ctx, c, "vpc.ModifyNetworkSecurityGroupRules", func() (*vpcapis.ModifyNetworkSecurityGroupRulesResponse, error) {
+			return c.VPC.ModifyNetworkSecurityGroupRules(in)
+		}); err != nil {
+			return sg, err
+		}
+	}
+	if len(ch.Add) > 0 {
+		in := vpcapis.NewAddNetworkSecurityGroupRulesRequest(c.Region, id, ch.Add)
+		// Adding rules is not idempotent: a blind retry could add them twice.
+		if _, err := jdcloud.CallOnce(ctx, c, "vpc.AddNetworkSecurityGroupRules", func() (*vpcapis.AddNetworkSecurityGroupRulesResponse, error) {
+			return c.VPC.AddNetworkSecurityGroupRules(in)
+		}); err != nil {
+			return sg, err
+		}
+	}
+	if len(ch.Remove) > 0 {
+		in := vpcapis.NewRemoveNetworkSecurityGroupRulesRequest(c.Region, id, ch.Remove)
+		if _, err := jdcloud.Call(ctx, c, "vpc.RemoveNetworkSecurityGroupRules", func() (*vpcapis.RemoveNetworkSecurityGroupRulesResponse, error) {
+			return c.VPC.RemoveNetworkSecurityGroupRules(in)
+		}); err != nil && !jdcloud.IsNotFound(err) {
+			return sg, err
+		}
+	}
+	return describeSecurityGroup(ctx, c, id)
+}
+
+func describeSecurityGroup(ctx context.Context, c *jdcloud.Client, id string) (vpcmodels.NetworkSecurityGroup, error) {
+	out, err := jdcloud.Call(ctx, c, "vpc.DescribeNetworkSecurityGroup", func() (*vpcapis.DescribeNetworkSecurityGroupResponse, error) {
+		return c.VPC.DescribeNetworkSecurityGroup(vpcapis.NewDescribeNetworkSecurityGroupRequest(c.Region, id))
+	})
+	if err != nil {
+		return vpcmodels.NetworkSecurityGroup{}, err
+	}
+	return out.Result.NetworkSecurityGroup, nil
+}
+
+func plannedRules(ctx context.Context, set types.Set) ([]rule, diag.Diagnostics) {
+	var models []ruleModel
+	diags := set.ElementsAs(ctx, &models, false)
+	out := make([]rule, 0, len(models))
+	for _, m := range models {
+		out = append(out, ruleFromModel(m))
+	}
+	return out, diags
+}
+
+func (m *securityGroupModel) fill(ctx context.Context, sg vpcmodels.NetworkSecurityGroup) diag.Diagnostics {
+	m.ID = types.StringValue(sg.NetworkSecurityGroupId)
+	m.VpcID = types.StringValue(sg.VpcId)
+	m.Name = types.StringValue(sg.NetworkSecurityGroupName)
+	m.Description = types.StringValue(sg.Description)
+	rules := customRules(sg.SecurityGroupRules)
+	models := make([]ruleModel, 0, len(rules))
+	for _, r := range rules {
+		models = append(models, r.model())
+	}
+	set, diags := types.SetValueFrom(ctx, ruleObjectType, models)
+	m.Rules = set
+	return diags
+}
+
+// ruleValidator checks what depends on more than one attribute of a rule:
+// ports belong to tcp and udp only, and from_port <= to_port.
+type ruleValidator struct{}
+
+func (ruleValidator) Description(_ context.Context) string {
+	return "from_port and to_port are required for tcp and udp and not allowed for other protocols; from_port must not exceed to_port"
+}
+
+func (v ruleValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (ruleValidator) ValidateObject(ctx context.Context, req validator.ObjectRequest, resp *validator.ObjectResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	var m ruleModel
+	resp.Diagnostics.Append(req.ConfigValue.As(ctx, &m, basetypes.ObjectAsOptions{})...)
+	if resp.Diagnostics.HasError() || m.Protocol.IsUnknown() || m.Protocol.IsNull() {
+		return
+	}
+	proto := m.Protocol.ValueString()
+	for _, p := range []struct {
+		name string
+		v    types.Int64
+	}{{"from_port", m.FromPort}, {"to_port", m.ToPort}} {
+		switch {
+		case hasPorts(proto) && p.v.IsNull():
+			resp.Diagnostics.AddAttributeError(req.Path.AtName(p.name), "Missing port",
+				fmt.Sprintf("%s is required for protocol %q (use from_port = to_port for a single port, 1 and 65535 for all ports).", req.Path.AtName(p.name), proto))
+		case !hasPorts(proto) && !p.v.IsNull() && !p.v.IsUnknown():
+			resp.Diagnostics.AddAttributeError(req.Path.AtName(p.name), "Port not allowed",
+				fmt.Sprintf("%s is not allowed for protocol %q: only tcp and udp rules have ports.", req.Path.AtName(p.name), proto))
+		}
+	}
+	if !m.FromPort.IsNull() && !m.FromPort.IsUnknown() && !m.ToPort.IsNull() && !m.ToPort.IsUnknown() &&
+		m.FromPort.ValueInt64() > m.ToPort.ValueInt64() {
+		resp.Diagnostics.AddAttributeError(req.Path.AtName("to_port"), "Invalid port range",
+			fmt.Sprintf("%s (%d) is less than from_port (%d).", req.Path.AtName("to_port"), m.ToPort.ValueInt64(), m.FromPort.ValueInt64()))
+	}
+}

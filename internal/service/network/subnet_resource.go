@@ -1,0 +1,299 @@
+package network
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
+	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
+)
+
+var (
+	_ resource.Resource                = (*subnetResource)(nil)
+	_ resource.ResourceWithConfigure   = (*subnetResource)(nil)
+	_ resource.ResourceWithImportState = (*subnetResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*subnetResource)(nil)
+)
+
+// NewSubnetResource is the jdcloudha_subnet factory.
+func NewSubnetResource() resource.Resource { return &subnetResource{} }
+
+type subnetResource struct{ client *jdcloud.Client }
+
+func (r *subnetResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_subnet"
+}
+
+func (r *subnetResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A subnet of a JD Cloud VPC. Its CIDR block must lie inside the VPC's and must not overlap the VPC's other subnets. " +
+			"JD Cloud reserves the first two host addresses of every subnet (gateway and DHCP).",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The subnet ID, e.g. `subnet-3b7a9c2d1e`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"vpc_id": schema.StringAttribute{
+				MarkdownDescription: "The ID of the VPC the subnet belongs to. Changing it replaces the subnet.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "The subnet name: 1 to 32 characters, letters, digits, Chinese characters, `_` and `-`. Updated in place.",
+				Required:            true,
+				Validators:          []validator.String{validate.Name(32)},
+			},
+			"cidr_block": schema.StringAttribute{
+				MarkdownDescription: "The subnet's address range, e.g. `10.0.1.0/24`: an IPv4 CIDR block in canonical form inside " +
+					"`10.0.0.0/8`, `172.16.0.0/12` or `192.168.0.0/16`, prefix length `/16` to `/28`, and inside the VPC's `cidr_block` " +
+					"(checked at plan time when the VPC already exists, otherwise before the subnet is created). Changing it replaces the subnet.",
+				Required:      true,
+				Validators:    []validator.String{validate.PrivateCIDR(16, 28)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"description": schema.StringAttribute{
+				MarkdownDescription: "A description, at most 256 characters. Defaults to empty. Updated in place.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(""),
+				Validators:          []validator.String{stringvalidator.UTF8LengthAtMost(256)},
+			},
+			"available_ip_count": schema.Int64Attribute{
+				MarkdownDescription: "How many private IP addresses of the subnet are still free, as reported by JD Cloud at the last refresh.",
+				Computed:            true,
+			},
+			"start_ip": schema.StringAttribute{
+				MarkdownDescription: "The subnet's first address, as reported by JD Cloud.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"end_ip": schema.StringAttribute{
+				MarkdownDescription: "The subnet's last address, as reported by JD Cloud.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Delete:            true,
+				DeleteDescription: "How long to keep retrying the deletion while JD Cloud refuses it because network interfaces of deleted instances are still being released, e.g. `10m`. Default `5m`.",
+			}),
+		},
+	}
+}
+
+func (r *subnetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan checks the subnet's block against its VPC's at plan time when the
+// VPC already exists (vpc_id known). A VPC created in the same apply is
+// checked in Create instead.
+func (r *subnetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.client == nil {
+		return
+	}
+	var plan subnetModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.VpcID.IsUnknown() || plan.CIDRBlock.IsUnknown() {
+		return
+	}
+	if !req.State.Raw.IsNull() {
+		var state subnetModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if state.VpcID.Equal(plan.VpcID) && state.CIDRBlock.Equal(plan.CIDRBlock) {
+			return // nothing that needs the VPC changed
+		}
+	}
+	v, err := describeVpc(ctx, r.client, plan.VpcID.ValueString())
+	if jdcloud.IsNotFound(err) {
+		resp.Diagnostics.AddAttributeError(path.Root("vpc_id"), "VPC not found",
+			fmt.Sprintf("vpc_id %q: no such VPC in region %s.", plan.VpcID.ValueString(), r.client.Region))
+		return
+	}
+	if err != nil {
+		// Not fatal at plan time: Create checks again and reports the API error.
+		tflog.Warn(ctx, "could not read the VPC to check the subnet's CIDR block at plan time", map[string]any{"error": err.Error()})
+		return
+	}
+	resp.Diagnostics.Append(checkSubnetInVpc(plan.CIDRBlock.ValueString(), v)...)
+}
+
+// checkSubnetInVpc reports a cidr_block outside the VPC's address range.
+func checkSubnetInVpc(cidr string, v vpcmodels.Vpc) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if v.AddressPrefix == "" {
+		return diags // a VPC without a range accepts any private block
+	}
+	outer, err1 := validate.ParseCIDR(v.AddressPrefix)
+	inner, err2 := validate.ParseCIDR(cidr)
+	if err1 != nil || err2 != nil {
+		return diags // the attribute validator or the API reports malformed blocks
+	}
+	if !validate.ContainsCIDR(outer, inner) {
+		diags.AddAttributeError(path.Root("cidr_block"), "Subnet outside its VPC",
+			fmt.Sprintf("cidr_block %s is not inside the CIDR block %s of VPC %q (%s): a subnet's block must lie inside its VPC's.",
+				cidr, v.AddressPrefix, v.VpcId, v.VpcName))
+	}
+	return diags
+}
+
+func (r *subnetResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan subnetModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client
+	name := plan.Name.ValueString()
+	v, err := describeVpc(ctx, c, plan.VpcID.ValueString())
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating subnet %q: reading its VPC %q", name, plan.VpcID.ValueString()), err)
+		return
+	}
+	resp.Diagnostics.Append(checkSubnetInVpc(plan.CIDRBlock.ValueString(), v)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	in := vpcapis.NewCreateSubnetRequestWithoutParam()
+	in.SetRegionId(c.Region)
+	in.SetVpcId(plan.VpcID.ValueString())
+	in.SetSubnetName(name)
+	in.SetAddressPrefix(plan.CIDRBlock.ValueString())
+	in.SetDescription(plan.Description.ValueString())
+	out, err := jdcloud.CallOnce(ctx, c, "vpc.CreateSubnet", func() (*vpcapis.CreateSubnetResponse, error) { return c.VPC.CreateSubnet(in) })
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating subnet %q", name), err)
+		return
+	}
+	id := out.Result.SubnetId
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+
+	s, err := describeSubnet(ctx, c, id)
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading subnet %q after creating it", id), err)
+		return
+	}
+	plan.fill(s)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *subnetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state subnetModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	s, err := describeSubnet(ctx, r.client, state.ID.ValueString())
+	if jdcloud.IsNotFound(err) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading subnet %q", state.ID.ValueString()), err)
+		return
+	}
+	state.fill(s)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *subnetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state subnetModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client
+	id := state.ID.ValueString()
+	in := vpcapis.NewModifySubnetRequestWithoutParam()
+	in.SetRegionId(c.Region)
+	in.SetSubnetId(id)
+	if !plan.Name.Equal(state.Name) {
+		in.SetSubnetName(plan.Name.ValueString())
+	}
+	if !plan.Description.Equal(state.Description) {
+		in.SetDescription(plan.Description.ValueString())
+	}
+	if in.SubnetName != nil || in.Description != nil {
+		if _, err := jdcloud.Call(ctx, c, "vpc.ModifySubnet", func() (*vpcapis.ModifySubnetResponse, error) { return c.VPC.ModifySubnet(in) }); err != nil {
+			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("updating subnet %q", id), err)
+			return
+		}
+	}
+	s, err := describeSubnet(ctx, c, id)
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading subnet %q after updating it", id), err)
+		return
+	}
+	plan.ID = state.ID
+	plan.fill(s)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *subnetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state subnetModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client
+	id := state.ID.ValueString()
+	blocked, err := deleteUntilGone(ctx, c, fmt.Sprintf("subnet %q", id), timeout, func(ctx context.Context) error {
+		_, err := jdcloud.Call(ctx, c, "vpc.DeleteSubnet", func() (*vpcapis.DeleteSubnetResponse, error) {
+			return c.VPC.DeleteSubnet(vpcapis.NewDeleteSubnetRequest(c.Region, id))
+		})
+		return err
+	})
+	if err != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting subnet %q", id), deleteFailure(blocked, err, timeout))
+	}
+}
+
+func (r *subnetResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+func describeSubnet(ctx context.Context, c *jdcloud.Client, id string) (vpcmodels.Subnet, error) {
+	out, err := jdcloud.Call(ctx, c, "vpc.DescribeSubnet", func() (*vpcapis.DescribeSubnetResponse, error) {
+		return c.VPC.DescribeSubnet(vpcapis.NewDescribeSubnetRequest(c.Region, id))
+	})
+	if err != nil {
+		return vpcmodels.Subnet{}, err
+	}
+	return out.Result.Subnet, nil
+}
+
+func (m *subnetModel) fill(s vpcmodels.Subnet) {
+	m.ID = types.StringValue(s.SubnetId)
+	m.VpcID = types.StringValue(s.VpcId)
+	m.Name = types.StringValue(s.SubnetName)
+	m.CIDRBlock = types.StringValue(s.AddressPrefix)
+	m.Description = types.StringValue(s.Description)
+	m.AvailableIPCount = types.Int64Value(int64(s.AvailableIpCount))
+	m.StartIP = types.StringValue(s.StartIp)
+	m.EndIP = types.StringValue(s.EndIp)
+}

@@ -1,0 +1,217 @@
+package network
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
+	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
+)
+
+var (
+	_ resource.Resource                = (*vpcResource)(nil)
+	_ resource.ResourceWithConfigure   = (*vpcResource)(nil)
+	_ resource.ResourceWithImportState = (*vpcResource)(nil)
+)
+
+// NewVpcResource is the jdcloudha_vpc factory.
+func NewVpcResource() resource.Resource { return &vpcResource{} }
+
+type vpcResource struct{ client *jdcloud.Client }
+
+func (r *vpcResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_vpc"
+}
+
+func (r *vpcResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A JD Cloud virtual private cloud (VPC). Subnets and security groups live in a VPC.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The VPC ID, e.g. `vpc-8ad7a3c1e4`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "The VPC name: 1 to 32 characters, letters, digits, Chinese characters, `_` and `-`. Updated in place.",
+				Required:            true,
+				Validators:          []validator.String{validate.Name(32)},
+			},
+			"cidr_block": schema.StringAttribute{
+				MarkdownDescription: "The VPC's address range, e.g. `10.0.0.0/16`: an IPv4 CIDR block in canonical form inside " +
+					"`10.0.0.0/8`, `172.16.0.0/12` or `192.168.0.0/16`, prefix length `/16` to `/28`. " +
+					"Omit it for a VPC without an address range restriction. Changing it replaces the VPC.",
+				Optional:      true,
+				Validators:    []validator.String{validate.PrivateCIDR(16, 28)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"description": schema.StringAttribute{
+				MarkdownDescription: "A description, at most 256 characters. Defaults to empty. Updated in place.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(""),
+				Validators:          []validator.String{stringvalidator.UTF8LengthAtMost(256)},
+			},
+			"created_time": schema.StringAttribute{
+				MarkdownDescription: "When the VPC was created, as reported by JD Cloud.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Delete:            true,
+				DeleteDescription: "How long to keep retrying the deletion while JD Cloud refuses it because subnets or network interfaces are still being released, e.g. `10m`. Default `5m`.",
+			}),
+		},
+	}
+}
+
+func (r *vpcResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *vpcResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan vpcModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client
+	in := vpcapis.NewCreateVpcRequestWithoutParam()
+	in.SetRegionId(c.Region)
+	in.SetVpcName(plan.Name.ValueString())
+	if !plan.CIDRBlock.IsNull() {
+		in.SetAddressPrefix(plan.CIDRBlock.ValueString())
+	}
+	in.SetDescription(plan.Description.ValueString())
+	// No clientToken in this API: CallOnce retries only what surely did not run.
+	out, err := jdcloud.CallOnce(ctx, c, "vpc.CreateVpc", func() (*vpcapis.CreateVpcResponse, error) { return c.VPC.CreateVpc(in) })
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating VPC %q", plan.Name.ValueString()), err)
+		return
+	}
+	id := out.Result.VpcId
+	// Save the ID first: if the read below fails, the VPC is tracked (tainted), not leaked.
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+
+	v, err := describeVpc(ctx, c, id)
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading VPC %q after creating it", id), err)
+		return
+	}
+	plan.fill(v)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *vpcResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state vpcModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	v, err := describeVpc(ctx, r.client, state.ID.ValueString())
+	if jdcloud.IsNotFound(err) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading VPC %q", state.ID.ValueString()), err)
+		return
+	}
+	state.fill(v)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *vpcResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state vpcModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client
+	id := state.ID.ValueString()
+	in := vpcapis.NewModifyVpcRequestWithoutParam()
+	in.SetRegionId(c.Region)
+	in.SetVpcId(id)
+	if !plan.Name.Equal(state.Name) {
+		in.SetVpcName(plan.Name.ValueString())
+	}
+	if !plan.Description.Equal(state.Description) {
+		in.SetDescription(plan.Description.ValueString())
+	}
+	if in.VpcName != nil || in.Description != nil {
+		if _, err := jdcloud.Call(ctx, c, "vpc.ModifyVpc", func() (*vpcapis.ModifyVpcResponse, error) { return c.VPC.ModifyVpc(in) }); err != nil {
+			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("updating VPC %q", id), err)
+			return
+		}
+	}
+	v, err := describeVpc(ctx, c, id)
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading VPC %q after updating it", id), err)
+		return
+	}
+	plan.ID = state.ID
+	plan.fill(v)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *vpcResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state vpcModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client
+	id := state.ID.ValueString()
+	blocked, err := deleteUntilGone(ctx, c, fmt.Sprintf("VPC %q", id), timeout, func(ctx context.Context) error {
+		_, err := jdcloud.Call(ctx, c, "vpc.DeleteVpc", func() (*vpcapis.DeleteVpcResponse, error) {
+			return c.VPC.DeleteVpc(vpcapis.NewDeleteVpcRequest(c.Region, id))
+		})
+		return err
+	})
+	if err != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting VPC %q", id), deleteFailure(blocked, err, timeout))
+	}
+}
+
+func (r *vpcResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+func describeVpc(ctx context.Context, c *jdcloud.Client, id string) (vpcmodels.Vpc, error) {
+	out, err := jdcloud.Call(ctx, c, "vpc.DescribeVpc", func() (*vpcapis.DescribeVpcResponse, error) {
+		return c.VPC.DescribeVpc(vpcapis.NewDescribeVpcRequest(c.Region, id))
+	})
+	if err != nil {
+		return vpcmodels.Vpc{}, err
+	}
+	return out.Result.Vpc, nil
+}
+
+func (m *vpcModel) fill(v vpcmodels.Vpc) {
+	m.ID = types.StringValue(v.VpcId)
+	m.Name = types.StringValue(v.VpcName)
+	m.CIDRBlock = optionalString(v.AddressPrefix)
+	m.Description = types.StringValue(v.Description)
+	m.CreatedTime = types.StringValue(v.CreatedTime)
+}

@@ -1,0 +1,130 @@
+package validate
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+)
+
+// UserDataMaxBytes is JD Cloud's limit on a launch script before base64.
+const UserDataMaxBytes = 16 * 1024
+
+// InstanceNameRule is the VM naming rule in the words the messages use.
+const InstanceNameRule = "2 to 128 characters: letters, digits, Chinese characters, underscore (_), hyphen (-) and dot (.), not starting or ending with a dot"
+
+// CheckInstanceName applies JD Cloud's instance naming rule (which, unlike
+// the rule for network resources, allows dots and 128 characters).
+func CheckInstanceName(s string) error {
+	n := utf8.RuneCountInString(s)
+	if n < 2 || n > 128 {
+		return fmt.Errorf("is %d characters long; it must be 2 to 128", n)
+	}
+	if strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") {
+		return fmt.Errorf("must not start or end with a dot")
+	}
+	for i, r := range []rune(s) {
+		if !nameRune(r) && r != '.' {
+			return fmt.Errorf("contains %q at position %d; only letters, digits, Chinese characters, underscore (_), hyphen (-) and dot (.) are allowed", r, i+1)
+		}
+	}
+	return nil
+}
+
+// InstanceName validates a VM name.
+func InstanceName() validator.String {
+	return stringRuleValidator{desc: "must be " + InstanceNameRule, summary: "Invalid instance name", check: CheckInstanceName}
+}
+
+// CheckPassword applies JD Cloud's VM password rule: 8 to 30 characters with
+// at least three of upper case, lower case, digits and special characters.
+func CheckPassword(s string) error {
+	n := utf8.RuneCountInString(s)
+	if n < 8 || n > 30 {
+		return fmt.Errorf("is %d characters long; it must be 8 to 30", n)
+	}
+	var upper, lower, digit, special bool
+	for _, r := range s {
+		switch {
+		case r > unicode.MaxASCII || unicode.IsSpace(r) || unicode.IsControl(r):
+			return fmt.Errorf("may only contain printable ASCII characters without spaces")
+		case unicode.IsUpper(r):
+			upper = true
+		case unicode.IsLower(r):
+			lower = true
+		case unicode.IsDigit(r):
+			digit = true
+		default:
+			special = true
+		}
+	}
+	classes := 0
+	for _, ok := range []bool{upper, lower, digit, special} {
+		if ok {
+			classes++
+		}
+	}
+	if classes < 3 {
+		return fmt.Errorf("must contain at least three of: upper-case letters, lower-case letters, digits, special characters (it has %d)", classes)
+	}
+	return nil
+}
+
+// Password validates a VM password without ever echoing it.
+func Password() validator.String {
+	return stringRuleValidator{
+		desc:    "8 to 30 printable ASCII characters with at least three of: upper-case letters, lower-case letters, digits, special characters",
+		summary: "Invalid password",
+		check:   CheckPassword,
+	}
+}
+
+// CheckUserData enforces the 16 KB limit on a launch script before base64.
+func CheckUserData(s string) error {
+	if len(s) > UserDataMaxBytes {
+		return fmt.Errorf("is %d bytes; JD Cloud's limit is 16 KB (%d bytes) before base64 encoding", len(s), UserDataMaxBytes)
+	}
+	return nil
+}
+
+// UserData validates the size of a plain-text launch script at plan time.
+func UserData() validator.String {
+	return stringRuleValidator{desc: fmt.Sprintf("at most 16 KB (%d bytes) before base64 encoding", UserDataMaxBytes), summary: "User data too large", check: CheckUserData}
+}
+
+// CheckDescription enforces JD Cloud's 256-character limit on descriptions.
+func CheckDescription(s string) error {
+	if n := utf8.RuneCountInString(s); n > 256 {
+		return fmt.Errorf("is %d characters long; the limit is 256", n)
+	}
+	return nil
+}
+
+// Description validates a free-text description.
+func Description() validator.String {
+	return stringRuleValidator{desc: "at most 256 characters", summary: "Description too long", check: CheckDescription}
+}
+
+// stringRuleValidator adapts a check whose error reads after the attribute path
+// ("user_data is 17000 bytes; ...") into a framework validator.
+type stringRuleValidator struct {
+	desc    string
+	summary string
+	check   func(string) error
+}
+
+func (v stringRuleValidator) Description(_ context.Context) string { return v.desc }
+
+func (v stringRuleValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v stringRuleValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := v.check(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, v.summary, fmt.Sprintf("%s %s.", req.Path, err))
+	}
+}
