@@ -7,8 +7,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/ag"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/eip"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/failover"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/vm"
 )
 
 // Resources lists every resource type. One line per type, grouped by family.
@@ -21,7 +23,9 @@ func (p *jdcloudhaProvider) Resources(_ context.Context) []func() resource.Resou
 		// availability group
 		ag.NewResource,
 		// instance
+		vm.NewInstanceResource,
 		// elastic IP
+		eip.NewResource,
 		// failover
 		failover.NewPairResource,
 	}
@@ -31,5 +35,7 @@ func (p *jdcloudhaProvider) Resources(_ context.Context) []func() resource.Resou
 func (p *jdcloudhaProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		ag.NewDataSource,
+		vm.NewInstanceDataSource,
+		eip.NewDataSource,
 	}
 }

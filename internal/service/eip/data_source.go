@@ -1,0 +1,119 @@
+package eip
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
+)
+
+var (
+	_ datasource.DataSource                     = (*elasticIPDataSource)(nil)
+	_ datasource.DataSourceWithConfigure        = (*elasticIPDataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*elasticIPDataSource)(nil)
+)
+
+// NewDataSource is the jdcloudha_elastic_ip data source.
+func NewDataSource() datasource.DataSource { return &elasticIPDataSource{} }
+
+type elasticIPDataSource struct{ client *jdcloud.Client }
+
+func (d *elasticIPDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_elastic_ip"
+}
+
+func (d *elasticIPDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Looks up an existing elastic IP by its ID or by its address (exactly one of the two), " +
+			"e.g. the EIP a hand-built keepalived setup already uses.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "The EIP's ID (`fip-…`). Set this or `address`.",
+			},
+			"address": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "The EIP's public IPv4 address. Set this or `id`.",
+				Validators:          []validator.String{validate.IPv4Address()},
+			},
+			"bandwidth_mbps": schema.Int64Attribute{Computed: true, MarkdownDescription: "Bandwidth cap in Mbps."},
+			"line":           schema.StringAttribute{Computed: true, MarkdownDescription: "The IP line (the API's `provider`), e.g. `bgp`."},
+			"name":           schema.StringAttribute{Computed: true, MarkdownDescription: "The EIP's name; empty when it has none."},
+			"az":             schema.StringAttribute{Computed: true, MarkdownDescription: "The zone of a zonal EIP; empty for an all-zone EIP."},
+			"status":         schema.StringAttribute{Computed: true, MarkdownDescription: "`ASSOCIATED` or `NOT_ASSOCIATED`."},
+			"instance_id":    schema.StringAttribute{Computed: true, MarkdownDescription: "The instance holding the EIP; empty when none does."},
+			"network_interface_id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The network interface holding the EIP; empty when none does.",
+			},
+		},
+	}
+}
+
+func (d *elasticIPDataSource) ConfigValidators(_ context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("address")),
+	}
+}
+
+func (d *elasticIPDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *elasticIPDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var cfg dataModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var e vpcmodels.ElasticIp
+	if id := cfg.ID.ValueString(); id != "" {
+		var err error
+		e, err = describe(ctx, d.client, id)
+		if jdcloud.IsNotFound(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("id"), "Elastic IP not found",
+				fmt.Sprintf("No elastic IP with ID %q exists in region %s.", id, d.client.Region))
+			return
+		}
+		if err != nil {
+			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading elastic IP %s", id), err)
+			return
+		}
+	} else {
+		address := cfg.Address.ValueString()
+		found, err := findByAddress(ctx, d.client, address)
+		if err != nil {
+			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("looking up elastic IP %s", address), err)
+			return
+		}
+		switch len(found) {
+		case 0:
+			resp.Diagnostics.AddAttributeError(path.Root("address"), "Elastic IP not found",
+				fmt.Sprintf("No elastic IP with address %s exists in region %s.", address, d.client.Region))
+			return
+		case 1:
+			e = found[0]
+		default:
+			ids := make([]string, len(found))
+			for i, f := range found {
+				ids[i] = f.ElasticIpId
+			}
+			resp.Diagnostics.AddAttributeError(path.Root("address"), "Several elastic IPs match",
+				fmt.Sprintf("The API reports %d elastic IPs with address %s (%s); look it up by id instead.", len(found), address, strings.Join(ids, ", ")))
+			return
+		}
+	}
+	cfg.fill(e)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+}

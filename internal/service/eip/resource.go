@@ -1,0 +1,320 @@
+package eip
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
+)
+
+var (
+	_ resource.Resource                = (*elasticIPResource)(nil)
+	_ resource.ResourceWithConfigure   = (*elasticIPResource)(nil)
+	_ resource.ResourceWithImportState = (*elasticIPResource)(nil)
+)
+
+// Bandwidth limits: 1–200 Mbps is the range every JD Cloud document gives
+// for all charge modes, and the only one ModifyElasticIp accepts.
+const (
+	minBandwidthMbps = 1
+	maxBandwidthMbps = 200
+	defaultTimeout   = 5 * time.Minute
+)
+
+// NewResource is the jdcloudha_elastic_ip resource.
+func NewResource() resource.Resource { return &elasticIPResource{} }
+
+type elasticIPResource struct{ client *jdcloud.Client }
+
+func (r *elasticIPResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_elastic_ip"
+}
+
+func (r *elasticIPResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "An elastic IP (EIP): a public IPv4 address that can move between instances. " +
+			"Terraform only allocates and releases it; binding it to instances is the job of `jdcloudha_failover_pair` " +
+			"(and, after a failover, of the failover agent), so `instance_id` may change outside Terraform without a diff.\n\n" +
+			"Destroying an EIP that is still associated with an instance **fails** and names the instance: releasing an " +
+			"address that is serving traffic is never done implicitly. Destroy (or remove) the failover pair first — Terraform " +
+			"does so on its own when both are in one configuration, because the pair refers to the EIP.\n\n" +
+			"Existing EIPs can be imported by ID (`fip-…`) with `terraform import`, an `import {}` block, or " +
+			"`terraform plan -generate-config-out`; the next plan is empty.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The EIP's ID (`fip-…`).",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"bandwidth_mbps": schema.Int64Attribute{
+				Required: true,
+				MarkdownDescription: fmt.Sprintf("Bandwidth cap in Mbps, %d to %d. Changing it updates the EIP in place (`ModifyElasticIp`); the address stays.",
+					minBandwidthMbps, maxBandwidthMbps),
+				Validators: []validator.Int64{int64validator.Between(minBandwidthMbps, maxBandwidthMbps)},
+			},
+			"line": schema.StringAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString("bgp"),
+				MarkdownDescription: "The IP line (the API's `provider`): `bgp` (default; every region) or `no_bgp` " +
+					"(cn-south-1 and cn-east-1 only). Changing it replaces the EIP, and with it the address.",
+				Validators:    []validator.String{stringvalidator.OneOf("bgp", "no_bgp")},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"name": schema.StringAttribute{
+				Optional: true,
+				Computed: true,
+				MarkdownDescription: "Name of the EIP: 1 to 32 letters, digits, Chinese characters, `_` or `-`. Updated in place. " +
+					"Removing it from the configuration leaves the current name as it is.",
+				Validators:    []validator.String{validate.Name(32)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"az": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Availability zone of a zonal EIP, e.g. `cn-east-2a`. Omit it for an all-zone EIP, " +
+					"which is what a failover pair across zones needs (a zonal EIP binds only to instances in its zone). " +
+					"Changing it replaces the EIP.",
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"address": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The public IPv4 address.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"status": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "`ASSOCIATED` or `NOT_ASSOCIATED`, as last read from the API.",
+			},
+			"instance_id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The instance whose primary network interface holds the EIP now; empty when none does.",
+			},
+			"network_interface_id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The network interface that holds the EIP now; empty when none does.",
+			},
+			"timeouts": describedTimeouts(ctx, "Timeouts for create, update and delete (each default 5m), e.g. `create = \"10m\"`."),
+		},
+	}
+}
+
+func (r *elasticIPResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *elasticIPResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan resourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	what := "creating elastic IP"
+	if n := plan.Name.ValueString(); n != "" {
+		what = fmt.Sprintf("creating elastic IP %q", n)
+	}
+	id, err := create(ctx, r.client, createSpec{
+		bandwidth: int(plan.BandwidthMbps.ValueInt64()),
+		line:      plan.Line.ValueString(),
+		name:      plan.Name.ValueString(),
+		az:        plan.AZ.ValueString(),
+	})
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, what, err)
+		return
+	}
+	// From here on the EIP exists: record its ID first, so that any later
+	// failure leaves it in state (tainted) rather than leaked.
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+
+	e, err := r.waitSettled(ctx, id)
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, what, err)
+		return
+	}
+	if want := plan.AZ.ValueString(); e.Az != want {
+		// The API ignored the zone: keeping this EIP would plan a replacement
+		// forever, so release it and say why.
+		detail := fmt.Sprintf("Asked for an EIP in zone %q, but the API created %s (%s) with zone %q (empty means all zones). "+
+			"This endpoint does not support zonal EIPs through CreateElasticIps; omit az for an all-zone EIP.", want, id, e.ElasticIpAddress, e.Az)
+		if err := remove(ctx, r.client, id); err != nil {
+			detail += "\n\nReleasing it again failed as well; delete it by hand: " + jdcloud.Detail(err)
+		} else {
+			resp.State.RemoveResource(ctx)
+		}
+		resp.Diagnostics.AddAttributeError(path.Root("az"), "Error "+what, detail)
+		return
+	}
+	plan.fill(e)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *elasticIPResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state resourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	e, err := describe(ctx, r.client, state.ID.ValueString())
+	if jdcloud.IsNotFound(err) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading elastic IP %s", state.ID.ValueString()), err)
+		return
+	}
+	state.fill(e)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *elasticIPResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state resourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	id := state.ID.ValueString()
+	var bandwidth *int
+	var name *string
+	if !plan.BandwidthMbps.Equal(state.BandwidthMbps) {
+		b := int(plan.BandwidthMbps.ValueInt64())
+		bandwidth = &b
+	}
+	if !plan.Name.IsNull() && !plan.Name.IsUnknown() && !plan.Name.Equal(state.Name) {
+		n := plan.Name.ValueString()
+		name = &n
+	}
+	what := fmt.Sprintf("updating elastic IP %s", id)
+	if bandwidth != nil || name != nil {
+		if err := modify(ctx, r.client, id, bandwidth, name); err != nil {
+			jdcloud.AddError(&resp.Diagnostics, what, err)
+			return
+		}
+	}
+	e, err := r.waitSettled(ctx, id)
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, what, err)
+		return
+	}
+	plan.fill(e)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *elasticIPResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state resourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	id := state.ID.ValueString()
+	what := fmt.Sprintf("deleting elastic IP %s", id)
+	e, err := describe(ctx, r.client, id)
+	if jdcloud.IsNotFound(err) {
+		return
+	}
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, what, err)
+		return
+	}
+	if e.InstanceId != "" || e.NetworkInterfaceId != "" || e.Status == "ASSOCIATED" {
+		holder := e.InstanceId
+		if holder == "" {
+			holder = "network interface " + e.NetworkInterfaceId
+		} else {
+			holder = "instance " + holder
+		}
+		resp.Diagnostics.AddError("Error "+what,
+			fmt.Sprintf("Elastic IP %s (%s) is associated with %s, so it was not released: that would take the address away from a running service. "+
+				"Disassociate it first: destroy the jdcloudha_failover_pair that binds it (Terraform does that first when both are in one configuration), "+
+				"or run `jdc vm disassociate-elastic-ip --instance-id %s --elastic-ip-id %s`, then apply again.",
+				id, e.ElasticIpAddress, holder, e.InstanceId, id))
+		return
+	}
+	if err := remove(ctx, r.client, id); err != nil {
+		jdcloud.AddError(&resp.Diagnostics, what, err)
+		return
+	}
+	_, err = jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vpcmodels.ElasticIp]{
+		What:    fmt.Sprintf("elastic IP %s to be released", id),
+		Pending: []string{"UP", "DOWN", "PROCESSING"},
+		Target:  []string{jdcloud.StateGone},
+		Refresh: r.refresh(id),
+	})
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, what, err)
+	}
+}
+
+func (r *elasticIPResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+// waitSettled waits until no change is in flight on the EIP.
+func (r *elasticIPResource) waitSettled(ctx context.Context, id string) (vpcmodels.ElasticIp, error) {
+	return jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vpcmodels.ElasticIp]{
+		What:    fmt.Sprintf("elastic IP %s to be ready", id),
+		Pending: []string{"PROCESSING"},
+		Target:  []string{"UP", "DOWN"},
+		Refresh: r.refresh(id),
+	})
+}
+
+func (r *elasticIPResource) refresh(id string) func(context.Context) (vpcmodels.ElasticIp, string, error) {
+	return func(ctx context.Context) (vpcmodels.ElasticIp, string, error) {
+		e, err := describe(ctx, r.client, id)
+		if jdcloud.IsNotFound(err) {
+			return vpcmodels.ElasticIp{}, jdcloud.StateGone, nil
+		}
+		if err != nil {
+			return vpcmodels.ElasticIp{}, "", err
+		}
+		return e, state(e), nil
+	}
+}
+
+// describedTimeouts is the timeouts block with a description for the docs.
+func describedTimeouts(ctx context.Context, description string) schema.Attribute {
+	a := timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}).(schema.SingleNestedAttribute)
+	a.MarkdownDescription = description
+	return a
+}

@@ -1,0 +1,495 @@
+package vm
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
+	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
+)
+
+var (
+	_ resource.Resource                     = (*instanceResource)(nil)
+	_ resource.ResourceWithConfigure        = (*instanceResource)(nil)
+	_ resource.ResourceWithImportState      = (*instanceResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*instanceResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*instanceResource)(nil)
+)
+
+const (
+	defaultCreateTimeout = 10 * time.Minute
+	defaultUpdateTimeout = 5 * time.Minute
+	defaultDeleteTimeout = 10 * time.Minute
+	// privateImported marks state that came from an import, where password
+	// and user_data are unknown rather than unset.
+	privateImported = "imported"
+)
+
+// NewInstanceResource is the jdcloudha_instance resource.
+func NewInstanceResource() resource.Resource { return &instanceResource{} }
+
+type instanceResource struct{ client *jdcloud.Client }
+
+func (r *instanceResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_instance"
+}
+
+func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A virtual machine in an availability group. The group spreads its instances over fault domains, " +
+			"so the two members of a failover pair do not share one (`fault_domain` reports where each landed).\n\n" +
+			"Creating waits until the instance is `running`; an instance that ends in status `error` is deleted again and " +
+			"the apply fails with the reason, leaving nothing behind. Destroying waits until the instance is gone. " +
+			"`name` and `description` change in place; every other argument replaces the instance.\n\n" +
+			"Import by ID (`i-…`). `password` and `user_data` cannot be read back from the API: after an import they are " +
+			"empty in state, and if the configuration sets them the next plan shows an in-place update that only records " +
+			"them in state (no API call, no replacement).",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The instance ID (`i-…`).",
+				PlanModifiers:       keep,
+			},
+			"name": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Instance name: " + validate.InstanceNameRule + ". Updated in place.",
+				Validators:          []validator.String{validate.InstanceName()},
+			},
+			"availability_group_id": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "ID of the availability group (`ag-…`) that places the instance in a fault domain. " +
+					"Existing instances cannot join a group, so changing it replaces the instance.",
+				PlanModifiers: replace,
+			},
+			"az": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Availability zone, e.g. `cn-east-2a`; must be one of the availability group's zones (checked at plan time when the group exists). Changing it replaces the instance.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers:       replace,
+			},
+			"instance_type": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Instance type, e.g. `g.n2.medium`. Changing it replaces the instance.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers:       replace,
+			},
+			"image_id": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Image ID (`img-…`). Changing it replaces the instance.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers:       replace,
+			},
+			"subnet_id": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Subnet (`subnet-…`) of the primary network interface. Changing it replaces the instance.",
+				PlanModifiers:       replace,
+			},
+			"private_ip": schema.StringAttribute{
+				Optional: true,
+				Computed: true,
+				MarkdownDescription: "Primary private IPv4 address, e.g. `10.0.1.18`. It must be a usable host address inside the subnet " +
+					"(not the network, broadcast, gateway or DHCP address): checked at plan time when the subnet already exists, " +
+					"otherwise before the instance is created. Omit it to have one allocated. Changing it replaces the instance.",
+				Validators:    []validator.String{validate.IPv4Address()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
+			},
+			"security_group_ids": schema.SetAttribute{
+				ElementType: types.StringType,
+				Optional:    true,
+				Computed:    true,
+				MarkdownDescription: "Security groups (`sg-…`, at most 5) of the primary network interface. " +
+					"Omit it to get the VPC's default group. Changing it replaces the instance.",
+				Validators:    []validator.Set{setvalidator.SizeBetween(1, 5), setvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
+				PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown(), setplanmodifier.RequiresReplace()},
+			},
+			"key_names": schema.ListAttribute{
+				ElementType: types.StringType,
+				Optional:    true,
+				MarkdownDescription: "Name of the SSH key pair to log in with, as a one-element list (JD Cloud accepts a single key, Linux images only). " +
+					"Set exactly one of `key_names` and `password`. Changing it replaces the instance.",
+				Validators:    []validator.List{listvalidator.SizeBetween(1, 1), listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
+				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
+			},
+			"password": schema.StringAttribute{
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "Login password: 8 to 30 printable ASCII characters with at least three of upper-case letters, " +
+					"lower-case letters, digits and special characters. Set exactly one of `key_names` and `password`. " +
+					"Write-only in practice: the API never returns it, so it is kept as configured. Changing it replaces the instance.",
+				Validators:    []validator.String{validate.Password()},
+				PlanModifiers: []planmodifier.String{replaceUnlessImported{}},
+			},
+			"user_data": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Launch script in plain text (the provider base64-encodes it into the `launch-script` user data). " +
+					"At most 16 KB (16384 bytes) before encoding, checked at plan time. On Linux the first line must be " +
+					"`#!/bin/bash` or `#!/usr/bin/env python`. It runs at first boot only, so changing it replaces the instance. " +
+					"Not readable from the API: kept as configured.",
+				Validators:    []validator.String{validate.UserData()},
+				PlanModifiers: []planmodifier.String{replaceUnlessImported{}},
+			},
+			"description": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(""),
+				MarkdownDescription: "Free-text description, at most 256 characters. Default empty. Updated in place.",
+				Validators:          []validator.String{validate.Description()},
+			},
+			"fault_domain": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The fault domain the availability group placed the instance in.",
+				PlanModifiers:       keep,
+			},
+			"primary_network_interface_id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "ID of the primary network interface (`port-…`), which holds the private IP and any elastic IP.",
+				PlanModifiers:       keep,
+			},
+			"status": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Instance status as last read: `running`, `stopped`, `error`, or a transitional state such as `starting`.",
+			},
+			"vpc_id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The VPC of the subnet.",
+				PlanModifiers:       keep,
+			},
+			"timeouts": describedTimeouts(ctx, "Timeouts: create (default 10m, until the instance is running), update (default 5m), delete (default 10m, until it is gone), e.g. `create = \"20m\"`."),
+		},
+	}
+}
+
+func (r *instanceResource) ConfigValidators(_ context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("key_names"), path.MatchRoot("password")),
+	}
+}
+
+func (r *instanceResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan checks, once the IDs are known and before anything is created,
+// what only the API can tell: the private IP lies in the subnet and the zone
+// belongs to the group. API failures here are left to apply time.
+func (r *instanceResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.client == nil {
+		return
+	}
+	var plan instanceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var state *instanceModel
+	if !req.State.Raw.IsNull() {
+		state = &instanceModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	changed := func(p, s types.String) bool { return state == nil || !p.Equal(s) }
+
+	ip, subnet := plan.PrivateIP, plan.SubnetID
+	if known(ip) && known(subnet) && (state == nil || changed(ip, state.PrivateIP) || changed(subnet, state.SubnetID)) {
+		if problem, _ := checkPrivateIP(ctx, r.client, subnet.ValueString(), ip.ValueString()); problem != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("private_ip"), "Private IP outside the subnet", problem.Error())
+		}
+	}
+	az, ag := plan.AZ, plan.AvailabilityGroupID
+	if known(az) && known(ag) && (state == nil || changed(az, state.AZ) || changed(ag, state.AvailabilityGroupID)) {
+		if problem, _ := checkZone(ctx, r.client, ag.ValueString(), az.ValueString()); problem != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("az"), "Zone not in the availability group", problem.Error())
+		}
+	}
+}
+
+func known(v types.String) bool { return !v.IsNull() && !v.IsUnknown() && v.ValueString() != "" }
+
+func (r *instanceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan instanceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	what := fmt.Sprintf("creating instance %q", plan.Name.ValueString())
+
+	// The subnet may have been created in this same apply, so this is the
+	// first moment its block can be known.
+	if ip := plan.PrivateIP.ValueString(); ip != "" {
+		problem, err := checkPrivateIP(ctx, r.client, plan.SubnetID.ValueString(), ip)
+		if err != nil {
+			jdcloud.AddError(&resp.Diagnostics, what, err)
+			return
+		}
+		if problem != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("private_ip"), "Error "+what, problem.Error())
+			return
+		}
+	}
+
+	spec, diags := plan.spec(ctx)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// One token for every retry of this create: a retried request after a
+	// lost answer returns the first instance instead of making a second.
+	token := jdcloud.NewClientToken()
+	one := 1
+	created, err := jdcloud.Call(ctx, r.client, "vm.CreateInstances", func() (*vmapis.CreateInstancesResponse, error) {
+		return r.client.VM.CreateInstances(vmapis.NewCreateInstancesRequestWithAllParams(r.client.Region, spec, &one, &token))
+	})
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, what, err)
+		return
+	}
+	if n := len(created.Result.InstanceIds); n != 1 {
+		resp.Diagnostics.AddError("Error "+what, fmt.Sprintf("vm.CreateInstances returned %d instance IDs for a request of one (request ID %s).", n, created.RequestID))
+		return
+	}
+	id := created.Result.InstanceIds[0]
+	// Record the ID before waiting: if the wait fails or times out, the
+	// instance stays in state (tainted) and is not leaked.
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+
+	lastStatus := ""
+	inst, err := jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vmmodels.Instance]{
+		What:    fmt.Sprintf("instance %s to be running", id),
+		Pending: []string{"pending", "starting"},
+		Target:  []string{statusRunning},
+		Refresh: func(ctx context.Context) (vmmodels.Instance, string, error) {
+			inst, st, err := r.refresh(id)(ctx)
+			if err == nil {
+				lastStatus = st
+			}
+			return inst, st, err
+		},
+	})
+	if err != nil {
+		if lastStatus == statusError || lastStatus == jdcloud.StateGone {
+			r.cleanUpFailedCreate(ctx, id, lastStatus, resp)
+			return
+		}
+		jdcloud.AddError(&resp.Diagnostics, what, err)
+		return
+	}
+	resp.Diagnostics.Append(plan.fill(ctx, inst)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// cleanUpFailedCreate handles an instance that went to status error (or was
+// already removed by the cloud, which removes failed creates): it deletes
+// what is left, so nothing is billed or left in state, and explains.
+func (r *instanceResource) cleanUpFailedCreate(ctx context.Context, id, status string, resp *resource.CreateResponse) {
+	detail := fmt.Sprintf("Instance %s went into status %q instead of running. JD Cloud does not report why; "+
+		"common causes are an image that does not fit the instance type, no capacity for the type in the zone, "+
+		"or a launch script the image rejects.", id, statusError)
+	if status == jdcloud.StateGone {
+		detail = fmt.Sprintf("Instance %s disappeared while starting: JD Cloud removes instances whose creation failed. "+
+			"Common causes are an image that does not fit the instance type or no capacity for the type in the zone.", id)
+	}
+	if err := r.deleteAndWait(ctx, id); err != nil {
+		detail += "\n\nDeleting the failed instance did not complete, so it stays in state and will be replaced on the next apply: " + jdcloud.Detail(err)
+	} else {
+		detail += "\n\nThe failed instance has been deleted; nothing is left behind."
+		resp.State.RemoveResource(ctx)
+	}
+	resp.Diagnostics.AddError("Error creating instance: status error", detail)
+}
+
+func (r *instanceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state instanceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	inst, err := describeInstance(ctx, r.client, state.ID.ValueString())
+	if jdcloud.IsNotFound(err) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading instance %s", state.ID.ValueString()), err)
+		return
+	}
+	resp.Diagnostics.Append(state.fill(ctx, inst)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *instanceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state instanceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	id := state.ID.ValueString()
+	what := fmt.Sprintf("updating instance %s", id)
+
+	// Only name and description reach the API; password and user_data get
+	// here only after an import, to be recorded in state.
+	modReq := vmapis.NewModifyInstanceAttributeRequest(r.client.Region, id)
+	modify := false
+	if !plan.Name.Equal(state.Name) {
+		modReq.SetName(plan.Name.ValueString())
+		modify = true
+	}
+	if !plan.Description.Equal(state.Description) {
+		modReq.SetDescription(plan.Description.ValueString())
+		modify = true
+	}
+	if modify {
+		_, err := jdcloud.Call(ctx, r.client, "vm.ModifyInstanceAttribute", func() (*vmapis.ModifyInstanceAttributeResponse, error) {
+			return r.client.VM.ModifyInstanceAttribute(modReq)
+		})
+		if err != nil {
+			jdcloud.AddError(&resp.Diagnostics, what, err)
+			return
+		}
+	}
+	inst, err := describeInstance(ctx, r.client, id)
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, what, err)
+		return
+	}
+	resp.Diagnostics.Append(plan.fill(ctx, inst)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *instanceResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state instanceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := r.deleteAndWait(ctx, state.ID.ValueString()); err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("deleting instance %s (%s)", state.ID.ValueString(), state.Name.ValueString()), err)
+	}
+}
+
+// deleteAndWait deletes an instance and waits until it is gone. The API
+// refuses to delete an instance with a task in progress, so a transitional
+// state is waited out first.
+func (r *instanceResource) deleteAndWait(ctx context.Context, id string) error {
+	inst, err := jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vmmodels.Instance]{
+		What:    fmt.Sprintf("instance %s to finish its current task before deletion", id),
+		Pending: transitional,
+		Target:  []string{statusRunning, statusStopped, statusError, statusDeleting, jdcloud.StateGone},
+		Refresh: r.refresh(id),
+	})
+	if err != nil {
+		return err
+	}
+	if inst.InstanceId == "" { // gone already
+		return nil
+	}
+	if inst.Status != statusDeleting {
+		if err := deleteInstance(ctx, r.client, id); err != nil {
+			return err
+		}
+	}
+	_, err = jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vmmodels.Instance]{
+		What:    fmt.Sprintf("instance %s to be deleted", id),
+		Pending: append([]string{statusDeleting, statusRunning, statusStopped, statusError}, transitional...),
+		Target:  []string{jdcloud.StateGone},
+		Refresh: r.refresh(id),
+	})
+	return err
+}
+
+func (r *instanceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte("true"))...)
+}
+
+func (r *instanceResource) refresh(id string) func(context.Context) (vmmodels.Instance, string, error) {
+	return func(ctx context.Context) (vmmodels.Instance, string, error) {
+		inst, err := describeInstance(ctx, r.client, id)
+		if jdcloud.IsNotFound(err) {
+			return vmmodels.Instance{}, jdcloud.StateGone, nil
+		}
+		if err != nil {
+			return vmmodels.Instance{}, "", err
+		}
+		return inst, inst.Status, nil
+	}
+}
+
+// replaceUnlessImported forces replacement when a create-only secret such as
+// password or user_data changes, except when state holds null because the
+// instance was imported and the value was never readable: then the new value
+// is only recorded.
+type replaceUnlessImported struct{}
+
+func (replaceUnlessImported) Description(_ context.Context) string {
+	return "changing the value replaces the instance, except right after an import, when it is only recorded"
+}
+
+func (m replaceUnlessImported) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (replaceUnlessImported) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || req.PlanValue.Equal(req.StateValue) {
+		return
+	}
+	if req.StateValue.IsNull() && req.Private != nil {
+		imported, diags := req.Private.GetKey(ctx, privateImported)
+		resp.Diagnostics.Append(diags...)
+		if string(imported) == "true" {
+			return
+		}
+	}
+	resp.RequiresReplace = true
+}
+
+// describedTimeouts is the timeouts block with a description for the docs.
+func describedTimeouts(ctx context.Context, description string) schema.Attribute {
+	a := timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}).(schema.SingleNestedAttribute)
+	a.MarkdownDescription = description
+	return a
+}
