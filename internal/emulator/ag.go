@@ -1,0 +1,215 @@
+package emulator
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+func init() {
+	const r = "/regions/{regionId}"
+	const one = r + "/availabilityGroups/{agId}"
+	register("ag", "CreateAg", "POST", r+"/availabilityGroups", (*Emulator).createAg)
+	register("ag", "DescribeAg", "GET", one, (*Emulator).describeAg).resources = resAg
+	register("ag", "DescribeAgs", "GET", r+"/availabilityGroups", (*Emulator).describeAgs)
+	register("ag", "UpdateAg", "PATCH", one, (*Emulator).updateAg).resources = resAg
+	register("ag", "DeleteAg", "DELETE", one, (*Emulator).deleteAg).resources = resAg
+}
+
+func resAg(e *Emulator, c *call) []string {
+	return []string{jrn("ag", c.region, "availabilitygroup", c.params["agId"])}
+}
+
+// validAgName: at most 32 characters: letters, digits, Chinese, '_' and '-'.
+func validAgName(field, v string) *apiError {
+	if v == "" {
+		return invalidArg("%s is required", field)
+	}
+	if utf8.RuneCountInString(v) > 32 {
+		return invalidArg("Invalid %s %q: at most 32 characters", field, v)
+	}
+	for _, r := range v {
+		if !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= 0x4e00 && r <= 0x9fff) {
+			return invalidArg("Invalid %s %q: only Chinese characters, letters, digits, '_' and '-' are allowed", field, v)
+		}
+	}
+	return nil
+}
+
+func (e *Emulator) agMembers(id string) []*Instance {
+	var out []*Instance
+	for _, k := range sortedKeys(e.st.Instances) {
+		if in := e.st.Instances[k]; in.AgId == id {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+func (e *Emulator) agOut(g *AvailabilityGroup) map[string]any {
+	members := e.agMembers(g.Id)
+	quotas := []map[string]any{}
+	for _, az := range g.Azs {
+		used := 0
+		for _, in := range members {
+			if in.Az == az {
+				used++
+			}
+		}
+		quotas = append(quotas, map[string]any{"az": az, "limit": 100, "used": used})
+	}
+	return map[string]any{
+		"id": g.Id, "name": g.Name, "description": g.Description, "instanceTemplateId": g.InstanceTemplateId,
+		"azs": g.Azs, "agType": g.AgType, "createTime": g.CreateTime, "count": len(members), "autoScaling": false,
+		"configurationType": g.ConfigurationType, "placementType": g.PlacementType, "instancesQuotas": quotas, "instances": []any{},
+	}
+}
+
+func (e *Emulator) createAg(c *call) (any, *apiError) {
+	var b struct {
+		Azs                []string `json:"azs"`
+		AgName             string   `json:"agName"`
+		AgType             *string  `json:"agType"`
+		InstanceTemplateId *string  `json:"instanceTemplateId"`
+		Description        *string  `json:"description"`
+		ConfigurationType  *string  `json:"configurationType"`
+		PlacementType      *string  `json:"placementType"`
+	}
+	if aerr := c.decode(&b); aerr != nil {
+		return nil, aerr
+	}
+	if len(b.Azs) == 0 {
+		return nil, invalidArg("azs is required: at least one availability zone")
+	}
+	seen := map[string]bool{}
+	for _, az := range b.Azs {
+		if !validZone(c.region, az) {
+			return nil, invalidArg("Invalid azs: availability zone %q not found in region %s (have %s)", az, c.region, strings.Join(Zones(c.region), ", "))
+		}
+		if seen[az] {
+			return nil, invalidArg("Invalid azs: %q given twice", az)
+		}
+		seen[az] = true
+	}
+	if aerr := validAgName("agName", b.AgName); aerr != nil {
+		return nil, aerr
+	}
+	agType := strOr(b.AgType, "vm")
+	if agType != "vm" {
+		return nil, invalidArg("Invalid agType %q: only vm is supported", agType)
+	}
+	placement := strOr(b.PlacementType, "fd")
+	if placement != "fd" && placement != "switch" && placement != "host" {
+		return nil, invalidArg("Invalid placementType %q: fd, switch or host", placement)
+	}
+	conf := strOr(b.ConfigurationType, "strict")
+	if conf != "strict" && conf != "loose" {
+		return nil, invalidArg("Invalid configurationType %q: strict or loose", conf)
+	}
+	if b.Description != nil && utf8.RuneCountInString(*b.Description) > 256 {
+		return nil, invalidArg("Invalid description: at most 256 characters")
+	}
+	n := 0
+	for _, g := range e.st.Ags {
+		if g.Region == c.region {
+			n++
+		}
+	}
+	if n >= e.quotas.AvailabilityGroups {
+		return nil, quotaExceeded("Quota exceeded: at most %d availability groups per region", e.quotas.AvailabilityGroups)
+	}
+	g := &AvailabilityGroup{Region: c.region, Id: e.newID("ag"), Name: b.AgName, Description: strOr(b.Description, ""),
+		InstanceTemplateId: strOr(b.InstanceTemplateId, ""), Azs: append([]string{}, b.Azs...), AgType: agType,
+		ConfigurationType: conf, PlacementType: placement, CreateTime: e.timestamp()}
+	e.st.Ags[g.Id] = g
+	return map[string]any{"agId": g.Id}, nil
+}
+
+func (e *Emulator) getAg(c *call) (*AvailabilityGroup, *apiError) {
+	g := e.st.Ags[c.params["agId"]]
+	if g == nil || g.Region != c.region {
+		return nil, notFound("Availability group %s not found", c.params["agId"])
+	}
+	return g, nil
+}
+
+func (e *Emulator) describeAg(c *call) (any, *apiError) {
+	g, aerr := e.getAg(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return map[string]any{"ag": e.agOut(g)}, nil
+}
+
+func (e *Emulator) describeAgs(c *call) (any, *apiError) {
+	num, size, aerr := c.paging(10, 100)
+	if aerr != nil {
+		return nil, aerr
+	}
+	fs, aerr := c.filters("agName", "agId", "agIds", "agType")
+	if aerr != nil {
+		return nil, aerr
+	}
+	var out []map[string]any
+	for _, id := range sortedKeys(e.st.Ags) {
+		g := e.st.Ags[id]
+		if g.Region != c.region {
+			continue
+		}
+		ok := true
+		for _, f := range fs {
+			switch f.Name {
+			case "agName":
+				ok = ok && containsAny(g.Name, f.Values)
+			case "agId", "agIds":
+				ok = ok && matchAny(g.Id, f.Values)
+			case "agType":
+				ok = ok && matchAny(g.AgType, f.Values)
+			}
+		}
+		if ok {
+			out = append(out, e.agOut(g))
+		}
+	}
+	return map[string]any{"ags": page(nonNil(out), num, size), "totalCount": len(out)}, nil
+}
+
+func (e *Emulator) updateAg(c *call) (any, *apiError) {
+	g, aerr := e.getAg(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	var b struct {
+		Name        *string `json:"name"`
+		Description *string `json:"description"`
+	}
+	if aerr := c.decode(&b); aerr != nil {
+		return nil, aerr
+	}
+	if b.Name != nil {
+		if aerr := validAgName("name", *b.Name); aerr != nil {
+			return nil, aerr
+		}
+	}
+	if b.Description != nil && utf8.RuneCountInString(*b.Description) > 256 {
+		return nil, invalidArg("Invalid description: at most 256 characters")
+	}
+	if b.Name != nil {
+		g.Name = *b.Name
+	}
+	if b.Description != nil {
+		g.Description = *b.Description
+	}
+	return nil, nil
+}
+
+func (e *Emulator) deleteAg(c *call) (any, *apiError) {
+	g, aerr := e.getAg(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if m := e.agMembers(g.Id); len(m) > 0 {
+		return nil, precondition("Availability group %s still has %d instance(s), delete them first", g.Id, len(m))
+	}
+	delete(e.st.Ags, g.Id)
+	return nil, nil
+}

@@ -1,0 +1,69 @@
+package emulator
+
+import (
+	"bufio"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// statusRecorder remembers the status and still lets the emulator hijack
+// the connection for dropped-connection faults.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := s.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, http.ErrNotSupported
+	}
+	return hj.Hijack()
+}
+
+// LogRequests logs one line per request: method, URI, status, call name, request ID, duration.
+func LogRequests(h http.Handler, logger *log.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			call := "unknown"
+			if strings.HasPrefix(r.URL.Path, "/__emulator/") {
+				call = "control"
+			} else if rt, _, _ := matchRoute(r.Method, r.URL.Path); rt != nil {
+				call = rt.service + "." + rt.name
+			}
+			status := "dropped"
+			if rec.status != 0 {
+				status = http.StatusText(rec.status)
+				status = strings.ReplaceAll(status, " ", "_")
+				status = itoa(rec.status) + "_" + status
+			}
+			logger.Printf("%s %s -> %s %s request_id=%s %s", r.Method, r.URL.RequestURI(), status, call,
+				w.Header().Get("X-Jdcloud-Request-Id"), time.Since(start).Round(time.Microsecond))
+		}()
+		h.ServeHTTP(rec, r)
+	})
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [12]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,333 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// route is one API call: method + path pattern (+ ":action").
+type route struct {
+	service string // vm, vpc, ag, iam (also the signing service)
+	name    string // SDK call name, e.g. DescribeInstance
+	method  string
+	segs    []string // pattern segments, "{x}" binds a parameter
+	action  string   // ":action" suffix without the colon, or ""
+	mutates bool
+	handle  func(e *Emulator, c *call) (any, *apiError)
+	// resources lists the JRN resources a call touches, for IAM checks;
+	// nil means the service-wide resource "*".
+	resources func(e *Emulator, c *call) []string
+}
+
+var routes []*route
+
+// register adds a route; pattern is the SDK URL, e.g.
+// "/regions/{regionId}/instances/{instanceId}:stopInstance".
+func register(service, name, method, pattern string, handle func(*Emulator, *call) (any, *apiError)) *route {
+	action := ""
+	if i := strings.LastIndex(pattern, ":"); i >= 0 {
+		pattern, action = pattern[:i], pattern[i+1:]
+	}
+	rt := &route{
+		service: service, name: name, method: method, action: action,
+		segs:    splitPath(pattern),
+		mutates: method != http.MethodGet,
+		handle:  handle,
+	}
+	routes = append(routes, rt)
+	return rt
+}
+
+func splitPath(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+// matchRoute finds the route for method and the unescaped URL path. It
+// returns the action parsed from the path even when no route matches.
+func matchRoute(method, path string) (*route, map[string]string, string) {
+	p, ok := strings.CutPrefix(path, "/v1/")
+	if !ok {
+		return nil, nil, ""
+	}
+	segs := splitPath(p) // tolerates the SDK's trailing slash ("elasticIps/")
+	action := ""
+	if n := len(segs); n > 0 {
+		if i := strings.Index(segs[n-1], ":"); i >= 0 {
+			action = segs[n-1][i+1:]
+			segs[n-1] = segs[n-1][:i]
+			if segs[n-1] == "" { // "subUsers:deleted"-style paths never have an empty last segment
+				segs = segs[:n-1]
+			}
+		}
+	}
+	for _, rt := range routes {
+		if rt.method != method || rt.action != action || len(rt.segs) != len(segs) {
+			continue
+		}
+		params := map[string]string{}
+		match := true
+		for i, s := range rt.segs {
+			if strings.HasPrefix(s, "{") {
+				if segs[i] == "" {
+					match = false
+					break
+				}
+				params[s[1:len(s)-1]] = segs[i]
+			} else if s != segs[i] {
+				match = false
+				break
+			}
+		}
+		if match {
+			return rt, params, action
+		}
+	}
+	return nil, nil, action
+}
+
+// call is one parsed request.
+type call struct {
+	route     *route
+	region    string
+	params    map[string]string
+	query     url.Values
+	body      []byte
+	principal *principal
+	requestID string
+}
+
+var filterKey = regexp.MustCompile(`^filters\.(\d+)\.(name|operator|values\.(\d+))$`)
+
+func newCall(r *http.Request, rt *route, params map[string]string, body []byte) (*call, *apiError) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, invalidArg("malformed query string: %v", err)
+	}
+	c := &call{route: rt, params: params, query: q, body: body}
+	if region, ok := params["regionId"]; ok {
+		if !validRegion(region) {
+			return nil, invalidArg("Invalid regionId %q: supported regions are %s", region, strings.Join(Regions, ", "))
+		}
+		c.region = region
+	}
+	if rt.method != http.MethodGet && rt.method != http.MethodDelete {
+		trimmed := bytes.TrimSpace(body)
+		if len(trimmed) == 0 {
+			c.body = []byte("{}")
+		} else if trimmed[0] != '{' || !json.Valid(trimmed) {
+			return nil, invalidArg("The request body is not a valid JSON object")
+		}
+	}
+	return c, nil
+}
+
+// decode reads the JSON body into v; unknown fields are ignored as the
+// real API does. Path parameters always win over body copies.
+func (c *call) decode(v any) *apiError {
+	if err := json.Unmarshal(c.body, v); err != nil {
+		return invalidArg("Invalid request body: %v", simplifyJSONErr(err))
+	}
+	return nil
+}
+
+func simplifyJSONErr(err error) string {
+	var te *json.UnmarshalTypeError
+	if ok := asTypeErr(err, &te); ok {
+		return "field " + te.Field + " must be " + te.Type.String()
+	}
+	return err.Error()
+}
+
+func asTypeErr(err error, target **json.UnmarshalTypeError) bool {
+	te, ok := err.(*json.UnmarshalTypeError)
+	if ok {
+		*target = te
+	}
+	return ok
+}
+
+func (c *call) str(name string) string {
+	if v, ok := c.params[name]; ok {
+		return v
+	}
+	return c.query.Get(name)
+}
+
+// intParam reads an optional integer query parameter.
+func (c *call) intParam(name string) (int, bool, *apiError) {
+	v := c.query.Get(name)
+	if v == "" {
+		return 0, false, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, false, invalidArg("Invalid parameter %s: %q is not an integer", name, v)
+	}
+	return n, true, nil
+}
+
+// listParam reads name.1, name.2, ... query parameters.
+func (c *call) listParam(name string) []string {
+	type kv struct {
+		i int
+		v string
+	}
+	var items []kv
+	for k, vs := range c.query {
+		rest, ok := strings.CutPrefix(k, name+".")
+		if !ok {
+			continue
+		}
+		i, err := strconv.Atoi(rest)
+		if err != nil || len(vs) == 0 {
+			continue
+		}
+		items = append(items, kv{i, vs[0]})
+	}
+	sort.Slice(items, func(a, b int) bool { return items[a].i < items[b].i })
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.v
+	}
+	return out
+}
+
+type filter struct {
+	Name     string
+	Operator string
+	Values   []string
+}
+
+// filters reads filters.N.name / filters.N.operator / filters.N.values.M.
+func (c *call) filters(allowed ...string) ([]filter, *apiError) {
+	byIdx := map[int]*filter{}
+	vals := map[int]map[int]string{}
+	for k, vs := range c.query {
+		if !strings.HasPrefix(k, "filters.") {
+			continue
+		}
+		m := filterKey.FindStringSubmatch(k)
+		if m == nil {
+			return nil, invalidArg("Invalid filter parameter %q", k)
+		}
+		i, _ := strconv.Atoi(m[1])
+		f := byIdx[i]
+		if f == nil {
+			f = &filter{}
+			byIdx[i] = f
+		}
+		switch {
+		case m[2] == "name":
+			f.Name = vs[0]
+		case m[2] == "operator":
+			f.Operator = vs[0]
+		default:
+			j, _ := strconv.Atoi(m[3])
+			if vals[i] == nil {
+				vals[i] = map[int]string{}
+			}
+			vals[i][j] = vs[0]
+		}
+	}
+	idx := make([]int, 0, len(byIdx))
+	for i := range byIdx {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	out := make([]filter, 0, len(idx))
+	for _, i := range idx {
+		f := byIdx[i]
+		if f.Name == "" {
+			return nil, invalidArg("filters.%d.name is required", i)
+		}
+		ok := false
+		for _, a := range allowed {
+			if a == f.Name {
+				ok = true
+			}
+		}
+		if !ok {
+			return nil, invalidArg("Invalid filter name %q: supported filters are %s", f.Name, strings.Join(allowed, ", "))
+		}
+		js := make([]int, 0, len(vals[i]))
+		for j := range vals[i] {
+			js = append(js, j)
+		}
+		sort.Ints(js)
+		for _, j := range js {
+			f.Values = append(f.Values, vals[i][j])
+		}
+		if len(f.Values) == 0 {
+			return nil, invalidArg("filters.%d.values is required", i)
+		}
+		out = append(out, *f)
+	}
+	return out, nil
+}
+
+// paging reads pageNumber/pageSize (defaults 1 and 20, size within [lo,hi]).
+func (c *call) paging(lo, hi int) (int, int, *apiError) {
+	num, ok, aerr := c.intParam("pageNumber")
+	if aerr != nil {
+		return 0, 0, aerr
+	}
+	if !ok {
+		num = 1
+	}
+	if num < 1 {
+		return 0, 0, invalidArg("Invalid parameter pageNumber: must be at least 1")
+	}
+	size, ok, aerr := c.intParam("pageSize")
+	if aerr != nil {
+		return 0, 0, aerr
+	}
+	if !ok {
+		size = 20
+	}
+	if size < lo || size > hi {
+		return 0, 0, invalidArg("Invalid parameter pageSize: must be within [%d, %d]", lo, hi)
+	}
+	return num, size, nil
+}
+
+// page slices items for pageNumber/pageSize.
+func page[T any](items []T, num, size int) []T {
+	start := (num - 1) * size
+	if start >= len(items) {
+		return []T{}
+	}
+	end := start + size
+	if end > len(items) {
+		end = len(items)
+	}
+	return items[start:end]
+}
+
+// matchAny: exact match of v against any of vals.
+func matchAny(v string, vals []string) bool {
+	for _, x := range vals {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func containsAny(v string, vals []string) bool {
+	for _, x := range vals {
+		if strings.Contains(v, x) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,685 @@
+package emulator
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+func init() {
+	const r = "/regions/{regionId}"
+	const in = r + "/instances/{instanceId}"
+	register("vm", "CreateInstances", "POST", r+"/instances", (*Emulator).createInstances).resources = resCreateInstances
+	register("vm", "DescribeInstance", "GET", in, (*Emulator).describeInstance).resources = resInstance
+	register("vm", "DescribeInstances", "GET", r+"/instances", (*Emulator).describeInstances)
+	register("vm", "DeleteInstance", "DELETE", in, (*Emulator).deleteInstance).resources = resInstance
+	register("vm", "StopInstance", "POST", in+":stopInstance", (*Emulator).stopInstance).resources = resInstance
+	register("vm", "StartInstance", "POST", in+":startInstance", (*Emulator).startInstance).resources = resInstance
+	register("vm", "ModifyInstanceAttribute", "POST", in+":modifyInstanceAttribute", (*Emulator).modifyInstanceAttribute).resources = resInstance
+	register("vm", "AssociateElasticIp", "POST", in+":associateElasticIp", (*Emulator).vmAssociateEIP).resources = resInstanceAndEIP
+	register("vm", "DisassociateElasticIp", "POST", in+":disassociateElasticIp", (*Emulator).vmDisassociateEIP).resources = resInstanceAndEIP
+	register("vm", "DescribeImages", "GET", r+"/images", (*Emulator).describeImages)
+	register("vm", "DescribeImage", "GET", r+"/images/{imageId}", (*Emulator).describeImage)
+	register("vm", "DescribeInstanceTypes", "GET", r+"/instanceTypes", (*Emulator).describeInstanceTypes)
+}
+
+func resInstance(e *Emulator, c *call) []string {
+	return []string{jrn("vm", c.region, "instances", c.params["instanceId"])}
+}
+
+func resInstanceAndEIP(e *Emulator, c *call) []string {
+	out := resInstance(e, c)
+	var b struct {
+		ElasticIpId string `json:"elasticIpId"`
+	}
+	if c.decode(&b) == nil && b.ElasticIpId != "" {
+		out = append(out, jrn("vpc", c.region, "elasticip", b.ElasticIpId))
+	}
+	return out
+}
+
+func resCreateInstances(e *Emulator, c *call) []string {
+	out := []string{jrn("vm", c.region, "instances", "*")}
+	var b struct {
+		Spec *struct {
+			AgId *string `json:"agId"`
+		} `json:"instanceSpec"`
+	}
+	if c.decode(&b) == nil && b.Spec != nil && b.Spec.AgId != nil && *b.Spec.AgId != "" {
+		out = append(out, jrn("ag", c.region, "availabilitygroup", *b.Spec.AgId))
+	}
+	return out
+}
+
+// ---- model ----
+
+func (e *Emulator) instanceOut(in *Instance) map[string]any {
+	ni := e.st.NetworkInterfaces[in.NetworkInterfaceId]
+	eipID, eipAddr, primaryIP, mac := "", "", "", ""
+	sgs := []map[string]any{}
+	if ni != nil {
+		primaryIP, mac = ni.PrimaryIp, ni.MacAddress
+		if x := e.st.ElasticIps[ni.ElasticIpId]; x != nil {
+			eipID, eipAddr = x.ElasticIpId, x.ElasticIpAddress
+		}
+		for _, id := range ni.NetworkSecurityGroupIds {
+			name := ""
+			if sg := e.st.SecurityGroups[id]; sg != nil {
+				name = sg.NetworkSecurityGroupName
+			}
+			sgs = append(sgs, map[string]any{"groupId": id, "groupName": name})
+		}
+	}
+	ag := map[string]any{"id": "", "name": ""}
+	if in.AgId != "" {
+		ag["id"] = in.AgId
+		if g := e.st.Ags[in.AgId]; g != nil {
+			ag["name"] = g.Name
+		}
+	}
+	img := findImage(in.ImageId)
+	osType, platform, osVersion := "linux", "", ""
+	if img != nil {
+		osType, platform, osVersion = img.OsType, img.Platform, img.OsVersion
+	}
+	keyNames := in.KeyNames
+	if keyNames == nil {
+		keyNames = []string{}
+	}
+	return map[string]any{
+		"instanceId": in.InstanceId, "instanceName": in.InstanceName, "hostname": in.Hostname, "instanceType": in.InstanceType,
+		"vpcId": in.VpcId, "subnetId": in.SubnetId, "privateIpAddress": primaryIP, "elasticIpId": eipID, "elasticIpAddress": eipAddr,
+		"status": in.Status, "description": in.Description, "imageId": in.ImageId,
+		"systemDisk": map[string]any{"diskCategory": "cloud", "autoDelete": true, "deviceName": "vda", "status": "attached",
+			"cloudDisk": map[string]any{"diskId": "vol-" + strings.TrimPrefix(in.InstanceId, "i-"), "diskSizeGB": 40, "diskType": "ssd.gp1", "az": in.Az}},
+		"dataDisks": []any{},
+		"primaryNetworkInterface": map[string]any{"deviceIndex": 1, "autoDelete": true, "networkInterface": map[string]any{
+			"networkInterfaceId": in.NetworkInterfaceId, "macAddress": mac, "vpcId": in.VpcId, "subnetId": in.SubnetId,
+			"securityGroups": sgs, "sanityCheck": 1,
+			"primaryIp":    map[string]any{"privateIpAddress": primaryIP, "elasticIpId": eipID, "elasticIpAddress": eipAddr},
+			"secondaryIps": []any{}, "ipv6Addresses": []any{},
+		}},
+		"secondaryNetworkInterfaces": []any{}, "launchTime": in.LaunchTime, "az": in.Az, "keyNames": keyNames,
+		"charge": map[string]any{"chargeMode": "postpaid_by_duration", "chargeStatus": "normal", "chargeStartTime": in.LaunchTime},
+		"ag":     ag, "faultDomain": in.FaultDomain, "tags": []any{}, "chargeOnStopped": "keepCharging",
+		"osType": osType, "platform": platform, "osVersion": osVersion, "architecture": "x86_64", "bootMode": "bios",
+	}
+}
+
+func (e *Emulator) getInstance(region, id string) (*Instance, *apiError) {
+	in := e.st.Instances[id]
+	if in == nil || in.Region != region {
+		return nil, notFound("Instance %s not found", id)
+	}
+	return in, nil
+}
+
+// ---- create ----
+
+type instanceSpecBody struct {
+	AgId               *string  `json:"agId"`
+	InstanceTemplateId *string  `json:"instanceTemplateId"`
+	Az                 *string  `json:"az"`
+	InstanceType       *string  `json:"instanceType"`
+	ImageId            *string  `json:"imageId"`
+	Name               string   `json:"name"`
+	Hostname           *string  `json:"hostname"`
+	Password           *string  `json:"password"`
+	KeyNames           []string `json:"keyNames"`
+	ElasticIp          *struct {
+		BandwidthMbps int    `json:"bandwidthMbps"`
+		Provider      string `json:"provider"`
+	} `json:"elasticIp"`
+	PrimaryNetworkInterface *struct {
+		NetworkInterface *struct {
+			SubnetId         string   `json:"subnetId"`
+			PrimaryIpAddress *string  `json:"primaryIpAddress"`
+			SecurityGroups   []string `json:"securityGroups"`
+		} `json:"networkInterface"`
+	} `json:"primaryNetworkInterface"`
+	Userdata []struct {
+		Key   *string `json:"key"`
+		Value *string `json:"value"`
+	} `json:"userdata"`
+	Description *string `json:"description"`
+}
+
+func validInstanceName(name string) *apiError {
+	if name == "" {
+		return invalidArg("instanceSpec.name is required")
+	}
+	n := utf8.RuneCountInString(name)
+	if n < 2 || n > 128 {
+		return invalidArg("Invalid instanceSpec.name %q: length must be within [2, 128]", name)
+	}
+	for _, r := range name {
+		if !(r == '_' || r == '-' || r == '.' || r == ':' || r == '/' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= 0x4e00 && r <= 0x9fff) {
+			return invalidArg("Invalid instanceSpec.name %q: only Chinese characters, letters, digits and - _ . : / are allowed", name)
+		}
+	}
+	return nil
+}
+
+func (e *Emulator) createInstances(c *call) (any, *apiError) {
+	var b struct {
+		Spec        *instanceSpecBody `json:"instanceSpec"`
+		MaxCount    *int              `json:"maxCount"`
+		ClientToken *string           `json:"clientToken"`
+	}
+	if aerr := c.decode(&b); aerr != nil {
+		return nil, aerr
+	}
+	count := 1
+	if b.MaxCount != nil {
+		count = *b.MaxCount
+	}
+	if count < 1 || count > 100 {
+		return nil, invalidArg("Invalid maxCount %d: must be within [1, 100]", count)
+	}
+	token := strOr(b.ClientToken, "")
+	if len(token) > 64 {
+		return nil, invalidArg("Invalid clientToken: at most 64 characters")
+	}
+	sum := sha256.Sum256(c.body)
+	bodyHash := hex.EncodeToString(sum[:])
+	if token != "" {
+		if rec, ok := e.st.ClientTokens[c.region+"/"+token]; ok {
+			// Same token: the same answer, no new instances (even if the body differs, as the real API).
+			return map[string]any{"instanceIds": append([]string{}, rec.InstanceIds...)}, nil
+		}
+	}
+	s := b.Spec
+	if s == nil {
+		return nil, invalidArg("instanceSpec is required")
+	}
+	if aerr := validInstanceName(s.Name); aerr != nil {
+		return nil, aerr
+	}
+
+	var ag *AvailabilityGroup
+	if id := strOr(s.AgId, ""); id != "" {
+		ag = e.st.Ags[id]
+		if ag == nil || ag.Region != c.region {
+			return nil, invalidArg("Invalid agId %s: availability group not found", id)
+		}
+	}
+	az := strOr(s.Az, "")
+	if az != "" && !validZone(c.region, az) {
+		return nil, invalidArg("Invalid az %q: availability zone not found in region %s", az, c.region)
+	}
+	if ag != nil && az != "" && !matchAny(az, ag.Azs) {
+		return nil, invalidArg("Invalid az %q: availability group %s only spans %s", az, ag.Id, strings.Join(ag.Azs, ", "))
+	}
+	if ag == nil && az == "" {
+		return nil, invalidArg("instanceSpec.az is required when agId is not given")
+	}
+	itype, imageID := strOr(s.InstanceType, ""), strOr(s.ImageId, "")
+	if itype == "" {
+		return nil, invalidArg("instanceSpec.instanceType is required")
+	}
+	if findInstanceType(itype) == nil {
+		return nil, invalidArg("Invalid instanceType %q: instance type not found or not on sale in %s", itype, c.region)
+	}
+	if imageID == "" {
+		return nil, invalidArg("instanceSpec.imageId is required")
+	}
+	if findImage(imageID) == nil {
+		return nil, invalidArg("Invalid imageId %q: image not found", imageID)
+	}
+	if s.ElasticIp != nil {
+		return nil, invalidArg("instanceSpec.elasticIp is not supported by this emulator: create the elastic ip with CreateElasticIps and associate it")
+	}
+	if s.PrimaryNetworkInterface == nil || s.PrimaryNetworkInterface.NetworkInterface == nil || s.PrimaryNetworkInterface.NetworkInterface.SubnetId == "" {
+		return nil, invalidArg("instanceSpec.primaryNetworkInterface.networkInterface.subnetId is required")
+	}
+	nis := s.PrimaryNetworkInterface.NetworkInterface
+	sn := e.st.Subnets[nis.SubnetId]
+	if sn == nil || sn.Region != c.region {
+		return nil, invalidArg("Invalid subnetId %s: subnet not found", nis.SubnetId)
+	}
+	requestedIP := strOr(nis.PrimaryIpAddress, "")
+	if requestedIP != "" && count > 1 {
+		return nil, invalidArg("primaryIpAddress can only be given when maxCount is 1")
+	}
+	if len(nis.SecurityGroups) > 5 {
+		return nil, invalidArg("At most 5 security groups per network interface")
+	}
+	for _, id := range nis.SecurityGroups {
+		sg := e.st.SecurityGroups[id]
+		if sg == nil || sg.Region != c.region {
+			return nil, invalidArg("Invalid securityGroups: network security group %s not found", id)
+		}
+		if sg.VpcId != sn.VpcId {
+			return nil, invalidArg("Network security group %s is not in vpc %s of subnet %s", id, sn.VpcId, sn.SubnetId)
+		}
+	}
+	userdata := map[string]string{}
+	for _, u := range s.Userdata {
+		k, v := strOr(u.Key, ""), strOr(u.Value, "")
+		if k != "launch-script" {
+			return nil, invalidArg("Invalid userdata key %q: only launch-script is supported", k)
+		}
+		raw, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			return nil, invalidArg("Invalid userdata launch-script: value must be base64 encoded")
+		}
+		if len(raw) > 16*1024 {
+			return nil, invalidArg("Invalid userdata launch-script: at most 16KB before base64 encoding, got %d bytes", len(raw))
+		}
+		userdata[k] = v
+	}
+	inRegion := 0
+	for _, in := range e.st.Instances {
+		if in.Region == c.region {
+			inRegion++
+		}
+	}
+	if inRegion+count > e.quotas.Instances {
+		return nil, quotaExceeded("Quota exceeded: instance quota of region %s is %d, %d in use, %d requested", c.region, e.quotas.Instances, inRegion, count)
+	}
+	if availableIPs(sn) < count {
+		return nil, quotaExceeded("Subnet %s has only %d available ip addresses", sn.SubnetId, availableIPs(sn))
+	}
+
+	ids := []string{}
+	var created []*Instance
+	for i := 0; i < count; i++ {
+		in := &Instance{
+			Region: c.region, InstanceId: e.newID("i"), InstanceName: s.Name, InstanceType: itype, ImageId: imageID,
+			VpcId: sn.VpcId, SubnetId: sn.SubnetId, Status: "pending", Description: strOr(s.Description, ""),
+			KeyNames: s.KeyNames, LaunchTime: e.timestamp(), Task: "create",
+		}
+		if len(userdata) > 0 {
+			in.Userdata = userdata
+		}
+		in.Az = az
+		if ag != nil {
+			in.AgId = ag.Id
+			in.Az, in.FaultDomain = e.placeInAg(ag, az)
+		}
+		in.Hostname = strOr(s.Hostname, in.InstanceId)
+		ni := &NetworkInterface{Region: c.region, NetworkInterfaceId: e.newID("port"), Az: in.Az, VpcId: sn.VpcId, SubnetId: sn.SubnetId,
+			NetworkSecurityGroupIds: append([]string{}, nis.SecurityGroups...), InstanceId: in.InstanceId, DeviceIndex: 1,
+			CreatedTime: e.timestamp(), MacAddress: e.newMAC()}
+		ip, aerr := e.allocateIP(sn, requestedIP, ni.NetworkInterfaceId)
+		if aerr != nil {
+			// Roll back what this request made so a refused create leaves nothing behind.
+			for _, done := range created {
+				e.removeInstance(done)
+			}
+			return nil, aerr
+		}
+		ni.PrimaryIp = ip
+		in.NetworkInterfaceId = ni.NetworkInterfaceId
+		e.st.NetworkInterfaces[ni.NetworkInterfaceId] = ni
+		e.st.Instances[in.InstanceId] = in
+		created = append(created, in)
+		ids = append(ids, in.InstanceId)
+	}
+	for _, in := range created {
+		e.scheduleTransition(in, "instance.create", "running")
+	}
+	if token != "" {
+		e.st.ClientTokens[c.region+"/"+token] = ClientTokenRecord{Region: c.region, InstanceIds: ids, BodyHash: bodyHash}
+	}
+	return map[string]any{"instanceIds": ids}, nil
+}
+
+func (e *Emulator) newMAC() string {
+	return fmt.Sprintf("fa:16:3e:%02x:%02x:%02x", e.rnd.Intn(256), e.rnd.Intn(256), e.rnd.Intn(256))
+}
+
+// placeInAg picks the zone (unless fixed) and the fault domain with the
+// fewest members of the group, lowest index first, so members never share
+// a fault domain while a free one exists.
+func (e *Emulator) placeInAg(ag *AvailabilityGroup, az string) (string, string) {
+	members := map[string]int{}
+	perZone := map[string]int{}
+	for _, in := range e.st.Instances {
+		if in.AgId == ag.Id {
+			members[in.FaultDomain]++
+			perZone[in.Az]++
+		}
+	}
+	if az == "" {
+		best := -1
+		for _, z := range ag.Azs {
+			if best < 0 || perZone[z] < best {
+				az, best = z, perZone[z]
+			}
+		}
+	}
+	fd, best := "", -1
+	for n := 1; n <= FaultDomainsPerZone; n++ {
+		name := faultDomainName(az, n)
+		if best < 0 || members[name] < best {
+			fd, best = name, members[name]
+		}
+	}
+	return az, fd
+}
+
+// scheduleTransition moves in to target after the latency model's delay.
+func (e *Emulator) scheduleTransition(in *Instance, kind, target string) {
+	id := in.InstanceId
+	e.after(e.latency.transition(kind), func() {
+		cur := e.st.Instances[id]
+		if cur == nil {
+			return
+		}
+		cur.Task = ""
+		if target == "" {
+			e.removeInstance(cur)
+			return
+		}
+		cur.Status = target
+	})
+}
+
+// resumeTransitions restarts transitions of a loaded state. Callers hold e.mu.
+func (e *Emulator) resumeTransitions() {
+	for _, id := range sortedKeys(e.st.Instances) {
+		in := e.st.Instances[id]
+		switch in.Status {
+		case "pending":
+			e.scheduleTransition(in, "instance.create", "running")
+		case "starting":
+			e.scheduleTransition(in, "instance.start", "running")
+		case "stopping":
+			e.scheduleTransition(in, "instance.stop", "stopped")
+		case "deleting":
+			e.scheduleTransition(in, "instance.delete", "")
+		}
+	}
+}
+
+// removeInstance drops an instance with its primary interface, private IP and EIP association.
+func (e *Emulator) removeInstance(in *Instance) {
+	if ni := e.st.NetworkInterfaces[in.NetworkInterfaceId]; ni != nil {
+		if x := e.st.ElasticIps[ni.ElasticIpId]; x != nil {
+			x.NetworkInterfaceId, x.PrivateIpAddress, x.InstanceId, x.InstanceType = "", "", "", ""
+		}
+		if sn := e.st.Subnets[ni.SubnetId]; sn != nil {
+			delete(sn.UsedIPs, ni.PrimaryIp)
+		}
+		delete(e.st.NetworkInterfaces, ni.NetworkInterfaceId)
+	}
+	delete(e.st.Instances, in.InstanceId)
+}
+
+// ---- describe ----
+
+func (e *Emulator) describeInstance(c *call) (any, *apiError) {
+	in, aerr := e.getInstance(c.region, c.params["instanceId"])
+	if aerr != nil {
+		return nil, aerr
+	}
+	return map[string]any{"instance": e.instanceOut(in)}, nil
+}
+
+var instanceFilters = []string{"instanceId", "privateIpAddress", "az", "vpcId", "status", "name", "imageId",
+	"networkInterfaceId", "subnetId", "agId", "faultDomain", "dedicatedHostId", "dedicatedPoolId", "instanceType", "elasticIpAddress", "chargeOnStopped"}
+
+func (e *Emulator) describeInstances(c *call) (any, *apiError) {
+	num, size, aerr := c.paging(10, 100)
+	if aerr != nil {
+		return nil, aerr
+	}
+	fs, aerr := c.filters(instanceFilters...)
+	if aerr != nil {
+		return nil, aerr
+	}
+	var eipFilter []string
+	for _, f := range fs {
+		if f.Name == "elasticIpAddress" {
+			eipFilter = f.Values
+		}
+	}
+	var out []map[string]any
+	for _, id := range sortedKeys(e.st.Instances) {
+		in := e.st.Instances[id]
+		if in.Region != c.region {
+			continue
+		}
+		ni := e.st.NetworkInterfaces[in.NetworkInterfaceId]
+		primaryIP, eipAddr := "", ""
+		if ni != nil {
+			primaryIP = ni.PrimaryIp
+			if x := e.st.ElasticIps[ni.ElasticIpId]; x != nil {
+				eipAddr = x.ElasticIpAddress
+			}
+		}
+		ok := true
+		niMatched := false
+		for _, f := range fs {
+			switch f.Name {
+			case "instanceId":
+				ok = ok && matchAny(in.InstanceId, f.Values)
+			case "privateIpAddress":
+				ok = ok && containsAny(primaryIP, f.Values)
+			case "az":
+				ok = ok && matchAny(in.Az, f.Values)
+			case "vpcId":
+				ok = ok && matchAny(in.VpcId, f.Values)
+			case "status":
+				ok = ok && matchAny(in.Status, f.Values)
+			case "name":
+				ok = ok && containsAny(in.InstanceName, f.Values)
+			case "imageId":
+				ok = ok && matchAny(in.ImageId, f.Values)
+			case "networkInterfaceId":
+				niMatched = matchAny(in.NetworkInterfaceId, f.Values)
+			case "subnetId":
+				ok = ok && matchAny(in.SubnetId, f.Values)
+			case "agId":
+				ok = ok && matchAny(in.AgId, f.Values)
+			case "faultDomain":
+				ok = ok && matchAny(in.FaultDomain, f.Values)
+			case "instanceType":
+				ok = ok && matchAny(in.InstanceType, f.Values)
+			case "dedicatedHostId", "dedicatedPoolId":
+				ok = false
+			case "chargeOnStopped":
+				ok = ok && matchAny("keepCharging", f.Values)
+			}
+		}
+		// elasticIpAddress is translated to an interface and ORed with networkInterfaceId, as documented.
+		hasNI := false
+		for _, f := range fs {
+			hasNI = hasNI || f.Name == "networkInterfaceId"
+		}
+		if hasNI || eipFilter != nil {
+			ok = ok && (niMatched || (eipFilter != nil && eipAddr != "" && matchAny(eipAddr, eipFilter)))
+		}
+		if ok {
+			out = append(out, e.instanceOut(in))
+		}
+	}
+	return map[string]any{"instances": page(nonNil(out), num, size), "totalCount": len(out)}, nil
+}
+
+// ---- lifecycle ----
+
+func (e *Emulator) stopInstance(c *call) (any, *apiError) {
+	in, aerr := e.getInstance(c.region, c.params["instanceId"])
+	if aerr != nil {
+		return nil, aerr
+	}
+	if in.Status != "running" || in.Task != "" {
+		return nil, precondition("Instance %s status %s does not allow stop, it must be running", in.InstanceId, in.Status)
+	}
+	in.Status, in.Task = "stopping", "stop"
+	e.scheduleTransition(in, "instance.stop", "stopped")
+	return nil, nil
+}
+
+func (e *Emulator) startInstance(c *call) (any, *apiError) {
+	in, aerr := e.getInstance(c.region, c.params["instanceId"])
+	if aerr != nil {
+		return nil, aerr
+	}
+	if in.Status != "stopped" || in.Task != "" {
+		return nil, precondition("Instance %s status %s does not allow start, it must be stopped", in.InstanceId, in.Status)
+	}
+	in.Status, in.Task = "starting", "start"
+	e.scheduleTransition(in, "instance.start", "running")
+	return nil, nil
+}
+
+func (e *Emulator) deleteInstance(c *call) (any, *apiError) {
+	in, aerr := e.getInstance(c.region, c.params["instanceId"])
+	if aerr != nil {
+		return nil, aerr
+	}
+	if (in.Status != "running" && in.Status != "stopped" && in.Status != "error") || in.Task != "" {
+		return nil, precondition("Instance %s status %s does not allow delete, it must be running, stopped or error with no task in progress", in.InstanceId, in.Status)
+	}
+	in.Status, in.Task = "deleting", "delete"
+	e.scheduleTransition(in, "instance.delete", "")
+	return nil, nil
+}
+
+func (e *Emulator) modifyInstanceAttribute(c *call) (any, *apiError) {
+	in, aerr := e.getInstance(c.region, c.params["instanceId"])
+	if aerr != nil {
+		return nil, aerr
+	}
+	var b struct {
+		Name        *string `json:"name"`
+		Description *string `json:"description"`
+		Hostname    *string `json:"hostname"`
+	}
+	if aerr := c.decode(&b); aerr != nil {
+		return nil, aerr
+	}
+	if in.Status == "deleting" {
+		return nil, precondition("Instance %s is being deleted", in.InstanceId)
+	}
+	if b.Name != nil {
+		if aerr := validInstanceName(*b.Name); aerr != nil {
+			return nil, aerr
+		}
+	}
+	if b.Description != nil && utf8.RuneCountInString(*b.Description) > 256 {
+		return nil, invalidArg("Invalid description: at most 256 characters")
+	}
+	if b.Name != nil {
+		in.InstanceName = *b.Name
+	}
+	if b.Description != nil {
+		in.Description = *b.Description
+	}
+	if b.Hostname != nil && *b.Hostname != "" {
+		in.Hostname = *b.Hostname
+	}
+	return nil, nil
+}
+
+// ---- elastic IPs on the primary interface ----
+
+func (e *Emulator) vmEIPArgs(c *call) (*Instance, *NetworkInterface, *ElasticIp, *apiError) {
+	in, aerr := e.getInstance(c.region, c.params["instanceId"])
+	if aerr != nil {
+		return nil, nil, nil, aerr
+	}
+	var b struct {
+		ElasticIpId string `json:"elasticIpId"`
+	}
+	if aerr := c.decode(&b); aerr != nil {
+		return nil, nil, nil, aerr
+	}
+	if b.ElasticIpId == "" {
+		return nil, nil, nil, invalidArg("elasticIpId is required")
+	}
+	x, aerr := e.getEIP(c.region, b.ElasticIpId)
+	if aerr != nil {
+		return nil, nil, nil, aerr
+	}
+	ni := e.st.NetworkInterfaces[in.NetworkInterfaceId]
+	if ni == nil {
+		return nil, nil, nil, errf(500, "INTERNAL", "instance %s has no primary network interface", in.InstanceId)
+	}
+	return in, ni, x, nil
+}
+
+func (e *Emulator) vmAssociateEIP(c *call) (any, *apiError) {
+	_, ni, x, aerr := e.vmEIPArgs(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return nil, e.associateEIP(ni, x)
+}
+
+func (e *Emulator) vmDisassociateEIP(c *call) (any, *apiError) {
+	_, ni, x, aerr := e.vmEIPArgs(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return nil, e.disassociateEIP(ni, x, "Elastic ip isn't associated to this instance's primary network interface")
+}
+
+// ---- catalog ----
+
+func (e *Emulator) describeImages(c *call) (any, *apiError) {
+	num, size, aerr := c.paging(10, 100)
+	if aerr != nil {
+		return nil, aerr
+	}
+	ids := c.listParam("ids")
+	platform := c.query.Get("platform")
+	src := c.query.Get("imageSource")
+	var out []map[string]any
+	for _, img := range Images {
+		if len(ids) > 0 && !matchAny(img.ImageId, ids) {
+			continue
+		}
+		if platform != "" && img.Platform != platform {
+			continue
+		}
+		if src != "" && src != "public" {
+			continue
+		}
+		out = append(out, imageOut(img))
+	}
+	return map[string]any{"images": page(nonNil(out), num, size), "totalCount": len(out)}, nil
+}
+
+func (e *Emulator) describeImage(c *call) (any, *apiError) {
+	img := findImage(c.params["imageId"])
+	if img == nil {
+		return nil, notFound("Image %s not found", c.params["imageId"])
+	}
+	return map[string]any{"image": imageOut(*img)}, nil
+}
+
+func (e *Emulator) describeInstanceTypes(c *call) (any, *apiError) {
+	fs, aerr := c.filters("instanceTypes", "az", "architecture")
+	if aerr != nil {
+		return nil, aerr
+	}
+	var out []map[string]any
+	for _, t := range InstanceTypes {
+		ok := true
+		for _, f := range fs {
+			switch f.Name {
+			case "instanceTypes":
+				ok = ok && matchAny(t.InstanceType, f.Values)
+			case "az":
+				found := false
+				for _, v := range f.Values {
+					found = found || validZone(c.region, v)
+				}
+				ok = ok && found
+			case "architecture":
+				ok = ok && matchAny("x86_64", f.Values)
+			}
+		}
+		if ok {
+			out = append(out, instanceTypeOut(c.region, t))
+		}
+	}
+	return map[string]any{"instanceTypes": nonNil(out), "specificInstanceTypes": []any{}, "totalCount": len(out)}, nil
+}
