@@ -115,6 +115,8 @@ func (c *clients) network(t testing.TB) (vpcID, subnetID, sgID string) {
 func strp(s string) *string { return &s }
 func intp(i int) *int       { return &i }
 
+type vmmSpec = vmm.InstanceSpec
+
 func instanceSpec(name, az, subnetID string, agID string) *vmm.InstanceSpec {
 	spec := &vmm.InstanceSpec{
 		Name:         name,
