@@ -1,0 +1,355 @@
+package acctest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	agapis "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/apis"
+	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
+	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+)
+
+// pageSize is the API's largest page.
+const pageSize = 100
+
+// checkTimeout bounds one check (with its retries and waits).
+const checkTimeout = 60 * time.Second
+
+// testPolicy retries like the provider does, with short delays: checks run
+// against emulators that may be injecting 5xx and 429 answers.
+var testPolicy = apicall.Policy{MaxRetries: 10, BaseDelay: 10 * time.Millisecond, MaxDelay: 200 * time.Millisecond}
+
+// Call sends one SDK call with retries on transport errors, 5xx and 429, and
+// folds the response's error envelope into a Go error (an *apicall.Error, so
+// apicall.IsNotFound works on it). For checks and out-of-band changes.
+func Call[R any](name string, send func() (*R, error)) (*R, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
+	defer cancel()
+	return apicall.Do(ctx, testPolicy, name, apicall.Idempotent, send)
+}
+
+// Leftovers lists, by kind, the IDs of every instance, elastic IP,
+// availability group, security group, subnet and VPC that srv's API reports
+// in its region. Kinds with nothing left are absent.
+func Leftovers(srv *emulator.Server) (map[string][]string, error) {
+	vm, vpc, ag, _ := SDKClients(srv)
+	region := Region(srv)
+	left := map[string][]string{}
+	// more reports whether another page may follow.
+	more := func(page, got, total int) bool { return got > 0 && page*pageSize < total }
+
+	for page := 1; ; page++ {
+		req := vmapis.NewDescribeInstancesRequest(region)
+		req.SetPageNumber(page)
+		req.SetPageSize(pageSize)
+		resp, err := Call("vm.DescribeInstances", func() (*vmapis.DescribeInstancesResponse, error) { return vm.DescribeInstances(req) })
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range resp.Result.Instances {
+			left["instance"] = append(left["instance"], fmt.Sprintf("%s (%s)", i.InstanceId, i.Status))
+		}
+		if !more(page, len(resp.Result.Instances), resp.Result.TotalCount) {
+			break
+		}
+	}
+	for page := 1; ; page++ {
+		req := vpcapis.NewDescribeElasticIpsRequest(region)
+		req.SetPageNumber(page)
+		req.SetPageSize(pageSize)
+		resp, err := Call("vpc.DescribeElasticIps", func() (*vpcapis.DescribeElasticIpsResponse, error) { return vpc.DescribeElasticIps(req) })
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range resp.Result.ElasticIps {
+			left["elastic_ip"] = append(left["elastic_ip"], e.ElasticIpId)
+		}
+		if !more(page, len(resp.Result.ElasticIps), resp.Result.TotalCount) {
+			break
+		}
+	}
+	for page := 1; ; page++ {
+		req := agapis.NewDescribeAgsRequest(region)
+		req.SetPageNumber(page)
+		req.SetPageSize(pageSize)
+		resp, err := Call("ag.DescribeAgs", func() (*agapis.DescribeAgsResponse, error) { return ag.DescribeAgs(req) })
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range resp.Result.Ags {
+			left["availability_group"] = append(left["availability_group"], g.Id)
+		}
+		if !more(page, len(resp.Result.Ags), resp.Result.TotalCount) {
+			break
+		}
+	}
+	for page := 1; ; page++ {
+		req := vpcapis.NewDescribeNetworkSecurityGroupsRequest(region)
+		req.SetPageNumber(page)
+		req.SetPageSize(pageSize)
+		resp, err := Call("vpc.DescribeNetworkSecurityGroups", func() (*vpcapis.DescribeNetworkSecurityGroupsResponse, error) {
+			return vpc.DescribeNetworkSecurityGroups(req)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range resp.Result.NetworkSecurityGroups {
+			left["security_group"] = append(left["security_group"], g.NetworkSecurityGroupId)
+		}
+		if !more(page, len(resp.Result.NetworkSecurityGroups), resp.Result.TotalCount) {
+			break
+		}
+	}
+	for page := 1; ; page++ {
+		req := vpcapis.NewDescribeSubnetsRequest(region)
+		req.SetPageNumber(page)
+		req.SetPageSize(pageSize)
+		resp, err := Call("vpc.DescribeSubnets", func() (*vpcapis.DescribeSubnetsResponse, error) { return vpc.DescribeSubnets(req) })
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range resp.Result.Subnets {
+			left["subnet"] = append(left["subnet"], s.SubnetId)
+		}
+		if !more(page, len(resp.Result.Subnets), resp.Result.TotalCount) {
+			break
+		}
+	}
+	for page := 1; ; page++ {
+		req := vpcapis.NewDescribeVpcsRequest(region)
+		req.SetPageNumber(page)
+		req.SetPageSize(pageSize)
+		resp, err := Call("vpc.DescribeVpcs", func() (*vpcapis.DescribeVpcsResponse, error) { return vpc.DescribeVpcs(req) })
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range resp.Result.Vpcs {
+			left["vpc"] = append(left["vpc"], v.VpcId)
+		}
+		if !more(page, len(resp.Result.Vpcs), resp.Result.TotalCount) {
+			break
+		}
+	}
+	return left, nil
+}
+
+// CheckNothingLeft is a CheckDestroy: it asks srv's API that no instance,
+// elastic IP, availability group, security group, subnet or VPC is left in
+// the region. Use it only when the test's emulator holds nothing else.
+func CheckNothingLeft(srv *emulator.Server) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		left, err := Leftovers(srv)
+		if err != nil {
+			return fmt.Errorf("listing what is left: %w", err)
+		}
+		if len(left) == 0 {
+			return nil
+		}
+		var parts []string
+		for _, kind := range []string{"instance", "elastic_ip", "availability_group", "security_group", "subnet", "vpc"} {
+			if ids := left[kind]; len(ids) > 0 {
+				parts = append(parts, fmt.Sprintf("%s: %s", kind, strings.Join(ids, ", ")))
+			}
+		}
+		return fmt.Errorf("resources left in %s after destroy: %s", Region(srv), strings.Join(parts, "; "))
+	}
+}
+
+// CheckDisappears deletes the resource at addr (e.g. "jdcloudha_instance.master")
+// through the API, behind Terraform's back, and waits until the API no longer
+// finds it. Use it in a step with ExpectNonEmptyPlan for _disappears tests.
+func CheckDisappears(srv *emulator.Server, addr string) func(*terraform.State) error {
+	return func(s *terraform.State) error {
+		rs, ok := s.RootModule().Resources[addr]
+		if !ok {
+			return fmt.Errorf("%s is not in the state", addr)
+		}
+		if rs.Primary == nil || rs.Primary.ID == "" {
+			return fmt.Errorf("%s has no ID in the state", addr)
+		}
+		return DeleteOutOfBand(srv, rs.Type, rs.Primary.ID)
+	}
+}
+
+// DeleteOutOfBand deletes one object by resource type (jdcloudha_instance,
+// jdcloudha_elastic_ip, jdcloudha_availability_group,
+// jdcloudha_security_group, jdcloudha_subnet, jdcloudha_vpc) and ID through
+// the API, as a user in the console would, and waits until it is gone. An
+// associated EIP is disassociated first.
+func DeleteOutOfBand(srv *emulator.Server, resourceType, id string) error {
+	vm, vpc, ag, _ := SDKClients(srv)
+	region := Region(srv)
+	var del, get func() error
+	switch resourceType {
+	case "jdcloudha_instance":
+		del = func() error {
+			_, err := Call("vm.DeleteInstance", func() (*vmapis.DeleteInstanceResponse, error) {
+				return vm.DeleteInstance(vmapis.NewDeleteInstanceRequest(region, id))
+			})
+			return err
+		}
+		get = func() error {
+			_, err := Call("vm.DescribeInstance", func() (*vmapis.DescribeInstanceResponse, error) {
+				return vm.DescribeInstance(vmapis.NewDescribeInstanceRequest(region, id))
+			})
+			return err
+		}
+	case "jdcloudha_elastic_ip":
+		get = func() error {
+			_, err := Call("vpc.DescribeElasticIp", func() (*vpcapis.DescribeElasticIpResponse, error) {
+				return vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(region, id))
+			})
+			return err
+		}
+		del = func() error {
+			resp, err := Call("vpc.DescribeElasticIp", func() (*vpcapis.DescribeElasticIpResponse, error) {
+				return vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(region, id))
+			})
+			if err != nil {
+				return err
+			}
+			if inst := resp.Result.ElasticIp.InstanceId; inst != "" {
+				if _, err := Call("vm.DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
+					return vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(region, inst, id))
+				}); err != nil {
+					return err
+				}
+			}
+			_, err = Call("vpc.DeleteElasticIp", func() (*vpcapis.DeleteElasticIpResponse, error) {
+				return vpc.DeleteElasticIp(vpcapis.NewDeleteElasticIpRequest(region, id))
+			})
+			return err
+		}
+	case "jdcloudha_availability_group":
+		del = func() error {
+			_, err := Call("ag.DeleteAg", func() (*agapis.DeleteAgResponse, error) { return ag.DeleteAg(agapis.NewDeleteAgRequest(region, id)) })
+			return err
+		}
+		get = func() error {
+			_, err := Call("ag.DescribeAg", func() (*agapis.DescribeAgResponse, error) {
+				return ag.DescribeAg(agapis.NewDescribeAgRequest(region, id))
+			})
+			return err
+		}
+	case "jdcloudha_security_group":
+		del = func() error {
+			_, err := Call("vpc.DeleteNetworkSecurityGroup", func() (*vpcapis.DeleteNetworkSecurityGroupResponse, error) {
+				return vpc.DeleteNetworkSecurityGroup(vpcapis.NewDeleteNetworkSecurityGroupRequest(region, id))
+			})
+			return err
+		}
+		get = func() error {
+			_, err := Call("vpc.DescribeNetworkSecurityGroup", func() (*vpcapis.DescribeNetworkSecurityGroupResponse, error) {
+				return vpc.DescribeNetworkSecurityGroup(vpcapis.NewDescribeNetworkSecurityGroupRequest(region, id))
+			})
+			return err
+		}
+	case "jdcloudha_subnet":
+		del = func() error {
+			_, err := Call("vpc.DeleteSubnet", func() (*vpcapis.DeleteSubnetResponse, error) {
+				return vpc.DeleteSubnet(vpcapis.NewDeleteSubnetRequest(region, id))
+			})
+			return err
+		}
+		get = func() error {
+			_, err := Call("vpc.DescribeSubnet", func() (*vpcapis.DescribeSubnetResponse, error) {
+				return vpc.DescribeSubnet(vpcapis.NewDescribeSubnetRequest(region, id))
+			})
+			return err
+		}
+	case "jdcloudha_vpc":
+		del = func() error {
+			_, err := Call("vpc.DeleteVpc", func() (*vpcapis.DeleteVpcResponse, error) {
+				return vpc.DeleteVpc(vpcapis.NewDeleteVpcRequest(region, id))
+			})
+			return err
+		}
+		get = func() error {
+			_, err := Call("vpc.DescribeVpc", func() (*vpcapis.DescribeVpcResponse, error) {
+				return vpc.DescribeVpc(vpcapis.NewDescribeVpcRequest(region, id))
+			})
+			return err
+		}
+	default:
+		return fmt.Errorf("DeleteOutOfBand: no API delete for resource type %q", resourceType)
+	}
+	if err := del(); err != nil {
+		return fmt.Errorf("deleting %s %s out of band: %w", resourceType, id, err)
+	}
+	return waitGone(resourceType+" "+id, get)
+}
+
+// waitGone polls get, with backoff, until it reports NOT_FOUND.
+func waitGone(what string, get func() error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
+	defer cancel()
+	clock := apicall.RealClock{}
+	delay := 5 * time.Millisecond
+	for {
+		err := get()
+		if apicall.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("waiting for %s to be gone: %w", what, err)
+		}
+		if clock.Sleep(ctx, delay) != nil {
+			return fmt.Errorf("timed out after %s waiting for %s to be gone", checkTimeout, what)
+		}
+		if delay *= 2; delay > 250*time.Millisecond {
+			delay = 250 * time.Millisecond
+		}
+	}
+}
+
+// CheckCount asks srv's API that exactly want objects of kind (instance,
+// elastic_ip, availability_group, security_group, subnet, vpc) exist in the
+// region: a retried create that made a duplicate shows up here.
+func CheckCount(srv *emulator.Server, kind string, want int) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		left, err := Leftovers(srv)
+		if err != nil {
+			return err
+		}
+		if got := len(left[kind]); got != want {
+			return fmt.Errorf("want %d %s in %s, the API lists %d: %v", want, kind, Region(srv), got, left[kind])
+		}
+		return nil
+	}
+}
+
+// CheckAttrsDiffer checks that two resources' attributes are set and differ,
+// e.g. the fault domains of the two members of a pair.
+func CheckAttrsDiffer(addrA, attrA, addrB, attrB string) func(*terraform.State) error {
+	return func(s *terraform.State) error {
+		get := func(addr, attr string) (string, error) {
+			rs, ok := s.RootModule().Resources[addr]
+			if !ok || rs.Primary == nil {
+				return "", fmt.Errorf("%s is not in the state", addr)
+			}
+			v, ok := rs.Primary.Attributes[attr]
+			if !ok || v == "" {
+				return "", fmt.Errorf("%s.%s is not set", addr, attr)
+			}
+			return v, nil
+		}
+		a, err := get(addrA, attrA)
+		if err != nil {
+			return err
+		}
+		b, err := get(addrB, attrB)
+		if err != nil {
+			return err
+		}
+		if a == b {
+			return fmt.Errorf("%s.%s and %s.%s are both %q; want them to differ", addrA, attrA, addrB, attrB, a)
+		}
+		return nil
+	}
+}
