@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package netns is test support for running real network daemons (keepalived, the emulator, a web
 // server) in isolated Linux network namespaces.
 //
