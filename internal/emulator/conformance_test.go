@@ -12,7 +12,9 @@ import (
 	vpcm "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 )
 
-func flt(name string, values ...string) common.Filter { return common.Filter{Name: name, Values: values} }
+func flt(name string, values ...string) common.Filter {
+	return common.Filter{Name: name, Values: values}
+}
 
 func (c *clients) createAg(t testing.TB, name string, azs ...string) string {
 	t.Helper()
