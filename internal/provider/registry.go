@@ -28,6 +28,7 @@ func (p *jdcloudhaProvider) Resources(_ context.Context) []func() resource.Resou
 		eip.NewResource,
 		// failover
 		failover.NewPairResource,
+		failover.NewKeepalivedConfigResource,
 	}
 }
 
