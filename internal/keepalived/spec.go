@@ -144,8 +144,11 @@ type Spec struct {
 	AuthPass string
 	// HealthCheck is tracked by both nodes.
 	HealthCheck HealthCheck
-	// ScriptUser runs the health check and notify scripts (default root). It must be able to
-	// read the agent's config and credentials files.
+	// ScriptUser runs the health check and notify scripts (default root). It must exist on the
+	// node and be able to read the agent's config and credentials files. Observed with Debian's
+	// 2.2.7: with a non-root script_user, `keepalived -t` kills itself with SIGTERM (exit 143)
+	// after checking the scripts, although keepalived itself runs fine; test such configs by
+	// running them.
 	ScriptUser string
 	// AgentPath and AgentConfigPath are the absolute paths of the failover agent and its config
 	// file on the nodes. With enable_script_security every directory on AgentPath must be
