@@ -1,0 +1,280 @@
+package eip_test
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
+	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
+	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+)
+
+const addr = "jdcloudha_elastic_ip.test"
+
+func eipConfig(srv *emulator.Server, body string) string {
+	return acctest.ProviderConfig(srv) + fmt.Sprintf("resource \"jdcloudha_elastic_ip\" \"test\" {\n%s\n}\n", body)
+}
+
+// checkGoneFromAPI is a CheckDestroy that asks the API, through the SDK,
+// about every EIP the state held.
+func checkGoneFromAPI(srv *emulator.Server) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		_, vpc, _, _ := acctest.SDKClients(srv)
+		for _, rs := range s.RootModule().Resources {
+			if rs.Type != "jdcloudha_elastic_ip" {
+				continue
+			}
+			_, err := acctest.Call("vpc.DescribeElasticIp", func() (*vpcapis.DescribeElasticIpResponse, error) {
+				return vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(acctest.Region(srv), rs.Primary.ID))
+			})
+			if err == nil {
+				return fmt.Errorf("elastic IP %s still exists after destroy", rs.Primary.ID)
+			}
+			if !apicall.IsNotFound(err) {
+				return err
+			}
+		}
+		return acctest.CheckNothingLeft(srv)(s)
+	}
+}
+
+func TestAccElasticIP_basic(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	replacedID := statecheck.CompareValue(compare.ValuesDiffer())
+	sameAddress := statecheck.CompareValue(compare.ValuesSame())
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkGoneFromAPI(srv),
+		Steps: []resource.TestStep{
+			{
+				Config: eipConfig(srv, `bandwidth_mbps = 5`),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestMatchResourceAttr(addr, "id", regexp.MustCompile(`^fip-`)),
+					resource.TestMatchResourceAttr(addr, "address", regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)),
+					resource.TestCheckResourceAttr(addr, "bandwidth_mbps", "5"),
+					resource.TestCheckResourceAttr(addr, "line", "bgp"),
+					resource.TestCheckNoResourceAttr(addr, "az"),
+					resource.TestCheckNoResourceAttr(addr, "name"),
+					resource.TestCheckResourceAttr(addr, "status", "NOT_ASSOCIATED"),
+					resource.TestCheckResourceAttr(addr, "instance_id", ""),
+				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(addr, tfjsonpath.New("id")),
+					replacedID.AddStateValue(addr, tfjsonpath.New("id")),
+					sameAddress.AddStateValue(addr, tfjsonpath.New("address")),
+				},
+			},
+			{
+				// Bandwidth and name change in place; the address stays.
+				Config: eipConfig(srv, "bandwidth_mbps = 20\nname = \"ha-vip\""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr(addr, "bandwidth_mbps", "20"),
+					resource.TestCheckResourceAttr(addr, "name", "ha-vip"),
+					checkAPIBandwidth(srv, 20),
+				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(addr, tfjsonpath.New("id")),
+					sameAddress.AddStateValue(addr, tfjsonpath.New("address")),
+				},
+			},
+			{
+				// Removing the name from the configuration leaves it alone.
+				Config: eipConfig(srv, "bandwidth_mbps = 20"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				// A zone cannot change: the EIP is replaced.
+				Config: eipConfig(srv, "bandwidth_mbps = 20\nname = \"ha-vip\"\naz = \"cn-east-2a\""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				Check: resource.TestCheckResourceAttr(addr, "az", "cn-east-2a"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					replacedID.AddStateValue(addr, tfjsonpath.New("id")),
+				},
+			},
+			{
+				Config: eipConfig(srv, "bandwidth_mbps = 20\nname = \"ha-vip\"\naz = \"cn-east-2a\"\nline = \"no_bgp\""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("line"), knownvalue.StringExact("no_bgp")),
+				},
+			},
+			{
+				ResourceName:      addr,
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+		},
+	})
+}
+
+func checkAPIBandwidth(srv *emulator.Server, want int) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		e, err := describe(srv, s.RootModule().Resources[addr].Primary.ID)
+		if err != nil {
+			return err
+		}
+		if e.BandwidthMbps != want {
+			return fmt.Errorf("the API reports %d Mbps, want %d", e.BandwidthMbps, want)
+		}
+		return nil
+	}
+}
+
+func describe(srv *emulator.Server, id string) (vpcmodels.ElasticIp, error) {
+	_, vpc, _, _ := acctest.SDKClients(srv)
+	resp, err := acctest.Call("vpc.DescribeElasticIp", func() (*vpcapis.DescribeElasticIpResponse, error) {
+		return vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(acctest.Region(srv), id))
+	})
+	if err != nil {
+		return vpcmodels.ElasticIp{}, err
+	}
+	return resp.Result.ElasticIp, nil
+}
+
+func TestAccElasticIP_disappears(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	config := eipConfig(srv, `bandwidth_mbps = 5`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkGoneFromAPI(srv),
+		Steps: []resource.TestStep{
+			{
+				Config:             config,
+				Check:              acctest.CheckDisappears(srv, addr),
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				// Refresh dropped it from state, so the plan creates it again.
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
+				},
+			},
+		},
+	})
+}
+
+func TestAccElasticIP_validation(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	for _, tc := range []struct{ body, want string }{
+		{`bandwidth_mbps = 0`, `bandwidth_mbps.*must be between 1 and 200`},
+		{`bandwidth_mbps = 201`, `bandwidth_mbps.*must be between 1 and 200`},
+		{"bandwidth_mbps = 5\nline = \"china-mobile\"", `line.*value must be one of`},
+		{"bandwidth_mbps = 5\nname = \"has space\"", `name contains ' ' at position 4`},
+		{"bandwidth_mbps = 5\naz = \"\"", `az.*length must be at least 1`},
+	} {
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:      eipConfig(srv, tc.body),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)` + tc.want),
+			}},
+		})
+	}
+	if st := srv.Emulator.Stats(); st.Total != 0 {
+		t.Errorf("invalid configurations reached the API (%d calls): they must fail at plan time", st.Total)
+	}
+}
+
+// An EIP held by an instance is not released: destroy fails, names the
+// instance, and succeeds once the EIP is free.
+func TestAccElasticIP_deleteWhileAssociated(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	network := `
+resource "jdcloudha_vpc" "n" {
+  name       = "eip-vpc"
+  cidr_block = "10.0.0.0/16"
+}
+resource "jdcloudha_subnet" "n" {
+  vpc_id     = jdcloudha_vpc.n.id
+  name       = "eip-subnet"
+  cidr_block = "10.0.1.0/24"
+}
+resource "jdcloudha_availability_group" "n" {
+  name = "eip-ag"
+  azs  = ["cn-east-2a"]
+}
+resource "jdcloudha_instance" "holder" {
+  name                  = "eip-holder"
+  availability_group_id = jdcloudha_availability_group.n.id
+  az                    = "cn-east-2a"
+  instance_type         = "g.n2.medium"
+  image_id              = "img-debian12-x64"
+  subnet_id             = jdcloudha_subnet.n.id
+  key_names             = ["ops"]
+}
+`
+	withEIP := acctest.ProviderConfig(srv) + network + "resource \"jdcloudha_elastic_ip\" \"test\" {\n  bandwidth_mbps = 5\n}\n"
+	withoutEIP := acctest.ProviderConfig(srv) + network
+	var eipID, instanceID string
+	associate := func(s *terraform.State) error {
+		eipID = s.RootModule().Resources[addr].Primary.ID
+		instanceID = s.RootModule().Resources["jdcloudha_instance.holder"].Primary.ID
+		vm, _, _, _ := acctest.SDKClients(srv)
+		_, err := acctest.Call("vm.AssociateElasticIp", func() (*vmapis.AssociateElasticIpResponse, error) {
+			return vm.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(acctest.Region(srv), instanceID, eipID))
+		})
+		return err
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				Config: withEIP,
+				Check:  associate,
+				// The association happened behind Terraform's back; it is
+				// computed, so the refreshed plan is still empty.
+			},
+			{
+				Config:      withoutEIP,
+				ExpectError: regexp.MustCompile(`(?s)is associated with\s+instance\s+i-.*was\s+not\s+released`),
+			},
+			{
+				PreConfig: func() {
+					vm, _, _, _ := acctest.SDKClients(srv)
+					if _, err := acctest.Call("vm.DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
+						return vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(acctest.Region(srv), instanceID, eipID))
+					}); err != nil {
+						t.Fatalf("disassociating: %v", err)
+					}
+				},
+				Config: withoutEIP,
+				Check: func(*terraform.State) error {
+					if _, err := describe(srv, eipID); !apicall.IsNotFound(err) {
+						return fmt.Errorf("want elastic IP %s gone, describe says %v", eipID, err)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
