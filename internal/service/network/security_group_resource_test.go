@@ -1,0 +1,393 @@
+package network_test
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
+	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+)
+
+const sgAddr = "jdcloudha_security_group.test"
+
+// sgConfig is two VPCs (to test replacement) and a group in one of them.
+func sgConfig(srv *emulator.Server, vpc, name, rules string) string {
+	return acctest.ProviderConfig(srv) + fmt.Sprintf(`
+resource "jdcloudha_vpc" "a" {
+  name       = "sg-test-a"
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "jdcloudha_vpc" "b" {
+  name       = "sg-test-b"
+  cidr_block = "10.1.0.0/16"
+}
+
+resource "jdcloudha_security_group" "test" {
+  vpc_id      = jdcloudha_vpc.%s.id
+  name        = %q
+  description = "web pair"
+%s
+}
+`, vpc, name, rules)
+}
+
+// The article's network: web ports open, VRRP (IP protocol 112) only
+// between the two peers 10.0.1.18 and 10.0.1.19 (10.0.1.18/31), both ways.
+const articleRules = `
+  rule {
+    direction = "ingress"
+    protocol  = "tcp"
+    from_port = 22
+    to_port   = 22
+    cidr      = "0.0.0.0/0"
+  }
+  rule {
+    direction   = "ingress"
+    protocol    = "tcp"
+    from_port   = 80
+    to_port     = 80
+    cidr        = "0.0.0.0/0"
+    description = "http"
+  }
+  rule {
+    direction   = "ingress"
+    protocol    = "112"
+    cidr        = "10.0.1.18/31"
+    description = "VRRP from the peer"
+  }
+  rule {
+    direction   = "egress"
+    protocol    = "112"
+    cidr        = "10.0.1.18/31"
+    description = "VRRP to the peer"
+  }
+`
+
+// After: ssh gone, http's description changed, https added, egress to anywhere added.
+const changedRules = `
+  rule {
+    direction   = "ingress"
+    protocol    = "tcp"
+    from_port   = 80
+    to_port     = 80
+    cidr        = "0.0.0.0/0"
+    description = "http (nginx)"
+  }
+  rule {
+    direction = "ingress"
+    protocol  = "tcp"
+    from_port = 443
+    to_port   = 443
+    cidr      = "0.0.0.0/0"
+  }
+  rule {
+    direction   = "ingress"
+    protocol    = "112"
+    cidr        = "10.0.1.18/31"
+    description = "VRRP from the peer"
+  }
+  rule {
+    direction   = "egress"
+    protocol    = "112"
+    cidr        = "10.0.1.18/31"
+    description = "VRRP to the peer"
+  }
+  rule {
+    direction = "egress"
+    protocol  = "all"
+    cidr      = "0.0.0.0/0"
+  }
+`
+
+// apiRuleSummary renders the group's custom rules as sorted
+// "direction protocol from-to cidr description" lines (ports only for tcp/udp).
+func apiRuleSummary(sg vpcmodels.NetworkSecurityGroup) []string {
+	var out []string
+	for _, r := range sg.SecurityGroupRules {
+		if r.RuleType == "default" {
+			continue
+		}
+		ports := "-"
+		if r.Protocol == 6 || r.Protocol == 17 {
+			ports = fmt.Sprintf("%d-%d", r.FromPort, r.ToPort)
+		}
+		out = append(out, fmt.Sprintf("%d %d %s %s %q", r.Direction, r.Protocol, ports, r.AddressPrefix, r.Description))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func checkSGRulesAPI(srv *emulator.Server, want ...string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		sg, err := apiSecurityGroup(srv, s, sgAddr)
+		if err != nil {
+			return err
+		}
+		sort.Strings(want)
+		if got := apiRuleSummary(sg); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			return fmt.Errorf("API rules:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		return nil
+	}
+}
+
+// ruleIDOf finds the API rule ID of the custom rule with the given direction, protocol and from_port.
+func ruleIDOf(sg vpcmodels.NetworkSecurityGroup, direction, protocol, from int) string {
+	for _, r := range sg.SecurityGroupRules {
+		if r.Direction == direction && r.Protocol == protocol && (from == 0 || r.FromPort == from) {
+			return r.RuleId
+		}
+	}
+	return ""
+}
+
+func TestAccSecurityGroup_lifecycle(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	newID := statecheck.CompareValue(compare.ValuesDiffer())
+	var httpRuleID string
+
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				Config: sgConfig(srv, "a", "web-sg", articleRules),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkSGRulesAPI(srv,
+						`0 6 22-22 0.0.0.0/0 ""`,
+						`0 6 80-80 0.0.0.0/0 "http"`,
+						`0 112 - 10.0.1.18/31 "VRRP from the peer"`,
+						`1 112 - 10.0.1.18/31 "VRRP to the peer"`,
+					),
+					func(s *terraform.State) error {
+						sg, err := apiSecurityGroup(srv, s, sgAddr)
+						if err != nil {
+							return err
+						}
+						httpRuleID = ruleIDOf(sg, 0, 6, 80)
+						if httpRuleID == "" {
+							return fmt.Errorf("no http rule in the API")
+						}
+						return nil
+					},
+				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetSizeExact(4)),
+					statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetPartial([]knownvalue.Check{
+						knownvalue.ObjectExact(map[string]knownvalue.Check{
+							"direction":   knownvalue.StringExact("ingress"),
+							"protocol":    knownvalue.StringExact("112"),
+							"from_port":   knownvalue.Null(),
+							"to_port":     knownvalue.Null(),
+							"cidr":        knownvalue.StringExact("10.0.1.18/31"),
+							"description": knownvalue.StringExact("VRRP from the peer"),
+						}),
+						knownvalue.ObjectExact(map[string]knownvalue.Check{
+							"direction":   knownvalue.StringExact("ingress"),
+							"protocol":    knownvalue.StringExact("tcp"),
+							"from_port":   knownvalue.Int64Exact(22),
+							"to_port":     knownvalue.Int64Exact(22),
+							"cidr":        knownvalue.StringExact("0.0.0.0/0"),
+							"description": knownvalue.Null(),
+						}),
+					})),
+					sameID.AddStateValue(sgAddr, tfjsonpath.New("id")),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				// Rules change in place: http keeps its rule ID (description modified), ssh removed, two added.
+				Config: sgConfig(srv, "a", "web-sg-2", changedRules),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkSGRulesAPI(srv,
+						`0 6 80-80 0.0.0.0/0 "http (nginx)"`,
+						`0 6 443-443 0.0.0.0/0 ""`,
+						`0 112 - 10.0.1.18/31 "VRRP from the peer"`,
+						`1 112 - 10.0.1.18/31 "VRRP to the peer"`,
+						`1 300 - 0.0.0.0/0 ""`,
+					),
+					func(s *terraform.State) error {
+						sg, err := apiSecurityGroup(srv, s, sgAddr)
+						if err != nil {
+							return err
+						}
+						if got := ruleIDOf(sg, 0, 6, 80); got != httpRuleID {
+							return fmt.Errorf("http rule ID is %q, was %q: a description change must modify the rule, not re-create it", got, httpRuleID)
+						}
+						if sg.NetworkSecurityGroupName != "web-sg-2" {
+							return fmt.Errorf("API name %q, want web-sg-2", sg.NetworkSecurityGroupName)
+						}
+						return nil
+					},
+				),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(sgAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetSizeExact(5)),
+					sameID.AddStateValue(sgAddr, tfjsonpath.New("id")),
+					newID.AddStateValue(sgAddr, tfjsonpath.New("id")),
+				},
+			},
+			{
+				// No rule blocks: every custom rule is removed, in place.
+				Config: sgConfig(srv, "a", "web-sg-2", ""),
+				Check:  checkSGRulesAPI(srv),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(sgAddr, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetSizeExact(0)),
+				},
+			},
+			{
+				// Another VPC replaces the group.
+				Config: sgConfig(srv, "b", "web-sg-2", articleRules),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(sgAddr, plancheck.ResourceActionReplace)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(sgAddr, tfjsonpath.New("id"))},
+			},
+			{ResourceName: sgAddr, ImportState: true, ImportStateVerify: true},
+		},
+	})
+}
+
+// A rule added outside Terraform shows up as drift and is removed by the next apply.
+func TestAccSecurityGroup_ruleAddedOutOfBand(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	cfg := sgConfig(srv, "a", "web-sg", articleRules)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check: func(s *terraform.State) error {
+					id, err := stateID(s, sgAddr)
+					if err != nil {
+						return err
+					}
+					_, vpc, _, _ := acctest.SDKClients(srv)
+					from, to := 3306, 3306
+					_, err = acctest.Call("vpc.AddNetworkSecurityGroupRules", func() (*vpcapis.AddNetworkSecurityGroupRulesResponse, error) {
+						return vpc.AddNetworkSecurityGroupRules(vpcapis.NewAddNetworkSecurityGroupRulesRequest(acctest.Region(srv), id,
+							[]vpcmodels.AddSecurityGroupRules{{Protocol: 6, Direction: 0, AddressPrefix: "0.0.0.0/0", FromPort: &from, ToPort: &to}}))
+					})
+					return err
+				},
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(sgAddr, plancheck.ResourceActionUpdate)},
+				},
+			},
+			{
+				Config: cfg,
+				Check: checkSGRulesAPI(srv,
+					`0 6 22-22 0.0.0.0/0 ""`,
+					`0 6 80-80 0.0.0.0/0 "http"`,
+					`0 112 - 10.0.1.18/31 "VRRP from the peer"`,
+					`1 112 - 10.0.1.18/31 "VRRP to the peer"`,
+				),
+			},
+		},
+	})
+}
+
+func TestAccSecurityGroup_disappears(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				Config:             sgConfig(srv, "a", "gone", articleRules),
+				Check:              acctest.CheckDisappears(srv, sgAddr),
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(sgAddr, plancheck.ResourceActionCreate)},
+				},
+			},
+		},
+	})
+}
+
+func TestAccSecurityGroup_invalidRules(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	rule := func(body string) string { return "  rule {\n" + body + "\n  }\n" }
+	cases := []struct{ rules, want string }{
+		{rule(`direction = "ingress"
+    protocol = "6"
+    from_port = 22
+    to_port = 22
+    cidr = "0.0.0.0/0"`), `protocol 6 is written "tcp"`},
+		{rule(`direction = "ingress"
+    protocol = "vrrp"
+    cidr = "10.0.1.18/31"`), `"vrrp" is not tcp, udp, icmp, all or an IP protocol number from 0 to 255`},
+		{rule(`direction = "ingress"
+    protocol = "tcp"
+    cidr = "0.0.0.0/0"`), `from_port is required for protocol "tcp"`},
+		{rule(`direction = "ingress"
+    protocol = "icmp"
+    from_port = 8
+    to_port = 8
+    cidr = "0.0.0.0/0"`), `from_port is not allowed for protocol "icmp"`},
+		{rule(`direction = "ingress"
+    protocol = "udp"
+    from_port = 200
+    to_port = 100
+    cidr = "0.0.0.0/0"`), `is less than from_port (200)`},
+		{rule(`direction = "ingress"
+    protocol = "tcp"
+    from_port = 0
+    to_port = 80
+    cidr = "0.0.0.0/0"`), `from_port value must be between 1 and 65535`},
+		{rule(`direction = "inbound"
+    protocol = "all"
+    cidr = "0.0.0.0/0"`), `value must be one of: ["ingress" "egress"]`},
+		{rule(`direction = "ingress"
+    protocol = "all"
+    cidr = "10.0.1.19/31"`), `has host bits set: write the network address "10.0.1.18/31"`},
+		{rule(`direction = "ingress"
+    protocol = "all"
+    cidr = "10.0.1.18"`), `"10.0.1.18" is not a CIDR block`},
+	}
+	steps := make([]resource.TestStep, 0, len(cases))
+	for _, c := range cases {
+		steps = append(steps, resource.TestStep{
+			Config:      sgConfig(srv, "a", "bad", c.rules),
+			PlanOnly:    true,
+			ExpectError: errorLike(c.want),
+		})
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps:                    steps,
+	})
+}

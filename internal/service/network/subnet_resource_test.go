@@ -1,0 +1,177 @@
+package network_test
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+)
+
+const subnetAddr = "jdcloudha_subnet.test"
+
+func subnetConfig(srv *emulator.Server, name, cidr, description string) string {
+	return acctest.ProviderConfig(srv) + fmt.Sprintf(`
+resource "jdcloudha_vpc" "test" {
+  name       = "subnet-test"
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "jdcloudha_subnet" "test" {
+  vpc_id      = jdcloudha_vpc.test.id
+  name        = %q
+  cidr_block  = %q
+  description = %q
+}
+`, name, cidr, description)
+}
+
+func checkSubnetAPI(srv *emulator.Server, name, cidr, description string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		sn, err := apiSubnet(srv, s, subnetAddr)
+		if err != nil {
+			return err
+		}
+		vpcID, err := stateID(s, vpcAddr)
+		if err != nil {
+			return err
+		}
+		if sn.SubnetName != name || sn.AddressPrefix != cidr || sn.Description != description || sn.VpcId != vpcID {
+			return fmt.Errorf("API has subnet name=%q cidr=%q description=%q vpc=%q; want %q %q %q %q",
+				sn.SubnetName, sn.AddressPrefix, sn.Description, sn.VpcId, name, cidr, description, vpcID)
+		}
+		return nil
+	}
+}
+
+func TestAccSubnet_lifecycle(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	newID := statecheck.CompareValue(compare.ValuesDiffer())
+
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				Config: subnetConfig(srv, "web", "10.0.1.0/24", "article subnet"),
+				Check:  checkSubnetAPI(srv, "web", "10.0.1.0/24", "article subnet"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(subnetAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^subnet-`))),
+					statecheck.ExpectKnownValue(subnetAddr, tfjsonpath.New("available_ip_count"), knownvalue.Int64Func(func(n int64) error {
+						if n <= 0 || n > 256 {
+							return fmt.Errorf("available_ip_count %d is not plausible for a /24", n)
+						}
+						return nil
+					})),
+					statecheck.ExpectKnownValue(subnetAddr, tfjsonpath.New("start_ip"), knownvalue.NotNull()),
+					sameID.AddStateValue(subnetAddr, tfjsonpath.New("id")),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				Config: subnetConfig(srv, "web-renamed", "10.0.1.0/24", ""),
+				Check:  checkSubnetAPI(srv, "web-renamed", "10.0.1.0/24", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(subnetAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(subnetAddr, tfjsonpath.New("id")),
+					newID.AddStateValue(subnetAddr, tfjsonpath.New("id")),
+				},
+			},
+			{
+				Config: subnetConfig(srv, "web-renamed", "10.0.2.0/24", ""),
+				Check:  checkSubnetAPI(srv, "web-renamed", "10.0.2.0/24", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(subnetAddr, plancheck.ResourceActionReplace),
+						plancheck.ExpectResourceAction(vpcAddr, plancheck.ResourceActionNoop),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(subnetAddr, tfjsonpath.New("id"))},
+			},
+			{ResourceName: subnetAddr, ImportState: true, ImportStateVerify: true},
+		},
+	})
+}
+
+func TestAccSubnet_disappears(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				Config:             subnetConfig(srv, "gone", "10.0.1.0/24", ""),
+				Check:              acctest.CheckDisappears(srv, subnetAddr),
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(subnetAddr, plancheck.ResourceActionCreate),
+						plancheck.ExpectResourceAction(vpcAddr, plancheck.ResourceActionNoop),
+					},
+				},
+			},
+		},
+	})
+}
+
+// A block outside the VPC's is refused: at plan time when the VPC already
+// exists, and before CreateSubnet when the VPC is created in the same apply.
+func TestAccSubnet_outsideVpc(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	vpcOnly := acctest.ProviderConfig(srv) + `
+resource "jdcloudha_vpc" "test" {
+  name       = "subnet-test"
+  cidr_block = "10.0.0.0/16"
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				// VPC unknown at plan: the check runs in Create, no subnet is made.
+				Config:      subnetConfig(srv, "web", "10.1.0.0/24", ""),
+				ExpectError: errorLike(`cidr_block 10.1.0.0/24 is not inside the CIDR block 10.0.0.0/16 of VPC`),
+			},
+			{Config: vpcOnly},
+			{
+				// VPC known: refused at plan time.
+				Config:      subnetConfig(srv, "web", "192.168.1.0/24", ""),
+				PlanOnly:    true,
+				ExpectError: errorLike(`cidr_block 192.168.1.0/24 is not inside the CIDR block 10.0.0.0/16 of VPC`),
+			},
+			{
+				Config: acctest.ProviderConfig(srv) + `
+resource "jdcloudha_subnet" "test" {
+  vpc_id     = "vpc-doesnotexist"
+  name       = "web"
+  cidr_block = "10.0.1.0/24"
+}
+`,
+				PlanOnly:    true,
+				ExpectError: errorLike(`vpc_id "vpc-doesnotexist": no such VPC`),
+			},
+		},
+	})
+}

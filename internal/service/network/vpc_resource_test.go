@@ -1,0 +1,173 @@
+package network_test
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+)
+
+const vpcAddr = "jdcloudha_vpc.test"
+
+func vpcConfig(srv *emulator.Server, name, cidr, description string) string {
+	return acctest.ProviderConfig(srv) + fmt.Sprintf(`
+resource "jdcloudha_vpc" "test" {
+  name        = %q
+  cidr_block  = %q
+  description = %q
+}
+`, name, cidr, description)
+}
+
+// checkVpcAPI asserts what the API itself holds, not just the state.
+func checkVpcAPI(srv *emulator.Server, name, cidr, description string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		v, err := apiVpc(srv, s, vpcAddr)
+		if err != nil {
+			return err
+		}
+		if v.VpcName != name || v.AddressPrefix != cidr || v.Description != description {
+			return fmt.Errorf("API has VPC name=%q cidr=%q description=%q; want %q %q %q", v.VpcName, v.AddressPrefix, v.Description, name, cidr, description)
+		}
+		return nil
+	}
+}
+
+func TestAccVpc_lifecycle(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	newID := statecheck.CompareValue(compare.ValuesDiffer())
+
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				Config: vpcConfig(srv, "ha-vpc", "10.0.0.0/16", "first"),
+				Check:  checkVpcAPI(srv, "ha-vpc", "10.0.0.0/16", "first"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^vpc-`))),
+					statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("cidr_block"), knownvalue.StringExact("10.0.0.0/16")),
+					statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("created_time"), knownvalue.NotNull()),
+					sameID.AddStateValue(vpcAddr, tfjsonpath.New("id")),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				// name and description change in place (ModifyVpc).
+				Config: vpcConfig(srv, "ha-vpc-renamed", "10.0.0.0/16", "second"),
+				Check:  checkVpcAPI(srv, "ha-vpc-renamed", "10.0.0.0/16", "second"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(vpcAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(vpcAddr, tfjsonpath.New("id")),
+					newID.AddStateValue(vpcAddr, tfjsonpath.New("id")),
+				},
+			},
+			{
+				// The API cannot change a VPC's range: a new block replaces it.
+				Config: vpcConfig(srv, "ha-vpc-renamed", "172.16.0.0/16", "second"),
+				Check:  checkVpcAPI(srv, "ha-vpc-renamed", "172.16.0.0/16", "second"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(vpcAddr, plancheck.ResourceActionReplace)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(vpcAddr, tfjsonpath.New("id"))},
+			},
+			{
+				ResourceName:      vpcAddr,
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+		},
+	})
+}
+
+// A VPC without cidr_block has no range restriction; import keeps it null.
+func TestAccVpc_noCIDR(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				Config: acctest.ProviderConfig(srv) + `
+resource "jdcloudha_vpc" "test" {
+  name = "open-vpc"
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("cidr_block"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("description"), knownvalue.StringExact("")),
+				},
+			},
+			{ResourceName: vpcAddr, ImportState: true, ImportStateVerify: true},
+		},
+	})
+}
+
+func TestAccVpc_disappears(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				Config:             vpcConfig(srv, "gone-vpc", "10.0.0.0/16", ""),
+				Check:              acctest.CheckDisappears(srv, vpcAddr),
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(vpcAddr, plancheck.ResourceActionCreate)},
+				},
+			},
+		},
+	})
+}
+
+// Invalid values fail at plan time with a message naming the attribute and
+// the rule, before any API call.
+func TestAccVpc_invalidInput(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	cases := []struct{ name, cidr, want string }{
+		{"ok", "10.0.0.0/8", `cidr_block is invalid: "10.0.0.0/8" has prefix length /8; JD Cloud allows /16 to /28`},
+		{"ok", "10.0.0.1/16", `has host bits set: write the network address "10.0.0.0/16"`},
+		{"ok", "8.8.0.0/16", `not inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16`},
+		{"ok", "10.0.0.0", `not a CIDR block`},
+		{"bad name", "10.0.0.0/16", `name contains ' ' at position 4`},
+		{"0123456789012345678901234567890123", "10.0.0.0/16", `name is 34 characters long; the limit is 32`},
+	}
+	steps := make([]resource.TestStep, 0, len(cases))
+	for _, c := range cases {
+		steps = append(steps, resource.TestStep{
+			Config:      vpcConfig(srv, c.name, c.cidr, ""),
+			PlanOnly:    true,
+			ExpectError: errorLike(c.want),
+		})
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps:                    steps,
+	})
+}
