@@ -1,0 +1,190 @@
+// Command jdcloud-eip-failover moves a JD Cloud elastic IP to this node when
+// keepalived makes it MASTER. See usage below and internal/failover.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
+)
+
+// version is set at build time: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+const usage = `Usage: jdcloud-eip-failover [--config FILE] COMMAND
+
+Moves a JD Cloud elastic IP (EIP) to this node when keepalived makes it MASTER.
+
+Commands:
+  takeover                          make sure the EIP is on this instance
+  notify TYPE NAME STATE PRIORITY   keepalived's generic notify: MASTER runs takeover;
+                                    BACKUP, FAULT, STOP only log (the EIP is never released)
+  status                            print where the EIP is (location=here|peer|none|other)
+  version                           print the version
+
+Options:
+  --config FILE   agent config (default /etc/jdcloud-eip-failover/agent.json)
+
+keepalived.conf:
+  notify_master "/usr/local/sbin/jdcloud-eip-failover --config /etc/jdcloud-eip-failover/agent.json takeover"
+  notify        "/usr/local/sbin/jdcloud-eip-failover --config /etc/jdcloud-eip-failover/agent.json notify"
+
+Config file: JSON, or INI (key = value) for .ini/.conf/.cfg or content not starting with "{".
+  region            required  e.g. cn-east-2
+  eip_id            required  e.g. fip-b6f37survq
+  instance_id       required  this node's instance, e.g. i-bszab8pxg0
+  peer_instance_id  required  the other node's instance
+  credentials_file  required  relative to the config file's directory if not absolute
+  endpoint          default openapi.internal.<region>.jdcloud-api.com (host or host:port)
+  scheme            default http (http or https)
+  deadline          default 30s (Go duration; a bare number is seconds)
+  request_timeout   default 5s
+  lock_file         default /run/jdcloud-eip-failover.lock
+  log_tag           default jdcloud-eip-failover
+  syslog            default true
+
+Credentials file (must be mode 0600 or stricter, else refused):
+  access_key = ...
+  secret_key = ...
+Credentials are never read from flags or the environment and are never logged.
+
+Exit codes: 0 the EIP is on this node at the end (notify with another state: 0),
+            1 gave up (deadline, signal, EIP held by a third instance; status: not here),
+            2 bad config or credentials (including 401/403 from the API).
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("jdcloud-eip-failover", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	configPath := fs.String("config", failover.DefaultConfigPath, "agent config file")
+	help := fs.Bool("help", false, "show help")
+	fs.BoolVar(help, "h", false, "show help")
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "jdcloud-eip-failover: "+format+"\n\n%s", append(a, usage)...)
+		return failover.ExitConfig
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageErr("%v", err)
+	}
+	if *help {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	if fs.NArg() == 0 {
+		return usageErr("missing command")
+	}
+	cmd, rest := fs.Arg(0), fs.Args()[1:]
+	// Flags may also follow the command (but not notify's positional arguments).
+	if cmd != "notify" {
+		if err := fs.Parse(rest); err != nil {
+			return usageErr("%v", err)
+		}
+		rest = fs.Args()
+	}
+
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, version)
+		return 0
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "takeover", "status":
+		if len(rest) != 0 {
+			return usageErr("%s takes no arguments", cmd)
+		}
+	case "notify":
+		// keepalived passes TYPE NAME STATE PRIORITY; older versions omit PRIORITY.
+		if len(rest) != 3 && len(rest) != 4 {
+			return usageErr("notify needs TYPE NAME STATE [PRIORITY], got %d arguments", len(rest))
+		}
+	default:
+		return usageErr("unknown command %q", cmd)
+	}
+
+	cfg, err := failover.LoadConfig(*configPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "jdcloud-eip-failover: %v\n", err)
+		return failover.ExitConfig
+	}
+	logger := failover.NewLogger(stderr, cfg.LogTag, cfg.SyslogEnabled())
+	defer logger.Close()
+
+	// A BACKUP/FAULT/STOP notify needs neither credentials nor the API.
+	if cmd == "notify" && !isMaster(rest[2]) {
+		a := &failover.Agent{Config: cfg, Log: logger}
+		return failover.ExitCode(a.Notify(context.Background(), rest[0], rest[1], rest[2], priority(rest)))
+	}
+
+	cred, err := failover.LoadCredentials(cfg.CredentialsFile)
+	if err != nil {
+		logger.Event(failover.Event{Step: "config", Outcome: "bad-config", Detail: err.Error(), Loud: true})
+		return failover.ExitConfig
+	}
+	agent := &failover.Agent{Config: cfg, Cloud: failover.NewSDKCloud(cfg, cred), Log: logger, Out: stdout}
+
+	ctx, stop := signalContext(logger)
+	defer stop()
+
+	switch cmd {
+	case "takeover":
+		err = agent.Takeover(ctx)
+	case "status":
+		err = agent.Status(ctx)
+	case "notify":
+		err = agent.Notify(ctx, rest[0], rest[1], rest[2], priority(rest))
+	}
+	if err != nil && cmd == "status" {
+		logger.Event(failover.Event{Step: "status", Outcome: "not-here", Detail: err.Error()})
+	}
+	return failover.ExitCode(err)
+}
+
+func isMaster(state string) bool { return state == "MASTER" || state == "master" }
+
+func priority(rest []string) string {
+	if len(rest) == 4 {
+		return rest[3]
+	}
+	return ""
+}
+
+// signalContext cancels on the first SIGTERM/SIGINT (the agent then stops,
+// finishing a move it has started, see internal/failover) and exits at once
+// on the second.
+func signalContext(logger *failover.Logger) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			logger.Event(failover.Event{Step: "signal", Outcome: "stopping", Detail: s.String() + ": stopping; a started move is finished first (send again to exit now)"})
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case s := <-ch:
+			logger.Event(failover.Event{Step: "signal", Outcome: "exit", Detail: s.String() + " again: exiting now", Loud: true})
+			os.Exit(failover.ExitGaveUp)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel()
+	}
+}

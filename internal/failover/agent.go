@@ -1,0 +1,553 @@
+package failover
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+
+	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
+	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
+	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+)
+
+// Exit codes of the agent.
+const (
+	ExitHere   = 0 // the EIP is on this node at the end
+	ExitGaveUp = 1 // deadline, cancelled, refused (EIP on a third instance), or not here (status)
+	ExitConfig = 2 // bad config or credentials, including 401/403 and an unknown EIP or instance
+)
+
+// FinishGrace is how long the agent keeps trying, past the deadline or after
+// SIGTERM, to complete an associate that follows its own disassociate: the
+// agent must not be the reason the EIP sits on no node.
+const FinishGrace = 10 * time.Second
+
+// ExitError carries the process exit code for an error.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// ExitCode maps an error from Takeover, Notify or Status to the exit code.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitHere
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	if IsConfigError(err) {
+		return ExitConfig
+	}
+	return ExitGaveUp
+}
+
+// Where says who holds the EIP, from this node's point of view.
+type Where int
+
+const (
+	WhereNone Where = iota
+	WhereHere
+	WherePeer
+	WhereOther
+)
+
+func (w Where) String() string {
+	return [...]string{"none", "here", "peer", "other"}[w]
+}
+
+// Placement is the EIP as the API describes it.
+type Placement struct {
+	Where              Where
+	Address            string
+	InstanceID         string
+	InstanceType       string
+	NetworkInterfaceID string
+	State              string
+}
+
+// Agent moves one EIP between the two members of a pair. Zero-value optional
+// fields get defaults: the real clock, no log, random jitter, no output.
+type Agent struct {
+	Config Config
+	Cloud  Cloud
+	Clock  apicall.Clock
+	Log    Sink
+	Jitter func() float64
+	Out    io.Writer // where Status prints its one line
+}
+
+func (a *Agent) clock() apicall.Clock {
+	if a.Clock == nil {
+		return apicall.RealClock{}
+	}
+	return a.Clock
+}
+
+func (a *Agent) jitter() float64 {
+	if a.Jitter == nil {
+		return rand.Float64()
+	}
+	return a.Jitter()
+}
+
+func (a *Agent) event(e Event) {
+	if a.Log != nil {
+		a.Log.Event(e)
+	}
+}
+
+func (a *Agent) deadline() time.Duration {
+	if a.Config.Deadline <= 0 {
+		return DefaultDeadline
+	}
+	return time.Duration(a.Config.Deadline)
+}
+
+// deadlineClock ends every wait at a fixed instant of the injected clock, so
+// apicall's retries stop at the agent's deadline with a fake clock too.
+type deadlineClock struct {
+	apicall.Clock
+	at time.Time
+}
+
+var errDeadline = errors.New("deadline reached")
+
+func (d deadlineClock) Sleep(ctx context.Context, dur time.Duration) error {
+	left := d.at.Sub(d.Now())
+	if left <= 0 {
+		return errDeadline
+	}
+	if dur >= left {
+		if err := d.Clock.Sleep(ctx, left); err != nil {
+			return err
+		}
+		return errDeadline
+	}
+	return d.Clock.Sleep(ctx, dur)
+}
+
+// policy retries until the clock's deadline rather than for a fixed count.
+func (a *Agent) policy(clock apicall.Clock, step, instance string) apicall.Policy {
+	return apicall.Policy{
+		MaxRetries: 1 << 20,
+		BaseDelay:  100 * time.Millisecond,
+		MaxDelay:   2 * time.Second,
+		Clock:      clock,
+		Jitter:     a.jitter,
+		Observe: func(at apicall.Attempt) {
+			e := Event{Step: step, Call: at.Call, Instance: instance, RequestID: at.RequestID, Attempt: at.Number, Duration: at.Duration, Outcome: "ok"}
+			if at.Err != nil {
+				e.RequestID = at.Err.RequestID
+				e.Detail = errorDetail(at.Err)
+				e.Outcome = "error"
+				if at.Retry {
+					e.Outcome = "retry"
+					e.Detail += fmt.Sprintf("; retrying in %s", at.Delay.Round(time.Millisecond))
+				}
+			}
+			a.event(e)
+		},
+	}
+}
+
+func errorDetail(e *apicall.Error) string {
+	switch e.Kind {
+	case apicall.KindAPI:
+		return fmt.Sprintf("%d %s: %s", e.Code, e.Status, e.Message)
+	case apicall.KindBadBody:
+		return fmt.Sprintf("response was not a JSON API envelope: %v", e.Err)
+	}
+	return fmt.Sprintf("transport error: %v", e.Err)
+}
+
+func (a *Agent) describe(ctx context.Context, clock apicall.Clock, step string) (Placement, error) {
+	req := vpcapis.NewDescribeElasticIpRequest(a.Config.Region, a.Config.EIPID)
+	resp, err := apicall.Do(ctx, a.policy(clock, step, ""), "vpc.DescribeElasticIp", apicall.Idempotent,
+		func() (*vpcapis.DescribeElasticIpResponse, error) { return a.Cloud.DescribeElasticIp(req) })
+	if err != nil {
+		return Placement{}, err
+	}
+	return a.classify(resp.Result.ElasticIp), nil
+}
+
+func (a *Agent) classify(eip vpcmodels.ElasticIp) Placement {
+	p := Placement{Address: eip.ElasticIpAddress, InstanceID: eip.InstanceId, InstanceType: eip.InstanceType,
+		NetworkInterfaceID: eip.NetworkInterfaceId, State: eip.State}
+	switch {
+	case eip.InstanceId == a.Config.InstanceID:
+		p.Where = WhereHere
+	case eip.InstanceId == a.Config.PeerInstanceID:
+		p.Where = WherePeer
+	case eip.InstanceId != "":
+		p.Where = WhereOther
+	case eip.NetworkInterfaceId != "" || strings.EqualFold(eip.Status, "ASSOCIATED"):
+		// Held by something that is not a VM of this pair (e.g. a load balancer's interface).
+		p.Where = WhereOther
+	default:
+		p.Where = WhereNone
+	}
+	return p
+}
+
+func (p Placement) holder() string {
+	switch {
+	case p.InstanceID != "":
+		return p.InstanceID
+	case p.NetworkInterfaceID != "":
+		return "network interface " + p.NetworkInterfaceID
+	}
+	return "nothing"
+}
+
+func (a *Agent) associate(ctx context.Context, clock apicall.Clock, instance string) error {
+	req := vmapis.NewAssociateElasticIpRequest(a.Config.Region, instance, a.Config.EIPID)
+	_, err := apicall.Do(ctx, a.policy(clock, "associate", instance), "vm.AssociateElasticIp", apicall.Idempotent,
+		func() (*vmapis.AssociateElasticIpResponse, error) { return a.Cloud.AssociateElasticIp(req) })
+	return err
+}
+
+func (a *Agent) disassociate(ctx context.Context, clock apicall.Clock, instance string) error {
+	req := vmapis.NewDisassociateElasticIpRequest(a.Config.Region, instance, a.Config.EIPID)
+	_, err := apicall.Do(ctx, a.policy(clock, "disassociate", instance), "vm.DisassociateElasticIp", apicall.Idempotent,
+		func() (*vmapis.DisassociateElasticIpResponse, error) { return a.Cloud.DisassociateElasticIp(req) })
+	return err
+}
+
+// isAlreadyInUse: associate found the EIP held by someone (FACTS: 400
+// FAILED_PRECONDITION "ElasticIp x already in use").
+func isAlreadyInUse(err error) bool {
+	e, ok := apicall.AsError(err)
+	return ok && e.Kind == apicall.KindAPI && (e.Code == 409 || e.Code == 400) &&
+		strings.Contains(strings.ToLower(e.Message), "in use")
+}
+
+// isNotAssociated: disassociate found the EIP no longer on that instance
+// (FACTS: "Elastic ip isn't associated to this instance's primary network interface").
+func isNotAssociated(err error) bool {
+	e, ok := apicall.AsError(err)
+	if !ok || e.Kind != apicall.KindAPI || e.Code != 400 {
+		return false
+	}
+	m := strings.ToLower(e.Message)
+	return strings.Contains(m, "isn't associated") || strings.Contains(m, "not associated")
+}
+
+func isAuthError(err error) bool {
+	e, ok := apicall.AsError(err)
+	if !ok || e.Kind != apicall.KindAPI {
+		return false
+	}
+	switch e.Status {
+	case "UNAUTHENTICATED", "PERMISSION_DENIED", "HTTP_FORBIDDEN":
+		return true
+	}
+	return e.Code == http.StatusUnauthorized || e.Code == http.StatusForbidden
+}
+
+// definitelyRejected: the API answered with a client error, so the call did
+// not change anything.
+func definitelyRejected(err error) bool {
+	e, ok := apicall.AsError(err)
+	return ok && e.Kind == apicall.KindAPI && e.Code >= 400 && e.Code < 500 && !e.Retryable()
+}
+
+// notSent: apicall gave up before sending anything (context already done).
+func notSent(err error) bool {
+	e, ok := apicall.AsError(err)
+	return ok && e.Attempts == 0
+}
+
+// configFailure turns errors that retrying cannot fix into exit code 2.
+func (a *Agent) configFailure(err error, what string) error {
+	if isAuthError(err) {
+		return &ExitError{Code: ExitConfig, Err: fmt.Errorf("credentials rejected (check access_key/secret_key and the key's permissions): %w", err)}
+	}
+	if apicall.IsNotFound(err) {
+		return &ExitError{Code: ExitConfig, Err: fmt.Errorf("%s not found in region %s (check the config): %w", what, a.Config.Region, err)}
+	}
+	return nil
+}
+
+// Takeover makes sure the EIP is on this instance: see the package doc for the
+// rules. A nil error means the EIP was verified to be here.
+func (a *Agent) Takeover(ctx context.Context) error {
+	clock := a.clock()
+	start := clock.Now()
+	dc := deadlineClock{Clock: clock, at: start.Add(a.deadline())}
+
+	unlock, err := a.lock(ctx, dc)
+	if err != nil {
+		a.event(Event{Step: "takeover", Outcome: outcomeOf(err), Detail: err.Error(), Loud: true})
+		return err
+	}
+	defer unlock()
+
+	err = a.takeover(ctx, dc)
+	e := Event{Step: "takeover", Instance: a.Config.InstanceID, Duration: clock.Now().Sub(start), Outcome: outcomeOf(err)}
+	if err != nil {
+		e.Detail, e.Loud = err.Error(), true
+	}
+	a.event(e)
+	return err
+}
+
+func outcomeOf(err error) string {
+	switch ExitCode(err) {
+	case ExitHere:
+		return "done"
+	case ExitConfig:
+		return "bad-config"
+	}
+	if errors.Is(err, errRefused) {
+		return "refused"
+	}
+	return "gave-up"
+}
+
+var errRefused = errors.New("refused")
+
+// lock serializes concurrent runs on this node (keepalived forks notify
+// scripts without waiting, so several may run at once).
+func (a *Agent) lock(ctx context.Context, dc deadlineClock) (func(), error) {
+	path := a.Config.LockFile
+	if path == "" {
+		path = DefaultLockFile
+	}
+	delay := 10 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		unlock, ok, err := tryLock(path)
+		if err != nil {
+			return nil, &ConfigError{Field: "lock_file", Msg: err.Error()}
+		}
+		if ok {
+			if attempt > 1 {
+				a.event(Event{Step: "lock", Outcome: "ok", Detail: "acquired after another run released " + path})
+			}
+			return unlock, nil
+		}
+		if attempt == 1 {
+			a.event(Event{Step: "lock", Outcome: "wait", Detail: "another run holds " + path})
+		}
+		if err := dc.Sleep(ctx, delay); err != nil {
+			return nil, &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("gave up waiting for the lock %s: %v", path, err)}
+		}
+		delay = min(delay*2, 200*time.Millisecond)
+	}
+}
+
+func (a *Agent) gaveUp(ctx context.Context, last error) error {
+	why := "deadline " + a.deadline().String() + " reached"
+	if ctx.Err() != nil {
+		why = "stopped by signal or cancellation"
+	}
+	msg := fmt.Sprintf("gave up: %s before EIP %s was on this instance %s", why, a.Config.EIPID, a.Config.InstanceID)
+	if last != nil {
+		msg += "; last error: " + last.Error()
+	}
+	return &ExitError{Code: ExitGaveUp, Err: errors.New(msg)}
+}
+
+// raceBackoff spaces out rounds after a lost race or a failed step, with
+// jitter, so two agents that both want the EIP (split brain) settle instead
+// of trading it back and forth in lockstep.
+func (a *Agent) raceBackoff(round int) time.Duration {
+	return apicall.Policy{BaseDelay: 250 * time.Millisecond, MaxDelay: 2 * time.Second, Jitter: a.jitter}.Backoff(round - 1)
+}
+
+func (a *Agent) takeover(ctx context.Context, dc deadlineClock) error {
+	wrote := false
+	var last error
+	for round := 1; ; round++ {
+		if round > 1 {
+			if err := dc.Sleep(ctx, a.raceBackoff(round)); err != nil {
+				return a.gaveUp(ctx, last)
+			}
+		}
+		if ctx.Err() != nil {
+			return a.gaveUp(ctx, last)
+		}
+		p, err := a.describe(ctx, dc, "describe")
+		if err != nil {
+			if cf := a.configFailure(err, "eip_id "+a.Config.EIPID); cf != nil {
+				return cf
+			}
+			last = err
+			continue
+		}
+		switch p.Where {
+		case WhereHere:
+			detail := "EIP is on this instance"
+			if !wrote {
+				detail += "; nothing to do"
+			}
+			a.event(Event{Step: "describe", Instance: p.InstanceID, Outcome: "here", Detail: detail + " (" + p.Address + ")"})
+			return nil
+
+		case WhereOther:
+			err := fmt.Errorf("EIP %s (%s) is held by %s, which is neither this instance %s nor the peer %s: refusing to take it (never steal from a third instance)",
+				a.Config.EIPID, p.Address, p.holder(), a.Config.InstanceID, a.Config.PeerInstanceID)
+			a.event(Event{Step: "describe", Instance: p.holder(), Outcome: "refused", Detail: err.Error(), Loud: true})
+			return &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("%w: %v", errRefused, err)}
+
+		case WhereNone:
+			a.event(Event{Step: "describe", Outcome: "unassociated", Detail: "EIP " + a.Config.EIPID + " is on no instance; associating it here"})
+			wrote = true
+			done, err := a.associateAndVerify(ctx, dc, false)
+			if done || err != nil {
+				return err
+			}
+
+		case WherePeer:
+			a.event(Event{Step: "describe", Instance: p.InstanceID, Outcome: "peer", Detail: "EIP is on the peer; moving it here"})
+			err := a.disassociate(ctx, dc, a.Config.PeerInstanceID)
+			switch {
+			case err == nil:
+			case isNotAssociated(err):
+				a.event(Event{Step: "disassociate", Instance: a.Config.PeerInstanceID, Outcome: "moved-meanwhile", Detail: "the peer no longer holds the EIP; trying to associate it here"})
+			case isAuthError(err):
+				return a.configFailure(err, "")
+			case notSent(err) || (definitelyRejected(err) && !apicall.IsNotFound(err)):
+				// Nothing was released, so nothing needs finishing.
+				last = err
+				continue
+			default:
+				// An ambiguous failure: the EIP may have been released. Finish the move.
+			}
+			wrote = true
+			done, err := a.associateAndVerify(ctx, dc, true)
+			if done || err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// associateAndVerify associates the EIP here and describes it again. With
+// finishing set (the EIP was just released by us) it carries on through a
+// cancelled context and up to FinishGrace past the deadline, and if the API
+// refuses the associate for good it puts the EIP back on the peer.
+// done=true means verified here; done=false, err=nil means go round again.
+func (a *Agent) associateAndVerify(ctx context.Context, dc deadlineClock, finishing bool) (bool, error) {
+	clock := dc
+	if finishing {
+		ctx = context.WithoutCancel(ctx)
+		if graceEnd := dc.Now().Add(FinishGrace); graceEnd.After(dc.at) {
+			clock.at = graceEnd
+		}
+	}
+	err := a.associate(ctx, clock, a.Config.InstanceID)
+	switch {
+	case err == nil:
+	case isAlreadyInUse(err):
+		// Someone else (usually the peer's agent in a split brain) got it first,
+		// or an earlier attempt of ours succeeded without us hearing. Look again.
+		a.event(Event{Step: "associate", Instance: a.Config.InstanceID, Outcome: "in-use", Detail: "EIP already in use; describing it again"})
+		return false, nil
+	case definitelyRejected(err):
+		if finishing {
+			a.rollback(ctx, clock)
+		}
+		if cf := a.configFailure(err, "instance_id "+a.Config.InstanceID); cf != nil {
+			return false, cf
+		}
+		return false, nil
+	default:
+		// Retries ran out at the deadline (or the grace after it).
+		if finishing {
+			a.event(Event{Step: "associate", Instance: a.Config.InstanceID, Outcome: "unfinished", Loud: true,
+				Detail: "could not associate the EIP after releasing it from the peer; it may be on no instance"})
+		}
+		return false, &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("gave up associating EIP %s to %s: %w", a.Config.EIPID, a.Config.InstanceID, err)}
+	}
+
+	// Verify: the association may take a moment to show.
+	for i := 1; ; i++ {
+		p, err := a.describe(ctx, clock, "verify")
+		if err != nil {
+			if cf := a.configFailure(err, "eip_id "+a.Config.EIPID); cf != nil {
+				return false, cf
+			}
+			return false, &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("could not verify the EIP after associating it: %w", err)}
+		}
+		switch {
+		case p.Where == WhereHere:
+			a.event(Event{Step: "verify", Instance: p.InstanceID, Outcome: "here", Detail: "EIP " + p.Address + " is on this instance"})
+			return true, nil
+		case p.Where != WhereNone || i >= 5:
+			a.event(Event{Step: "verify", Instance: p.holder(), Outcome: "not-here", Detail: "EIP is on " + p.Where.String() + " after associating it here; trying again"})
+			return false, nil
+		}
+		if err := clock.Sleep(ctx, a.raceBackoff(i)); err != nil {
+			return false, &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("deadline reached while verifying EIP %s", a.Config.EIPID)}
+		}
+	}
+}
+
+// rollback puts the EIP back on the peer after our associate was refused for
+// good, so the agent's failed move does not leave the EIP on no instance.
+func (a *Agent) rollback(ctx context.Context, clock apicall.Clock) {
+	err := a.associate(ctx, clock, a.Config.PeerInstanceID)
+	e := Event{Step: "rollback", Instance: a.Config.PeerInstanceID, Outcome: "ok", Loud: true, Detail: "associate here was refused; EIP put back on the peer"}
+	if err != nil && !isAlreadyInUse(err) {
+		e.Outcome, e.Detail = "error", "associate here was refused and putting the EIP back on the peer failed: "+err.Error()
+	}
+	a.event(e)
+}
+
+// Status describes the EIP and prints one line: location=here|peer|none|other.
+// It returns nil only when the EIP is on this instance.
+func (a *Agent) Status(ctx context.Context) error {
+	clock := a.clock()
+	dc := deadlineClock{Clock: clock, at: clock.Now().Add(a.deadline())}
+	p, err := a.describe(ctx, dc, "status")
+	if err != nil {
+		if cf := a.configFailure(err, "eip_id "+a.Config.EIPID); cf != nil {
+			return cf
+		}
+		return &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("could not describe EIP %s: %w", a.Config.EIPID, err)}
+	}
+	if a.Out != nil {
+		fmt.Fprintf(a.Out, "location=%s eip_id=%s address=%s holder=%s state=%s\n", p.Where, a.Config.EIPID, orDash(p.Address), orDash(p.InstanceID), orDash(p.State))
+	}
+	if p.Where != WhereHere {
+		return &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("EIP %s is not on this instance (location: %s, holder: %s)", a.Config.EIPID, p.Where, p.holder())}
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// Notify handles keepalived's generic notify call (TYPE NAME STATE PRIORITY).
+// Only MASTER acts: it runs Takeover. BACKUP, FAULT and STOP are logged and
+// never release the EIP (the new master takes it; releasing it here could
+// leave it on no node). Unknown states are logged and ignored.
+func (a *Agent) Notify(ctx context.Context, typ, name, state, priority string) error {
+	detail := fmt.Sprintf("type=%s name=%s state=%s priority=%s", typ, name, state, priority)
+	switch strings.ToUpper(state) {
+	case "MASTER":
+		a.event(Event{Step: "notify", Outcome: "takeover", Detail: detail})
+		return a.Takeover(ctx)
+	case "BACKUP", "FAULT", "STOP":
+		a.event(Event{Step: "notify", Outcome: "ignored", Detail: detail + "; the EIP stays where it is (the new master takes it)"})
+	default:
+		a.event(Event{Step: "notify", Outcome: "unknown-state", Detail: detail + "; nothing to do"})
+	}
+	return nil
+}

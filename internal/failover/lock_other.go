@@ -1,0 +1,9 @@
+//go:build !unix
+
+package failover
+
+import "errors"
+
+func tryLock(string) (func(), bool, error) {
+	return nil, false, errors.New("file locking is only implemented on unix systems")
+}
