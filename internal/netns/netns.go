@@ -227,7 +227,9 @@ func (n *NS) Attach(t testing.TB, port, bridge string) {
 }
 
 // Command returns a command that runs name with args inside the namespace. `ip netns exec`
-// execs the program itself, so the returned command's PID is the program's PID.
+// execs the program itself, so the returned command's PID is the program's PID. The caller owns
+// the process: namespace cleanup kills only what has already entered the namespace, so prefer
+// Start, whose cleanup stops the process group whatever its state.
 func (n *NS) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	full := append([]string{"netns", "exec", n.Name, name}, args...)
 	return exec.CommandContext(ctx, "ip", full...)

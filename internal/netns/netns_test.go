@@ -124,6 +124,11 @@ func TestCleanupRemovesNamespaceAndProcesses(t *testing.T) {
 		}
 		stray = cmd.Process.Pid
 		go func() { _ = cmd.Wait() }()
+		// `ip netns exec` enters the namespace a moment after starting; only then can cleanup
+		// find it there.
+		if !waitFor(func() bool { pids, _ := n.PIDs(); return contains(pids, stray) }) {
+			t.Fatalf("stray pid %d never appeared in %s", stray, n.Name)
+		}
 	})
 	select {
 	case <-proc.Done():
