@@ -448,13 +448,15 @@ func (a *Agent) associateAndVerify(ctx context.Context, dc deadlineClock, finish
 		}
 	}
 	err := a.associate(ctx, clock, a.Config.InstanceID)
+	polls := 5 // an association may take a moment to show
 	switch {
 	case err == nil:
 	case isAlreadyInUse(err):
 		// Someone else (usually the peer's agent in a split brain) got it first,
 		// or an earlier attempt of ours succeeded without us hearing. Look again.
+		// Verify tells which: it returns done if the holder is us.
 		a.event(Event{Step: "associate", Instance: a.Config.InstanceID, Outcome: "in-use", Detail: "EIP already in use; describing it again"})
-		return false, nil
+		polls = 1
 	case definitelyRejected(err):
 		if finishing {
 			a.rollback(ctx, clock)
@@ -472,7 +474,6 @@ func (a *Agent) associateAndVerify(ctx context.Context, dc deadlineClock, finish
 		return false, &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("gave up associating EIP %s to %s: %w", a.Config.EIPID, a.Config.InstanceID, err)}
 	}
 
-	// Verify: the association may take a moment to show.
 	for i := 1; ; i++ {
 		p, err := a.describe(ctx, clock, "verify")
 		if err != nil {
@@ -485,8 +486,8 @@ func (a *Agent) associateAndVerify(ctx context.Context, dc deadlineClock, finish
 		case p.Where == WhereHere:
 			a.event(Event{Step: "verify", Instance: p.InstanceID, Outcome: "here", Detail: "EIP " + p.Address + " is on this instance"})
 			return true, nil
-		case p.Where != WhereNone || i >= 5:
-			a.event(Event{Step: "verify", Instance: p.holder(), Outcome: "not-here", Detail: "EIP is on " + p.Where.String() + " after associating it here; trying again"})
+		case p.Where != WhereNone || i >= polls:
+			a.event(Event{Step: "verify", Instance: p.holder(), Outcome: "not-here", Detail: "EIP is on " + p.Where.String() + " (" + p.holder() + "), not here; deciding again"})
 			return false, nil
 		}
 		if err := clock.Sleep(ctx, a.raceBackoff(i)); err != nil {

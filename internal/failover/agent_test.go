@@ -156,7 +156,22 @@ func TestTakeoverLostRaceRedescribesAndMoves(t *testing.T) {
 	if err := a.Takeover(context.Background()); err != nil {
 		t.Fatalf("Takeover: %v", err)
 	}
-	wantCalls(t, cloud, "describe", "associate "+self, "describe", "disassociate "+peer, "associate "+self, "describe")
+	wantCalls(t, cloud, "describe", "associate "+self, "describe", "describe", "disassociate "+peer, "associate "+self, "describe")
+}
+
+func TestTakeoverInUseByOurOwnLostAnswerIsDone(t *testing.T) {
+	// The associate succeeds but its answer is lost; the retry finds the EIP
+	// "in use" - by us. One describe settles it, even past the deadline.
+	cloud := newFakeCloud(peer)
+	a, clock, _ := newTestAgent(t, cloud)
+	cloud.beforeOp["associate"] = func(f *fakeCloud) {
+		f.setHolder(self)
+		clock.advance(time.Minute)
+	}
+	if err := a.Takeover(context.Background()); err != nil {
+		t.Fatalf("Takeover: %v", err)
+	}
+	wantCalls(t, cloud, "describe", "disassociate "+peer, "associate "+self, "describe")
 }
 
 func TestTakeoverToleratesPeerAlreadyReleased(t *testing.T) {
