@@ -31,7 +31,7 @@ const (
 	DefaultAdvertInterval  = time.Second
 	DefaultScriptUser      = "root"
 	DefaultAgentPath       = "/usr/local/sbin/jdcloud-eip-failover"
-	DefaultAgentConfigPath = "/etc/jdcloud-eip-failover/config.json"
+	DefaultAgentConfigPath = "/etc/jdcloud-eip-failover/agent.json" // the agent's own default (failover.DefaultConfigPath)
 	// DefaultDummyVIP is from TEST-NET-1 (RFC 5737): never routed, so holding it on lo is harmless.
 	DefaultDummyVIP            = "192.0.2.1/32"
 	DefaultCheckInterval       = time.Second
