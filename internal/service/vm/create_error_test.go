@@ -1,0 +1,94 @@
+package vm_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+)
+
+// failingInstanceProxy sits between the provider and the emulator and makes
+// an instance named doomed report status "error" once it would be running:
+// the emulator never fails a create by itself. Requests pass through
+// unchanged (the Host header too, so signatures still verify).
+func failingInstanceProxy(t *testing.T, target, doomed string) string {
+	t.Helper()
+	u, err := url.Parse("http://" + target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	describe := regexp.MustCompile(`^/v1/regions/[^/]+/instances/[^/:]+$`)
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		if resp.Request.Method != http.MethodGet || !describe.MatchString(resp.Request.URL.Path) {
+			return nil
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		var env map[string]any
+		if json.Unmarshal(body, &env) == nil {
+			if result, ok := env["result"].(map[string]any); ok {
+				if inst, ok := result["instance"].(map[string]any); ok && inst["instanceName"] == doomed && inst["status"] == "running" {
+					inst["status"] = "error"
+					body, _ = json.Marshal(env)
+				}
+			}
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		return nil
+	}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// A create that ends in status error fails with a clear diagnostic, the
+// failed instance is deleted, and nothing is left in state or in the cloud.
+func TestAccInstance_createEndsInError(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	attrs := acctest.ProviderAttrs(srv)
+	attrs["endpoint"] = strconv.Quote(failingInstanceProxy(t, srv.Endpoint, "doomed"))
+	network := acctest.ProviderBlock(attrs) + networkConfig(`["cn-east-2a"]`)
+	doomed := instanceConfig("master", "doomed", validAttrs+"\n  key_names = [\"ops\"]")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				Config:      network + doomed,
+				ExpectError: words(`went into status "error" instead of running`),
+			},
+			{
+				// Not in state: without the instance in the configuration
+				// there is nothing to destroy.
+				Config:   network,
+				PlanOnly: true,
+			},
+			{
+				// Not in the cloud either.
+				Config: network,
+				Check:  acctest.CheckCount(srv, "instance", 0),
+			},
+		},
+	})
+	if n := srv.Emulator.Stats().Calls["vm.DeleteInstance"]; n == 0 {
+		t.Error("the failed instance was never deleted through the API")
+	}
+}
