@@ -24,12 +24,14 @@ Moves a JD Cloud elastic IP (EIP) to this node when keepalived makes it MASTER.
 Commands:
   takeover                          make sure the EIP is on this instance
   notify TYPE NAME STATE PRIORITY   keepalived's generic notify: MASTER runs takeover;
-                                    BACKUP, FAULT, STOP only log (the EIP is never released)
+                                    BACKUP, FAULT, STOP only log (the EIP is never released;
+                                    no credentials or API calls needed)
   status                            print where the EIP is (location=here|peer|none|other)
   version                           print the version
 
 Options:
-  --config FILE   agent config (default /etc/jdcloud-eip-failover/agent.json)
+  --config FILE   agent config (default /etc/jdcloud-eip-failover/agent.json); it may follow
+                  takeover and status, but must precede notify and its arguments
 
 keepalived.conf:
   notify_master "/usr/local/sbin/jdcloud-eip-failover --config /etc/jdcloud-eip-failover/agent.json takeover"
@@ -53,6 +55,9 @@ Credentials file (must be mode 0600 or stricter, else refused):
   access_key = ...
   secret_key = ...
 Credentials are never read from flags or the environment and are never logged.
+
+Signals: the first SIGTERM/SIGINT stops retrying; a move already started (EIP released from
+the peer) is finished first, for up to 10s. A second signal exits at once.
 
 Exit codes: 0 the EIP is on this node at the end (notify with another state: 0),
             1 gave up (deadline, signal, EIP held by a third instance; status: not here),

@@ -336,3 +336,21 @@ func TestLoggerWritesOneLinePerEvent(t *testing.T) {
 		}
 	}
 }
+
+type fakeSyslog struct{ info, warning []string }
+
+func (f *fakeSyslog) Info(m string) error    { f.info = append(f.info, m); return nil }
+func (f *fakeSyslog) Warning(m string) error { f.warning = append(f.warning, m); return nil }
+func (f *fakeSyslog) Close() error           { return nil }
+
+func TestLoggerSendsLoudEventsAsSyslogWarnings(t *testing.T) {
+	var buf bytes.Buffer
+	sl := &fakeSyslog{}
+	l := NewLogger(&buf, "tag1", false)
+	l.syslog = sl
+	l.Event(Event{Step: "describe", Outcome: "refused", Loud: true, Detail: "held by i-x"})
+	l.Event(Event{Step: "notify", Outcome: "ignored"})
+	if len(sl.warning) != 1 || len(sl.info) != 1 || !strings.Contains(sl.warning[0], "outcome=refused") || strings.Contains(sl.info[0], "tag1") {
+		t.Fatalf("syslog got warnings %q info %q", sl.warning, sl.info)
+	}
+}

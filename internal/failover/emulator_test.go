@@ -258,11 +258,14 @@ func TestEmulatorConcurrentTakeoversFromBothNodes(t *testing.T) {
 }
 
 func TestEmulatorTakeoverSurvives30PercentFailures(t *testing.T) {
-	for _, seed := range []int64{11, 12, 13} {
-		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-			p := startPair(t, seed)
+	for _, tc := range []struct {
+		seed   int64
+		faults string
+	}{{11, "500=0.3"}, {12, "500=0.3"}, {13, "500=0.3"}, {14, "500=0.1,503=0.1,drop=0.1"}, {15, "429=0.15,drop=0.15"}} {
+		t.Run(fmt.Sprintf("seed%d-%s", tc.seed, tc.faults), func(t *testing.T) {
+			p := startPair(t, tc.seed)
 			p.place(t, p.a)
-			f, err := emulator.ParseFaults("500=0.3")
+			f, err := emulator.ParseFaults(tc.faults)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -277,7 +280,7 @@ func TestEmulatorTakeoverSurvives30PercentFailures(t *testing.T) {
 				t.Fatalf("EIP on %q, want %q", h, p.b)
 			}
 			st := p.srv.Emulator.Stats()
-			if st.Status["500"] == 0 {
+			if st.Status["500"]+st.Status["503"]+st.Status["429"]+st.Status["dropped"] == 0 {
 				t.Fatalf("no fault was injected, the test proves nothing: %+v", st.Status)
 			}
 		})
