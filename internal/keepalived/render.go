@@ -126,7 +126,7 @@ func renderNode(s Spec, i int) string {
 		w.line(2, "%s", healthScriptName)
 		w.line(1, "}")
 	}
-	takeover := agentCommand(s, "takeover")
+	takeover := agentCommand(s, self, "takeover")
 	w.line(1, "# Becoming MASTER, and hearing a lower-priority master while MASTER (a healed split")
 	w.line(1, "# brain), both run the agent's takeover: idempotent, locked, safe to run twice.")
 	w.line(1, "notify_master \"%s\"", takeover)
@@ -136,14 +136,18 @@ func renderNode(s Spec, i int) string {
 		// The same arguments keepalived's generic notify would append; a per-state hook avoids
 		// a second takeover on MASTER.
 		w.line(1, "notify_%s \"%s\"", strings.ToLower(state),
-			agentCommand(s, "notify", "INSTANCE", s.InstanceName, state, strconv.Itoa(self.Priority)))
+			agentCommand(s, self, "notify", "INSTANCE", s.InstanceName, state, strconv.Itoa(self.Priority)))
 	}
 	w.line(0, "}")
 	return w.b.String()
 }
 
-func agentCommand(s Spec, args ...string) string {
-	return strings.Join(append([]string{s.AgentPath, "--config", s.AgentConfigPath}, args...), " ")
+func agentCommand(s Spec, self Node, args ...string) string {
+	config := s.AgentConfigPath
+	if self.AgentConfigPath != "" {
+		config = self.AgentConfigPath
+	}
+	return strings.Join(append([]string{s.AgentPath, "--config", config}, args...), " ")
 }
 
 // healthCheckCommand is the script line. Every piece was validated to contain no quote,

@@ -554,3 +554,20 @@ func FuzzRenderNoInjection(f *testing.F) {
 		}
 	})
 }
+
+func TestRenderPerNodeAgentConfigPath(t *testing.T) {
+	s := baseSpec()
+	s.Nodes[BackupIndex].AgentConfigPath = "/run/jdha/backup/agent.json"
+	out, err := Render(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	master, backup := out[MasterIndex].Text, out[BackupIndex].Text
+	if !strings.Contains(backup, "--config /run/jdha/backup/agent.json takeover") || strings.Contains(master, "/run/jdha/backup") {
+		t.Fatalf("the backup's override must reach only the backup's hooks:\nmaster:\n%s\nbackup:\n%s", master, backup)
+	}
+	s.Nodes[MasterIndex].AgentConfigPath = "relative/agent.json"
+	if _, err := Render(s); err == nil || !strings.Contains(err.Error(), "nodes[0].agent_config_path") {
+		t.Fatalf("a relative per-node path must be refused naming the field, got %v", err)
+	}
+}

@@ -115,6 +115,9 @@ type Node struct {
 	Priority int
 	// Interface overrides Spec.Interface for this node.
 	Interface string
+	// AgentConfigPath overrides Spec.AgentConfigPath for this node (each node's agent config
+	// names that node, so two nodes sharing one filesystem, as in a test, need two paths).
+	AgentConfigPath string
 }
 
 // Spec describes the pair. Nodes[MasterIndex] is the preferred master, Nodes[BackupIndex] the

@@ -215,6 +215,11 @@ func (s Spec) Validate() error {
 	v.word("script_user", s.ScriptUser, true, 32, userPattern, "a user name (lower-case letters, digits, '_' or '-')")
 	v.absPath("agent_path", s.AgentPath)
 	v.absPath("agent_config_path", s.AgentConfigPath)
+	for i, n := range s.Nodes {
+		if n.AgentConfigPath != "" {
+			v.absPath(fmt.Sprintf("nodes[%d].agent_config_path", i), n.AgentConfigPath)
+		}
+	}
 
 	if e := checkText("dummy_vip", s.DummyVIP); e != nil {
 		v.errs = append(v.errs, e)

@@ -39,6 +39,7 @@ type nodeModel struct {
 	PrivateIP  types.String `tfsdk:"private_ip"`
 	Priority   types.Int64  `tfsdk:"priority"`
 	Interface  types.String `tfsdk:"interface"`
+	ConfigDir  types.String `tfsdk:"config_dir"`
 }
 
 type healthModel struct {

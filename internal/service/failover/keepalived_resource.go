@@ -74,6 +74,10 @@ func nodeSchema(role string, defaultPriority int64) schema.SingleNestedAttribute
 				Optional:            true,
 				MarkdownDescription: "Overrides `interface` for this node.",
 			},
+			"config_dir": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Overrides `config_dir` for this node (useful when both nodes share one filesystem, as in tests).",
+			},
 		},
 	}
 }
@@ -390,7 +394,7 @@ func (r *keepalivedConfigResource) renderAndWrite(ctx context.Context, m *keepal
 		}
 		if writeFiles {
 			dir := filepath.Join(m.OutputDir.ValueString(), rn.Name)
-			sums, err := m.writeNodeBundle(dir, rn, agentCfg, bin)
+			sums, err := m.writeNodeBundle(dir, rn, m.configDir(self), agentCfg, bin)
 			if err != nil {
 				diags.AddError("Writing the failover bundle of node "+rn.Name, fmt.Sprintf("%s: %v", dir, err))
 				return
@@ -411,8 +415,17 @@ func (r *keepalivedConfigResource) renderAndWrite(ctx context.Context, m *keepal
 	m.Nodes = nodes
 }
 
-func (m *keepalivedConfigModel) writeNodeBundle(dir string, rn keepalived.NodeConfig, agentCfg, bin []byte) (map[string]string, error) {
-	install, err := renderInstallScript(installParams{Node: rn.Name, AgentPath: m.AgentPath.ValueString(), ConfigDir: m.ConfigDir.ValueString(), ScriptUser: m.ScriptUser.ValueString()})
+// configDir is where a node's agent.json and credentials live on the node.
+func (m *keepalivedConfigModel) configDir(n *nodeModel) string {
+	dir := m.ConfigDir.ValueString()
+	if v := n.ConfigDir.ValueString(); v != "" {
+		dir = v
+	}
+	return strings.TrimRight(dir, "/")
+}
+
+func (m *keepalivedConfigModel) writeNodeBundle(dir string, rn keepalived.NodeConfig, configDir string, agentCfg, bin []byte) (map[string]string, error) {
+	install, err := renderInstallScript(installParams{Node: rn.Name, AgentPath: m.AgentPath.ValueString(), ConfigDir: configDir, ScriptUser: m.ScriptUser.ValueString()})
 	if err != nil {
 		return nil, err
 	}
@@ -438,8 +451,12 @@ func (m *keepalivedConfigModel) agentConfig(self, peer *nodeModel) ([]byte, erro
 		EIPID:           m.ElasticIPID.ValueString(),
 		InstanceID:      self.InstanceID.ValueString(),
 		PeerInstanceID:  peer.InstanceID.ValueString(),
-		CredentialsFile: m.ConfigDir.ValueString() + "/" + bundleCredentials,
+		CredentialsFile: m.configDir(self) + "/" + bundleCredentials,
 		Deadline:        agent.Duration(deadline),
+	}
+	if self.ConfigDir.ValueString() != "" {
+		// Nodes sharing one filesystem must not share the agent's default lock file.
+		cfg.LockFile = m.configDir(self) + "/takeover.lock"
 	}
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
@@ -471,8 +488,12 @@ func (m *keepalivedConfigModel) spec() (keepalived.Spec, error) {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s.private_ip: %q is not an IP address", attr, n.PrivateIP.ValueString()))
 		}
-		return keepalived.Node{Name: n.Name.ValueString(), InstanceID: n.InstanceID.ValueString(), PrivateIP: ip,
+		kn := keepalived.Node{Name: n.Name.ValueString(), InstanceID: n.InstanceID.ValueString(), PrivateIP: ip,
 			Priority: int(n.Priority.ValueInt64()), Interface: n.Interface.ValueString()}
+		if !n.ConfigDir.IsNull() && n.ConfigDir.ValueString() != "" {
+			kn.AgentConfigPath = m.configDir(n) + "/" + bundleAgentConfig
+		}
+		return kn
 	}
 	s := keepalived.Spec{
 		VRID:            int(m.VirtualRouterID.ValueInt64()),
@@ -505,7 +526,8 @@ func (m *keepalivedConfigModel) spec() (keepalived.Spec, error) {
 }
 
 // schemaName turns the renderer's field names into this resource's attribute names.
-var schemaName = strings.NewReplacer("nodes[0]", "master", "nodes[1]", "backup", "vrid", "virtual_router_id", "version", "vrrp_version")
+var schemaName = strings.NewReplacer("nodes[0].agent_config_path", "master.config_dir", "nodes[1].agent_config_path", "backup.config_dir",
+	"agent_config_path", "config_dir", "nodes[0]", "master", "nodes[1]", "backup", "vrid", "virtual_router_id", "version", "vrrp_version")
 
 func addSpecErrors(diags *diag.Diagnostics, err error) {
 	var verr keepalived.ValidationError
@@ -527,7 +549,7 @@ func allKnown(m *keepalivedConfigModel) bool {
 	vals := []attr.Value{m.ElasticIPID, m.Interface, m.VirtualRouterID, m.VRRPVersion, m.AdvertInterval, m.Preempt,
 		m.PreemptDelay, m.AuthPass, m.ScriptUser, m.AgentPath, m.ConfigDir}
 	for _, n := range []*nodeModel{m.Master, m.Backup} {
-		vals = append(vals, n.Name, n.InstanceID, n.PrivateIP, n.Priority, n.Interface)
+		vals = append(vals, n.Name, n.InstanceID, n.PrivateIP, n.Priority, n.Interface, n.ConfigDir)
 	}
 	if h := m.HealthCheck; h != nil {
 		vals = append(vals, h.Type, h.Process, h.PIDFile, h.URL, h.ExpectedStatus, h.Interval, h.Timeout, h.Fall, h.Rise, h.Weight)
