@@ -190,6 +190,17 @@ func TestAccInstance_basic(t *testing.T) {
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"user_data"},
 			},
+			{
+				// With an import block the unreadable user_data is only
+				// recorded: an in-place update, never a replacement.
+				ResourceName:       master,
+				ImportState:        true,
+				ImportStateKind:    resource.ImportBlockWithID,
+				ExpectNonEmptyPlan: true,
+				ImportPlanChecks: resource.ImportPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(master, plancheck.ResourceActionUpdate)},
+				},
+			},
 		},
 	})
 }
@@ -254,6 +265,11 @@ func TestAccInstance_faultDomains(t *testing.T) {
 					return nil
 				},
 			),
+		}, {
+			// Nothing unreadable in this configuration: importing plans no change.
+			ResourceName:    "jdcloudha_instance.backup",
+			ImportState:     true,
+			ImportStateKind: resource.ImportBlockWithID,
 		}},
 	})
 }
