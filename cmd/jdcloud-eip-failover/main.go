@@ -47,7 +47,8 @@ Config file: JSON, or INI (key = value) for .ini/.conf/.cfg or content not start
   scheme            default http (http or https)
   deadline          default 30s (Go duration; a bare number is seconds)
   request_timeout   default 5s
-  lock_file         default /run/jdcloud-eip-failover.lock
+  lock_file         default /run/jdcloud-eip-failover.lock (if it cannot be created, e.g. by a
+                    non-root script_user, the credentials file is locked instead)
   log_tag           default jdcloud-eip-failover
   syslog            default true
 

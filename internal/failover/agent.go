@@ -325,9 +325,20 @@ func (a *Agent) lock(ctx context.Context, dc deadlineClock) (func(), error) {
 	if path == "" {
 		path = DefaultLockFile
 	}
+	create := true
 	delay := 10 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		unlock, ok, err := tryLock(path)
+		unlock, ok, err := tryLock(path, create)
+		if err != nil && create && a.Config.CredentialsFile != "" {
+			// A non-root script_user cannot create files in /run. The
+			// credentials file is always there and only its owner (and root)
+			// may open it (mode 0600 is enforced), so locking it serializes
+			// the runs without letting other users block the agent.
+			a.event(Event{Step: "lock", Outcome: "fallback", Loud: true,
+				Detail: fmt.Sprintf("cannot use lock_file %s (%v); locking the credentials file instead", path, err)})
+			path, create = a.Config.CredentialsFile, false
+			unlock, ok, err = tryLock(path, create)
+		}
 		if err != nil {
 			return nil, &ConfigError{Field: "lock_file", Msg: err.Error()}
 		}

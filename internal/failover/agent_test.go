@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -239,7 +241,7 @@ func TestTakeoverRollsBackWhenAssociateRefused(t *testing.T) {
 func TestTakeoverWaitsForLockAndGivesUp(t *testing.T) {
 	cloud := newFakeCloud(peer)
 	a, _, rec := newTestAgent(t, cloud)
-	unlock, ok, err := tryLock(a.Config.LockFile)
+	unlock, ok, err := tryLock(a.Config.LockFile, true)
 	if err != nil || !ok {
 		t.Fatalf("tryLock: ok=%v err=%v", ok, err)
 	}
@@ -352,5 +354,30 @@ func TestLoggerSendsLoudEventsAsSyslogWarnings(t *testing.T) {
 	l.Event(Event{Step: "notify", Outcome: "ignored"})
 	if len(sl.warning) != 1 || len(sl.info) != 1 || !strings.Contains(sl.warning[0], "outcome=refused") || strings.Contains(sl.info[0], "tag1") {
 		t.Fatalf("syslog got warnings %q info %q", sl.warning, sl.info)
+	}
+}
+
+func TestTakeoverLocksCredentialsFileWhenLockFileUnusable(t *testing.T) {
+	cloud := newFakeCloud(peer)
+	a, _, rec := newTestAgent(t, cloud)
+	a.Config.LockFile = "/nonexistent-dir-for-test/x.lock"
+	a.Config.CredentialsFile = filepath.Join(t.TempDir(), "credentials")
+	if err := os.WriteFile(a.Config.CredentialsFile, []byte("access_key = a\nsecret_key = b\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Held elsewhere: the agent must wait for it, so the fallback really locks.
+	unlock, ok, err := tryLock(a.Config.CredentialsFile, false)
+	if err != nil || !ok {
+		t.Fatalf("tryLock: %v %v", ok, err)
+	}
+	if err := a.Takeover(context.Background()); ExitCode(err) != ExitGaveUp || len(cloud.callLog()) != 0 {
+		t.Fatalf("with the credentials file locked elsewhere: %v, calls %q", err, cloud.callLog())
+	}
+	unlock()
+	if err := a.Takeover(context.Background()); err != nil {
+		t.Fatalf("Takeover: %v", err)
+	}
+	if !strings.Contains(rec.lines(), "locking the credentials file instead") {
+		t.Fatalf("fallback not logged:\n%s", rec.lines())
 	}
 }

@@ -43,7 +43,10 @@
 // # Takeover
 //
 // Under an exclusive flock on lock_file (concurrent runs on one node
-// serialize; the later one finds the EIP here and does nothing):
+// serialize; the later one finds the EIP here and does nothing). If lock_file
+// cannot be created (a non-root script_user cannot write /run), the agent
+// locks the credentials file instead: it always exists and only its owner
+// and root may open it, so other users cannot hold the lock.
 //  1. Describe the EIP (vpc DescribeElasticIp).
 //  2. On this instance: done, with no write call.
 //     On the peer: vm DisassociateElasticIp on the peer ("isn't associated"

@@ -4,6 +4,6 @@ package failover
 
 import "errors"
 
-func tryLock(string) (func(), bool, error) {
+func tryLock(string, bool) (func(), bool, error) {
 	return nil, false, errors.New("file locking is only implemented on unix systems")
 }

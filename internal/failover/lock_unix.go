@@ -8,10 +8,16 @@ import (
 	"syscall"
 )
 
-// tryLock takes an exclusive flock on path without blocking. ok=false means
-// another process (or another open of the file) holds it.
-func tryLock(path string) (unlock func(), ok bool, err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+// tryLock takes an exclusive flock on path without blocking, creating the
+// file if create is set (flock needs no write access, so an existing file
+// may be locked read-only). ok=false means another process (or another open
+// of the file) holds it.
+func tryLock(path string, create bool) (unlock func(), ok bool, err error) {
+	flags := os.O_RDONLY
+	if create {
+		flags = os.O_RDWR | os.O_CREATE
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
 	if err != nil {
 		return nil, false, err
 	}
