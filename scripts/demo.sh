@@ -33,7 +33,7 @@ bold "Starting the JD Cloud API emulator on http://$endpoint (realistic latency,
 bin/jdcloud-emulator --listen "$endpoint" --latency realistic --state "$demo/emulator-state.json" >"$demo/emulator.log" 2>&1 &
 emulator_pid=$!
 for _ in $(seq 1 100); do
-  curl -fsS "http://$endpoint/__emulator/stats" >/dev/null 2>&1 && break
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   kill -0 "$emulator_pid" 2>/dev/null || die "the emulator exited: $(tail -5 "$demo/emulator.log")"
   sleep 0.1
 done
