@@ -415,10 +415,11 @@ func (a *Agent) takeover(ctx context.Context, dc deadlineClock) error {
 		case WhereNone:
 			a.event(Event{Step: "describe", Outcome: "unassociated", Detail: "EIP " + a.Config.EIPID + " is on no instance; associating it here"})
 			wrote = true
-			done, err := a.associateAndVerify(ctx, dc, false)
+			done, why, err := a.associateAndVerify(ctx, dc, false)
 			if done || err != nil {
 				return err
 			}
+			last = why
 
 		case WherePeer:
 			a.event(Event{Step: "describe", Instance: p.InstanceID, Outcome: "peer", Detail: "EIP is on the peer; moving it here"})
@@ -437,10 +438,11 @@ func (a *Agent) takeover(ctx context.Context, dc deadlineClock) error {
 				// An ambiguous failure: the EIP may have been released. Finish the move.
 			}
 			wrote = true
-			done, err := a.associateAndVerify(ctx, dc, true)
+			done, why, err := a.associateAndVerify(ctx, dc, true)
 			if done || err != nil {
 				return err
 			}
+			last = why
 		}
 	}
 }
@@ -449,8 +451,9 @@ func (a *Agent) takeover(ctx context.Context, dc deadlineClock) error {
 // finishing set (the EIP was just released by us) it carries on through a
 // cancelled context and up to FinishGrace past the deadline, and if the API
 // refuses the associate for good it puts the EIP back on the peer.
-// done=true means verified here; done=false, err=nil means go round again.
-func (a *Agent) associateAndVerify(ctx context.Context, dc deadlineClock, finishing bool) (bool, error) {
+// done=true means verified here; done=false, err=nil means go round again,
+// with why saying what stood in the way.
+func (a *Agent) associateAndVerify(ctx context.Context, dc deadlineClock, finishing bool) (done bool, why, err error) {
 	clock := dc
 	if finishing {
 		ctx = context.WithoutCancel(ctx)
@@ -458,7 +461,7 @@ func (a *Agent) associateAndVerify(ctx context.Context, dc deadlineClock, finish
 			clock.at = graceEnd
 		}
 	}
-	err := a.associate(ctx, clock, a.Config.InstanceID)
+	err = a.associate(ctx, clock, a.Config.InstanceID)
 	polls := 5 // an association may take a moment to show
 	switch {
 	case err == nil:
@@ -473,36 +476,40 @@ func (a *Agent) associateAndVerify(ctx context.Context, dc deadlineClock, finish
 			a.rollback(ctx, clock)
 		}
 		if cf := a.configFailure(err, "instance_id "+a.Config.InstanceID); cf != nil {
-			return false, cf
+			return false, nil, cf
 		}
-		return false, nil
+		if finishing {
+			// Trying again would take the EIP off the peer again and again.
+			return false, nil, &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("associating EIP %s here was refused, so it was put back on the peer; not retrying: %w", a.Config.EIPID, err)}
+		}
+		return false, err, nil
 	default:
 		// Retries ran out at the deadline (or the grace after it).
 		if finishing {
 			a.event(Event{Step: "associate", Instance: a.Config.InstanceID, Outcome: "unfinished", Loud: true,
 				Detail: "could not associate the EIP after releasing it from the peer; it may be on no instance"})
 		}
-		return false, &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("gave up associating EIP %s to %s: %w", a.Config.EIPID, a.Config.InstanceID, err)}
+		return false, nil, &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("gave up associating EIP %s to %s: %w", a.Config.EIPID, a.Config.InstanceID, err)}
 	}
 
 	for i := 1; ; i++ {
 		p, err := a.describe(ctx, clock, "verify")
 		if err != nil {
 			if cf := a.configFailure(err, "eip_id "+a.Config.EIPID); cf != nil {
-				return false, cf
+				return false, nil, cf
 			}
-			return false, &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("could not verify the EIP after associating it: %w", err)}
+			return false, nil, &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("could not verify the EIP after associating it: %w", err)}
 		}
 		switch {
 		case p.Where == WhereHere:
 			a.event(Event{Step: "verify", Instance: p.InstanceID, Outcome: "here", Detail: "EIP " + p.Address + " is on this instance"})
-			return true, nil
+			return true, nil, nil
 		case p.Where != WhereNone || i >= polls:
 			a.event(Event{Step: "verify", Instance: p.holder(), Outcome: "not-here", Detail: "EIP is on " + p.Where.String() + " (" + p.holder() + "), not here; deciding again"})
-			return false, nil
+			return false, fmt.Errorf("after associating, the EIP was on %s (%s)", p.Where, p.holder()), nil
 		}
 		if err := clock.Sleep(ctx, a.raceBackoff(i)); err != nil {
-			return false, &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("deadline reached while verifying EIP %s", a.Config.EIPID)}
+			return false, nil, &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("deadline reached while verifying EIP %s", a.Config.EIPID)}
 		}
 	}
 }

@@ -381,3 +381,37 @@ func TestTakeoverLocksCredentialsFileWhenLockFileUnusable(t *testing.T) {
 		t.Fatalf("fallback not logged:\n%s", rec.lines())
 	}
 }
+
+func TestTakeoverNeverLeavesEIPOnNoneWhenAssociateKeepsFailing(t *testing.T) {
+	stopped := fault{code: 400, status: "FAILED_PRECONDITION", message: "Instance " + self + " is stopped"}
+	cloud := newFakeCloud(peer)
+	cloud.rejectAssociate = map[string]fault{self: stopped}
+	a, _, rec := newTestAgent(t, cloud)
+	err := a.Takeover(context.Background())
+	if ExitCode(err) != ExitGaveUp || !strings.Contains(err.Error(), "is stopped") {
+		t.Fatalf("want exit 1 naming the last rejection, got %v", err)
+	}
+	if h := cloud.getHolder(); h != peer {
+		t.Fatalf("EIP ends on %q; every failed move must be rolled back to the peer\n%s", h, rec.lines())
+	}
+	var moves, rollbacks int
+	for _, c := range cloud.writes() {
+		switch c {
+		case "disassociate " + peer:
+			moves++
+		case "associate " + peer:
+			rollbacks++
+		}
+	}
+	if moves != 1 || rollbacks != 1 {
+		t.Fatalf("want one move rolled back and no flapping, got %d moves and %d rollbacks", moves, rollbacks)
+	}
+	// With the EIP on no instance, retrying cannot hurt anyone: it retries until the deadline.
+	cloud = newFakeCloud("")
+	cloud.rejectAssociate = map[string]fault{self: stopped}
+	a, _, _ = newTestAgent(t, cloud)
+	err = a.Takeover(context.Background())
+	if ExitCode(err) != ExitGaveUp || !strings.Contains(err.Error(), "deadline") || !strings.Contains(err.Error(), "is stopped") || len(cloud.writes()) < 2 {
+		t.Fatalf("unassociated EIP with a refused associate: %v, writes %q", err, cloud.writes())
+	}
+}

@@ -66,7 +66,9 @@
 // next. Once it has sent a disassociate whose effect may have happened, it
 // finishes the associate even after SIGTERM or the deadline, for up to
 // FinishGrace (10 s) more; if the API refuses that associate for good
-// (e.g. 403), it puts the EIP back on the peer. A second SIGTERM/SIGINT
+// (e.g. 403, or this instance is not in a state to take it), it puts the EIP
+// back on the peer and gives up rather than flap the peer's address. An
+// unassociated EIP is retried until the deadline. A second SIGTERM/SIGINT
 // (handled in cmd) exits at once. The deadline bounds waiting between calls;
 // one request in flight can add up to request_timeout.
 //

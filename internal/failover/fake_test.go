@@ -77,14 +77,15 @@ var (
 // fakeCloud models one EIP with the real API's association rules and
 // messages (FACTS section 1), plus injected faults and hooks for races.
 type fakeCloud struct {
-	mu       sync.Mutex
-	holder   string // instance ID, "" when unassociated
-	nic      string // set with holder "" to model a non-VM holder
-	faults   map[string][]fault
-	always   map[string]*fault
-	calls    []string
-	seq      int
-	beforeOp map[string]func(f *fakeCloud) // runs (unlocked) before a call acts, to model the peer racing us
+	mu              sync.Mutex
+	holder          string // instance ID, "" when unassociated
+	nic             string // set with holder "" to model a non-VM holder
+	faults          map[string][]fault
+	always          map[string]*fault
+	calls           []string
+	seq             int
+	beforeOp        map[string]func(f *fakeCloud) // runs (unlocked) before a call acts, to model the peer racing us
+	rejectAssociate map[string]fault              // by instance ID: associate there always fails so
 }
 
 func newFakeCloud(holder string) *fakeCloud {
@@ -179,6 +180,10 @@ func (f *fakeCloud) AssociateElasticIp(r *vmapis.AssociateElasticIpRequest) (*vm
 	resp := &vmapis.AssociateElasticIpResponse{RequestID: id}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if flt, ok := f.rejectAssociate[r.InstanceId]; ok {
+		resp.Error = flt.envelope()
+		return resp, nil
+	}
 	if f.holder != "" || f.nic != "" {
 		resp.Error = core.ErrorResponse{Code: 400, Status: "FAILED_PRECONDITION", Message: "ElasticIp " + testAddr + " already in use"}
 		return resp, nil
