@@ -4,8 +4,16 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 )
+
+// waitCounters count every WaitFor and every poll in this process, for the
+// apply benchmark's "describe calls per wait step" figure.
+var waitCounters struct{ waits, polls atomic.Int64 }
+
+// WaitCounts returns how many waits and polls this process has made.
+func WaitCounts() (waits, polls int64) { return waitCounters.waits.Load(), waitCounters.polls.Load() }
 
 // StateGone is the state a Refresh reports when the object no longer exists;
 // put it in Target to wait for a deletion.
@@ -40,7 +48,9 @@ func WaitFor[T any](ctx context.Context, c *Client, w Wait[T]) (T, error) {
 	start := c.clock.Now()
 	delay := c.pollInterval
 	last := ""
+	waitCounters.waits.Add(1)
 	for polls := 1; ; polls++ {
+		waitCounters.polls.Add(1)
 		obj, state, err := w.Refresh(ctx)
 		if err != nil {
 			return zero, err
