@@ -1,0 +1,61 @@
+variable "agent_access_key" {
+  description = "Access key of a sub-user allowed only to describe the EIP and move it between the two instances."
+  type        = string
+  sensitive   = true
+}
+
+variable "agent_secret_key" {
+  description = "Secret key of agent_access_key."
+  type        = string
+  sensitive   = true
+}
+
+data "jdcloudha_instance" "master" {
+  name = "web-master"
+}
+
+data "jdcloudha_instance" "backup" {
+  name = "web-backup"
+}
+
+data "jdcloudha_elastic_ip" "vip" {
+  address = "114.67.95.123"
+}
+
+# Renders both nodes' keepalived.conf and agent.json, and writes one bundle
+# per node to ./bundles/master and ./bundles/backup: keepalived.conf,
+# agent.json, credentials (0600), the jdcloud-eip-failover agent and
+# install.sh. Copy each bundle to its node and run `sh install.sh` as root.
+resource "jdcloudha_keepalived_config" "web" {
+  elastic_ip_id = data.jdcloudha_elastic_ip.vip.id
+
+  master = {
+    instance_id = data.jdcloudha_instance.master.id
+    private_ip  = data.jdcloudha_instance.master.private_ip
+  }
+  backup = {
+    instance_id = data.jdcloudha_instance.backup.id
+    private_ip  = data.jdcloudha_instance.backup.private_ip
+  }
+
+  # The article's check, done right: pgrep (pidof always fails under
+  # keepalived on Debian 12); two failures put the node in FAULT.
+  health_check = {
+    type     = "pgrep"
+    process  = "nginx"
+    interval = 1
+    fall     = 2
+    rise     = 2
+  }
+
+  # nopreempt: after a failover the EIP stays on the backup until it fails.
+  preempt = false
+
+  access_key = var.agent_access_key
+  secret_key = var.agent_secret_key
+  output_dir = "${path.module}/bundles"
+}
+
+output "bundle_dirs" {
+  value = { for name, node in jdcloudha_keepalived_config.web.nodes : name => node.bundle_dir }
+}
