@@ -41,7 +41,7 @@ var (
 	buildDir  string
 )
 
-func agentBinary(t *testing.T) string {
+func agentBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "agent-bin-")
@@ -79,7 +79,7 @@ type env struct {
 	dir  string
 }
 
-func must(t *testing.T, what string, err error, e core.ErrorResponse) {
+func must(t testing.TB, what string, err error, e core.ErrorResponse) {
 	t.Helper()
 	if err != nil || e.Code != 0 {
 		t.Fatalf("%s: %v %+v", what, err, e)
@@ -87,7 +87,7 @@ func must(t *testing.T, what string, err error, e core.ErrorResponse) {
 }
 
 // setup starts an emulator with two running instances and an EIP on A.
-func setup(t *testing.T) *env {
+func setup(t testing.TB) *env {
 	t.Helper()
 	srv, err := emulator.Start(emulator.Options{AccessKey: accessKey, SecretKey: secretKey, Region: region, Latency: "instant", Seed: 7})
 	if err != nil {
@@ -142,7 +142,7 @@ func setup(t *testing.T) *env {
 	return e
 }
 
-func (e *env) holder(t *testing.T) string {
+func (e *env) holder(t testing.TB) string {
 	t.Helper()
 	r, err := e.vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(region, e.eip))
 	must(t, "DescribeElasticIp", err, r.Error)
@@ -151,7 +151,7 @@ func (e *env) holder(t *testing.T) string {
 
 // writeConfig writes the node's agent.json and a 0600 credentials file;
 // change may edit the config map first.
-func (e *env) writeConfig(t *testing.T, self, peer string, change func(map[string]any)) string {
+func (e *env) writeConfig(t testing.TB, self, peer string, change func(map[string]any)) string {
 	t.Helper()
 	dir := t.TempDir()
 	creds := filepath.Join(dir, "credentials")
@@ -384,4 +384,25 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// BenchmarkBinaryTakeover measures a whole run of the static binary as
+// keepalived starts it (process start, config and credentials, lock, four
+// API calls) moving the EIP between the nodes of an in-process emulator.
+func BenchmarkBinaryTakeover(b *testing.B) {
+	e := setup(b)
+	cfgs := map[string]string{e.a: e.writeConfig(b, e.a, e.b, nil), e.b: e.writeConfig(b, e.b, e.a, nil)}
+	bin := agentBinary(b)
+	holder := e.a
+	b.ResetTimer()
+	for range b.N {
+		next := e.b
+		if holder == e.b {
+			next = e.a
+		}
+		if out, err := exec.Command(bin, "--config", cfgs[next], "takeover").CombinedOutput(); err != nil {
+			b.Fatalf("%v\n%s", err, out)
+		}
+		holder = next
+	}
 }

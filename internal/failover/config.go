@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,12 +68,54 @@ func (e *ConfigError) Error() string {
 	return b.String()
 }
 
-var (
-	regionRE   = regexp.MustCompile(`^[a-z]{2}-[a-z]+-[0-9]+$`)
-	idRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
-	endpointRE = regexp.MustCompile(`^[A-Za-z0-9.-]+(:[0-9]{1,5})?$`)
-	tagRE      = regexp.MustCompile(`^[A-Za-z0-9._-]{1,48}$`)
-)
+// Validators are hand-written rather than regexps compiled at start-up:
+// keepalived starts the agent on every failover, so start-up time counts.
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func allOf(s string, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isAlnum(s[i]) && strings.IndexByte(extra, s[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// validRegion: "cn-east-2" shape: two lower-case letters, a word, a number.
+func validRegion(s string) bool {
+	parts := strings.Split(s, "-")
+	if len(parts) != 3 || len(parts[0]) != 2 || parts[1] == "" || parts[2] == "" {
+		return false
+	}
+	for _, r := range parts[0] + parts[1] {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	_, err := strconv.ParseUint(parts[2], 10, 16)
+	return err == nil && allOf(parts[2], "")
+}
+
+func validID(s string) bool {
+	return len(s) >= 1 && len(s) <= 64 && isAlnum(s[0]) && allOf(s, "_-")
+}
+
+func validEndpoint(s string) bool {
+	host, port, hasPort := strings.Cut(s, ":")
+	if host == "" || !allOf(host, ".-") {
+		return false
+	}
+	if hasPort {
+		n, err := strconv.ParseUint(port, 10, 16)
+		return err == nil && n > 0 && allOf(port, "")
+	}
+	return true
+}
+
+func validTag(s string) bool { return len(s) >= 1 && len(s) <= 48 && allOf(s, "._-") }
 
 var configKeys = []string{"region", "endpoint", "scheme", "eip_id", "instance_id", "peer_instance_id",
 	"credentials_file", "deadline", "request_timeout", "lock_file", "log_tag", "syslog"}
@@ -224,11 +265,11 @@ func configFromMap(name string, kv map[string]string) (Config, error) {
 			return bad(f.key, "required")
 		}
 	}
-	if !regionRE.MatchString(c.Region) {
+	if !validRegion(c.Region) {
 		return bad("region", "%q is not a region ID such as cn-east-2", c.Region)
 	}
 	for _, f := range []struct{ key, val string }{{"eip_id", c.EIPID}, {"instance_id", c.InstanceID}, {"peer_instance_id", c.PeerInstanceID}} {
-		if !idRE.MatchString(f.val) {
+		if !validID(f.val) {
 			return bad(f.key, "%q is not a resource ID (letters, digits, '-' and '_')", f.val)
 		}
 	}
@@ -237,7 +278,7 @@ func configFromMap(name string, kv map[string]string) (Config, error) {
 	}
 	if c.Endpoint == "" {
 		c.Endpoint = "openapi.internal." + c.Region + ".jdcloud-api.com"
-	} else if !endpointRE.MatchString(c.Endpoint) {
+	} else if !validEndpoint(c.Endpoint) {
 		return bad("endpoint", "%q must be a host name or host:port, without scheme or path", c.Endpoint)
 	}
 	if c.Scheme == "" {
@@ -257,7 +298,7 @@ func configFromMap(name string, kv map[string]string) (Config, error) {
 	}
 	if c.LogTag == "" {
 		c.LogTag = DefaultLogTag
-	} else if !tagRE.MatchString(c.LogTag) {
+	} else if !validTag(c.LogTag) {
 		return bad("log_tag", "%q must be 1-48 letters, digits, '.', '_' or '-'", c.LogTag)
 	}
 	if s, ok := kv["syslog"]; ok && s != "" {

@@ -188,3 +188,27 @@ func TestParseCredentialsErrorsNeverShowContent(t *testing.T) {
 		}
 	}
 }
+
+func TestValidators(t *testing.T) {
+	for _, tc := range []struct {
+		f    func(string) bool
+		good []string
+		bad  []string
+	}{
+		{validRegion, []string{"cn-east-2", "cn-north-1", "cn-south-1"}, []string{"", "cn-east", "cn-east-", "CN-east-2", "cn-east-2a", "c-east-2", "cn--2", "cn-east-2-x", "cn-east-+2"}},
+		{validID, []string{"i-abc", "fip-b6f37survq", "x", "a_b-c"}, []string{"", "-a", "i abc", "i/abc", "i.abc", strings.Repeat("a", 65)}},
+		{validEndpoint, []string{"127.0.0.1:8000", "openapi.internal.cn-east-2.jdcloud-api.com", "host"}, []string{"", ":80", "http://x", "x/y", "x:", "x:0", "x:99999", "x:+1", "a b"}},
+		{validTag, []string{"jdcloud-eip-failover", "a.b_c"}, []string{"", "a b", "a/b", strings.Repeat("a", 49)}},
+	} {
+		for _, s := range tc.good {
+			if !tc.f(s) {
+				t.Errorf("%q rejected", s)
+			}
+		}
+		for _, s := range tc.bad {
+			if tc.f(s) {
+				t.Errorf("%q accepted", s)
+			}
+		}
+	}
+}
