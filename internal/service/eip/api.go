@@ -5,11 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
 
 	commonmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/common/models"
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 )
 
@@ -53,16 +58,67 @@ type createRequest struct {
 	Az *string `json:"az,omitempty"`
 }
 
-// create sends CreateElasticIps once: it has no clientToken, so a retry
-// after an ambiguous failure could allocate a second EIP.
+// maxCreateAttempts bounds how often create sends CreateElasticIps after
+// failures whose outcome is unknown (5xx, transport errors).
+const maxCreateAttempts = 6
+
+// create allocates one EIP. CreateElasticIps has no clientToken, so each
+// request is sent once (CallOnce) under a unique creation name; when the
+// outcome is unknown, the EIPs are listed to find one with that name before
+// anything is sent again, so a lost answer never allocates a second address.
+// The EIP keeps the creation name unless spec.name is set, in which case it
+// is renamed. It returns the ID as soon as the EIP exists, with any error of
+// the rename.
 func create(ctx context.Context, c *jdcloud.Client, spec createSpec) (string, error) {
+	token := creationName()
+	var id string
+	delay := 200 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		var err error
+		id, err = createOnce(ctx, c, spec, token)
+		if err == nil {
+			break
+		}
+		e, ok := apicall.AsError(err)
+		if !ok || !e.Retryable() {
+			return "", err
+		}
+		found, ferr := findByName(ctx, c, token)
+		if ferr != nil {
+			return "", fmt.Errorf("%w\n\nChecking whether the elastic IP was created anyway also failed (look for one named %s): %v", err, token, ferr)
+		}
+		if len(found) > 0 {
+			id = found[0].ElasticIpId
+			break
+		}
+		if attempt >= maxCreateAttempts {
+			return "", err
+		}
+		if serr := c.Clock().Sleep(ctx, delay); serr != nil {
+			return "", err
+		}
+		delay *= 2
+	}
+	if spec.name != "" {
+		name := spec.name
+		if err := modify(ctx, c, id, nil, &name); err != nil {
+			return id, err
+		}
+	}
+	return id, nil
+}
+
+// creationName is unique per create and valid as an EIP name (≤32 chars).
+func creationName() string {
+	return "tf-" + strings.ReplaceAll(uuid.NewString(), "-", "")[:20]
+}
+
+func createOnce(ctx context.Context, c *jdcloud.Client, spec createSpec, name string) (string, error) {
 	req := vpcapis.NewCreateElasticIpsRequest(c.Region, 1, &vpcmodels.ElasticIpSpec{
 		BandwidthMbps: spec.bandwidth,
 		Provider:      spec.line,
 	})
-	if spec.name != "" {
-		req.SetElasticIpName(spec.name)
-	}
+	req.SetElasticIpName(name)
 	wrapped := createRequest{CreateElasticIpsRequest: req}
 	if spec.az != "" {
 		wrapped.Az = &spec.az
@@ -85,6 +141,31 @@ func create(ctx context.Context, c *jdcloud.Client, spec createSpec) (string, er
 		return "", fmt.Errorf("vpc.CreateElasticIps returned %d elastic IP IDs for a request of one (request ID %s)", len(resp.Result.ElasticIpIds), resp.RequestID)
 	}
 	return resp.Result.ElasticIpIds[0], nil
+}
+
+// findByName lists every EIP of the region (the API has few per region; its
+// name filter is not relied on) and returns those named name.
+func findByName(ctx context.Context, c *jdcloud.Client, name string) ([]vpcmodels.ElasticIp, error) {
+	var out []vpcmodels.ElasticIp
+	for page := 1; ; page++ {
+		req := vpcapis.NewDescribeElasticIpsRequest(c.Region)
+		req.SetPageSize(100)
+		req.SetPageNumber(page)
+		resp, err := jdcloud.Call(ctx, c, "vpc.DescribeElasticIps", func() (*vpcapis.DescribeElasticIpsResponse, error) {
+			return c.VPC.DescribeElasticIps(req)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range resp.Result.ElasticIps {
+			if e.ElasticIpName == name {
+				out = append(out, e)
+			}
+		}
+		if len(resp.Result.ElasticIps) == 0 || page*100 >= resp.Result.TotalCount {
+			return out, nil
+		}
+	}
 }
 
 type createSpec struct {

@@ -79,7 +79,9 @@ func (r *elasticIPResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				Optional: true,
 				Computed: true,
 				MarkdownDescription: "Name of the EIP: 1 to 32 letters, digits, Chinese characters, `_` or `-`. Updated in place. " +
-					"Removing it from the configuration leaves the current name as it is.",
+					"Omitted, the EIP keeps the unique name it was created under, `tf-` and 20 hex digits: CreateElasticIps " +
+					"has no idempotency token, so the provider finds an EIP whose create answer was lost by that name " +
+					"instead of allocating a second address. Removing `name` from the configuration leaves the current name as it is.",
 				Validators:    []validator.String{validate.Name(32)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
@@ -141,13 +143,15 @@ func (r *elasticIPResource) Create(ctx context.Context, req resource.CreateReque
 		name:      plan.Name.ValueString(),
 		az:        plan.AZ.ValueString(),
 	})
+	if id != "" {
+		// From here on the EIP exists: record its ID first, so that any
+		// later failure leaves it in state (tainted) rather than leaked.
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	}
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
 		return
 	}
-	// From here on the EIP exists: record its ID first, so that any later
-	// failure leaves it in state (tainted) rather than leaked.
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 
 	e, err := r.waitSettled(ctx, id)
 	if err != nil {

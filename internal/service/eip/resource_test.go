@@ -69,7 +69,7 @@ func TestAccElasticIP_basic(t *testing.T) {
 					resource.TestCheckResourceAttr(addr, "bandwidth_mbps", "5"),
 					resource.TestCheckResourceAttr(addr, "line", "bgp"),
 					resource.TestCheckNoResourceAttr(addr, "az"),
-					resource.TestCheckNoResourceAttr(addr, "name"),
+					resource.TestMatchResourceAttr(addr, "name", regexp.MustCompile(`^tf-[0-9a-f]{20}$`)),
 					resource.TestCheckResourceAttr(addr, "status", "NOT_ASSOCIATED"),
 					resource.TestCheckResourceAttr(addr, "instance_id", ""),
 				),
