@@ -9,6 +9,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/ag"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/eip"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/failover"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/iam"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/vm"
 )
@@ -29,6 +30,7 @@ func (p *jdcloudhaProvider) Resources(_ context.Context) []func() resource.Resou
 		// failover
 		failover.NewPairResource,
 		failover.NewKeepalivedConfigResource,
+		iam.NewCredentialsResource,
 	}
 }
 
