@@ -33,9 +33,10 @@ Options:
   --config FILE   agent config (default /etc/jdcloud-eip-failover/agent.json); it may follow
                   takeover and status, but must precede notify and its arguments
 
-keepalived.conf:
+keepalived.conf, either (running both is harmless: takeover is locked and idempotent):
   notify_master "/usr/local/sbin/jdcloud-eip-failover --config /etc/jdcloud-eip-failover/agent.json takeover"
   notify        "/usr/local/sbin/jdcloud-eip-failover --config /etc/jdcloud-eip-failover/agent.json notify"
+                (keepalived appends TYPE NAME STATE PRIORITY to the generic notify)
 
 Config file: JSON, or INI (key = value) for .ini/.conf/.cfg or content not starting with "{".
   region            required  e.g. cn-east-2
