@@ -87,6 +87,8 @@ type Emulator struct {
 	fRnd    *mrand.Rand
 	limiter *rateLimiter
 	stats   Stats
+
+	recent callLog // the last API calls, for the topology page
 }
 
 // New builds an emulator; it loads Options.StateFile when that file exists.
@@ -319,12 +321,19 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveControl(w, r)
 		return
 	}
+	if isPageRequest(r) {
+		serveTopologyPage(w, r)
+		return
+	}
 	reqID := newRequestID()
 	rt, params, action := matchRoute(r.Method, r.URL.Path)
 	name := "unknown"
 	if rt != nil {
 		name = rt.service + "." + rt.name
 	}
+	rec, signer, start := &callRecorder{ResponseWriter: w}, &callSigner{}, time.Now()
+	w = rec
+	defer e.recordCall(r, rt, params, name, signer, rec, start) // also runs when a dropped connection panics
 
 	// Faults come first: a real gateway may fail before looking at the request.
 	if f, drop := e.pickFault(); drop {
@@ -360,6 +369,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.count(name, writeEnvelope(w, reqID, nil, aerr))
 		return
 	}
+	signer.set(principal)
 	if rt == nil {
 		msg := fmt.Sprintf("The requested API %s %s does not exist", r.Method, r.URL.EscapedPath())
 		if action != "" {
@@ -442,6 +452,11 @@ func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, e.Snapshot())
 		return
+	case "topology":
+		if r.Method == http.MethodGet {
+			writeJSON(w, 200, e.Topology())
+			return
+		}
 	case "stats":
 		if r.Method == http.MethodGet {
 			writeJSON(w, 200, e.Stats())
@@ -470,7 +485,7 @@ func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	default:
-		writeJSON(w, 404, map[string]string{"error": "unknown control endpoint; have state, stats, faults, reset"})
+		writeJSON(w, 404, map[string]string{"error": "unknown control endpoint; have state, stats, topology, faults, reset"})
 		return
 	}
 	writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed"})
