@@ -1,0 +1,84 @@
+package acctest
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+)
+
+// StartEmulatorWith is StartEmulator with an HTTP middleware around the
+// emulator, e.g. (*LostAnswers).Wrap.
+func StartEmulatorWith(t testing.TB, wrap func(http.Handler) http.Handler, opts ...func(*emulator.Options)) *emulator.Server {
+	t.Helper()
+	o := emulator.Options{Latency: "instant"}
+	for _, f := range opts {
+		f(&o)
+	}
+	e, err := emulator.New(o)
+	if err != nil {
+		t.Fatalf("starting the emulator: %v", err)
+	}
+	srv, err := emulator.Serve("127.0.0.1:0", e, wrap)
+	if err != nil {
+		t.Fatalf("starting the emulator: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("closing the emulator: %v", err)
+		}
+	})
+	return srv
+}
+
+// LostAnswers makes the emulator act on a request but lose its answer: the
+// client gets 503 UNAVAILABLE although the object was made. This is the case
+// a create's clientToken exists for, and the one faults injected before the
+// emulator acts cannot produce. Every odd-numbered matching request (the
+// 1st, 3rd, …) loses its answer, so a client that retries gets through.
+type LostAnswers struct {
+	Method     string // e.g. "POST"
+	PathSuffix string // e.g. "/instances" (vm.CreateInstances)
+
+	mu           sync.Mutex
+	seen, lost   int
+	lostRequests []string
+}
+
+// Wrap is the middleware for StartEmulatorWith.
+func (l *LostAnswers) Wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != l.Method || !strings.HasSuffix(r.URL.Path, l.PathSuffix) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		l.mu.Lock()
+		l.seen++
+		lose := l.seen%2 == 1
+		l.mu.Unlock()
+		if !lose {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		l.mu.Lock()
+		l.lost++
+		l.lostRequests = append(l.lostRequests, fmt.Sprintf("%d %s", rec.Code, strings.TrimSpace(rec.Body.String())))
+		l.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = fmt.Fprintf(w, `{"requestId":"lost-answer-%d","error":{"code":503,"status":"UNAVAILABLE","message":"answer lost in transit (test)"}}`, l.lost)
+	})
+}
+
+// Lost returns how many answers were withheld, and what they said.
+func (l *LostAnswers) Lost() (int, []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lost, append([]string(nil), l.lostRequests...)
+}

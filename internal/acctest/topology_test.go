@@ -1,0 +1,235 @@
+package acctest_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+)
+
+// topologyConfig is the seed article's setup as code: one VPC and subnet,
+// a security group with the web ports open and VRRP (IP protocol 112) only
+// between the two peers, an availability group over two zones, the master
+// at 10.0.1.18 and the backup at 10.0.1.19, and an all-zone EIP.
+const topologyConfig = foundationConfig + instancesConfig
+
+// foundationConfig is everything of the topology but the instances.
+const foundationConfig = `
+resource "jdcloudha_vpc" "ha" {
+  name       = "ha-vpc"
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "jdcloudha_subnet" "ha" {
+  vpc_id     = jdcloudha_vpc.ha.id
+  name       = "ha-subnet"
+  cidr_block = "10.0.1.0/24"
+}
+
+resource "jdcloudha_security_group" "web" {
+  vpc_id = jdcloudha_vpc.ha.id
+  name   = "ha-web"
+
+  rule {
+    direction = "ingress"
+    protocol  = "tcp"
+    from_port = 80
+    to_port   = 80
+    cidr      = "0.0.0.0/0"
+  }
+  rule {
+    direction = "ingress"
+    protocol  = "tcp"
+    from_port = 443
+    to_port   = 443
+    cidr      = "0.0.0.0/0"
+  }
+  rule {
+    direction   = "ingress"
+    protocol    = "112"
+    cidr        = "10.0.1.18/32"
+    description = "VRRP from the master"
+  }
+  rule {
+    direction   = "ingress"
+    protocol    = "112"
+    cidr        = "10.0.1.19/32"
+    description = "VRRP from the backup"
+  }
+  rule {
+    direction = "egress"
+    protocol  = "all"
+    cidr      = "0.0.0.0/0"
+  }
+}
+
+resource "jdcloudha_availability_group" "ha" {
+  name = "ha-web"
+  azs  = ["cn-east-2a", "cn-east-2b"]
+}
+
+resource "jdcloudha_elastic_ip" "vip" {
+  name           = "ha-vip"
+  bandwidth_mbps = 5
+}
+`
+
+const instancesConfig = `
+resource "jdcloudha_instance" "master" {
+  name                  = "web-master"
+  availability_group_id = jdcloudha_availability_group.ha.id
+  az                    = "cn-east-2a"
+  instance_type         = "g.n2.medium"
+  image_id              = "img-debian12-x64"
+  subnet_id             = jdcloudha_subnet.ha.id
+  private_ip            = "10.0.1.18"
+  security_group_ids    = [jdcloudha_security_group.web.id]
+  password              = "Ha-pair-2026!"
+}
+
+resource "jdcloudha_instance" "backup" {
+  name                  = "web-backup"
+  availability_group_id = jdcloudha_availability_group.ha.id
+  az                    = "cn-east-2b"
+  instance_type         = "g.n2.medium"
+  image_id              = "img-debian12-x64"
+  subnet_id             = jdcloudha_subnet.ha.id
+  private_ip            = "10.0.1.19"
+  security_group_ids    = [jdcloudha_security_group.web.id]
+  password              = "Ha-pair-2026!"
+}
+`
+
+// topologyChecks assert what the article needs from the topology.
+func topologyChecks() resource.TestCheckFunc {
+	return resource.ComposeAggregateTestCheckFunc(
+		resource.TestCheckResourceAttr("jdcloudha_vpc.ha", "cidr_block", "10.0.0.0/16"),
+		resource.TestCheckResourceAttr("jdcloudha_subnet.ha", "cidr_block", "10.0.1.0/24"),
+		resource.TestCheckResourceAttr("jdcloudha_security_group.web", "rule.#", "5"),
+		resource.TestCheckTypeSetElemNestedAttrs("jdcloudha_security_group.web", "rule.*", map[string]string{
+			"direction": "ingress", "protocol": "112", "cidr": "10.0.1.18/32",
+		}),
+		resource.TestCheckTypeSetElemNestedAttrs("jdcloudha_security_group.web", "rule.*", map[string]string{
+			"direction": "ingress", "protocol": "112", "cidr": "10.0.1.19/32",
+		}),
+		resource.TestCheckResourceAttr("jdcloudha_availability_group.ha", "placement_type", "fd"),
+		resource.TestCheckResourceAttr("jdcloudha_instance.master", "private_ip", "10.0.1.18"),
+		resource.TestCheckResourceAttr("jdcloudha_instance.backup", "private_ip", "10.0.1.19"),
+		resource.TestCheckResourceAttr("jdcloudha_instance.master", "status", "running"),
+		resource.TestCheckResourceAttr("jdcloudha_instance.backup", "status", "running"),
+		resource.TestCheckResourceAttrPair("jdcloudha_instance.master", "availability_group_id", "jdcloudha_availability_group.ha", "id"),
+		resource.TestCheckResourceAttrPair("jdcloudha_instance.backup", "availability_group_id", "jdcloudha_availability_group.ha", "id"),
+		resource.TestCheckResourceAttrSet("jdcloudha_instance.master", "fault_domain"),
+		resource.TestCheckResourceAttrSet("jdcloudha_instance.master", "primary_network_interface_id"),
+		acctest.CheckAttrsDiffer("jdcloudha_instance.master", "fault_domain", "jdcloudha_instance.backup", "fault_domain"),
+		resource.TestCheckResourceAttrSet("jdcloudha_elastic_ip.vip", "address"),
+		resource.TestCheckNoResourceAttr("jdcloudha_elastic_ip.vip", "az"),
+	)
+}
+
+func topologyCase(srv *emulator.Server) resource.TestCase {
+	config := acctest.ProviderConfig(srv) + topologyConfig
+	return resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check:  topologyChecks(),
+			},
+			{
+				// Re-planned against what the API reports: nothing to do.
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+		CheckDestroy: acctest.CheckNothingLeft(srv),
+	}
+}
+
+func TestAccTopology(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	resource.ParallelTest(t, topologyCase(srv))
+}
+
+// Under 20% 5xx and 10% 429 answers (seeded), plus lost answers to instance
+// creates the API carried out, the instances are created, re-planned empty
+// and destroyed, and the retried creates made no duplicate VM (clientToken).
+//
+// The foundation (VPC, subnet, security group, group, EIP) is applied first
+// under 429s only: those create calls carry no clientToken, and the provider
+// retries them only when the API certainly did not act (a 429); after a 5xx
+// it cannot know whether the object was made, and reports the error rather
+// than risk a duplicate.
+func TestAccTopologyUnderFaults(t *testing.T) {
+	acctest.PreCheck(t)
+	// Besides the injected faults, the first answer to each instance create
+	// is lost after the emulator made the instance.
+	lost := &acctest.LostAnswers{Method: "POST", PathSuffix: "/instances"}
+	srv := acctest.StartEmulatorWith(t, lost.Wrap, acctest.WithFaults("429=0.3", 20261125))
+	setFaults := func(spec string) func() {
+		return func() {
+			f, err := emulator.ParseFaults(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.Emulator.SetFaults(f)
+		}
+	}
+	countAll := resource.ComposeAggregateTestCheckFunc(
+		acctest.CheckCount(srv, "instance", 2),
+		acctest.CheckCount(srv, "elastic_ip", 1),
+		acctest.CheckCount(srv, "availability_group", 1),
+		acctest.CheckCount(srv, "vpc", 1),
+		acctest.CheckCount(srv, "subnet", 1),
+		acctest.CheckCount(srv, "security_group", 1),
+	)
+	provider := acctest.ProviderConfig(srv)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: provider + foundationConfig,
+			},
+			{
+				PreConfig: setFaults("500=0.1,503=0.1,429=0.1"),
+				Config:    provider + topologyConfig,
+				Check:     resource.ComposeAggregateTestCheckFunc(topologyChecks(), countAll),
+			},
+			{
+				Config: provider + topologyConfig,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: countAll,
+			},
+		},
+		// Destroy runs under the same faults; the check retries its own reads.
+		CheckDestroy: acctest.CheckNothingLeft(srv),
+	})
+
+	st := srv.Emulator.Stats()
+	for _, status := range []string{"500", "503", "429"} {
+		if st.Status[status] == 0 {
+			t.Errorf("the emulator never answered %s (stats %v): the test did not exercise retries", status, st.Status)
+		}
+	}
+	n, answers := lost.Lost()
+	made := 0
+	for _, a := range answers {
+		if strings.HasPrefix(a, "200 ") {
+			made++
+		}
+	}
+	if made == 0 {
+		t.Errorf("no instance create was acted on and then lost its answer (%d lost: %v): clientToken was not exercised", n, answers)
+	}
+	t.Logf("vm.CreateInstances: %d answers lost after the instance was made; by status %v", made, st.ByCall["vm.CreateInstances"])
+	t.Logf("API answers by status under faults: %v (total %d)", st.Status, st.Total)
+}
