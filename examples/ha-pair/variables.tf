@@ -1,0 +1,118 @@
+variable "region" {
+  description = "JD Cloud region, e.g. cn-east-2 (Shanghai, the article's region)."
+  type        = string
+  default     = "cn-east-2"
+}
+
+variable "zones" {
+  description = "Two availability zones of the region: the master goes to the first, the backup to the second."
+  type        = list(string)
+  default     = ["cn-east-2a", "cn-east-2b"]
+
+  validation {
+    condition     = length(var.zones) == 2 && var.zones[0] != var.zones[1]
+    error_message = "zones must name exactly two different availability zones."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name (the article's availability group is jdcoe-nginx-ha)."
+  type        = string
+  default     = "jdcoe-nginx-ha"
+}
+
+variable "image_id" {
+  description = "Image of both instances: a Debian 12 image, as in the article (the emulator's is img-debian12-x64)."
+  type        = string
+  default     = "img-debian12-x64"
+}
+
+variable "instance_type" {
+  description = "Instance type of both instances."
+  type        = string
+  default     = "g.n2.medium"
+}
+
+variable "key_names" {
+  description = "SSH key pair to log in with, as a one-element list. Set this or password."
+  type        = list(string)
+  default     = null
+}
+
+variable "password" {
+  description = "Login password of both instances. Set this or key_names."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = (var.password == null) != (var.key_names == null)
+    error_message = "Set exactly one of key_names and password."
+  }
+}
+
+variable "eip_bandwidth_mbps" {
+  description = "Bandwidth cap of the elastic IP, in Mbps."
+  type        = number
+  default     = 5
+}
+
+variable "agent_access_key" {
+  description = "Access key the failover agent uses on the nodes. Use a sub-user allowed only to describe the EIP and the two instances and to move the EIP between them, never the account's own key (see the README)."
+  type        = string
+  sensitive   = true
+}
+
+variable "agent_secret_key" {
+  description = "Secret key of agent_access_key. It is written only to each bundle's credentials file (mode 0600) and to Terraform state."
+  type        = string
+  sensitive   = true
+}
+
+variable "agent_endpoint" {
+  description = "API endpoint (host or host:port) the agent calls from the nodes. Empty: JD Cloud's internal endpoint openapi.internal.<region>.jdcloud-api.com."
+  type        = string
+  default     = ""
+}
+
+variable "agent_scheme" {
+  description = "Scheme of agent_endpoint: http (the internal endpoint, and the emulator) or https (the public endpoint www.jdcloud-api.com)."
+  type        = string
+  default     = "http"
+}
+
+variable "agent_architecture" {
+  description = "CPU architecture of the instances, for the agent binary in the bundles: amd64 or arm64."
+  type        = string
+  default     = "amd64"
+}
+
+variable "emulator" {
+  description = "true when applying against the JD Cloud API emulator: there are no machines to log in to, so the SSH provisioners are skipped."
+  type        = bool
+  default     = false
+}
+
+variable "ssh_user" {
+  description = "User the provisioners log in as (sudo is used unless it is root)."
+  type        = string
+  default     = "root"
+}
+
+variable "ssh_private_key_file" {
+  description = "Private key file the provisioners log in with when the instances use key_names (with password they log in with the password)."
+  type        = string
+  default     = "~/.ssh/id_rsa"
+}
+
+variable "ssh_bastion_host" {
+  description = "Host to jump through to the instances' private IPs. Empty: Terraform must reach 10.0.1.18/19 itself (run it inside the VPC or over a VPN)."
+  type        = string
+  default     = ""
+}
+
+variable "ssh_bastion_user" {
+  description = "User on ssh_bastion_host (same private key as ssh_private_key_file)."
+  type        = string
+  default     = "root"
+}
