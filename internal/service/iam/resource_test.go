@@ -1,0 +1,620 @@
+package iam_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/jdcloud-api/jdcloud-sdk-go/core"
+	iamapis "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/apis"
+	iamclient "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/client"
+	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
+	vmclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/client"
+	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
+	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
+	vpcclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/client"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
+)
+
+const (
+	addr       = "jdcloudha_failover_credentials.agent"
+	subUser    = "ha-agent"
+	policyName = "ha-agent-eip-failover"
+)
+
+func credentialsConfig(srv *emulator.Server, rotation, extra string) string {
+	return acctest.ProviderConfig(srv) + acctest.ArticleTopology + extra + fmt.Sprintf(`
+resource "jdcloudha_failover_credentials" "agent" {
+  name          = %q
+  elastic_ip_id = jdcloudha_elastic_ip.vip.id
+  instance_ids  = [jdcloudha_instance.master.id, jdcloudha_instance.backup.id]
+  rotation      = %q
+  description   = "keepalived EIP failover of web-master and web-backup"
+}
+`, subUser, rotation)
+}
+
+// keyClients are SDK clients signing with one access key, as the agent's would.
+type keyClients struct {
+	vm  *vmclient.VmClient
+	vpc *vpcclient.VpcClient
+	iam *iamclient.IamClient
+}
+
+func clientsFor(srv *emulator.Server, ak, sk string) keyClients {
+	cred := core.NewCredentials(ak, sk)
+	cfg := core.NewConfig()
+	cfg.SetScheme("http")
+	cfg.SetEndpoint(srv.Endpoint)
+	cfg.SetTimeout(10 * time.Second)
+	k := keyClients{vm: vmclient.NewVmClient(cred), vpc: vpcclient.NewVpcClient(cred), iam: iamclient.NewIamClient(cred)}
+	k.vm.SetConfig(cfg)
+	k.vm.DisableLogger()
+	k.vpc.SetConfig(cfg)
+	k.vpc.DisableLogger()
+	k.iam.SetConfig(cfg)
+	k.iam.DisableLogger()
+	return k
+}
+
+// expectStatus checks that err is the API answering code/status.
+func expectStatus(what string, err error, code int, status string) error {
+	e, ok := apicall.AsError(err)
+	if !ok || e.Kind != apicall.KindAPI || e.Code != code || e.Status != status {
+		return fmt.Errorf("%s: want %d %s, got %v", what, code, status, err)
+	}
+	return nil
+}
+
+func attr(s *terraform.State, address, name string) (string, error) {
+	rs, ok := s.RootModule().Resources[address]
+	if !ok {
+		return "", fmt.Errorf("%s not in state", address)
+	}
+	v, ok := rs.Primary.Attributes[name]
+	if !ok {
+		return "", fmt.Errorf("%s has no %s in state", address, name)
+	}
+	return v, nil
+}
+
+type keyPair struct{ ak, sk string }
+
+func keyOf(s *terraform.State) (keyPair, error) {
+	ak, err := attr(s, addr, "access_key")
+	if err != nil {
+		return keyPair{}, err
+	}
+	sk, err := attr(s, addr, "secret_key")
+	if err != nil {
+		return keyPair{}, err
+	}
+	if ak == "" || sk == "" {
+		return keyPair{}, fmt.Errorf("empty access_key or secret_key in state")
+	}
+	return keyPair{ak, sk}, nil
+}
+
+// checkKeyDescribesTheEIP signs vpc.DescribeElasticIp with the key in state.
+func checkKeyDescribesTheEIP(srv *emulator.Server, saved *keyPair) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		k, err := keyOf(s)
+		if err != nil {
+			return err
+		}
+		if saved != nil {
+			*saved = k
+		}
+		eip, err := attr(s, "jdcloudha_elastic_ip.vip", "id")
+		if err != nil {
+			return err
+		}
+		c := clientsFor(srv, k.ak, k.sk)
+		_, err = acctest.Call("vpc.DescribeElasticIp", func() (*vpcapis.DescribeElasticIpResponse, error) {
+			return c.vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(acctest.Region(srv), eip))
+		})
+		if err != nil {
+			return fmt.Errorf("the created key cannot describe its own EIP: %v", err)
+		}
+		return nil
+	}
+}
+
+// checkKeyRefused: a key that was rotated out or destroyed no longer authenticates.
+func checkKeyRefused(srv *emulator.Server, k *keyPair) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if k.ak == "" {
+			return fmt.Errorf("no earlier key recorded")
+		}
+		c := clientsFor(srv, k.ak, k.sk)
+		_, err := acctest.Call("vpc.DescribeElasticIps", func() (*vpcapis.DescribeElasticIpsResponse, error) {
+			return c.vpc.DescribeElasticIps(vpcapis.NewDescribeElasticIpsRequest(acctest.Region(srv)))
+		})
+		return expectStatus("old key "+k.ak, err, 401, "UNAUTHENTICATED")
+	}
+}
+
+// checkIAM asks the API (with the account key) what the sub-user holds:
+// exactly the policy, attached, with the document in state, and exactly one
+// enabled key, the one in state.
+func checkIAM(srv *emulator.Server) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		_, _, _, admin := acctest.SDKClients(srv)
+		pols, err := acctest.Call("iam.DescribeAttachedSubUserPolicies", func() (*iamapis.DescribeAttachedSubUserPoliciesResponse, error) {
+			return admin.DescribeAttachedSubUserPolicies(iamapis.NewDescribeAttachedSubUserPoliciesRequest(subUser))
+		})
+		if err != nil {
+			return err
+		}
+		if len(pols.Result.Policies) != 1 || pols.Result.Policies[0].Name != policyName {
+			return fmt.Errorf("attached policies: %+v, want only %s", pols.Result.Policies, policyName)
+		}
+		pol, err := acctest.Call("iam.DescribePolicy", func() (*iamapis.DescribePolicyResponse, error) {
+			return admin.DescribePolicy(iamapis.NewDescribePolicyRequest(policyName))
+		})
+		if err != nil {
+			return err
+		}
+		doc, _ := attr(s, addr, "policy_document")
+		if pol.Result.DefaultPolicyEdition.PolicyDocument != doc {
+			return fmt.Errorf("policy in the API:\n%s\npolicy_document in state:\n%s", pol.Result.DefaultPolicyEdition.PolicyDocument, doc)
+		}
+		keys, err := acctest.Call("iam.GetSubUserAccessKeys", func() (*iamapis.GetSubUserAccessKeysResponse, error) {
+			return admin.GetSubUserAccessKeys(iamapis.NewGetSubUserAccessKeysRequest(subUser))
+		})
+		if err != nil {
+			return err
+		}
+		ak, _ := attr(s, addr, "access_key")
+		if len(keys.Result.UserAccessKeys) != 1 || keys.Result.UserAccessKeys[0].AccessKey != ak || keys.Result.UserAccessKeys[0].Status != 1 {
+			return fmt.Errorf("sub-user keys: %+v, want only %s, enabled", keys.Result.UserAccessKeys, ak)
+		}
+		return nil
+	}
+}
+
+// checkPolicyDocument rebuilds, independently of the provider's code, the
+// document the agent needs for the EIP and instances in state.
+func checkPolicyDocument(srv *emulator.Server) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		eip, _ := attr(s, "jdcloudha_elastic_ip.vip", "id")
+		m, _ := attr(s, "jdcloudha_instance.master", "id")
+		b, _ := attr(s, "jdcloudha_instance.backup", "id")
+		ids := []string{m, b}
+		sort.Strings(ids)
+		r := acctest.Region(srv)
+		want := map[string]any{"Version": "3", "Statement": []any{
+			map[string]any{"Effect": "Allow", "Action": []any{"vpc:describeElasticIp"}, "Resource": []any{"jrn:vpc:" + r + ":*:elasticip/" + eip}},
+			map[string]any{"Effect": "Allow", "Action": []any{"vm:associateElasticIp", "vm:disassociateElasticIp"}, "Resource": []any{
+				"jrn:vm:" + r + ":*:instances/" + ids[0], "jrn:vm:" + r + ":*:instances/" + ids[1], "jrn:vpc:" + r + ":*:elasticip/" + eip}},
+		}}
+		doc, err := attr(s, addr, "policy_document")
+		if err != nil {
+			return err
+		}
+		var got any
+		if err := json.Unmarshal([]byte(doc), &got); err != nil {
+			return fmt.Errorf("policy_document is not JSON: %v", err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			return fmt.Errorf("policy_document:\n%s\nwant the equivalent of %v", doc, want)
+		}
+		return nil
+	}
+}
+
+// checkNoIAMLeft: no sub-user, no policy, and the keys handed out are dead.
+func checkNoIAMLeft(srv *emulator.Server, keys ...*keyPair) func(*terraform.State) error {
+	return func(s *terraform.State) error {
+		_, _, _, admin := acctest.SDKClients(srv)
+		users, err := acctest.Call("iam.DescribeSubUsers", func() (*iamapis.DescribeSubUsersResponse, error) {
+			return admin.DescribeSubUsers(iamapis.NewDescribeSubUsersRequest())
+		})
+		if err != nil {
+			return err
+		}
+		if users.Result.Total != 0 {
+			return fmt.Errorf("sub-users left: %+v", users.Result.SubUsers)
+		}
+		pols, err := acctest.Call("iam.DescribePolicies", func() (*iamapis.DescribePoliciesResponse, error) {
+			return admin.DescribePolicies(iamapis.NewDescribePoliciesRequest())
+		})
+		if err != nil {
+			return err
+		}
+		if pols.Result.Total != 0 {
+			return fmt.Errorf("policies left: %+v", pols.Result.Policies)
+		}
+		for _, k := range keys {
+			if err := checkKeyRefused(srv, k)(s); err != nil {
+				return err
+			}
+		}
+		return acctest.CheckNothingLeft(srv)(s)
+	}
+}
+
+func TestAccFailoverCredentials_lifecycleRotationImport(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	var first, second, third keyPair
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkNoIAMLeft(srv, &first, &second, &third),
+		Steps: []resource.TestStep{
+			{
+				Config: credentialsConfig(srv, "2026-11", ""),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr(addr, "id", subUser),
+					resource.TestCheckResourceAttr(addr, "policy_name", policyName),
+					resource.TestMatchResourceAttr(addr, "access_key", regexp.MustCompile(`^JDC_`)),
+					resource.TestCheckResourceAttrSet(addr, "secret_key"),
+					checkPolicyDocument(srv),
+					checkIAM(srv),
+					checkKeyDescribesTheEIP(srv, &first),
+				),
+			},
+			{Config: credentialsConfig(srv, "2026-11", ""), PlanOnly: true},
+			{
+				// Rotation: a new key in place, the old one disabled and deleted.
+				Config: credentialsConfig(srv, "2026-12", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(addr, tfjsonPath("access_key")),
+					plancheck.ExpectUnknownValue(addr, tfjsonPath("secret_key")),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkKeyDescribesTheEIP(srv, &second),
+					func(*terraform.State) error {
+						if second.ak == first.ak || second.sk == first.sk {
+							return fmt.Errorf("rotation kept the key %s", first.ak)
+						}
+						return nil
+					},
+					checkKeyRefused(srv, &first),
+					checkIAM(srv),
+				),
+			},
+			{
+				ResourceName:      addr,
+				ImportState:       true,
+				ImportStateId:     subUser,
+				ImportStateVerify: true,
+				// The API never shows a secret again, and rotation is only a
+				// trigger in the configuration: neither can be read back.
+				ImportStateVerifyIgnore: []string{"secret_key", "rotation"},
+			},
+			{
+				// Behind Terraform's back: the key is deleted and the policy
+				// detached. Refresh notices; apply makes a new key and re-attaches.
+				PreConfig: func() {
+					_, _, _, admin := acctest.SDKClients(srv)
+					mustCall(t, "iam.DisableSubUserAccessKey", func() (*iamapis.DisableSubUserAccessKeyResponse, error) {
+						return admin.DisableSubUserAccessKey(iamapis.NewDisableSubUserAccessKeyRequest(subUser, second.ak))
+					})
+					mustCall(t, "iam.DeleteSubUserAccessKey", func() (*iamapis.DeleteSubUserAccessKeyResponse, error) {
+						return admin.DeleteSubUserAccessKey(iamapis.NewDeleteSubUserAccessKeyRequest(subUser, second.ak))
+					})
+					mustCall(t, "iam.DetachSubUserPolicy", func() (*iamapis.DetachSubUserPolicyResponse, error) {
+						return admin.DetachSubUserPolicy(iamapis.NewDetachSubUserPolicyRequest(subUser, policyName))
+					})
+				},
+				Config: credentialsConfig(srv, "2026-12", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkKeyDescribesTheEIP(srv, &third),
+					checkIAM(srv),
+					checkPolicyDocument(srv),
+				),
+			},
+			{Config: credentialsConfig(srv, "2026-12", ""), PlanOnly: true},
+		},
+	})
+}
+
+func TestAccFailoverCredentials_disappears(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkNoIAMLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				Config: credentialsConfig(srv, "a", ""),
+				Check: func(*terraform.State) error {
+					// Deleted in the console: the sub-user (and with it its keys) goes.
+					_, _, _, admin := acctest.SDKClients(srv)
+					_, err := acctest.Call("iam.DeleteSubUser", func() (*iamapis.DeleteSubUserResponse, error) {
+						return admin.DeleteSubUser(iamapis.NewDeleteSubUserRequest(subUser))
+					})
+					return err
+				},
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				// The policy was left behind by the console deletion: the
+				// re-create reports the name clash rather than adopting a
+				// policy it did not make; deleting it by hand clears the way.
+				PreConfig: func() {
+					_, _, _, admin := acctest.SDKClients(srv)
+					mustCall(t, "iam.DeletePolicy", func() (*iamapis.DeletePolicyResponse, error) {
+						return admin.DeletePolicy(iamapis.NewDeletePolicyRequest(policyName))
+					})
+				},
+				Config: credentialsConfig(srv, "a", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(checkIAM(srv), checkKeyDescribesTheEIP(srv, nil)),
+			},
+		},
+	})
+}
+
+func TestAccFailoverCredentials_invalidInputFailsAtPlan(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	cfg := func(body string) string {
+		return acctest.ProviderConfig(srv) + "resource \"jdcloudha_failover_credentials\" \"agent\" {\n" + body + "\n}\n"
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      cfg(`name = "1agent"` + "\n" + `elastic_ip_id = "fip-ab"` + "\n" + `instance_ids = ["i-a1", "i-b2"]`),
+				PlanOnly:    true,
+				ExpectError: acctest.ErrorRegexp("starting with a letter"),
+			},
+			{
+				Config:      cfg(`name = "agent"` + "\n" + `elastic_ip_id = "fip-*"` + "\n" + `instance_ids = ["i-a1", "i-b2"]`),
+				PlanOnly:    true,
+				ExpectError: acctest.ErrorRegexp("no wildcards"),
+			},
+			{
+				Config:      cfg(`name = "agent"` + "\n" + `elastic_ip_id = "fip-ab"` + "\n" + `instance_ids = ["i-a1", "i-b2", "i-c3"]`),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)instance_ids.*2`),
+			},
+			{
+				// Well-formed IDs that do not exist: refused at plan time by the API check.
+				Config:      cfg(`name = "agent"` + "\n" + `elastic_ip_id = "fip-nothere0"` + "\n" + `instance_ids = ["i-a1", "i-b2"]`),
+				PlanOnly:    true,
+				ExpectError: acctest.ErrorRegexp("Elastic IP not found"),
+			},
+		},
+	})
+	if n := countCalls(t, srv, "iam."); n != 0 {
+		t.Errorf("invalid input made %d IAM calls; want none", n)
+	}
+}
+
+// otherResources adds a third instance and a second EIP next to the pair,
+// and binds the pair's EIP to the master.
+const otherResources = `
+resource "jdcloudha_instance" "other" {
+  name                  = "other"
+  availability_group_id = jdcloudha_availability_group.ha.id
+  az                    = "cn-east-2a"
+  instance_type         = "g.n2.medium"
+  image_id              = "img-debian12-x64"
+  subnet_id             = jdcloudha_subnet.ha.id
+  security_group_ids    = [jdcloudha_security_group.web.id]
+  password              = "Ha-pair-2026!"
+}
+
+resource "jdcloudha_elastic_ip" "other" {
+  name           = "other-vip"
+  bandwidth_mbps = 5
+}
+
+resource "jdcloudha_failover_pair" "web" {
+  elastic_ip_id      = jdcloudha_elastic_ip.vip.id
+  master_instance_id = jdcloudha_instance.master.id
+  backup_instance_id = jdcloudha_instance.backup.id
+}
+`
+
+// TestAccFailoverCredentials_leastPrivilegeOnTheWire signs real SDK requests
+// with the created key: the agent's takeover works, and everything else is
+// refused with 403 PERMISSION_DENIED and changes nothing.
+func TestAccFailoverCredentials_leastPrivilegeOnTheWire(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	lockDir := t.TempDir()
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkNoIAMLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				Config: credentialsConfig(srv, "1", otherResources),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkTakeoverWorks(srv, lockDir),
+					checkEverythingElseRefused(srv),
+				),
+			},
+			// The agent moved the EIP to the backup; the pair treats that as
+			// healthy, and nothing plans to undo it.
+			{Config: credentialsConfig(srv, "1", otherResources), PlanOnly: true},
+		},
+	})
+}
+
+func checkTakeoverWorks(srv *emulator.Server, lockDir string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		k, err := keyOf(s)
+		if err != nil {
+			return err
+		}
+		eip, _ := attr(s, "jdcloudha_elastic_ip.vip", "id")
+		master, _ := attr(s, "jdcloudha_instance.master", "id")
+		backup, _ := attr(s, "jdcloudha_instance.backup", "id")
+		if h := holder(srv, eip); h != master {
+			return fmt.Errorf("before the takeover the EIP is on %q, want the master %s", h, master)
+		}
+		cfg := failover.Config{
+			Region: acctest.Region(srv), Endpoint: srv.Endpoint, Scheme: "http",
+			EIPID: eip, InstanceID: backup, PeerInstanceID: master,
+			Deadline: failover.Duration(20 * time.Second), RequestTimeout: failover.Duration(5 * time.Second),
+			LockFile: filepath.Join(lockDir, "takeover.lock"),
+		}
+		agent := &failover.Agent{Config: cfg, Cloud: failover.NewSDKCloud(cfg, failover.Credentials{AccessKey: k.ak, SecretKey: k.sk})}
+		if err := agent.Takeover(context.Background()); err != nil {
+			return fmt.Errorf("takeover with the least-privilege key: %v", err)
+		}
+		if h := holder(srv, eip); h != backup {
+			return fmt.Errorf("after the takeover the EIP is on %q, want the backup %s", h, backup)
+		}
+		return nil
+	}
+}
+
+func holder(srv *emulator.Server, eip string) string {
+	_, vpc, _, _ := acctest.SDKClients(srv)
+	resp, err := acctest.Call("vpc.DescribeElasticIp", func() (*vpcapis.DescribeElasticIpResponse, error) {
+		return vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(acctest.Region(srv), eip))
+	})
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	return resp.Result.ElasticIp.InstanceId
+}
+
+func checkEverythingElseRefused(srv *emulator.Server) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		k, err := keyOf(s)
+		if err != nil {
+			return err
+		}
+		region := acctest.Region(srv)
+		eip, _ := attr(s, "jdcloudha_elastic_ip.vip", "id")
+		otherEIP, _ := attr(s, "jdcloudha_elastic_ip.other", "id")
+		master, _ := attr(s, "jdcloudha_instance.master", "id")
+		other, _ := attr(s, "jdcloudha_instance.other", "id")
+		subnet, _ := attr(s, "jdcloudha_subnet.ha", "id")
+		c := clientsFor(srv, k.ak, k.sk)
+		before := countInstances(srv)
+
+		refusals := []struct {
+			what string
+			call func() error
+		}{
+			{"describe another EIP", func() error {
+				_, err := acctest.Call("vpc.DescribeElasticIp", func() (*vpcapis.DescribeElasticIpResponse, error) {
+					return c.vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(region, otherEIP))
+				})
+				return err
+			}},
+			{"list EIPs", func() error {
+				_, err := acctest.Call("vpc.DescribeElasticIps", func() (*vpcapis.DescribeElasticIpsResponse, error) {
+					return c.vpc.DescribeElasticIps(vpcapis.NewDescribeElasticIpsRequest(region))
+				})
+				return err
+			}},
+			{"associate the pair's EIP with another instance", func() error {
+				_, err := acctest.Call("vm.AssociateElasticIp", func() (*vmapis.AssociateElasticIpResponse, error) {
+					return c.vm.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(region, other, eip))
+				})
+				return err
+			}},
+			{"associate another EIP with a pair member", func() error {
+				_, err := acctest.Call("vm.AssociateElasticIp", func() (*vmapis.AssociateElasticIpResponse, error) {
+					return c.vm.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(region, master, otherEIP))
+				})
+				return err
+			}},
+			{"describe a pair member", func() error {
+				_, err := acctest.Call("vm.DescribeInstance", func() (*vmapis.DescribeInstanceResponse, error) {
+					return c.vm.DescribeInstance(vmapis.NewDescribeInstanceRequest(region, master))
+				})
+				return err
+			}},
+			{"DeleteInstance on a pair member", func() error {
+				_, err := acctest.Call("vm.DeleteInstance", func() (*vmapis.DeleteInstanceResponse, error) {
+					return c.vm.DeleteInstance(vmapis.NewDeleteInstanceRequest(region, master))
+				})
+				return err
+			}},
+			{"CreateInstances", func() error {
+				// A request the account key could make: only the permission is missing.
+				name, az, typ, img, pw := "intruder", "cn-east-2a", "g.n2.medium", "img-debian12-x64", "Ha-pair-2026!"
+				spec := &vmmodels.InstanceSpec{Name: name, Az: &az, InstanceType: &typ, ImageId: &img, Password: &pw,
+					PrimaryNetworkInterface: &vmmodels.InstanceNetworkInterfaceAttachmentSpec{
+						NetworkInterface: &vmmodels.NetworkInterfaceSpec{SubnetId: subnet}}}
+				_, err := acctest.Call("vm.CreateInstances", func() (*vmapis.CreateInstancesResponse, error) {
+					return c.vm.CreateInstances(vmapis.NewCreateInstancesRequest(region, spec))
+				})
+				return err
+			}},
+			{"create another access key for itself", func() error {
+				_, err := acctest.Call("iam.CreateSubUserAccessKey", func() (*iamapis.CreateSubUserAccessKeyResponse, error) {
+					return c.iam.CreateSubUserAccessKey(iamapis.NewCreateSubUserAccessKeyRequest(subUser))
+				})
+				return err
+			}},
+		}
+		for _, r := range refusals {
+			if err := expectStatus(r.what, r.call(), 403, "PERMISSION_DENIED"); err != nil {
+				return err
+			}
+		}
+		// Refused means nothing happened.
+		if after := countInstances(srv); after != before {
+			return fmt.Errorf("instances: %d before the refused calls, %d after", before, after)
+		}
+		if h := holder(srv, otherEIP); h != "" {
+			return fmt.Errorf("the other EIP ended up on %s", h)
+		}
+		return nil
+	}
+}
+
+func countInstances(srv *emulator.Server) int {
+	vm, _, _, _ := acctest.SDKClients(srv)
+	resp, err := acctest.Call("vm.DescribeInstances", func() (*vmapis.DescribeInstancesResponse, error) {
+		return vm.DescribeInstances(vmapis.NewDescribeInstancesRequest(acctest.Region(srv)))
+	})
+	if err != nil {
+		return -1
+	}
+	return resp.Result.TotalCount
+}
+
+func mustCall[R any](t *testing.T, name string, send func() (*R, error)) {
+	t.Helper()
+	if _, err := acctest.Call(name, send); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+func tfjsonPath(name string) tfjsonpath.Path { return tfjsonpath.New(name) }
+
+// countCalls counts the API calls srv answered whose name starts with prefix.
+func countCalls(t *testing.T, srv *emulator.Server, prefix string) int {
+	t.Helper()
+	n := 0
+	for call, c := range srv.Emulator.Stats().Calls {
+		if strings.HasPrefix(call, prefix) {
+			n += c
+		}
+	}
+	return n
+}
