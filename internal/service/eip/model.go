@@ -28,7 +28,10 @@ func (m *resourceModel) fill(e vpcmodels.ElasticIp) {
 	m.BandwidthMbps = types.Int64Value(int64(e.BandwidthMbps))
 	m.Line = types.StringValue(e.Provider)
 	m.Name = nullIfEmpty(e.ElasticIpName)
-	m.AZ = nullIfEmpty(e.Az)
+	// An all-zone EIP configured as az = "" keeps "", otherwise null.
+	if e.Az != "" || !m.AZ.Equal(types.StringValue("")) {
+		m.AZ = nullIfEmpty(e.Az)
+	}
 	m.Address = types.StringValue(e.ElasticIpAddress)
 	m.Status = types.StringValue(e.Status)
 	m.InstanceID = types.StringValue(e.InstanceId)

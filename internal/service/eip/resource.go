@@ -87,11 +87,11 @@ func (r *elasticIPResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			},
 			"az": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "Availability zone of a zonal EIP, e.g. `cn-east-2a`. Omit it for an all-zone EIP, " +
+				MarkdownDescription: "Availability zone of a zonal EIP, e.g. `cn-east-2a`. Omit it (or set `\"\"`) for an all-zone EIP, " +
 					"which is what a failover pair across zones needs (a zonal EIP binds only to instances in its zone). " +
-					"Changing it replaces the EIP.",
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+					"Changing the zone replaces the EIP; switching between omitted and `\"\"` does not.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(zoneChanged,
+					"Changing the zone replaces the EIP.", "Changing the zone replaces the EIP.")},
 			},
 			"address": schema.StringAttribute{
 				Computed:            true,
@@ -321,4 +321,9 @@ func describedTimeouts(ctx context.Context, description string) schema.Attribute
 	a := timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}).(schema.SingleNestedAttribute)
 	a.MarkdownDescription = description
 	return a
+}
+
+// zoneChanged ignores null versus "": both mean all zones.
+func zoneChanged(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = req.PlanValue.ValueString() != req.StateValue.ValueString()
 }

@@ -103,6 +103,17 @@ func TestAccElasticIP_basic(t *testing.T) {
 				},
 			},
 			{
+				// az = "" also means all zones: recorded in place, no new address.
+				Config: eipConfig(srv, "bandwidth_mbps = 20\naz = \"\""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+				},
+				Check: resource.TestCheckResourceAttr(addr, "az", ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(addr, tfjsonpath.New("id")),
+				},
+			},
+			{
 				// A zone cannot change: the EIP is replaced.
 				Config: eipConfig(srv, "bandwidth_mbps = 20\nname = \"ha-vip\"\naz = \"cn-east-2a\""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -187,7 +198,6 @@ func TestAccElasticIP_validation(t *testing.T) {
 		{`bandwidth_mbps = 201`, `bandwidth_mbps.*must be between 1 and 200`},
 		{"bandwidth_mbps = 5\nline = \"china-mobile\"", `line.*value must be one of`},
 		{"bandwidth_mbps = 5\nname = \"has space\"", `name contains ' ' at position 4`},
-		{"bandwidth_mbps = 5\naz = \"\"", `az.*length must be at least 1`},
 	} {
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
