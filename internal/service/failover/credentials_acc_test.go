@@ -1,0 +1,202 @@
+package failover_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/jdcloud-api/jdcloud-sdk-go/core"
+	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
+	vpcclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/client"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
+)
+
+const credAddr = "jdcloudha_failover_credentials.agent"
+
+// credWiredConfig is the article's topology with the pair, least-privilege
+// credentials and a keepalived_config that takes its keys from them. Each
+// node's config_dir is its bundle folder, so the agent.json in the bundle
+// finds the bundle's own credentials file, as it would on the node.
+func credWiredConfig(srv *emulator.Server, dir, rotation string) string {
+	return acctest.ProviderConfig(srv) + acctest.ArticleTopology + fmt.Sprintf(`
+resource "jdcloudha_failover_pair" "web" {
+  elastic_ip_id      = jdcloudha_elastic_ip.vip.id
+  master_instance_id = jdcloudha_instance.master.id
+  backup_instance_id = jdcloudha_instance.backup.id
+}
+
+resource "jdcloudha_failover_credentials" "agent" {
+  name          = "web-agent"
+  elastic_ip_id = jdcloudha_elastic_ip.vip.id
+  instance_ids  = [jdcloudha_instance.master.id, jdcloudha_instance.backup.id]
+  rotation      = %[3]q
+}
+
+resource "jdcloudha_keepalived_config" "web" {
+  elastic_ip_id = jdcloudha_failover_pair.web.elastic_ip_id
+  endpoint      = %[1]q
+  master = {
+    instance_id = jdcloudha_instance.master.id
+    private_ip  = jdcloudha_instance.master.private_ip
+    config_dir  = "%[2]s/master"
+  }
+  backup = {
+    instance_id = jdcloudha_instance.backup.id
+    private_ip  = jdcloudha_instance.backup.private_ip
+    config_dir  = "%[2]s/backup"
+  }
+  access_key = jdcloudha_failover_credentials.agent.access_key
+  secret_key = jdcloudha_failover_credentials.agent.secret_key
+  output_dir = %[2]q
+}
+`, srv.Endpoint, dir, rotation)
+}
+
+func TestAccKeepalivedConfig_withFailoverCredentials(t *testing.T) {
+	acctest.PreCheck(t)
+	if _, _, err := agentbin.Binary("amd64"); err != nil {
+		t.Skipf("this test binary was compiled without the embedded agent (run `make testacc`, which builds it first): %v", err)
+	}
+	srv := acctest.StartEmulator(t)
+	dir := t.TempDir()
+	var firstKey [2]string
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				Config: credWiredConfig(srv, dir, "1"),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkCredentialsOnlyInCredentialsFile(srv, dir, &firstKey),
+					// The backup's agent, run from its bundle, takes the EIP.
+					checkTakeoverFromBundle(srv, dir, "backup", "jdcloudha_instance.backup"),
+				),
+			},
+			{
+				// Rotation rewrites both bundles with the new key; the old one is dead.
+				Config: credWiredConfig(srv, dir, "2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(credAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction("jdcloudha_keepalived_config.web", plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkCredentialsOnlyInCredentialsFile(srv, dir, nil),
+					func(s *terraform.State) error {
+						if now := s.RootModule().Resources[credAddr].Primary.Attributes["access_key"]; now == firstKey[0] {
+							return fmt.Errorf("rotation kept access key %s", now)
+						}
+						return checkKeyDead(srv, firstKey)
+					},
+					checkTakeoverFromBundle(srv, dir, "master", "jdcloudha_instance.master"),
+				),
+			},
+			{Config: credWiredConfig(srv, dir, "2"), PlanOnly: true},
+		},
+	})
+}
+
+// checkCredentialsOnlyInCredentialsFile: each bundle's credentials file (0600)
+// holds the sub-user's key from state, and neither half of the key — nor the
+// account's own secret — is in any other bundle file or in the rendered texts
+// kept in state.
+func checkCredentialsOnlyInCredentialsFile(srv *emulator.Server, dir string, save *[2]string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		cred := s.RootModule().Resources[credAddr].Primary.Attributes
+		ak, sk := cred["access_key"], cred["secret_key"]
+		if !strings.HasPrefix(ak, "JDC_") || sk == "" {
+			return fmt.Errorf("credentials in state: access_key %q, secret set: %v", ak, sk != "")
+		}
+		if ak == srv.AccessKey {
+			return fmt.Errorf("the bundle would carry the account's own key")
+		}
+		if save != nil {
+			*save = [2]string{ak, sk}
+		}
+		kc := s.RootModule().Resources["jdcloudha_keepalived_config.web"].Primary.Attributes
+		for _, node := range []string{"master", "backup"} {
+			nodeDir := filepath.Join(dir, node)
+			credFile := filepath.Join(nodeDir, "credentials")
+			st, err := os.Stat(credFile)
+			if err != nil || st.Mode().Perm() != 0o600 {
+				return fmt.Errorf("%s: want mode 0600: %v %v", credFile, st, err)
+			}
+			got, err := failover.LoadCredentials(credFile)
+			if err != nil {
+				return fmt.Errorf("%s: the agent cannot load it: %v", credFile, err)
+			}
+			if got.AccessKey != ak || got.SecretKey != sk {
+				return fmt.Errorf("%s holds access key %s, state has %s (or the secrets differ)", credFile, got.AccessKey, ak)
+			}
+			for _, f := range []string{"keepalived.conf", "agent.json", "install.sh", "jdcloud-eip-failover"} {
+				body := string(mustRead(nodeDir, f))
+				for what, secret := range map[string]string{"access key": ak, "secret key": sk, "account secret key": srv.SecretKey} {
+					if strings.Contains(body, secret) {
+						return fmt.Errorf("%s/%s contains the %s", node, f, what)
+					}
+				}
+			}
+			if strings.Contains(string(mustRead(nodeDir, "credentials")), srv.SecretKey) {
+				return fmt.Errorf("%s/credentials contains the account's secret key", node)
+			}
+			for _, a := range []string{"keepalived_conf", "agent_config"} {
+				if v := kc["nodes."+node+"."+a]; strings.Contains(v, sk) || strings.Contains(v, ak) {
+					return fmt.Errorf("nodes.%s.%s in state contains the credentials", node, a)
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// checkTakeoverFromBundle runs the agent as the node would: its agent.json,
+// the credentials file it names, the endpoint it names.
+func checkTakeoverFromBundle(srv *emulator.Server, dir, node, instanceAddr string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		cfg, err := failover.LoadConfig(filepath.Join(dir, node, "agent.json"))
+		if err != nil {
+			return err
+		}
+		creds, err := failover.LoadCredentials(cfg.CredentialsFile)
+		if err != nil {
+			return err
+		}
+		agent := &failover.Agent{Config: cfg, Cloud: failover.NewSDKCloud(cfg, creds)}
+		if err := agent.Takeover(context.Background()); err != nil {
+			return fmt.Errorf("takeover by %s's agent with the bundle's credentials: %v", node, err)
+		}
+		want := s.RootModule().Resources[instanceAddr].Primary.ID
+		if got, err := eipHolder(srv, s); err != nil || got != want {
+			return fmt.Errorf("after %s's takeover the EIP is on %q (%v), want %s", node, got, err, want)
+		}
+		return nil
+	}
+}
+
+// checkKeyDead signs a request with a rotated-out key: 401.
+func checkKeyDead(srv *emulator.Server, key [2]string) error {
+	cfg := core.NewConfig()
+	cfg.SetScheme("http")
+	cfg.SetEndpoint(srv.Endpoint)
+	vpc := vpcclient.NewVpcClient(core.NewCredentials(key[0], key[1]))
+	vpc.SetConfig(cfg)
+	vpc.DisableLogger()
+	_, err := acctest.Call("vpc.DescribeElasticIps", func() (*vpcapis.DescribeElasticIpsResponse, error) {
+		return vpc.DescribeElasticIps(vpcapis.NewDescribeElasticIpsRequest(acctest.Region(srv)))
+	})
+	if e, ok := apicall.AsError(err); !ok || e.Code != 401 {
+		return fmt.Errorf("rotated-out key %s: want 401, got %v", key[0], err)
+	}
+	return nil
+}
