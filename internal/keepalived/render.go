@@ -109,6 +109,10 @@ func renderNode(s Spec, i int) string {
 		w.line(1, "# peer only (security group): unicast adverts are easy to forge.")
 		w.line(1, "check_unicast_src")
 	}
+	w.line(1, "# Healing a split brain: the node yielding MASTER sends one last (lower-priority)")
+	w.line(1, "# advert, so the winner always hears it and its notify_master_rx_lower_pri takes the")
+	w.line(1, "# EIP back. Without it the loser often yields silently and the EIP stays on it.")
+	w.line(1, "higher_prio_send_advert")
 	if s.AuthPass != "" {
 		w.line(1, "# Cleartext in every advert: keeps VRRP domains apart, NOT a security control.")
 		w.line(1, "authentication {")

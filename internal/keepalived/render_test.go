@@ -168,7 +168,7 @@ func TestRenderSemantics(t *testing.T) {
 			{b, "unicast_src_ip 10.0.1.19"}, {b, "10.0.1.18"},
 			{m, "priority 150"}, {b, "priority 100"},
 			{m, "enable_script_security"}, {m, "script_user root"},
-			{m, "check_unicast_src"},
+			{m, "check_unicast_src"}, {m, "higher_prio_send_advert"}, {b, "higher_prio_send_advert"},
 		} {
 			if !hasLine(c.text, c.line) {
 				t.Errorf("missing line %q in:\n%s", c.line, c.text)
