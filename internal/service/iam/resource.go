@@ -234,7 +234,7 @@ func (r *credentialsResource) ModifyPlan(ctx context.Context, req resource.Modif
 		plan.PolicyDocument = types.StringUnknown()
 	}
 
-	if state != nil && needsNewKey(plan, *state) {
+	if state != nil && needsNewKey(plan, *state) && !readPending(ctx, req.Private).isFor(plan.Rotation, state.AccessKey.ValueString()) {
 		plan.AccessKey = types.StringUnknown()
 		plan.SecretKey = types.StringUnknown()
 	}
@@ -489,6 +489,18 @@ func (p pendingRotation) isFor(rotation types.String, accessKey string) bool {
 	return sameRotation && p.AccessKey != "" && p.AccessKey == accessKey
 }
 
+// readPending returns the pending rotation recorded in private state, if any.
+func readPending(ctx context.Context, priv privateState) pendingRotation {
+	var p pendingRotation
+	if priv == nil {
+		return p
+	}
+	if raw, d := priv.GetKey(ctx, pendingKey); !d.HasError() && len(raw) > 0 {
+		_ = json.Unmarshal(raw, &p) // unreadable means none
+	}
+	return p
+}
+
 type privateState interface {
 	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
 	SetKey(context.Context, string, []byte) diag.Diagnostics
@@ -550,13 +562,8 @@ func (r *credentialsResource) Update(ctx context.Context, req resource.UpdateReq
 // private state remembers the new key, so the next apply only retires.
 func (r *credentialsResource) rotate(ctx context.Context, m *credentialsModel, rotation types.String, priv, newPriv privateState, diags *diag.Diagnostics, what string) {
 	name := m.ID.ValueString()
-	var pending pendingRotation
-	if raw, d := priv.GetKey(ctx, pendingKey); !d.HasError() && len(raw) > 0 {
-		_ = json.Unmarshal(raw, &pending) // unreadable means none
-	}
-
 	current := m.AccessKey.ValueString()
-	if !pending.isFor(rotation, current) {
+	if !readPending(ctx, priv).isFor(rotation, current) {
 		keys, err := listAccessKeys(ctx, r.client, name)
 		if err != nil {
 			jdcloud.AddError(diags, what, err)

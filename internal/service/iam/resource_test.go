@@ -4,15 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -617,4 +623,71 @@ func countCalls(t *testing.T, srv *emulator.Server, prefix string) int {
 		}
 	}
 	return n
+}
+
+// TestAccFailoverCredentials_rotationFinishesAfterAFailedCleanup: the API
+// refuses to delete the old key during a rotation. The apply fails but keeps
+// the new key; the plan still shows the rotation; the next apply only removes
+// the old key (no third key is made).
+func TestAccFailoverCredentials_rotationFinishesAfterAFailedCleanup(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	target, err := url.Parse(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refuseKeyDeletes atomic.Bool
+	forward := httputil.NewSingleHostReverseProxy(target) // keeps the Host header the SDK signed
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if refuseKeyDeletes.Load() && r.Method == http.MethodDelete && strings.Contains(r.URL.Path, "/accessKey/") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"requestId":"injected","error":{"code":400,"status":"FAILED_PRECONDITION","message":"refused by the test's proxy"}}`))
+			return
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	attrs := acctest.ProviderAttrs(srv)
+	attrs["endpoint"] = fmt.Sprintf("%q", strings.TrimPrefix(proxy.URL, "http://"))
+	config := func(rotation string) string {
+		return acctest.ProviderBlock(attrs) + strings.TrimPrefix(credentialsConfig(srv, rotation, ""), acctest.ProviderConfig(srv))
+	}
+	var first keyPair
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkNoIAMLeft(srv, &first),
+		Steps: []resource.TestStep{
+			{Config: config("1"), Check: checkKeyDescribesTheEIP(srv, &first)},
+			{
+				PreConfig:   func() { refuseKeyDeletes.Store(true) },
+				Config:      config("2"),
+				ExpectError: acctest.ErrorRegexp("new access key", "removing the old key(s) failed", "refused by the test's proxy"),
+			},
+			{
+				PreConfig: func() { refuseKeyDeletes.Store(false) },
+				Config:    config("2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					// The key made by the failed apply is kept, not replaced.
+					plancheck.ExpectKnownValue(addr, tfjsonPath("access_key"), knownvalue.NotNull()),
+					plancheck.ExpectKnownValue(addr, tfjsonPath("rotation"), knownvalue.StringExact("2")),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr(addr, "rotation", "2"),
+					checkIAM(srv),
+					checkKeyDescribesTheEIP(srv, nil),
+					checkKeyRefused(srv, &first),
+					func(*terraform.State) error {
+						if n := srv.Emulator.Stats().Calls["iam.CreateSubUserAccessKey"]; n != 2 {
+							return fmt.Errorf("CreateSubUserAccessKey was called %d times; want 2 (create, one rotation)", n)
+						}
+						return nil
+					},
+				),
+			},
+			{Config: config("2"), PlanOnly: true},
+		},
+	})
 }
