@@ -32,6 +32,10 @@ func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // LogRequests logs one line per request: method, URI, status, call name, request ID, duration.
 func LogRequests(h http.Handler, logger *log.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isPageRequest(r) || (r.Method == http.MethodGet && r.URL.Path == "/__emulator/topology") {
+			h.ServeHTTP(w, r) // the open topology page polls twice a second: not worth a line each
+			return
+		}
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {

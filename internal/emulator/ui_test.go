@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -368,5 +369,28 @@ func TestTopologyPageServed(t *testing.T) {
 	c.srv.Emulator.ServeHTTP(rec, req)
 	if rec.Code != 404 || !strings.Contains(rec.Body.String(), `"requestId"`) {
 		t.Fatalf("signed GET /: %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+func TestLogRequestsSkipsPagePolls(t *testing.T) {
+	e, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	var buf strings.Builder
+	h := LogRequests(e, log.New(&buf, "", 0))
+	for _, path := range []string{"/", "/__emulator/topology", "/__emulator/stats", "/v1/regions/cn-east-2/vpcs/"} {
+		req := httptest.NewRequest("GET", path, nil)
+		req.RemoteAddr = "127.0.0.1:1234"
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code == 0 || rec.Code >= 500 {
+			t.Fatalf("GET %s: %d", path, rec.Code)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "/__emulator/stats") || !strings.Contains(lines[1], "/v1/regions/cn-east-2/vpcs/") {
+		t.Fatalf("log lines:\n%s", buf.String())
 	}
 }
