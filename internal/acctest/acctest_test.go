@@ -107,19 +107,20 @@ func TestAccProviderBadSettings(t *testing.T) {
 		{"poll interval without unit", "poll_interval", `"20"`, acctest.ErrorRegexp(`poll_interval`, `must be a duration with a unit`)},
 		{"zero request timeout", "request_timeout", `"0s"`, acctest.ErrorRegexp(`Invalid request_timeout`, `greater than zero`)},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			attrs := acctest.ProviderAttrs(srv)
-			attrs[c.attr] = c.value
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config:      acctest.ProviderBlock(attrs) + vpcConfig,
-					PlanOnly:    true,
-					ExpectError: c.want,
-				}},
-			})
+	var steps []resource.TestStep
+	for i, c := range cases {
+		attrs := acctest.ProviderAttrs(srv)
+		attrs[c.attr] = c.value
+		steps = append(steps, resource.TestStep{
+			PreConfig:   func() { t.Logf("step %d: %s", i+1, c.name) },
+			Config:      acctest.ProviderBlock(attrs) + vpcConfig,
+			PlanOnly:    true,
+			ExpectError: c.want,
 		})
+	}
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories, Steps: steps})
+	if n := srv.Emulator.Stats().Total; n != 0 {
+		t.Errorf("invalid provider settings sent %d API requests", n)
 	}
 }
 
@@ -169,24 +170,24 @@ func TestAccMissingCredentials(t *testing.T) {
 		{"named profile missing", func(a map[string]string) { a["profile"] = `"prod"` }, nil,
 			acctest.ErrorRegexp("JD Cloud profile not found", `Profile "prod" (named by the profile attribute)`)},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			for k, v := range c.env {
-				t.Setenv(k, v)
-			}
-			attrs := acctest.ProviderAttrs(srv)
-			attrs["shared_config_dir"] = `"` + emptyDir + `"`
-			c.change(attrs)
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config:      acctest.ProviderBlock(attrs) + vpcConfig,
-					PlanOnly:    true,
-					ExpectError: c.want,
-				}},
-			})
+	var steps []resource.TestStep
+	for i, c := range cases {
+		attrs := acctest.ProviderAttrs(srv)
+		attrs["shared_config_dir"] = `"` + emptyDir + `"`
+		c.change(attrs)
+		steps = append(steps, resource.TestStep{
+			PreConfig: func() {
+				t.Logf("step %d: %s", i+1, c.name)
+				for _, k := range []string{"JDCLOUD_ACCESS_KEY", "JDCLOUD_SECRET_KEY", "JDCLOUD_PROFILE"} {
+					t.Setenv(k, c.env[k])
+				}
+			},
+			Config:      acctest.ProviderBlock(attrs) + vpcConfig,
+			PlanOnly:    true,
+			ExpectError: c.want,
 		})
 	}
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories, Steps: steps})
 	if n := srv.Emulator.Stats().Total; n != 0 {
 		t.Errorf("the provider sent %d API requests without credentials", n)
 	}

@@ -156,17 +156,23 @@ func TestAccBadInput(t *testing.T) {
 		{"password and key both", inst(map[string]string{"key_names": `["ops"]`}),
 			acctest.ErrorRegexp("Invalid Attribute Combination", "key_names", "password")},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config:      acctest.ProviderConfig(srv) + c.config,
-					PlanOnly:    true,
-					ExpectError: c.want,
-				}},
-			})
+	// One test case with a step per invalid configuration: terraform is
+	// initialised once instead of once per case, which keeps the table fast.
+	steps := make([]resource.TestStep, 0, len(cases))
+	for i, c := range cases {
+		steps = append(steps, resource.TestStep{
+			PreConfig:   func() { t.Logf("step %d: %s", i+1, c.name) },
+			Config:      acctest.ProviderConfig(srv) + "# " + c.name + "\n" + c.config,
+			PlanOnly:    true,
+			ExpectError: c.want,
 		})
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps:                    steps,
+	})
+	if n := srv.Emulator.Stats().Total; n != 0 {
+		t.Errorf("invalid configurations sent %d API requests; plan-time checks should have stopped them first", n)
 	}
 }
 
