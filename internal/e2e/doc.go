@@ -1,0 +1,19 @@
+// Package e2e holds the end-to-end failover test: the seed article's
+// experiment reproduced on one Linux machine with real keepalived.
+//
+// The test (e2e_linux_test.go) builds three network namespaces: a "cloud"
+// with a bridge and the in-process JD Cloud API emulator on 10.0.1.1:8000,
+// and two hosts, master (10.0.1.18) and backup (10.0.1.19), wired to the
+// bridge; no namespace has a route out. Terraform (the real binary, the
+// provider in-process) applies the article's topology, a failover pair and a
+// keepalived config against the same emulator on 127.0.0.1; each node's
+// bundle is installed into its host, and keepalived, the rendered health
+// check, the embedded agent and a web server run there. Faults are then
+// injected (web server killed, keepalived SIGKILL and SIGTERM, VRRP dropped
+// between the hosts, 30% API failures) and the EIP's holder is read from the
+// emulator. It needs root, keepalived, curl and terraform, and skips naming
+// whichever is missing.
+//
+// figures_linux_test.go measures failover times for BENCHMARKS.md; it runs
+// only with JDHA_E2E_BENCH=1.
+package e2e

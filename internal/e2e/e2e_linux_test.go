@@ -1,0 +1,184 @@
+//go:build linux
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+)
+
+// VRRPv3 with 100 ms adverts keeps each failover well under a second; the
+// whole-second VRRPv2 timings are measured by the figures test.
+const fastVRRP = "vrrp_version = 3\n  advert_interval = \"100ms\""
+
+// noPreemptWindow is how long "the EIP stays" is watched: 20 adverts.
+const noPreemptWindow = 2 * time.Second
+
+// TestFailoverWithRealKeepalived is the seed article's experiment: Terraform
+// applies the topology and renders the bundles, real keepalived runs them in
+// two host namespaces, faults are injected, and the EIP must end where the
+// VRRP master is; after every step `terraform plan` is empty.
+func TestFailoverWithRealKeepalived(t *testing.T) {
+	l := newLab(t)
+	nopreempt := l.config(fastVRRP)
+	preempt := l.config(fastVRRP + "\n  preempt = true")
+
+	emptyPlanStep := func(config, active string) resource.TestStep {
+		return resource.TestStep{
+			Config:           config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			Check:            resource.TestCheckResourceAttr(pairAddr, "active_role", active),
+		}
+	}
+	step := func(config, active string, pre func()) resource.TestStep {
+		s := emptyPlanStep(config, active)
+		s.PreConfig = pre
+		return s
+	}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(l.srv),
+		Steps: []resource.TestStep{
+			{
+				// Apply, install the bundles, start web servers and keepalived:
+				// the master's agent finds the EIP already there (Terraform bound it).
+				Config: nopreempt,
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckResourceAttr(pairAddr, "active_role", "master"),
+					func(s *terraform.State) error {
+						if err := l.install(s); err != nil {
+							return err
+						}
+						l.reset()
+						return nil
+					},
+				),
+			},
+			step(nopreempt, "backup", func() {
+				l.logf("1. the master's web server is killed: the master enters FAULT, the backup takes the EIP")
+				f := l.measureFailover(1, func() { l.killWeb(0) })
+				l.poll("the master reports FAULT", 10*time.Second, func() bool { return l.vrrpState(0) == "FAULT" })
+				l.logf("   EIP on the backup %s after the kill (agent: %d calls)", f.Total.Round(time.Millisecond), f.Calls)
+				l.logf("   the web server comes back: nopreempt, so the EIP stays on the backup")
+				l.startWeb(0)
+				l.poll("the master leaves FAULT for BACKUP", 20*time.Second, func() bool { return l.vrrpState(0) == "BACKUP" })
+				l.steady(1, noPreemptWindow)
+			}),
+			step(nopreempt, "backup", func() {
+				l.logf("2a. the master's keepalived is killed with SIGKILL: the backup takes the EIP after missing 3 adverts")
+				l.reset()
+				f := l.measureFailover(1, func() { l.killKeepalived(0, syscall.SIGKILL) })
+				l.logf("   EIP on the backup %s after the kill", f.Total.Round(time.Millisecond))
+				l.logf("3a. the master's keepalived restarts: nopreempt, so the EIP stays on the backup")
+				l.startKeepalived(0)
+				l.poll("the restarted master becomes BACKUP with a passing check", 20*time.Second, func() bool {
+					return l.vrrpState(0) == "BACKUP" && l.checkHealthy(0)
+				})
+				l.steady(1, noPreemptWindow)
+			}),
+			step(nopreempt, "backup", func() {
+				l.logf("2b. the master's keepalived is stopped with SIGTERM: its priority-0 advert hands over at once")
+				l.reset()
+				f := l.measureFailover(1, func() { l.killKeepalived(0, syscall.SIGTERM) })
+				l.logf("   EIP on the backup %s after SIGTERM", f.Total.Round(time.Millisecond))
+			}),
+			step(nopreempt, "master", func() {
+				l.logf("4. split brain: VRRP dropped between the hosts, both become MASTER and the backup takes the EIP")
+				l.reset()
+				l.partition()
+				l.poll("the backup becomes MASTER and takes the EIP while the master stays MASTER", 30*time.Second, func() bool {
+					return l.vrrpState(1) == "MASTER" && l.holder() == l.vmID[1] && l.vrrpState(0) == "MASTER"
+				})
+				l.settled()
+				healed := time.Now()
+				l.logf("   healed: the master hears a lower priority, its rx_lower_pri hook takes the EIP back")
+				l.heal()
+				l.poll("the backup yields (BACKUP) and the EIP is back on the master, which is MASTER", 30*time.Second, func() bool {
+					return l.vrrpState(1) == "BACKUP" && l.vrrpState(0) == "MASTER" && l.holder() == l.vmID[0]
+				})
+				l.settled()
+				if calls, _ := l.rec.since(healed, privateIP[0]); len(calls) == 0 {
+					t.Fatalf("the EIP came back to the master without a call from the master's agent; %s", l.describe())
+				}
+				l.steady(0, noPreemptWindow)
+			}),
+			{
+				// preempt = true: an in-place update rewrites the bundles.
+				Config: preempt,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(kaAddr, plancheck.ResourceActionUpdate)},
+				},
+				Check: func(s *terraform.State) error {
+					for i := range roles {
+						l.stopKeepalived(i)
+					}
+					if err := l.install(s); err != nil {
+						return err
+					}
+					for i := range roles {
+						if conf := readFile(t, l.confPath(i)); strings.Contains(conf, "nopreempt") {
+							return fmt.Errorf("the %s's installed keepalived.conf still says nopreempt", roles[i])
+						}
+					}
+					l.reset()
+					return nil
+				},
+			},
+			step(preempt, "master", func() {
+				l.logf("3b. with preempt = true: web server killed, the backup takes the EIP; back, the master takes it back")
+				l.measureFailover(1, func() { l.killWeb(0) })
+				l.measureFailover(0, func() { l.startWeb(0) })
+				l.steady(0, noPreemptWindow)
+			}),
+			step(preempt, "backup", func() {
+				l.logf("5. takeover by hand (keepalived stopped), alternating nodes, while 30%% of API calls fail")
+				l.stopKeepalived(1)
+				l.stopKeepalived(0)
+				l.settled()
+				before := l.srv.Emulator.Stats()
+				l.srv.Emulator.SetFaults(emulator.Faults{Rate500: 0.15, Rate503: 0.05, Rate429: 0.05, Drop: 0.05})
+				for run, node := range []int{1, 0, 1, 0, 1} {
+					code, out, took := l.runAgent(node, 90*time.Second, "takeover")
+					l.logf("   run %d on the %s: exit %d after %s", run+1, roles[node], code, took.Round(time.Millisecond))
+					if code != 0 || l.holder() != l.vmID[node] {
+						l.srv.Emulator.SetFaults(emulator.Faults{})
+						t.Fatalf("takeover on the %s under faults: exit %d, EIP on %s (want exit 0, EIP here):\n%s", roles[node], code, l.holderName(), out)
+					}
+				}
+				l.srv.Emulator.SetFaults(emulator.Faults{})
+				after := l.srv.Emulator.Stats()
+				failed := 0
+				for k, n := range after.Status {
+					if !strings.HasPrefix(k, "2") {
+						failed += n - before.Status[k]
+					}
+				}
+				l.logf("   %d API calls, %d of them failed by injection", after.Total-before.Total, failed)
+				if failed == 0 {
+					t.Fatal("no API call failed: the fault injection did not happen, so this step proved nothing")
+				}
+			}),
+		},
+	})
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
