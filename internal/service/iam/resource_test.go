@@ -44,15 +44,20 @@ const (
 )
 
 func credentialsConfig(srv *emulator.Server, rotation, extra string) string {
+	return credentialsConfigFor(srv, rotation, extra, "jdcloudha_instance.backup.id")
+}
+
+// credentialsConfigFor lets the second instance vary (the first is the master).
+func credentialsConfigFor(srv *emulator.Server, rotation, extra, second string) string {
 	return acctest.ProviderConfig(srv) + acctest.ArticleTopology + extra + fmt.Sprintf(`
 resource "jdcloudha_failover_credentials" "agent" {
   name          = %q
   elastic_ip_id = jdcloudha_elastic_ip.vip.id
-  instance_ids  = [jdcloudha_instance.master.id, jdcloudha_instance.backup.id]
+  instance_ids  = [jdcloudha_instance.master.id, %s]
   rotation      = %q
   description   = "keepalived EIP failover of web-master and web-backup"
 }
-`, subUser, rotation)
+`, subUser, second, rotation)
 }
 
 // keyClients are SDK clients signing with one access key, as the agent's would.
@@ -445,6 +450,7 @@ func TestAccFailoverCredentials_leastPrivilegeOnTheWire(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
 	lockDir := t.TempDir()
+	var keyBefore keyPair
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
@@ -455,11 +461,26 @@ func TestAccFailoverCredentials_leastPrivilegeOnTheWire(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkTakeoverWorks(srv, lockDir),
 					checkEverythingElseRefused(srv),
+					func(s *terraform.State) (err error) { keyBefore, err = keyOf(s); return err },
 				),
 			},
 			// The agent moved the EIP to the backup; the pair treats that as
 			// healthy, and nothing plans to undo it.
 			{Config: credentialsConfig(srv, "1", otherResources), PlanOnly: true},
+			{
+				// Swapping a member updates the policy in place: same key, and
+				// it loses the backup and gains the other instance at once.
+				Config: credentialsConfigFor(srv, "1", otherResources, "jdcloudha_instance.other.id"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(addr, tfjsonPath("access_key"), knownvalue.NotNull()),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkPolicyNames(srv, "jdcloudha_instance.master", "jdcloudha_instance.other"),
+					checkMemberSwapOnTheWire(srv, &keyBefore),
+				),
+			},
+			{Config: credentialsConfigFor(srv, "1", otherResources, "jdcloudha_instance.other.id"), PlanOnly: true},
 		},
 	})
 }
@@ -690,4 +711,69 @@ func TestAccFailoverCredentials_rotationFinishesAfterAFailedCleanup(t *testing.T
 			{Config: config("2"), PlanOnly: true},
 		},
 	})
+}
+
+// checkPolicyNames: the policy names the EIP and exactly these two instances.
+func checkPolicyNames(srv *emulator.Server, instanceAddrs ...string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		doc, err := attr(s, addr, "policy_document")
+		if err != nil {
+			return err
+		}
+		found := regexp.MustCompile(`instances/(i-[a-z0-9]+)`).FindAllStringSubmatch(doc, -1)
+		got := map[string]bool{}
+		for _, m := range found {
+			got[m[1]] = true
+		}
+		want := map[string]bool{}
+		for _, a := range instanceAddrs {
+			id, err := attr(s, a, "id")
+			if err != nil {
+				return err
+			}
+			want[id] = true
+		}
+		if !reflect.DeepEqual(got, want) {
+			return fmt.Errorf("policy names instances %v, want %v:\n%s", got, want, doc)
+		}
+		return nil
+	}
+}
+
+// checkMemberSwapOnTheWire: after the policy update the same key still reads
+// the EIP, may no longer touch the old backup, and may act on the new member.
+func checkMemberSwapOnTheWire(srv *emulator.Server, before *keyPair) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		k, err := keyOf(s)
+		if err != nil {
+			return err
+		}
+		if k != *before {
+			return fmt.Errorf("the key changed from %s to %s on a policy update", before.ak, k.ak)
+		}
+		if err := checkKeyDescribesTheEIP(srv, nil)(s); err != nil {
+			return err
+		}
+		region := acctest.Region(srv)
+		eip, _ := attr(s, "jdcloudha_elastic_ip.vip", "id")
+		backup, _ := attr(s, "jdcloudha_instance.backup", "id")
+		other, _ := attr(s, "jdcloudha_instance.other", "id")
+		c := clientsFor(srv, k.ak, k.sk)
+		// The EIP sits on the old backup (the takeover put it there).
+		_, err = acctest.Call("vm.DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
+			return c.vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(region, backup, eip))
+		})
+		if err := expectStatus("disassociate from the removed member", err, 403, "PERMISSION_DENIED"); err != nil {
+			return err
+		}
+		if h := holder(srv, eip); h != backup {
+			return fmt.Errorf("a refused disassociate moved the EIP to %q", h)
+		}
+		// On the new member the call is authorized: the API gets to answer
+		// on the merits (the EIP is held elsewhere, so 400, not 403).
+		_, err = acctest.Call("vm.AssociateElasticIp", func() (*vmapis.AssociateElasticIpResponse, error) {
+			return c.vm.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(region, other, eip))
+		})
+		return expectStatus("associate with the new member while the EIP is held elsewhere", err, 400, "FAILED_PRECONDITION")
+	}
 }
