@@ -255,8 +255,9 @@ func (r *agResource) Delete(ctx context.Context, req resource.DeleteRequest, res
 	id := state.ID.ValueString()
 	var blocked error
 	_, err := jdcloud.WaitFor(ctx, c, jdcloud.Wait[struct{}]{
-		What:    fmt.Sprintf("availability group %q to be deleted", id),
-		Pending: []string{"has instances"},
+		What:      fmt.Sprintf("availability group %q to be deleted", id),
+		PollFirst: true, // each poll is the delete call itself
+		Pending:   []string{"has instances"},
 		Target:  []string{"deleted"},
 		Timeout: timeout,
 		Refresh: func(ctx context.Context) (struct{}, string, error) {

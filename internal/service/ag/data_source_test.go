@@ -1,0 +1,86 @@
+package ag_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+)
+
+func TestAccAvailabilityGroupDataSource(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	region := acctest.Region(srv)
+	groups := acctest.ProviderConfig(srv) + fmt.Sprintf(`
+resource "jdcloudha_availability_group" "test" {
+  name           = "web-ag"
+  azs            = ["%[1]sa", "%[1]sb"]
+  placement_type = "switch"
+  description    = "nginx pair"
+}
+
+# A name that the API's fuzzy agName filter also matches: must not be picked.
+resource "jdcloudha_availability_group" "similar" {
+  name = "web-ag-2"
+  azs  = ["%[1]sa"]
+}
+`, region)
+	lookups := groups + `
+data "jdcloudha_availability_group" "by_id" {
+  id = jdcloudha_availability_group.test.id
+}
+
+data "jdcloudha_availability_group" "by_name" {
+  name       = "web-ag"
+  depends_on = [jdcloudha_availability_group.test, jdcloudha_availability_group.similar]
+}
+`
+	var checks []statecheck.StateCheck
+	for _, ds := range []string{"data.jdcloudha_availability_group.by_id", "data.jdcloudha_availability_group.by_name"} {
+		for _, attr := range []string{"id", "name", "azs", "placement_type", "configuration_type", "description", "created_time"} {
+			checks = append(checks, statecheck.CompareValuePairs(agAddr, tfjsonpath.New(attr), ds, tfjsonpath.New(attr), compare.ValuesSame()))
+		}
+		checks = append(checks, statecheck.ExpectKnownValue(ds, tfjsonpath.New("placement_type"), knownvalue.StringExact("switch")))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				PlanOnly: true,
+				Config: groups + `
+data "jdcloudha_availability_group" "both" {
+  id   = "ag-x"
+  name = "web-ag"
+}
+`,
+				ExpectError: errorLike(`Exactly one of these attributes must be configured: [id,name]`),
+			},
+			{Config: lookups, ConfigStateChecks: checks},
+			{
+				Config: groups + `
+data "jdcloudha_availability_group" "missing" {
+  name = "no-such-group"
+}
+`,
+				ExpectError: errorLike(`No availability group is named "no-such-group" in region ` + region),
+			},
+			{
+				Config: groups + `
+data "jdcloudha_availability_group" "missing" {
+  id = "ag-doesnotexist"
+}
+`,
+				ExpectError: errorLike(`No availability group "ag-doesnotexist" in region ` + region),
+			},
+			{Config: lookups, ConfigStateChecks: checks},
+		},
+	})
+}

@@ -1,0 +1,303 @@
+package ag_test
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	agapis "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/apis"
+	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
+	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
+	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+)
+
+const agAddr = "jdcloudha_availability_group.test"
+
+// errorLike matches msg in terraform's output, which wraps long lines.
+func errorLike(msg string) *regexp.Regexp {
+	return regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(msg), " ", `\s+`))
+}
+
+func stateID(s *terraform.State, addr string) (string, error) {
+	rs, ok := s.RootModule().Resources[addr]
+	if !ok || rs.Primary == nil || rs.Primary.ID == "" {
+		return "", fmt.Errorf("%s has no ID in the state", addr)
+	}
+	return rs.Primary.ID, nil
+}
+
+func apiAg(srv *emulator.Server, s *terraform.State) (agmodels.AvailabilityGroup, error) {
+	id, err := stateID(s, agAddr)
+	if err != nil {
+		return agmodels.AvailabilityGroup{}, err
+	}
+	_, _, ag, _ := acctest.SDKClients(srv)
+	out, err := acctest.Call("ag.DescribeAg", func() (*agapis.DescribeAgResponse, error) {
+		return ag.DescribeAg(agapis.NewDescribeAgRequest(acctest.Region(srv), id))
+	})
+	if err != nil {
+		return agmodels.AvailabilityGroup{}, err
+	}
+	return out.Result.Ag, nil
+}
+
+// agConfig renders a group; extra goes inside the resource block.
+func agConfig(srv *emulator.Server, name string, zones []string, extra string) string {
+	r := acctest.Region(srv)
+	q := make([]string, len(zones))
+	for i, z := range zones {
+		q[i] = fmt.Sprintf("%q", r+z)
+	}
+	return acctest.ProviderConfig(srv) + fmt.Sprintf(`
+resource "jdcloudha_availability_group" "test" {
+  name = %q
+  azs  = [%s]
+%s
+}
+`, name, strings.Join(q, ", "), extra)
+}
+
+func checkAgAPI(srv *emulator.Server, name, description, placement string, zones ...string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		g, err := apiAg(srv, s)
+		if err != nil {
+			return err
+		}
+		want := make([]string, len(zones))
+		for i, z := range zones {
+			want[i] = acctest.Region(srv) + z
+		}
+		got := slices.Clone(g.Azs)
+		slices.Sort(got)
+		slices.Sort(want)
+		if g.Name != name || g.Description != description || g.PlacementType != placement || !slices.Equal(got, want) ||
+			g.ConfigurationType != "loose" || g.AgType != "vm" {
+			return fmt.Errorf("API has group name=%q description=%q placement=%q azs=%v configuration=%q type=%q; want %q %q %q %v loose vm",
+				g.Name, g.Description, g.PlacementType, g.Azs, g.ConfigurationType, g.AgType, name, description, placement, want)
+		}
+		return nil
+	}
+}
+
+func TestAccAvailabilityGroup_lifecycle(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	region := acctest.Region(srv)
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	newID := statecheck.CompareValue(compare.ValuesDiffer())
+
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				Config: agConfig(srv, "web-ag", []string{"a", "b"}, ""),
+				Check:  checkAgAPI(srv, "web-ag", "", "fd", "a", "b"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(agAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^ag-`))),
+					statecheck.ExpectKnownValue(agAddr, tfjsonpath.New("placement_type"), knownvalue.StringExact("fd")),
+					statecheck.ExpectKnownValue(agAddr, tfjsonpath.New("configuration_type"), knownvalue.StringExact("loose")),
+					statecheck.ExpectKnownValue(agAddr, tfjsonpath.New("azs"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.StringExact(region + "a"), knownvalue.StringExact(region + "b"),
+					})),
+					sameID.AddStateValue(agAddr, tfjsonpath.New("id")),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				// name and description change in place (UpdateAg).
+				Config: agConfig(srv, "高可用组-web", []string{"a", "b"}, `description = "nginx pair"`),
+				Check:  checkAgAPI(srv, "高可用组-web", "nginx pair", "fd", "a", "b"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(agAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(agAddr, tfjsonpath.New("id")),
+					newID.AddStateValue(agAddr, tfjsonpath.New("id")),
+				},
+			},
+			{
+				// Zones cannot change after creation: replaced.
+				Config: agConfig(srv, "高可用组-web", []string{"a", "c"}, `description = "nginx pair"`),
+				Check:  checkAgAPI(srv, "高可用组-web", "nginx pair", "fd", "a", "c"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(agAddr, plancheck.ResourceActionReplace)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(agAddr, tfjsonpath.New("id"))},
+			},
+			{
+				// So does the placement type.
+				Config: agConfig(srv, "高可用组-web", []string{"a", "c"}, `placement_type = "host"`),
+				Check:  checkAgAPI(srv, "高可用组-web", "", "host", "a", "c"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(agAddr, plancheck.ResourceActionReplace)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(agAddr, tfjsonpath.New("id"))},
+			},
+			{ResourceName: agAddr, ImportState: true, ImportStateVerify: true},
+		},
+	})
+}
+
+func TestAccAvailabilityGroup_disappears(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				Config:             agConfig(srv, "gone", []string{"a"}, ""),
+				Check:              acctest.CheckDisappears(srv, agAddr),
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(agAddr, plancheck.ResourceActionCreate)},
+				},
+			},
+		},
+	})
+}
+
+// Deleting a group that still has an instance is refused by JD Cloud
+// (FAILED_PRECONDITION): the provider retries until timeouts.delete, then
+// says why; once the instance is gone, the destroy goes through.
+func TestAccAvailabilityGroup_deleteWithInstance(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	region := acctest.Region(srv)
+	cfg := acctest.ProviderConfig(srv) + fmt.Sprintf(`
+resource "jdcloudha_vpc" "test" {
+  name       = "ag-test"
+  cidr_block = "10.0.0.0/16"
+}
+
+# The instance's interface keeps the subnet busy too: short timeout here as well.
+resource "jdcloudha_subnet" "test" {
+  vpc_id     = jdcloudha_vpc.test.id
+  name       = "ag-test"
+  cidr_block = "10.0.1.0/24"
+  timeouts {
+    delete = "1s"
+  }
+}
+
+resource "jdcloudha_availability_group" "test" {
+  name = "busy"
+  azs  = ["%[1]sa", "%[1]sb"]
+  timeouts {
+    delete = "1s"
+  }
+}
+`, region)
+	var instanceID string
+	createInstance := func(s *terraform.State) error {
+		agID, err := stateID(s, agAddr)
+		if err != nil {
+			return err
+		}
+		subnetID, err := stateID(s, "jdcloudha_subnet.test")
+		if err != nil {
+			return err
+		}
+		vm, _, _, _ := acctest.SDKClients(srv)
+		az, itype, image := region+"a", "g.n2.medium", "img-debian12-x64"
+		spec := &vmmodels.InstanceSpec{
+			AgId: &agID, Az: &az, InstanceType: &itype, ImageId: &image, Name: "in-the-way",
+			PrimaryNetworkInterface: &vmmodels.InstanceNetworkInterfaceAttachmentSpec{
+				NetworkInterface: &vmmodels.NetworkInterfaceSpec{SubnetId: subnetID},
+			},
+		}
+		out, err := acctest.Call("vm.CreateInstances", func() (*vmapis.CreateInstancesResponse, error) {
+			return vm.CreateInstances(vmapis.NewCreateInstancesRequest(region, spec))
+		})
+		if err != nil {
+			return err
+		}
+		if len(out.Result.InstanceIds) != 1 {
+			return fmt.Errorf("created %v, want one instance", out.Result.InstanceIds)
+		}
+		instanceID = out.Result.InstanceIds[0]
+		return nil
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{Config: cfg, Check: createInstance},
+			{
+				Config:      cfg,
+				Destroy:     true,
+				ExpectError: errorLike(`JD Cloud refuses to delete an availability group that still has instances, and it still did after retrying for 1s`),
+			},
+			{
+				// The refusal's detail names the API status, so users can tell it from a bug.
+				Config:      cfg,
+				Destroy:     true,
+				ExpectError: errorLike(`Status: 400 FAILED_PRECONDITION`),
+			},
+			{
+				PreConfig: func() {
+					if err := acctest.DeleteOutOfBand(srv, "jdcloudha_instance", instanceID); err != nil {
+						t.Fatalf("deleting the instance: %v", err)
+					}
+				},
+				Config: cfg,
+				Check: func(s *terraform.State) error {
+					_, err := apiAg(srv, s)
+					return err // still there: the failed destroys kept it
+				},
+			},
+		},
+	})
+}
+
+func TestAccAvailabilityGroup_invalidInput(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	region := acctest.Region(srv)
+	cases := []struct {
+		cfg  string
+		want string
+	}{
+		{agConfig(srv, strings.Repeat("x", 33), []string{"a"}, ""), `name is 33 characters long; the limit is 32`},
+		{agConfig(srv, "web ag", []string{"a"}, ""), `name contains ' ' at position 4`},
+		{agConfig(srv, "web", nil, ""), `azs list must contain at least 1 elements`},
+		{agConfig(srv, "web", []string{"a", "a"}, ""), `This attribute contains duplicate values of: "` + region + `a"`},
+		{agConfig(srv, "web", []string{"a"}, `placement_type = "rack"`), `placement_type value must be one of: ["fd" "switch" "host"]`},
+		{acctest.ProviderConfig(srv) + `
+resource "jdcloudha_availability_group" "test" {
+  name = "web"
+  azs  = ["cn-north-1a"]
+}
+`, `azs[0] "cn-north-1a" is not a zone of region ` + region},
+		{agConfig(srv, "web", []string{"a"}, `description = "`+strings.Repeat("d", 257)+`"`), `description UTF-8 character count must be at most 256, got: 257`},
+	}
+	steps := make([]resource.TestStep, 0, len(cases))
+	for _, c := range cases {
+		steps = append(steps, resource.TestStep{Config: c.cfg, PlanOnly: true, ExpectError: errorLike(c.want)})
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps:                    steps,
+	})
+}
