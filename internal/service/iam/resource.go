@@ -44,6 +44,10 @@ const (
 	// for a rotation whose clean-up failed, so the retry does not create a
 	// third key.
 	pendingKey = "pending_rotation"
+	// importingKey marks a resource just imported, whose first read must
+	// discover the policy, targets and key (a tainted resource from a failed
+	// create also lacks them, but must not be "discovered").
+	importingKey = "importing"
 )
 
 // NewCredentialsResource is the jdcloudha_failover_credentials resource.
@@ -122,7 +126,8 @@ func (r *credentialsResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"description": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Description of the sub-user, 1 to 256 characters. Changing it replaces the sub-user " +
-					"(and with it the key), because the API offers no in-place update here.",
+					"(and with it the key), because the provider does not update sub-users in place. A description edited " +
+					"outside Terraform is read on import only, so it never plans a replacement by itself.",
 				Validators:    []validator.String{stringvalidator.LengthBetween(1, 256)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
@@ -365,9 +370,18 @@ func (r *credentialsResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	state.Name = types.StringValue(name)
-	state.Description = types.StringNull()
-	if user.Description != "" {
-		state.Description = types.StringValue(user.Description)
+	raw, _ := req.Private.GetKey(ctx, importingKey)
+	importing := len(raw) > 0
+	if importing {
+		// The first read after an import fills what the import ID did not.
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, importingKey, nil)...)
+		// Only on import: the description cannot be updated in place, so a
+		// console edit reported later would plan a replacement of the
+		// sub-user and its key for a cosmetic change.
+		state.Description = types.StringNull()
+		if user.Description != "" {
+			state.Description = types.StringValue(user.Description)
+		}
 	}
 
 	attached, err := attachedPolicies(ctx, r.client, name)
@@ -375,7 +389,6 @@ func (r *credentialsResource) Read(ctx context.Context, req resource.ReadRequest
 		jdcloud.AddError(&resp.Diagnostics, what, err)
 		return
 	}
-	importing := state.PolicyName.IsNull()
 	if importing {
 		p, problem := pickPolicy(name, attached)
 		if problem != "" {
@@ -404,7 +417,7 @@ func (r *credentialsResource) Read(ctx context.Context, req resource.ReadRequest
 	case !samePolicy(state.PolicyDocument.ValueString(), doc):
 		state.PolicyDocument = types.StringValue(doc)
 	}
-	if state.ElasticIPID.IsNull() || state.InstanceIDs.IsNull() {
+	if importing {
 		eip, ids, err := targetsOf(doc)
 		if err != nil {
 			resp.Diagnostics.AddError("Error "+what, fmt.Sprintf("Policy %q attached to sub-user %s cannot be read as a failover policy: %v", policyName, name, err))
@@ -677,4 +690,5 @@ func (r *credentialsResource) ImportState(ctx context.Context, req resource.Impo
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), req.ID)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importingKey, []byte("true"))...)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/jdcloud-api/jdcloud-sdk-go/core"
 	iamapis "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/apis"
 	iamclient "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/client"
+	iammodels "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/models"
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 	vmclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/client"
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
@@ -776,4 +777,47 @@ func checkMemberSwapOnTheWire(srv *emulator.Server, before *keyPair) resource.Te
 		})
 		return expectStatus("associate with the new member while the EIP is held elsewhere", err, 400, "FAILED_PRECONDITION")
 	}
+}
+
+// TestAccFailoverCredentials_policyNameClash: a policy of the same name that
+// Terraform did not make stops the create with a clear error, is never
+// adopted or deleted, and the tainted sub-user is replaced cleanly once the
+// clash is gone.
+func TestAccFailoverCredentials_policyNameClash(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	_, _, _, admin := acctest.SDKClients(srv)
+	const theirs = `{"Version":"3","Statement":[{"Effect":"Allow","Action":["vm:describeInstances"],"Resource":["*"]}]}`
+	mustCall(t, "iam.CreatePolicy", func() (*iamapis.CreatePolicyResponse, error) {
+		return admin.CreatePolicy(iamapis.NewCreatePolicyRequest(&iammodels.CreatePolicyInfo{Name: policyName, Content: theirs}))
+	})
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkNoIAMLeft(srv),
+		Steps: []resource.TestStep{
+			{
+				Config:      credentialsConfig(srv, "1", ""),
+				ExpectError: acctest.ErrorRegexp("ALREADY_EXISTS", "already exists and was left alone"),
+			},
+			{
+				PreConfig: func() {
+					pol, err := acctest.Call("iam.DescribePolicy", func() (*iamapis.DescribePolicyResponse, error) {
+						return admin.DescribePolicy(iamapis.NewDescribePolicyRequest(policyName))
+					})
+					if err != nil || pol.Result.DefaultPolicyEdition.PolicyDocument != theirs {
+						t.Fatalf("the clashing policy was changed or removed: %v %+v", err, pol)
+					}
+					mustCall(t, "iam.DeletePolicy", func() (*iamapis.DeletePolicyResponse, error) {
+						return admin.DeletePolicy(iamapis.NewDeletePolicyRequest(policyName))
+					})
+				},
+				Config: credentialsConfig(srv, "1", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(checkIAM(srv), checkPolicyDocument(srv), checkKeyDescribesTheEIP(srv, nil)),
+			},
+		},
+	})
 }
