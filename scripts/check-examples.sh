@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Checks every example under examples/: `terraform fmt -check` clean, and
 # `terraform validate` passes against the provider built from this tree.
+# Then (unless --no-apply) applies examples/ha-pair against an in-process
+# emulator: TestAccHAPairExample in internal/examplestest, with the same
+# provider binary. Run `make agent` first (make examples-check does) so the
+# provider embeds the failover agent the bundles need.
 #
 # validate needs the provider's schema. A CLI config with dev_overrides makes
 # terraform use a freshly built binary without `terraform init` (which would
@@ -9,6 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+apply=1
+[ "${1:-}" = "--no-apply" ] && apply=0
 examples=examples
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -80,3 +86,12 @@ if [ "$failed" != 0 ]; then
   exit 1
 fi
 echo "examples-check: $checked example directories are fmt clean and valid"
+
+echo "examples-check: every resource and data source has its example"
+go test -count=1 -run '^TestEveryTypeHasItsExample$' ./internal/examplestest/
+
+if [ "$apply" = 1 ]; then
+  echo "examples-check: applying examples/ha-pair against the emulator"
+  TF_ACC=1 JDCLOUDHA_EXAMPLES_PROVIDER_DIR="$work/plugins" \
+    go test -count=1 -timeout 15m -run '^TestAccHAPairExample$' -v ./internal/examplestest/
+fi

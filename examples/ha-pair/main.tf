@@ -117,6 +117,17 @@ resource "jdcloudha_failover_pair" "web" {
   backup_instance_id = jdcloudha_instance.backup.id
 }
 
+# Least-privilege credentials for the agent, instead of the account's own key
+# that the article copies onto both VMs: a sub-user whose policy allows only
+# describing this EIP and moving it between these two instances.
+resource "jdcloudha_failover_credentials" "agent" {
+  name          = var.agent_user_name
+  description   = "failover agent of ${var.name_prefix}"
+  elastic_ip_id = jdcloudha_elastic_ip.vip.id
+  instance_ids  = [jdcloudha_instance.master.id, jdcloudha_instance.backup.id]
+  rotation      = var.agent_key_rotation
+}
+
 # keepalived.conf, agent.json, credentials, the agent binary and install.sh
 # for each node, in bundles/master and bundles/backup.
 resource "jdcloudha_keepalived_config" "web" {
@@ -150,7 +161,7 @@ resource "jdcloudha_keepalived_config" "web" {
   scheme             = var.agent_scheme
   agent_architecture = var.agent_architecture
 
-  access_key = var.agent_access_key
-  secret_key = var.agent_secret_key
+  access_key = jdcloudha_failover_credentials.agent.access_key
+  secret_key = jdcloudha_failover_credentials.agent.secret_key
   output_dir = "${path.module}/bundles"
 }

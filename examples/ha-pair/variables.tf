@@ -57,16 +57,16 @@ variable "eip_bandwidth_mbps" {
   default     = 5
 }
 
-variable "agent_access_key" {
-  description = "Access key the failover agent uses on the nodes. Use a sub-user allowed only to describe the EIP and the two instances and to move the EIP between them, never the account's own key (see the README)."
+variable "agent_user_name" {
+  description = "Name of the IAM sub-user created for the failover agent: 4 to 20 letters, digits, - or _, starting with a letter, unique in the account."
   type        = string
-  sensitive   = true
+  default     = "jdcoe-nginx-ha-agent"
 }
 
-variable "agent_secret_key" {
-  description = "Secret key of agent_access_key. It is written only to each bundle's credentials file (mode 0600) and to Terraform state."
+variable "agent_key_rotation" {
+  description = "Any string; changing it rotates the agent's access key (apply, then the provisioners re-install the bundles). A date such as 2026-11 makes a good value."
   type        = string
-  sensitive   = true
+  default     = null
 }
 
 variable "agent_endpoint" {
