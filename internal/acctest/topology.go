@@ -5,7 +5,11 @@ package acctest
 // between the two peers, an availability group over two zones, the master
 // at 10.0.1.18 and the backup at 10.0.1.19, and an all-zone EIP. Prepend
 // ProviderConfig(srv).
-const ArticleTopology = `
+const ArticleTopology = ArticleFoundation + ArticleInstances
+
+// ArticleFoundation is ArticleTopology without the instances: VPC, subnet,
+// security group, availability group and EIP.
+const ArticleFoundation = `
 resource "jdcloudha_vpc" "ha" {
   name       = "ha-vpc"
   cidr_block = "10.0.0.0/16"
@@ -59,6 +63,15 @@ resource "jdcloudha_availability_group" "ha" {
   azs  = ["cn-east-2a", "cn-east-2b"]
 }
 
+resource "jdcloudha_elastic_ip" "vip" {
+  name           = "ha-vip"
+  bandwidth_mbps = 5
+}
+`
+
+// ArticleInstances are ArticleTopology's two instances, jdcloudha_instance.master
+// (10.0.1.18, cn-east-2a) and jdcloudha_instance.backup (10.0.1.19, cn-east-2b).
+const ArticleInstances = `
 resource "jdcloudha_instance" "master" {
   name                  = "web-master"
   availability_group_id = jdcloudha_availability_group.ha.id
@@ -81,10 +94,5 @@ resource "jdcloudha_instance" "backup" {
   private_ip            = "10.0.1.19"
   security_group_ids    = [jdcloudha_security_group.web.id]
   password              = "Ha-pair-2026!"
-}
-
-resource "jdcloudha_elastic_ip" "vip" {
-  name           = "ha-vip"
-  bandwidth_mbps = 5
 }
 `

@@ -11,98 +11,10 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 )
 
-// topologyConfig is the seed article's setup as code: one VPC and subnet,
-// a security group with the web ports open and VRRP (IP protocol 112) only
-// between the two peers, an availability group over two zones, the master
-// at 10.0.1.18 and the backup at 10.0.1.19, and an all-zone EIP.
-const topologyConfig = foundationConfig + instancesConfig
-
-// foundationConfig is everything of the topology but the instances.
-const foundationConfig = `
-resource "jdcloudha_vpc" "ha" {
-  name       = "ha-vpc"
-  cidr_block = "10.0.0.0/16"
-}
-
-resource "jdcloudha_subnet" "ha" {
-  vpc_id     = jdcloudha_vpc.ha.id
-  name       = "ha-subnet"
-  cidr_block = "10.0.1.0/24"
-}
-
-resource "jdcloudha_security_group" "web" {
-  vpc_id = jdcloudha_vpc.ha.id
-  name   = "ha-web"
-
-  rule {
-    direction = "ingress"
-    protocol  = "tcp"
-    from_port = 80
-    to_port   = 80
-    cidr      = "0.0.0.0/0"
-  }
-  rule {
-    direction = "ingress"
-    protocol  = "tcp"
-    from_port = 443
-    to_port   = 443
-    cidr      = "0.0.0.0/0"
-  }
-  rule {
-    direction   = "ingress"
-    protocol    = "112"
-    cidr        = "10.0.1.18/32"
-    description = "VRRP from the master"
-  }
-  rule {
-    direction   = "ingress"
-    protocol    = "112"
-    cidr        = "10.0.1.19/32"
-    description = "VRRP from the backup"
-  }
-  rule {
-    direction = "egress"
-    protocol  = "all"
-    cidr      = "0.0.0.0/0"
-  }
-}
-
-resource "jdcloudha_availability_group" "ha" {
-  name = "ha-web"
-  azs  = ["cn-east-2a", "cn-east-2b"]
-}
-
-resource "jdcloudha_elastic_ip" "vip" {
-  name           = "ha-vip"
-  bandwidth_mbps = 5
-}
-`
-
-const instancesConfig = `
-resource "jdcloudha_instance" "master" {
-  name                  = "web-master"
-  availability_group_id = jdcloudha_availability_group.ha.id
-  az                    = "cn-east-2a"
-  instance_type         = "g.n2.medium"
-  image_id              = "img-debian12-x64"
-  subnet_id             = jdcloudha_subnet.ha.id
-  private_ip            = "10.0.1.18"
-  security_group_ids    = [jdcloudha_security_group.web.id]
-  password              = "Ha-pair-2026!"
-}
-
-resource "jdcloudha_instance" "backup" {
-  name                  = "web-backup"
-  availability_group_id = jdcloudha_availability_group.ha.id
-  az                    = "cn-east-2b"
-  instance_type         = "g.n2.medium"
-  image_id              = "img-debian12-x64"
-  subnet_id             = jdcloudha_subnet.ha.id
-  private_ip            = "10.0.1.19"
-  security_group_ids    = [jdcloudha_security_group.web.id]
-  password              = "Ha-pair-2026!"
-}
-`
+const (
+	topologyConfig   = acctest.ArticleTopology
+	foundationConfig = acctest.ArticleFoundation
+)
 
 // topologyChecks assert what the article needs from the topology.
 func topologyChecks() resource.TestCheckFunc {
