@@ -241,9 +241,11 @@ resource "jdcloudha_keepalived_config" "web" {
     private_ip  = jdcloudha_instance.backup.private_ip
     config_dir  = %q
   }
+  # A 2 s check timeout: on a loaded machine curl alone can take most of a second.
   health_check = {
-    type = "http"
-    url  = %q
+    type    = "http"
+    url     = %q
+    timeout = 2
   }
   agent_path         = %q
   agent_architecture = %q
