@@ -22,6 +22,7 @@ import (
 	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network/reconcile"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -170,12 +171,30 @@ func (r *agResource) Create(ctx context.Context, req resource.CreateRequest, res
 	in.SetConfigurationType(configurationType)
 	in.SetPlacementType(plan.PlacementType.ValueString())
 	in.SetDescription(plan.Description.ValueString())
-	out, err := jdcloud.CallOnce(ctx, c, "ag.CreateAg", func() (*agapis.CreateAgResponse, error) { return c.AG.CreateAg(in) })
+	// CreateAg takes no clientToken: reconcile looks before it creates again.
+	id, err := reconcile.Create{
+		Find: func(ctx context.Context) ([]string, error) {
+			found, err := findAgsByName(ctx, c, name)
+			var ids []string
+			for _, g := range found {
+				if sameSet(g.Azs, azs) && g.PlacementType == plan.PlacementType.ValueString() {
+					ids = append(ids, g.Id)
+				}
+			}
+			return ids, err
+		},
+		Send: func(ctx context.Context) (string, error) {
+			out, err := jdcloud.CallOnce(ctx, c, "ag.CreateAg", func() (*agapis.CreateAgResponse, error) { return c.AG.CreateAg(in) })
+			if err != nil {
+				return "", err
+			}
+			return out.Result.AgId, nil
+		},
+	}.Run(ctx, c)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating availability group %q", name), err)
 		return
 	}
-	id := out.Result.AgId
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 
 	g, err := describeAg(ctx, c, id)
@@ -258,8 +277,8 @@ func (r *agResource) Delete(ctx context.Context, req resource.DeleteRequest, res
 		What:      fmt.Sprintf("availability group %q to be deleted", id),
 		PollFirst: true, // each poll is the delete call itself
 		Pending:   []string{"has instances"},
-		Target:  []string{"deleted"},
-		Timeout: timeout,
+		Target:    []string{"deleted"},
+		Timeout:   timeout,
 		Refresh: func(ctx context.Context) (struct{}, string, error) {
 			_, err := jdcloud.Call(ctx, c, "ag.DeleteAg", func() (*agapis.DeleteAgResponse, error) {
 				return c.AG.DeleteAg(agapis.NewDeleteAgRequest(c.Region, id))

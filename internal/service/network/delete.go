@@ -23,10 +23,11 @@ const defaultDeleteTimeout = 5 * time.Minute
 // way.
 func deleteUntilGone(ctx context.Context, c *jdcloud.Client, what string, timeout time.Duration, del func(ctx context.Context) error) (blocked, err error) {
 	_, err = jdcloud.WaitFor(ctx, c, jdcloud.Wait[struct{}]{
-		What:    what + " to be deleted",
-		Pending: []string{"in use"},
-		Target:  []string{"deleted"},
-		Timeout: timeout,
+		What:      what + " to be deleted",
+		PollFirst: true, // each poll is the delete call itself
+		Pending:   []string{"in use"},
+		Target:    []string{"deleted"},
+		Timeout:   timeout,
 		Refresh: func(ctx context.Context) (struct{}, string, error) {
 			err := del(ctx)
 			switch {

@@ -3,6 +3,7 @@ package network
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -20,7 +21,9 @@ import (
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network/reconcile"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -143,14 +146,24 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 	in.SetVpcId(plan.VpcID.ValueString())
 	in.SetNetworkSecurityGroupName(name)
 	in.SetDescription(plan.Description.ValueString())
-	out, err := jdcloud.CallOnce(ctx, c, "vpc.CreateNetworkSecurityGroup", func() (*vpcapis.CreateNetworkSecurityGroupResponse, error) {
-		return c.VPC.CreateNetworkSecurityGroup(in)
-	})
+	id, err := reconcile.Create{
+		Find: func(ctx context.Context) ([]string, error) {
+			return findSecurityGroups(ctx, c, plan.VpcID.ValueString(), name)
+		},
+		Send: func(ctx context.Context) (string, error) {
+			out, err := jdcloud.CallOnce(ctx, c, "vpc.CreateNetworkSecurityGroup", func() (*vpcapis.CreateNetworkSecurityGroupResponse, error) {
+				return c.VPC.CreateNetworkSecurityGroup(in)
+			})
+			if err != nil {
+				return "", err
+			}
+			return out.Result.NetworkSecurityGroupId, nil
+		},
+	}.Run(ctx, c)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating security group %q", name), err)
 		return
 	}
-	id := out.Result.NetworkSecurityGroupId
 	// Saved before the rules go in: if they fail, the group is tainted and replaced, not leaked.
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 
@@ -256,7 +269,27 @@ func (r *securityGroupResource) ImportState(ctx context.Context, req resource.Im
 // the API has now (not the prior state), and returns the group as it is
 // afterwards. New rules go in before old ones are removed, so traffic that
 // both the old and the new rules allow is never cut off during the update.
+//
+// AddNetworkSecurityGroupRules takes no clientToken, so it is never resent
+// blindly: when a pass fails with an error that may be transient, the next
+// pass diffs against the API again, which sees the rules if they went in.
 func (r *securityGroupResource) applyRules(ctx context.Context, id string, wanted []rule) (vpcmodels.NetworkSecurityGroup, error) {
+	const passes = 5
+	delay := 200 * time.Millisecond
+	for pass := 1; ; pass++ {
+		sg, err := r.applyRulesOnce(ctx, id, wanted)
+		e, ok := apicall.AsError(err)
+		if err == nil || !ok || !e.Retryable() || pass >= passes {
+			return sg, err
+		}
+		if r.client.Clock().Sleep(ctx, delay) != nil {
+			return sg, err
+		}
+		delay *= 2
+	}
+}
+
+func (r *securityGroupResource) applyRulesOnce(ctx context.Context, id string, wanted []rule) (vpcmodels.NetworkSecurityGroup, error) {
 	c := r.client
 	sg, err := describeSecurityGroup(ctx, c, id)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network/reconcile"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -179,12 +180,22 @@ func (r *subnetResource) Create(ctx context.Context, req resource.CreateRequest,
 	in.SetSubnetName(name)
 	in.SetAddressPrefix(plan.CIDRBlock.ValueString())
 	in.SetDescription(plan.Description.ValueString())
-	out, err := jdcloud.CallOnce(ctx, c, "vpc.CreateSubnet", func() (*vpcapis.CreateSubnetResponse, error) { return c.VPC.CreateSubnet(in) })
+	id, err := reconcile.Create{
+		Find: func(ctx context.Context) ([]string, error) {
+			return findSubnets(ctx, c, plan.VpcID.ValueString(), name, plan.CIDRBlock.ValueString())
+		},
+		Send: func(ctx context.Context) (string, error) {
+			out, err := jdcloud.CallOnce(ctx, c, "vpc.CreateSubnet", func() (*vpcapis.CreateSubnetResponse, error) { return c.VPC.CreateSubnet(in) })
+			if err != nil {
+				return "", err
+			}
+			return out.Result.SubnetId, nil
+		},
+	}.Run(ctx, c)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating subnet %q", name), err)
 		return
 	}
-	id := out.Result.SubnetId
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 
 	s, err := describeSubnet(ctx, c, id)

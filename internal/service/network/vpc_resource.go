@@ -18,6 +18,7 @@ import (
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network/reconcile"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -98,13 +99,23 @@ func (r *vpcResource) Create(ctx context.Context, req resource.CreateRequest, re
 		in.SetAddressPrefix(plan.CIDRBlock.ValueString())
 	}
 	in.SetDescription(plan.Description.ValueString())
-	// No clientToken in this API: CallOnce retries only what surely did not run.
-	out, err := jdcloud.CallOnce(ctx, c, "vpc.CreateVpc", func() (*vpcapis.CreateVpcResponse, error) { return c.VPC.CreateVpc(in) })
+	// CreateVpc takes no clientToken: reconcile looks before it creates again.
+	id, err := reconcile.Create{
+		Find: func(ctx context.Context) ([]string, error) {
+			return findVpcs(ctx, c, plan.Name.ValueString(), plan.CIDRBlock.ValueString())
+		},
+		Send: func(ctx context.Context) (string, error) {
+			out, err := jdcloud.CallOnce(ctx, c, "vpc.CreateVpc", func() (*vpcapis.CreateVpcResponse, error) { return c.VPC.CreateVpc(in) })
+			if err != nil {
+				return "", err
+			}
+			return out.Result.VpcId, nil
+		},
+	}.Run(ctx, c)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating VPC %q", plan.Name.ValueString()), err)
 		return
 	}
-	id := out.Result.VpcId
 	// Save the ID first: if the read below fails, the VPC is tracked (tainted), not leaked.
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 

@@ -1,0 +1,81 @@
+// Package reconcile makes create calls that carry no clientToken (VPC,
+// subnet, security group, availability group) safe to retry: when a create's
+// outcome is unknown (transport error, 5xx, a body that is not the API's), it
+// asks the API whether the object was made before sending the create again,
+// so a flaky network neither fails the apply nor leaves a duplicate behind.
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+)
+
+// Create describes one create.
+type Create struct {
+	// Find lists the IDs of existing objects that this create would make
+	// (same name and parent, and whatever else pins it down). It is called
+	// once before the first attempt and again after each attempt whose
+	// outcome is unknown; an ID that appears in between is the create's.
+	Find func(ctx context.Context) ([]string, error)
+	// Send sends the create once (through jdcloud.CallOnce) and returns the new ID.
+	Send func(ctx context.Context) (string, error)
+	// Attempts bounds how often Send is called; 0 means 5.
+	Attempts int
+}
+
+// firstDelay is the wait before the second attempt; it doubles after each.
+const firstDelay = 200 * time.Millisecond
+
+// Run sends the create, retrying as described in the package comment. An
+// error from Send that is final (e.g. INVALID_ARGUMENT, QUOTA_EXCEEDED) is
+// returned at once.
+func (cr Create) Run(ctx context.Context, c *jdcloud.Client) (string, error) {
+	attempts := cr.Attempts
+	if attempts <= 0 {
+		attempts = 5
+	}
+	before, err := cr.Find(ctx)
+	if err != nil {
+		return "", err
+	}
+	delay := firstDelay
+	for attempt := 1; ; attempt++ {
+		id, err := cr.Send(ctx)
+		if err == nil {
+			return id, nil
+		}
+		e, ok := apicall.AsError(err)
+		if !ok || !e.Retryable() || attempt >= attempts {
+			return "", err
+		}
+		if !e.NotProcessed() {
+			// The API may have made it: look before creating again.
+			now, ferr := cr.Find(ctx)
+			if ferr != nil {
+				return "", fmt.Errorf("%w (and checking whether the create went through failed: %v)", err, ferr)
+			}
+			var made []string
+			for _, id := range now {
+				if !slices.Contains(before, id) {
+					made = append(made, id)
+				}
+			}
+			switch len(made) {
+			case 1:
+				return made[0], nil
+			case 0:
+			default:
+				return "", fmt.Errorf("%w; afterwards %d matching objects appeared (%v): check for duplicates", err, len(made), made)
+			}
+		}
+		if serr := c.Clock().Sleep(ctx, delay); serr != nil {
+			return "", err
+		}
+		delay *= 2
+	}
+}

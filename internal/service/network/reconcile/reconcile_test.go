@@ -1,0 +1,162 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+)
+
+// fakeClock records sleeps instead of sleeping.
+type fakeClock struct{ slept []time.Duration }
+
+func (f *fakeClock) Now() time.Time { return time.Unix(0, 0) }
+func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	f.slept = append(f.slept, d)
+	return ctx.Err()
+}
+
+func client(t *testing.T) (*jdcloud.Client, *fakeClock) {
+	t.Helper()
+	clk := &fakeClock{}
+	c, err := jdcloud.New(context.Background(), jdcloud.Config{AccessKey: "ak", SecretKey: "sk", Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, clk
+}
+
+var (
+	err500       = &apicall.Error{Call: "vpc.CreateVpc", Kind: apicall.KindAPI, Code: 500, Status: "INTERNAL", Message: "boom"}
+	errTransport = &apicall.Error{Call: "vpc.CreateVpc", Kind: apicall.KindTransport, Err: errors.New("connection reset")}
+	err429       = &apicall.Error{Call: "vpc.CreateVpc", Kind: apicall.KindAPI, Code: 429, Status: "RATE_LIMIT_EXCEEDED"}
+	errInvalid   = &apicall.Error{Call: "vpc.CreateVpc", Kind: apicall.KindAPI, Code: 400, Status: "INVALID_ARGUMENT", Message: "bad name"}
+)
+
+// cloud is a fake API: objects by ID, and a script of what each Send does.
+type cloud struct {
+	objects []string
+	sends   int
+	finds   int
+	// script[i] is the outcome of send i: made says whether the object is
+	// created, err what the caller sees.
+	script []struct {
+		made bool
+		err  error
+	}
+}
+
+func (f *cloud) create() Create {
+	return Create{
+		Find: func(context.Context) ([]string, error) {
+			f.finds++
+			return slices.Clone(f.objects), nil
+		},
+		Send: func(context.Context) (string, error) {
+			step := f.script[f.sends]
+			f.sends++
+			id := ""
+			if step.made {
+				id = fmt.Sprintf("vpc-%d", len(f.objects)+1)
+				f.objects = append(f.objects, id)
+			}
+			if step.err != nil {
+				return "", step.err
+			}
+			return id, nil
+		},
+	}
+}
+
+func step(made bool, err error) struct {
+	made bool
+	err  error
+} {
+	return struct {
+		made bool
+		err  error
+	}{made, err}
+}
+
+func TestCreateAdoptsWhatAnUnknownOutcomeMade(t *testing.T) {
+	for _, e := range []error{err500, errTransport} {
+		c, _ := client(t)
+		f := &cloud{objects: []string{"vpc-other"}}
+		f.script = append(f.script, step(true, e)) // made, but the answer was lost
+		id, err := f.create().Run(context.Background(), c)
+		if err != nil || id != "vpc-2" {
+			t.Fatalf("%v: Run = %q, %v; want the object the lost create made (vpc-2)", e, id, err)
+		}
+		if f.sends != 1 || len(f.objects) != 2 {
+			t.Errorf("%v: %d sends, objects %v: a second create would duplicate", e, f.sends, f.objects)
+		}
+	}
+}
+
+func TestCreateRetriesWhenNothingWasMade(t *testing.T) {
+	c, clk := client(t)
+	f := &cloud{}
+	f.script = append(f.script, step(false, err500), step(false, errTransport), step(true, nil))
+	id, err := f.create().Run(context.Background(), c)
+	if err != nil || id != "vpc-1" || f.sends != 3 || len(f.objects) != 1 {
+		t.Fatalf("Run = %q, %v after %d sends, objects %v; want vpc-1 after 3 sends", id, err, f.sends, f.objects)
+	}
+	if f.finds != 3 { // once before, once after each unknown outcome
+		t.Errorf("%d finds, want 3", f.finds)
+	}
+	if !slices.Equal(clk.slept, []time.Duration{firstDelay, 2 * firstDelay}) {
+		t.Errorf("slept %v, want a doubling backoff", clk.slept)
+	}
+}
+
+func TestCreateDoesNotLookAfterRateLimit(t *testing.T) {
+	c, _ := client(t)
+	f := &cloud{}
+	f.script = append(f.script, step(false, err429), step(true, nil))
+	if id, err := f.create().Run(context.Background(), c); err != nil || id != "vpc-1" {
+		t.Fatalf("Run = %q, %v", id, err)
+	}
+	if f.finds != 1 {
+		t.Errorf("%d finds, want only the first: a 429 certainly did not create anything", f.finds)
+	}
+}
+
+func TestCreateStopsOnFinalErrorsAndAfterTheBudget(t *testing.T) {
+	c, _ := client(t)
+	f := &cloud{}
+	f.script = append(f.script, step(false, errInvalid))
+	if _, err := f.create().Run(context.Background(), c); !errors.Is(err, errInvalid) || f.sends != 1 {
+		t.Errorf("final error: Run err %v after %d sends, want INVALID_ARGUMENT after 1", err, f.sends)
+	}
+
+	f = &cloud{}
+	for range 3 {
+		f.script = append(f.script, step(false, err500))
+	}
+	cr := f.create()
+	cr.Attempts = 3
+	if _, err := cr.Run(context.Background(), c); !errors.Is(err, err500) || f.sends != 3 {
+		t.Errorf("budget: Run err %v after %d sends, want the 500 after 3", err, f.sends)
+	}
+}
+
+func TestCreateReportsSeveralNewMatches(t *testing.T) {
+	c, _ := client(t)
+	f := &cloud{}
+	cr := f.create()
+	cr.Send = func(ctx context.Context) (string, error) {
+		f.objects = append(f.objects, "vpc-a", "vpc-b") // someone else made one at the same time
+		f.sends++
+		return "", err500
+	}
+	_, err := cr.Run(context.Background(), c)
+	if err == nil || !strings.Contains(err.Error(), "2 matching objects appeared") {
+		t.Fatalf("Run err = %v, want a duplicate warning", err)
+	}
+}
