@@ -29,14 +29,19 @@ type Wait[T any] struct {
 	// is not found; any error ends the wait.
 	Refresh func(ctx context.Context) (T, string, error)
 	Timeout time.Duration // 0 means bounded by ctx only
+	// PollFirst reads the state at once. Leave it false after starting an
+	// asynchronous action: its first answer is always the pending state, so
+	// the wait saves a describe call by polling first after PollInterval.
+	PollFirst bool
 }
 
 // maxPollDelay caps the backoff between polls, so a long wait never
 // overshoots the real change by more than this.
 const maxPollDelay = 5 * time.Second
 
-// WaitFor polls until Refresh reports a target state. It polls at once, then
-// after PollInterval, growing by half each time up to maxPollDelay. A state
+// WaitFor polls until Refresh reports a target state: after PollInterval (at
+// once with PollFirst), then with the delay growing by half each time up to
+// maxPollDelay. A state
 // in neither list (e.g. "error") ends the wait with an error naming it.
 func WaitFor[T any](ctx context.Context, c *Client, w Wait[T]) (T, error) {
 	var zero T
@@ -49,6 +54,12 @@ func WaitFor[T any](ctx context.Context, c *Client, w Wait[T]) (T, error) {
 	delay := c.pollInterval
 	last := ""
 	waitCounters.waits.Add(1)
+	if !w.PollFirst {
+		if err := c.clock.Sleep(ctx, delay); err != nil {
+			return zero, fmt.Errorf("timed out after %s waiting for %s (no poll yet)", c.clock.Now().Sub(start).Round(time.Millisecond), w.What)
+		}
+		delay += delay / 2
+	}
 	for polls := 1; ; polls++ {
 		waitCounters.polls.Add(1)
 		obj, state, err := w.Refresh(ctx)

@@ -40,7 +40,7 @@ func states(seq ...string) (func(context.Context) (int, string, error), *int) {
 func TestWaitForPollsWithGrowingDelayUntilTarget(t *testing.T) {
 	clock := &fakeClock{now: time.Unix(0, 0)}
 	refresh, polls := states("pending", "pending", "pending", "pending", "pending", "pending", "pending", "running")
-	got, err := WaitFor(context.Background(), testClient(clock), Wait[int]{What: "instance", Pending: []string{"pending"}, Target: []string{"running"}, Refresh: refresh})
+	got, err := WaitFor(context.Background(), testClient(clock), Wait[int]{What: "instance", Pending: []string{"pending"}, Target: []string{"running"}, Refresh: refresh, PollFirst: true})
 	if err != nil || got != 8 || *polls != 8 {
 		t.Fatalf("got %d after %d polls, err %v", got, *polls, err)
 	}
@@ -49,6 +49,17 @@ func TestWaitForPollsWithGrowingDelayUntilTarget(t *testing.T) {
 		if clock.sleeps[i] != w*time.Millisecond {
 			t.Fatalf("sleeps = %v, want %v ms (first poll is immediate, then +50%% capped at 5s)", clock.sleeps, want)
 		}
+	}
+}
+
+func TestWaitForAfterAnActionPollsFirstAfterTheInterval(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(0, 0)}
+	refresh, polls := states("pending", "running")
+	if _, err := WaitFor(context.Background(), testClient(clock), Wait[int]{Pending: []string{"pending"}, Target: []string{"running"}, Refresh: refresh}); err != nil {
+		t.Fatal(err)
+	}
+	if *polls != 2 || len(clock.sleeps) != 2 || clock.sleeps[0] != time.Second || clock.sleeps[1] != 1500*time.Millisecond {
+		t.Fatalf("polls=%d sleeps=%v: want the first poll after 1s, the second 1.5s later", *polls, clock.sleeps)
 	}
 }
 

@@ -118,7 +118,9 @@ type stringRuleValidator struct {
 
 func (v stringRuleValidator) Description(_ context.Context) string { return v.desc }
 
-func (v stringRuleValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v stringRuleValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (v stringRuleValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {

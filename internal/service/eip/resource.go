@@ -296,10 +296,11 @@ func (r *elasticIPResource) ImportState(ctx context.Context, req resource.Import
 // waitSettled waits until no change is in flight on the EIP.
 func (r *elasticIPResource) waitSettled(ctx context.Context, id string) (vpcmodels.ElasticIp, error) {
 	return jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vpcmodels.ElasticIp]{
-		What:    fmt.Sprintf("elastic IP %s to be ready", id),
-		Pending: []string{"PROCESSING"},
-		Target:  []string{"UP", "DOWN"},
-		Refresh: r.refresh(id),
+		What:      fmt.Sprintf("elastic IP %s to be ready", id),
+		PollFirst: true, // usually settled already
+		Pending:   []string{"PROCESSING"},
+		Target:    []string{"UP", "DOWN"},
+		Refresh:   r.refresh(id),
 	})
 }
 

@@ -416,10 +416,11 @@ func (r *instanceResource) Delete(ctx context.Context, req resource.DeleteReques
 // state is waited out first.
 func (r *instanceResource) deleteAndWait(ctx context.Context, id string) error {
 	inst, err := jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vmmodels.Instance]{
-		What:    fmt.Sprintf("instance %s to finish its current task before deletion", id),
-		Pending: transitional,
-		Target:  []string{statusRunning, statusStopped, statusError, statusDeleting, jdcloud.StateGone},
-		Refresh: r.refresh(id),
+		What:      fmt.Sprintf("instance %s to finish its current task before deletion", id),
+		PollFirst: true, // usually idle already
+		Pending:   transitional,
+		Target:    []string{statusRunning, statusStopped, statusError, statusDeleting, jdcloud.StateGone},
+		Refresh:   r.refresh(id),
 	})
 	if err != nil {
 		return err
