@@ -29,5 +29,9 @@ if ! diff -ru docs "$out"; then
 fi
 rm -rf "$out"
 
-go run "$tfplugindocs" validate --provider-name jdcloudha
+if ! log=$(go run "$tfplugindocs" validate --provider-name jdcloudha 2>&1); then
+  printf '%s\n' "$log" | grep -v '\[DEBUG\]' >&2
+  echo "docs-check: tfplugindocs validate rejects docs/" >&2
+  exit 1
+fi
 echo "docs-check: docs/ is up to date and valid"
