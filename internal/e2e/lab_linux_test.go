@@ -140,9 +140,14 @@ func newLab(t *testing.T) *lab {
 		l.confDir[i] = filepath.Join(l.runDir, role)
 		mkdir(t, l.confDir[i])
 	}
-	if _, _, err := agentbin.Binary(agentArch()); err == nil {
+	_, _, err := agentbin.Binary(agentArch())
+	switch {
+	case err == nil && os.Getenv("JDHA_E2E_OWN_AGENT") == "":
 		l.outDir = t.TempDir()
-	} else {
+	case err == nil:
+		t.Log("JDHA_E2E_OWN_AGENT is set: building the agent and installing the rendered files from state")
+		l.ownAgent = buildAgent(t)
+	default:
 		// A plain `go test` without `make agent` first: the provider cannot write
 		// bundles, so the nodes get the rendered texts from state and an agent
 		// built here (install.sh is then not exercised).
