@@ -71,9 +71,13 @@ backup=$(tf output -raw backup_instance_id)
 
 bold "Failover: keepalived on the backup would now run the embedded agent; we run it by hand"
 bundle="$demo/ha-pair/bundles/backup"
-"$bundle/jdcloud-eip-failover" --config "$bundle/agent.json" takeover || die "the agent's takeover failed"
+# On the node, agent.json names /etc/jdcloud-eip-failover/credentials; here the bundle's own
+# copy (mode 0600) is used, with a lock file beside it.
+sed -e 's#"credentials_file": *"[^"]*"#"credentials_file": "credentials", "lock_file": "takeover.lock", "syslog": false#' \
+  "$bundle/agent.json" >"$bundle/agent-demo.json"
+"$bundle/jdcloud-eip-failover" --config "$bundle/agent-demo.json" takeover || die "the agent's takeover failed"
 echo "agent exit 0: the EIP is on the backup. Running it again changes nothing (idempotent):"
-"$bundle/jdcloud-eip-failover" --config "$bundle/agent.json" takeover || die "the second takeover failed"
+"$bundle/jdcloud-eip-failover" --config "$bundle/agent-demo.json" takeover || die "the second takeover failed"
 
 bold "Terraform sees the failover, and does not undo it"
 tf apply -refresh-only -auto-approve -input=false "${vars[@]}" >/dev/null || die "refresh failed"
