@@ -16,4 +16,12 @@
 //
 // figures_linux_test.go measures failover times for BENCHMARKS.md; it runs
 // only with JDHA_E2E_BENCH=1.
+//
+//	go test -race -v -run TestFailoverWithRealKeepalived ./internal/e2e/    # about 3 minutes
+//	JDHA_E2E_BENCH=1 go test -v -count=1 -run TestFailoverFigures -timeout 30m ./internal/e2e/
+//
+// Environment: JDHA_E2E_RUNS (figures: runs per fault, default 5),
+// JDHA_E2E_LOGDIR (keep every keepalived's log there), JDHA_E2E_OWN_AGENT=1
+// (build the agent in the test and install the rendered files from state, as
+// when the provider was built without `make agent`).
 package e2e
