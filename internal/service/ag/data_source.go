@@ -13,6 +13,7 @@ import (
 	"github.com/jdcloud-api/jdcloud-sdk-go/services/ag/apis"
 	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
 	common "github.com/jdcloud-api/jdcloud-sdk-go/services/common/models"
+	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 )
@@ -69,7 +70,7 @@ func (d *agDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, res
 				Computed:            true,
 			},
 			"instance_ids": schema.ListAttribute{
-				MarkdownDescription: "IDs of the instances in the group, as reported by JD Cloud.",
+				MarkdownDescription: "IDs of the instances in the group (from the vm API's `agId` filter), in the API's order.",
 				Computed:            true,
 				ElementType:         types.StringType,
 			},
@@ -132,8 +133,37 @@ func (d *agDataSource) Read(ctx context.Context, req datasource.ReadRequest, res
 			return
 		}
 	}
-	resp.Diagnostics.Append(cfg.fill(ctx, g)...)
+	members, err := agInstanceIDs(ctx, d.client, g.Id)
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("listing the instances of availability group %q", g.Id), err)
+		return
+	}
+	resp.Diagnostics.Append(cfg.fill(ctx, g, members)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+}
+
+// agInstanceIDs lists the group's instances through the vm API (filter
+// agId): the ag API's own instance list is not filled in every answer.
+func agInstanceIDs(ctx context.Context, c *jdcloud.Client, agID string) ([]string, error) {
+	const pageSize = 100
+	ids := []string{}
+	for page := 1; ; page++ {
+		in := vmapis.NewDescribeInstancesRequestWithoutParam()
+		in.SetRegionId(c.Region)
+		in.SetPageNumber(page)
+		in.SetPageSize(pageSize)
+		in.SetFilters([]common.Filter{{Name: "agId", Values: []string{agID}}})
+		out, err := jdcloud.Call(ctx, c, "vm.DescribeInstances", func() (*vmapis.DescribeInstancesResponse, error) { return c.VM.DescribeInstances(in) })
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range out.Result.Instances {
+			ids = append(ids, i.InstanceId)
+		}
+		if len(out.Result.Instances) < pageSize || page*pageSize >= out.Result.TotalCount {
+			return ids, nil
+		}
+	}
 }
 
 // findAgsByName pages through the groups the API's fuzzy agName filter

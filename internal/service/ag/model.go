@@ -47,7 +47,7 @@ func (m *agModel) fill(ctx context.Context, g agmodels.AvailabilityGroup) diag.D
 	return diags
 }
 
-func (m *agDataModel) fill(ctx context.Context, g agmodels.AvailabilityGroup) diag.Diagnostics {
+func (m *agDataModel) fill(ctx context.Context, g agmodels.AvailabilityGroup, instanceIDs []string) diag.Diagnostics {
 	m.ID = types.StringValue(g.Id)
 	m.Name = types.StringValue(g.Name)
 	m.PlacementType = types.StringValue(g.PlacementType)
@@ -58,11 +58,7 @@ func (m *agDataModel) fill(ctx context.Context, g agmodels.AvailabilityGroup) di
 	azs, d := types.ListValueFrom(ctx, types.StringType, nonNil(g.Azs))
 	diags.Append(d...)
 	m.AZs = azs
-	ids := make([]string, 0, len(g.Instances))
-	for _, in := range g.Instances {
-		ids = append(ids, in.InstanceId)
-	}
-	list, d := types.ListValueFrom(ctx, types.StringType, ids)
+	list, d := types.ListValueFrom(ctx, types.StringType, nonNil(instanceIDs))
 	diags.Append(d...)
 	m.InstanceIDs = list
 	return diags

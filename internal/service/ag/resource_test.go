@@ -205,6 +205,10 @@ resource "jdcloudha_availability_group" "test" {
     delete = "1s"
   }
 }
+
+data "jdcloudha_availability_group" "test" {
+  id = jdcloudha_availability_group.test.id
+}
 `, region)
 	var instanceID string
 	createInstance := func(s *terraform.State) error {
@@ -241,7 +245,24 @@ resource "jdcloudha_availability_group" "test" {
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		CheckDestroy:             acctest.CheckNothingLeft(srv),
 		Steps: []resource.TestStep{
-			{Config: cfg, Check: createInstance},
+			{
+				Config: cfg,
+				Check:  createInstance,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.jdcloudha_availability_group.test", tfjsonpath.New("instance_ids"), knownvalue.ListSizeExact(0)),
+				},
+			},
+			{
+				// The data source, read again, lists the instance.
+				Config: cfg,
+				Check: func(s *terraform.State) error {
+					got := s.RootModule().Resources["data.jdcloudha_availability_group.test"].Primary.Attributes
+					if got["instance_ids.#"] != "1" || got["instance_ids.0"] != instanceID {
+						return fmt.Errorf("instance_ids = %s %q, want [%s]", got["instance_ids.#"], got["instance_ids.0"], instanceID)
+					}
+					return nil
+				},
+			},
 			{
 				Config:      cfg,
 				Destroy:     true,
