@@ -5,6 +5,9 @@
 locals {
   master_ip = "10.0.1.18"
   backup_ip = "10.0.1.19"
+  # The emulator needs no real key pair; on JD Cloud var.password's
+  # validation requires one of the two.
+  key_names = var.key_names == null && var.password == null ? ["emulator-demo"] : var.key_names
 }
 
 resource "jdcloudha_vpc" "ha" {
@@ -84,7 +87,7 @@ resource "jdcloudha_instance" "master" {
   subnet_id             = jdcloudha_subnet.ha.id
   private_ip            = local.master_ip
   security_group_ids    = [jdcloudha_security_group.web.id]
-  key_names             = var.key_names
+  key_names             = local.key_names
   password              = var.password
 }
 
@@ -97,7 +100,7 @@ resource "jdcloudha_instance" "backup" {
   subnet_id             = jdcloudha_subnet.ha.id
   private_ip            = local.backup_ip
   security_group_ids    = [jdcloudha_security_group.web.id]
-  key_names             = var.key_names
+  key_names             = local.key_names
   password              = var.password
 }
 

@@ -34,7 +34,7 @@ variable "instance_type" {
 }
 
 variable "key_names" {
-  description = "SSH key pair to log in with, as a one-element list. Set this or password."
+  description = "SSH key pair to log in with, as a one-element list. Set this or password (with emulator = true, leaving both unset uses a placeholder key name)."
   type        = list(string)
   default     = null
 }
@@ -46,7 +46,7 @@ variable "password" {
   sensitive   = true
 
   validation {
-    condition     = (var.password == null) != (var.key_names == null)
+    condition     = var.emulator ? !(var.password != null && var.key_names != null) : ((var.password == null) != (var.key_names == null))
     error_message = "Set exactly one of key_names and password."
   }
 }

@@ -231,7 +231,6 @@ func TestAccHAPairExample(t *testing.T) {
 		),
 		vars: []string{
 			"-var", "emulator=true",
-			"-var", `key_names=["demo"]`,
 			"-var", "region=" + acctest.Region(srv),
 			"-var", "agent_endpoint=" + srv.Endpoint,
 		},
