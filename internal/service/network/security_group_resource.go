@@ -274,7 +274,7 @@ func (r *securityGroupResource) ImportState(ctx context.Context, req resource.Im
 // blindly: when a pass fails with an error that may be transient, the next
 // pass diffs against the API again, which sees the rules if they went in.
 func (r *securityGroupResource) applyRules(ctx context.Context, id string, wanted []rule) (vpcmodels.NetworkSecurityGroup, error) {
-	const passes = 5
+	const passes = 8
 	delay := 200 * time.Millisecond
 	for pass := 1; ; pass++ {
 		sg, err := r.applyRulesOnce(ctx, id, wanted)

@@ -24,7 +24,7 @@ type Create struct {
 	Find func(ctx context.Context) ([]string, error)
 	// Send sends the create once (through jdcloud.CallOnce) and returns the new ID.
 	Send func(ctx context.Context) (string, error)
-	// Attempts bounds how often Send is called; 0 means 5.
+	// Attempts bounds how often Send is called; 0 means 8.
 	Attempts int
 }
 
@@ -37,7 +37,7 @@ const firstDelay = 200 * time.Millisecond
 func (cr Create) Run(ctx context.Context, c *jdcloud.Client) (string, error) {
 	attempts := cr.Attempts
 	if attempts <= 0 {
-		attempts = 5
+		attempts = 8
 	}
 	before, err := cr.Find(ctx)
 	if err != nil {
