@@ -285,7 +285,7 @@ func (r *securityGroupResource) applyRules(ctx context.Context, id string, wante
 		if r.client.Clock().Sleep(ctx, delay) != nil {
 			return sg, err
 		}
-		delay *= 2
+		delay = min(2*delay, 5*time.Second)
 	}
 }
 

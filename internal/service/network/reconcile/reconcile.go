@@ -76,6 +76,6 @@ func (cr Create) Run(ctx context.Context, c *jdcloud.Client) (string, error) {
 		if serr := c.Clock().Sleep(ctx, delay); serr != nil {
 			return "", err
 		}
-		delay *= 2
+		delay = min(2*delay, 5*time.Second)
 	}
 }
