@@ -11,10 +11,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 )
 
-const (
-	topologyConfig   = acctest.ArticleTopology
-	foundationConfig = acctest.ArticleFoundation
-)
+const topologyConfig = acctest.ArticleTopology
 
 // topologyChecks assert what the article needs from the topology.
 func topologyChecks() resource.TestCheckFunc {
@@ -71,29 +68,17 @@ func TestAccTopology(t *testing.T) {
 }
 
 // Under 20% 5xx and 10% 429 answers (seeded), plus lost answers to instance
-// creates the API carried out, the instances are created, re-planned empty
-// and destroyed, and the retried creates made no duplicate VM (clientToken).
-//
-// The foundation (VPC, subnet, security group, group, EIP) is applied first
-// under 429s only: those create calls carry no clientToken, and the provider
-// retries them only when the API certainly did not act (a 429); after a 5xx
-// it cannot know whether the object was made, and reports the error rather
-// than risk a duplicate.
+// creates the API carried out, the whole topology is created from scratch,
+// re-planned empty and destroyed, and no create made a duplicate: instances
+// carry a clientToken; the VPC, subnet, security group, group and EIP creates
+// (no clientToken in the API) look for what an ambiguous failure may have
+// made before they send again.
 func TestAccTopologyUnderFaults(t *testing.T) {
 	acctest.PreCheck(t)
 	// Besides the injected faults, the first answer to each instance create
 	// is lost after the emulator made the instance.
 	lost := &acctest.LostAnswers{Method: "POST", PathSuffix: "/instances"}
-	srv := acctest.StartEmulatorWith(t, lost.Wrap, acctest.WithFaults("429=0.3", 20261125))
-	setFaults := func(spec string) func() {
-		return func() {
-			f, err := emulator.ParseFaults(spec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv.Emulator.SetFaults(f)
-		}
-	}
+	srv := acctest.StartEmulatorWith(t, lost.Wrap, acctest.WithFaults("500=0.1,503=0.1,429=0.1", 20261125))
 	countAll := resource.ComposeAggregateTestCheckFunc(
 		acctest.CheckCount(srv, "instance", 2),
 		acctest.CheckCount(srv, "elastic_ip", 1),
@@ -107,12 +92,8 @@ func TestAccTopologyUnderFaults(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: provider + foundationConfig,
-			},
-			{
-				PreConfig: setFaults("500=0.1,503=0.1,429=0.1"),
-				Config:    provider + topologyConfig,
-				Check:     resource.ComposeAggregateTestCheckFunc(topologyChecks(), countAll),
+				Config: provider + topologyConfig,
+				Check:  resource.ComposeAggregateTestCheckFunc(topologyChecks(), countAll),
 			},
 			{
 				Config: provider + topologyConfig,
