@@ -232,6 +232,14 @@ resource "jdcloudha_failover_pair" "web" {
   backup_instance_id = jdcloudha_instance.backup.id
 }
 
+# Least privilege: the agents sign with a sub-user allowed only to move this
+# EIP between these two instances, never with the account's keys.
+resource "jdcloudha_failover_credentials" "agent" {
+  name          = "e2e-agent"
+  elastic_ip_id = jdcloudha_elastic_ip.vip.id
+  instance_ids  = [jdcloudha_instance.master.id, jdcloudha_instance.backup.id]
+}
+
 resource "jdcloudha_keepalived_config" "web" {
   elastic_ip_id = jdcloudha_failover_pair.web.elastic_ip_id
   endpoint      = %q
@@ -254,13 +262,12 @@ resource "jdcloudha_keepalived_config" "web" {
   }
   agent_path         = %q
   agent_architecture = %q
-  # The emulator's main keys, for now.
-  access_key = %q
-  secret_key = %q
+  access_key = jdcloudha_failover_credentials.agent.access_key
+  secret_key = jdcloudha_failover_credentials.agent.secret_key
   %s
   %s
 }
-`, apiEndpoint, l.confDir[0], l.confDir[1], healthURL, l.agent, agentArch(), l.srv.AccessKey, l.srv.SecretKey, out, extra)
+`, apiEndpoint, l.confDir[0], l.confDir[1], healthURL, l.agent, agentArch(), out, extra)
 }
 
 // install copies each node's bundle into place the way install.sh would
@@ -302,7 +309,11 @@ func (l *lab) install(s *terraform.State) error {
 		} else {
 			conf = []byte(attrs["nodes."+role+".keepalived_conf"])
 			agentCfg = []byte(attrs["nodes."+role+".agent_config"])
-			creds = []byte(fmt.Sprintf("access_key = %s\nsecret_key = %s\n", l.srv.AccessKey, l.srv.SecretKey))
+			agentKeys := s.RootModule().Resources["jdcloudha_failover_credentials.agent"].Primary.Attributes
+			creds = []byte(fmt.Sprintf("access_key = %s\nsecret_key = %s\n", agentKeys["access_key"], agentKeys["secret_key"]))
+		}
+		if strings.Contains(string(creds), l.srv.SecretKey) || !strings.Contains(string(creds), "access_key") {
+			return fmt.Errorf("%s: the agent's credentials must be the sub-user's, not the account's", role)
 		}
 		for _, want := range []string{l.agent + " --config " + filepath.Join(l.confDir[i], "agent.json") + " takeover", "unicast_src_ip " + privateIP[i], healthURL} {
 			if !strings.Contains(string(conf), want) {
