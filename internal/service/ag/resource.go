@@ -22,7 +22,6 @@ import (
 	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network/reconcile"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -172,7 +171,7 @@ func (r *agResource) Create(ctx context.Context, req resource.CreateRequest, res
 	in.SetPlacementType(plan.PlacementType.ValueString())
 	in.SetDescription(plan.Description.ValueString())
 	// CreateAg takes no clientToken: reconcile looks before it creates again.
-	id, err := reconcile.Create{
+	id, err := jdcloud.ReconciledCreate{
 		Find: func(ctx context.Context) ([]string, error) {
 			found, err := findAgsByName(ctx, c, name)
 			var ids []string
@@ -272,27 +271,11 @@ func (r *agResource) Delete(ctx context.Context, req resource.DeleteRequest, res
 	}
 	c := r.client
 	id := state.ID.ValueString()
-	var blocked error
-	_, err := jdcloud.WaitFor(ctx, c, jdcloud.Wait[struct{}]{
-		What:      fmt.Sprintf("availability group %q to be deleted", id),
-		PollFirst: true, // each poll is the delete call itself
-		Pending:   []string{"has instances"},
-		Target:    []string{"deleted"},
-		Timeout:   timeout,
-		Refresh: func(ctx context.Context) (struct{}, string, error) {
-			_, err := jdcloud.Call(ctx, c, "ag.DeleteAg", func() (*agapis.DeleteAgResponse, error) {
-				return c.AG.DeleteAg(agapis.NewDeleteAgRequest(c.Region, id))
-			})
-			switch {
-			case err == nil, jdcloud.IsNotFound(err):
-				return struct{}{}, "deleted", nil
-			case jdcloud.HasStatus(err, "FAILED_PRECONDITION"):
-				blocked = err
-				return struct{}{}, "has instances", nil
-			}
-			blocked = nil
-			return struct{}{}, "", err
-		},
+	blocked, err := jdcloud.DeleteUntilGone(ctx, c, fmt.Sprintf("availability group %q", id), timeout, func(ctx context.Context) error {
+		_, err := jdcloud.Call(ctx, c, "ag.DeleteAg", func() (*agapis.DeleteAgResponse, error) {
+			return c.AG.DeleteAg(agapis.NewDeleteAgRequest(c.Region, id))
+		})
+		return err
 	})
 	if err == nil {
 		return

@@ -23,7 +23,6 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network/reconcile"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -146,7 +145,7 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 	in.SetVpcId(plan.VpcID.ValueString())
 	in.SetNetworkSecurityGroupName(name)
 	in.SetDescription(plan.Description.ValueString())
-	id, err := reconcile.Create{
+	id, err := jdcloud.ReconciledCreate{
 		Find: func(ctx context.Context) ([]string, error) {
 			return findSecurityGroups(ctx, c, plan.VpcID.ValueString(), name)
 		},
@@ -250,14 +249,14 @@ func (r *securityGroupResource) Delete(ctx context.Context, req resource.DeleteR
 	}
 	c := r.client
 	id := state.ID.ValueString()
-	blocked, err := deleteUntilGone(ctx, c, fmt.Sprintf("security group %q", id), timeout, func(ctx context.Context) error {
+	blocked, err := jdcloud.DeleteUntilGone(ctx, c, fmt.Sprintf("security group %q", id), timeout, func(ctx context.Context) error {
 		_, err := jdcloud.Call(ctx, c, "vpc.DeleteNetworkSecurityGroup", func() (*vpcapis.DeleteNetworkSecurityGroupResponse, error) {
 			return c.VPC.DeleteNetworkSecurityGroup(vpcapis.NewDeleteNetworkSecurityGroupRequest(c.Region, id))
 		})
 		return err
 	})
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting security group %q", id), deleteFailure(blocked, err, timeout))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting security group %q", id), jdcloud.DeleteFailure(blocked, err, timeout))
 	}
 }
 

@@ -20,7 +20,6 @@ import (
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network/reconcile"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -180,7 +179,7 @@ func (r *subnetResource) Create(ctx context.Context, req resource.CreateRequest,
 	in.SetSubnetName(name)
 	in.SetAddressPrefix(plan.CIDRBlock.ValueString())
 	in.SetDescription(plan.Description.ValueString())
-	id, err := reconcile.Create{
+	id, err := jdcloud.ReconciledCreate{
 		Find: func(ctx context.Context) ([]string, error) {
 			return findSubnets(ctx, c, plan.VpcID.ValueString(), name, plan.CIDRBlock.ValueString())
 		},
@@ -273,14 +272,14 @@ func (r *subnetResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	}
 	c := r.client
 	id := state.ID.ValueString()
-	blocked, err := deleteUntilGone(ctx, c, fmt.Sprintf("subnet %q", id), timeout, func(ctx context.Context) error {
+	blocked, err := jdcloud.DeleteUntilGone(ctx, c, fmt.Sprintf("subnet %q", id), timeout, func(ctx context.Context) error {
 		_, err := jdcloud.Call(ctx, c, "vpc.DeleteSubnet", func() (*vpcapis.DeleteSubnetResponse, error) {
 			return c.VPC.DeleteSubnet(vpcapis.NewDeleteSubnetRequest(c.Region, id))
 		})
 		return err
 	})
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting subnet %q", id), deleteFailure(blocked, err, timeout))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting subnet %q", id), jdcloud.DeleteFailure(blocked, err, timeout))
 	}
 }
 

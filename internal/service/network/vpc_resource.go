@@ -18,7 +18,6 @@ import (
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network/reconcile"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -100,7 +99,7 @@ func (r *vpcResource) Create(ctx context.Context, req resource.CreateRequest, re
 	}
 	in.SetDescription(plan.Description.ValueString())
 	// CreateVpc takes no clientToken: reconcile looks before it creates again.
-	id, err := reconcile.Create{
+	id, err := jdcloud.ReconciledCreate{
 		Find: func(ctx context.Context) ([]string, error) {
 			return findVpcs(ctx, c, plan.Name.ValueString(), plan.CIDRBlock.ValueString())
 		},
@@ -194,14 +193,14 @@ func (r *vpcResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 	}
 	c := r.client
 	id := state.ID.ValueString()
-	blocked, err := deleteUntilGone(ctx, c, fmt.Sprintf("VPC %q", id), timeout, func(ctx context.Context) error {
+	blocked, err := jdcloud.DeleteUntilGone(ctx, c, fmt.Sprintf("VPC %q", id), timeout, func(ctx context.Context) error {
 		_, err := jdcloud.Call(ctx, c, "vpc.DeleteVpc", func() (*vpcapis.DeleteVpcResponse, error) {
 			return c.VPC.DeleteVpc(vpcapis.NewDeleteVpcRequest(c.Region, id))
 		})
 		return err
 	})
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting VPC %q", id), deleteFailure(blocked, err, timeout))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting VPC %q", id), jdcloud.DeleteFailure(blocked, err, timeout))
 	}
 }
 

@@ -1,4 +1,4 @@
-package reconcile
+package jdcloud
 
 import (
 	"context"
@@ -10,22 +10,21 @@ import (
 	"time"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 )
 
-// fakeClock records sleeps instead of sleeping.
-type fakeClock struct{ slept []time.Duration }
+// reconcileClock records sleeps instead of sleeping.
+type reconcileClock struct{ slept []time.Duration }
 
-func (f *fakeClock) Now() time.Time { return time.Unix(0, 0) }
-func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+func (f *reconcileClock) Now() time.Time { return time.Unix(0, 0) }
+func (f *reconcileClock) Sleep(ctx context.Context, d time.Duration) error {
 	f.slept = append(f.slept, d)
 	return ctx.Err()
 }
 
-func client(t *testing.T) (*jdcloud.Client, *fakeClock) {
+func reconcileClient(t *testing.T) (*Client, *reconcileClock) {
 	t.Helper()
-	clk := &fakeClock{}
-	c, err := jdcloud.New(context.Background(), jdcloud.Config{AccessKey: "ak", SecretKey: "sk", Clock: clk})
+	clk := &reconcileClock{}
+	c, err := New(context.Background(), Config{AccessKey: "ak", SecretKey: "sk", Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,8 +51,8 @@ type cloud struct {
 	}
 }
 
-func (f *cloud) create() Create {
-	return Create{
+func (f *cloud) create() ReconciledCreate {
+	return ReconciledCreate{
 		Find: func(context.Context) ([]string, error) {
 			f.finds++
 			return slices.Clone(f.objects), nil
@@ -84,9 +83,9 @@ func step(made bool, err error) struct {
 	}{made, err}
 }
 
-func TestCreateAdoptsWhatAnUnknownOutcomeMade(t *testing.T) {
+func TestReconciledCreateAdoptsWhatAnUnknownOutcomeMade(t *testing.T) {
 	for _, e := range []error{err500, errTransport} {
-		c, _ := client(t)
+		c, _ := reconcileClient(t)
 		f := &cloud{objects: []string{"vpc-other"}}
 		f.script = append(f.script, step(true, e)) // made, but the answer was lost
 		id, err := f.create().Run(context.Background(), c)
@@ -99,8 +98,8 @@ func TestCreateAdoptsWhatAnUnknownOutcomeMade(t *testing.T) {
 	}
 }
 
-func TestCreateRetriesWhenNothingWasMade(t *testing.T) {
-	c, clk := client(t)
+func TestReconciledCreateRetriesWhenNothingWasMade(t *testing.T) {
+	c, clk := reconcileClient(t)
 	f := &cloud{}
 	f.script = append(f.script, step(false, err500), step(false, errTransport), step(true, nil))
 	id, err := f.create().Run(context.Background(), c)
@@ -115,8 +114,8 @@ func TestCreateRetriesWhenNothingWasMade(t *testing.T) {
 	}
 }
 
-func TestCreateDoesNotLookAfterRateLimit(t *testing.T) {
-	c, _ := client(t)
+func TestReconciledCreateDoesNotLookAfterRateLimit(t *testing.T) {
+	c, _ := reconcileClient(t)
 	f := &cloud{}
 	f.script = append(f.script, step(false, err429), step(true, nil))
 	if id, err := f.create().Run(context.Background(), c); err != nil || id != "vpc-1" {
@@ -127,8 +126,8 @@ func TestCreateDoesNotLookAfterRateLimit(t *testing.T) {
 	}
 }
 
-func TestCreateStopsOnFinalErrorsAndAfterTheBudget(t *testing.T) {
-	c, _ := client(t)
+func TestReconciledCreateStopsOnFinalErrorsAndAfterTheBudget(t *testing.T) {
+	c, _ := reconcileClient(t)
 	f := &cloud{}
 	f.script = append(f.script, step(false, errInvalid))
 	if _, err := f.create().Run(context.Background(), c); !errors.Is(err, errInvalid) || f.sends != 1 {
@@ -146,8 +145,8 @@ func TestCreateStopsOnFinalErrorsAndAfterTheBudget(t *testing.T) {
 	}
 }
 
-func TestCreateReportsSeveralNewMatches(t *testing.T) {
-	c, _ := client(t)
+func TestReconciledCreateReportsSeveralNewMatches(t *testing.T) {
+	c, _ := reconcileClient(t)
 	f := &cloud{}
 	cr := f.create()
 	cr.Send = func(ctx context.Context) (string, error) {

@@ -1,9 +1,9 @@
-// Package reconcile makes create calls that carry no clientToken (VPC,
+// ReconciledCreate makes create calls that carry no clientToken (VPC,
 // subnet, security group, availability group) safe to retry: when a create's
 // outcome is unknown (transport error, 5xx, a body that is not the API's), it
 // asks the API whether the object was made before sending the create again,
 // so a flaky network neither fails the apply nor leaves a duplicate behind.
-package reconcile
+package jdcloud
 
 import (
 	"context"
@@ -12,17 +12,16 @@ import (
 	"time"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 )
 
-// Create describes one create.
-type Create struct {
+// ReconciledCreate describes one create without a clientToken.
+type ReconciledCreate struct {
 	// Find lists the IDs of existing objects that this create would make
 	// (same name and parent, and whatever else pins it down). It is called
 	// once before the first attempt and again after each attempt whose
 	// outcome is unknown; an ID that appears in between is the create's.
 	Find func(ctx context.Context) ([]string, error)
-	// Send sends the create once (through jdcloud.CallOnce) and returns the new ID.
+	// Send sends the create once (through CallOnce) and returns the new ID.
 	Send func(ctx context.Context) (string, error)
 	// Attempts bounds how often Send is called; 0 means 8.
 	Attempts int
@@ -34,7 +33,7 @@ const firstDelay = 200 * time.Millisecond
 // Run sends the create, retrying as described in the package comment. An
 // error from Send that is final (e.g. INVALID_ARGUMENT, QUOTA_EXCEEDED) is
 // returned at once.
-func (cr Create) Run(ctx context.Context, c *jdcloud.Client) (string, error) {
+func (cr ReconciledCreate) Run(ctx context.Context, c *Client) (string, error) {
 	attempts := cr.Attempts
 	if attempts <= 0 {
 		attempts = 8
