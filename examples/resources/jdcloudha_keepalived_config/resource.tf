@@ -1,15 +1,3 @@
-variable "agent_access_key" {
-  description = "Access key of a sub-user allowed only to describe the EIP and move it between the two instances."
-  type        = string
-  sensitive   = true
-}
-
-variable "agent_secret_key" {
-  description = "Secret key of agent_access_key."
-  type        = string
-  sensitive   = true
-}
-
 data "jdcloudha_instance" "master" {
   name = "web-master"
 }
@@ -20,6 +8,14 @@ data "jdcloudha_instance" "backup" {
 
 data "jdcloudha_elastic_ip" "vip" {
   address = "114.67.95.123"
+}
+
+# Least-privilege keys for the agent: it may only describe this EIP and move
+# it between these two instances.
+resource "jdcloudha_failover_credentials" "agent" {
+  name          = "web-eip-agent"
+  elastic_ip_id = data.jdcloudha_elastic_ip.vip.id
+  instance_ids  = [data.jdcloudha_instance.master.id, data.jdcloudha_instance.backup.id]
 }
 
 # Renders both nodes' keepalived.conf and agent.json, and writes one bundle
@@ -51,8 +47,8 @@ resource "jdcloudha_keepalived_config" "web" {
   # nopreempt: after a failover the EIP stays on the backup until it fails.
   preempt = false
 
-  access_key = var.agent_access_key
-  secret_key = var.agent_secret_key
+  access_key = jdcloudha_failover_credentials.agent.access_key
+  secret_key = jdcloudha_failover_credentials.agent.secret_key
   output_dir = "${path.module}/bundles"
 }
 
