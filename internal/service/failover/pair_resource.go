@@ -45,7 +45,8 @@ func (r *pairResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 			"(or leaves it on the backup if it is already there; or binds it to the backup when the master is not running). " +
 			"Afterwards the failover agent run by keepalived moves the EIP; Terraform only reports where it is " +
 			"(`active_instance_id`, `active_role`) and **never moves it back on its own**, so the plan stays empty after a failover. " +
-			"Destroying the pair disassociates the EIP from whichever member holds it.",
+			"Destroying the pair disassociates the EIP from whichever member holds it. " +
+			"Import with `ELASTIC_IP_ID,MASTER_INSTANCE_ID,BACKUP_INSTANCE_ID`.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -78,9 +79,22 @@ func (r *pairResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				Computed:            true,
 				MarkdownDescription: "Which member holds the EIP now: `master`, `backup`, `none` (not associated) or `other` (an instance outside the pair — investigate).",
 			},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+			"timeouts": pairTimeouts(ctx),
 		},
 	}
+}
+
+// pairTimeouts bounds each operation's API calls and retries (default 5m each).
+func pairTimeouts(ctx context.Context) schema.Attribute {
+	a := timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
+		CreateDescription: "How long binding the EIP may take, retries included (duration such as `5m`; default 5m).",
+		UpdateDescription: "How long re-binding after a member change may take (default 5m).",
+		DeleteDescription: "How long disassociating the EIP may take (default 5m)."})
+	if n, ok := a.(schema.SingleNestedAttribute); ok {
+		n.MarkdownDescription = "Time limits of create, update and delete."
+		return n
+	}
+	return a
 }
 
 func (r *pairResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
