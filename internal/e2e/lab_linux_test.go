@@ -206,7 +206,7 @@ func buildAgent(t *testing.T) string {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("building the agent needs the go command on PATH: %v", err)
 	}
 	out := filepath.Join(t.TempDir(), "jdcloud-eip-failover")
 	cmd := exec.Command(goBin, "build", "-trimpath", "-o", out, "github.com/jdcloudha/terraform-provider-jdcloudha/cmd/jdcloud-eip-failover")

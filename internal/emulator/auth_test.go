@@ -36,17 +36,17 @@ func TestSignatureRejections(t *testing.T) {
 	// A proxy that changes the body after signing: the signature no longer matches.
 	proxy := func(tamper bool) string {
 		target, _ := url.Parse(c.srv.URL())
-		rp := httputil.NewSingleHostReverseProxy(target)
-		inner := rp.Director
-		rp.Director = func(req *http.Request) {
-			inner(req)
+		rp := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.Out.Host = pr.In.Host // the signature covers the Host the client signed
+			req := pr.Out
 			if tamper && req.Body != nil {
 				b, _ := io.ReadAll(req.Body)
 				b = bytes.Replace(b, []byte(`"bandwidthMbps":5`), []byte(`"bandwidthMbps":6`), 1)
 				req.Body = io.NopCloser(bytes.NewReader(b))
 				req.ContentLength = int64(len(b))
 			}
-		}
+		}}
 		ts := httptest.NewServer(rp)
 		t.Cleanup(ts.Close)
 		return strings.TrimPrefix(ts.URL, "http://")

@@ -156,12 +156,6 @@ func asTypeErr(err error, target **json.UnmarshalTypeError) bool {
 	return ok
 }
 
-func (c *call) str(name string) string {
-	if v, ok := c.params[name]; ok {
-		return v
-	}
-	return c.query.Get(name)
-}
 
 // intParam reads an optional integer query parameter.
 func (c *call) intParam(name string) (int, bool, *apiError) {
