@@ -156,7 +156,6 @@ func asTypeErr(err error, target **json.UnmarshalTypeError) bool {
 	return ok
 }
 
-
 // intParam reads an optional integer query parameter.
 func (c *call) intParam(name string) (int, bool, *apiError) {
 	v := c.query.Get(name)
