@@ -123,6 +123,10 @@ func TestAccBadInput(t *testing.T) {
   name = "bad"
   azs  = []
 }`, acctest.ErrorRegexp("azs", "list must contain at least 1 elements")},
+		{"too many zones", `resource "jdcloudha_availability_group" "bad" {
+  name = "bad"
+  azs  = ["cn-east-2a", "cn-east-2b", "cn-east-2c", "cn-east-2d"]
+}`, acctest.ErrorRegexp("azs", "list must contain at least 1 elements and at most 3 elements")},
 		{"duplicate zones", `resource "jdcloudha_availability_group" "bad" {
   name = "bad"
   azs  = ["cn-east-2a", "cn-east-2a"]

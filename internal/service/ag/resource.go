@@ -67,12 +67,12 @@ func (r *agResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp 
 				Validators:          []validator.String{validate.Name(32)},
 			},
 			"azs": schema.ListAttribute{
-				MarkdownDescription: "The availability zones the group spreads instances over, at least one, each a zone of the provider's " +
+				MarkdownDescription: "The availability zones the group spreads instances over: 1 to " + fmt.Sprint(maxZones) + ", each a zone of the provider's " +
 					"region (e.g. `cn-north-1a`), no duplicates. JD Cloud cannot change them after creation: changing them replaces the group.",
 				Required:    true,
 				ElementType: types.StringType,
 				Validators: []validator.List{
-					listvalidator.SizeAtLeast(1),
+					listvalidator.SizeBetween(1, maxZones),
 					listvalidator.UniqueValues(),
 					listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1)),
 				},
@@ -142,6 +142,10 @@ func (r *agResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 		}
 	}
 }
+
+// maxZones is the most zones a JD Cloud region has (zones a, b and c), so a
+// longer list is a mistake that can be caught at plan time.
+const maxZones = 3
 
 // checkZone reports a zone that is not "<region><letter>".
 func checkZone(zone, region string) error {
