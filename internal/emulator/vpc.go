@@ -312,28 +312,32 @@ func nonNil(v []map[string]any) []map[string]any {
 	return v
 }
 
+// applyNameDescription applies the body of a Modify* call that renames an
+// object and/or changes its description (both optional; the name is checked
+// like at creation).
+func (c *call) applyNameDescription(nameKey string, name, description *string) *apiError {
+	var b map[string]*string
+	if aerr := c.decode(&b); aerr != nil {
+		return aerr
+	}
+	if v := b[nameKey]; v != nil {
+		if aerr := validName(nameKey, *v, 32); aerr != nil {
+			return aerr
+		}
+		*name = *v
+	}
+	if v := b["description"]; v != nil {
+		*description = *v
+	}
+	return nil
+}
+
 func (e *Emulator) modifyVpc(c *call) (any, *apiError) {
-	v, aerr := e.getVpc(c, c.params["vpcId"])
+	obj, aerr := e.getVpc(c, c.params["vpcId"])
 	if aerr != nil {
 		return nil, aerr
 	}
-	var b struct {
-		VpcName     *string `json:"vpcName"`
-		Description *string `json:"description"`
-	}
-	if aerr := c.decode(&b); aerr != nil {
-		return nil, aerr
-	}
-	if b.VpcName != nil {
-		if aerr := validName("vpcName", *b.VpcName, 32); aerr != nil {
-			return nil, aerr
-		}
-		v.VpcName = *b.VpcName
-	}
-	if b.Description != nil {
-		v.Description = *b.Description
-	}
-	return nil, nil
+	return nil, c.applyNameDescription("vpcName", &obj.VpcName, &obj.Description)
 }
 
 func (e *Emulator) deleteVpc(c *call) (any, *apiError) {
@@ -467,27 +471,11 @@ func (e *Emulator) describeSubnets(c *call) (any, *apiError) {
 }
 
 func (e *Emulator) modifySubnet(c *call) (any, *apiError) {
-	sn, aerr := e.getSubnet(c, c.params["subnetId"])
+	obj, aerr := e.getSubnet(c, c.params["subnetId"])
 	if aerr != nil {
 		return nil, aerr
 	}
-	var b struct {
-		SubnetName  *string `json:"subnetName"`
-		Description *string `json:"description"`
-	}
-	if aerr := c.decode(&b); aerr != nil {
-		return nil, aerr
-	}
-	if b.SubnetName != nil {
-		if aerr := validName("subnetName", *b.SubnetName, 32); aerr != nil {
-			return nil, aerr
-		}
-		sn.SubnetName = *b.SubnetName
-	}
-	if b.Description != nil {
-		sn.Description = *b.Description
-	}
-	return nil, nil
+	return nil, c.applyNameDescription("subnetName", &obj.SubnetName, &obj.Description)
 }
 
 func (e *Emulator) deleteSubnet(c *call) (any, *apiError) {
@@ -617,27 +605,11 @@ func (e *Emulator) describeSGs(c *call) (any, *apiError) {
 }
 
 func (e *Emulator) modifySG(c *call) (any, *apiError) {
-	sg, aerr := e.getSG(c, c.params["networkSecurityGroupId"])
+	obj, aerr := e.getSG(c, c.params["networkSecurityGroupId"])
 	if aerr != nil {
 		return nil, aerr
 	}
-	var b struct {
-		Name        *string `json:"networkSecurityGroupName"`
-		Description *string `json:"description"`
-	}
-	if aerr := c.decode(&b); aerr != nil {
-		return nil, aerr
-	}
-	if b.Name != nil {
-		if aerr := validName("networkSecurityGroupName", *b.Name, 32); aerr != nil {
-			return nil, aerr
-		}
-		sg.NetworkSecurityGroupName = *b.Name
-	}
-	if b.Description != nil {
-		sg.Description = *b.Description
-	}
-	return nil, nil
+	return nil, c.applyNameDescription("networkSecurityGroupName", &obj.NetworkSecurityGroupName, &obj.Description)
 }
 
 func (e *Emulator) deleteSG(c *call) (any, *apiError) {
