@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/netip"
@@ -316,17 +317,34 @@ func nonNil(v []map[string]any) []map[string]any {
 // object and/or changes its description (both optional; the name is checked
 // like at creation).
 func (c *call) applyNameDescription(nameKey string, name, description *string) *apiError {
-	var b map[string]*string
+	// Other fields of these bodies (arrays, numbers) are accepted and ignored.
+	var b map[string]json.RawMessage
 	if aerr := c.decode(&b); aerr != nil {
 		return aerr
 	}
-	if v := b[nameKey]; v != nil {
+	field := func(key string) (*string, *apiError) {
+		var v *string
+		if raw, ok := b[key]; ok {
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return nil, invalidArg("%s must be a string", key)
+			}
+		}
+		return v, nil
+	}
+	v, aerr := field(nameKey)
+	if aerr != nil {
+		return aerr
+	}
+	if v != nil {
 		if aerr := validName(nameKey, *v, 32); aerr != nil {
 			return aerr
 		}
 		*name = *v
 	}
-	if v := b["description"]; v != nil {
+	if v, aerr = field("description"); aerr != nil {
+		return aerr
+	}
+	if v != nil {
 		*description = *v
 	}
 	return nil
