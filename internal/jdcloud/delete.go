@@ -27,7 +27,9 @@ func DeleteUntilGone(ctx context.Context, c *Client, what string, timeout time.D
 				blocked = err
 				return struct{}{}, "in use", nil
 			}
-			blocked = nil
+			if ctx.Err() == nil {
+				blocked = nil // a real failure, not the deadline cutting a retry short
+			}
 			return struct{}{}, "", err
 		},
 	})

@@ -64,6 +64,11 @@ func WaitFor[T any](ctx context.Context, c *Client, w Wait[T]) (T, error) {
 		waitCounters.polls.Add(1)
 		obj, state, err := w.Refresh(ctx)
 		if err != nil {
+			if ctx.Err() != nil && last != "" {
+				// The deadline struck during this poll: report the timeout and
+				// the last state seen, not the cancelled call.
+				return zero, fmt.Errorf("timed out after %s waiting for %s (last state %q, %d polls)", c.clock.Now().Sub(start).Round(time.Millisecond), w.What, last, polls-1)
+			}
 			return zero, err
 		}
 		last = state

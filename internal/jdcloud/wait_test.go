@@ -87,3 +87,23 @@ func TestWaitForTimeoutAndRefreshError(t *testing.T) {
 		t.Fatalf("refresh error must end the wait, got %v", err)
 	}
 }
+
+// A deadline that strikes during a poll is reported as the timeout, with the
+// last state seen, not as the cancelled call's error.
+func TestWaitForDeadlineDuringAPollIsATimeout(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	refresh := func(ctx context.Context) (int, string, error) {
+		n++
+		if n == 2 {
+			cancel()
+			return 0, "", ctx.Err()
+		}
+		return 0, "in use", nil
+	}
+	_, err := WaitFor(ctx, testClient(&fakeClock{}), Wait[int]{What: "group to be deleted", PollFirst: true, Pending: []string{"in use"}, Target: []string{"deleted"}, Refresh: refresh})
+	if err == nil || !strings.Contains(err.Error(), "timed out") || !strings.Contains(err.Error(), `last state "in use"`) {
+		t.Fatalf("want a timeout naming the last state, got %v", err)
+	}
+}
