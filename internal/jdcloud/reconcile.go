@@ -25,6 +25,10 @@ type ReconciledCreate struct {
 	Send func(ctx context.Context) (string, error)
 	// Attempts bounds how often Send is called; 0 means 8.
 	Attempts int
+	// UniqueName says Send creates under a name used by no other object (a
+	// fresh creation token), so nothing can match before the first attempt
+	// and that look is skipped.
+	UniqueName bool
 }
 
 // firstDelay is the wait before the second attempt; it doubles after each.
@@ -38,9 +42,12 @@ func (cr ReconciledCreate) Run(ctx context.Context, c *Client) (string, error) {
 	if attempts <= 0 {
 		attempts = 8
 	}
-	before, err := cr.Find(ctx)
-	if err != nil {
-		return "", err
+	var before []string
+	if !cr.UniqueName {
+		var err error
+		if before, err = cr.Find(ctx); err != nil {
+			return "", err
+		}
 	}
 	delay := firstDelay
 	for attempt := 1; ; attempt++ {

@@ -159,3 +159,17 @@ func TestReconciledCreateReportsSeveralNewMatches(t *testing.T) {
 		t.Fatalf("Run err = %v, want a duplicate warning", err)
 	}
 }
+
+// With a unique creation name nothing can match before the first attempt:
+// the look is skipped, and a lost answer is still found afterwards.
+func TestReconciledCreateUniqueNameSkipsTheFirstLook(t *testing.T) {
+	c, _ := reconcileClient(t)
+	f := &cloud{}
+	f.script = append(f.script, step(true, err500))
+	cr := f.create()
+	cr.UniqueName = true
+	id, err := cr.Run(context.Background(), c)
+	if err != nil || id != "vpc-1" || f.sends != 1 || f.finds != 1 {
+		t.Fatalf("Run = %q, %v after %d sends and %d finds; want vpc-1 after 1 send and 1 find (after the failure only)", id, err, f.sends, f.finds)
+	}
+}

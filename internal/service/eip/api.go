@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -14,7 +13,6 @@ import (
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 )
 
@@ -62,42 +60,30 @@ type createRequest struct {
 // failures whose outcome is unknown (5xx, transport errors).
 const maxCreateAttempts = 6
 
-// create allocates one EIP. CreateElasticIps has no clientToken, so each
-// request is sent once (CallOnce) under a unique creation name; when the
-// outcome is unknown, the EIPs are listed to find one with that name before
-// anything is sent again, so a lost answer never allocates a second address.
-// The EIP keeps the creation name unless spec.name is set, in which case it
-// is renamed. It returns the ID as soon as the EIP exists, with any error of
-// the rename.
+// create allocates one EIP. CreateElasticIps has no clientToken, so it is
+// sent under a unique creation name through jdcloud.ReconciledCreate: when
+// the outcome is unknown, the EIPs are listed to find one with that name
+// before anything is sent again, so a lost answer never allocates a second
+// address. The EIP keeps the creation name unless spec.name is set, in which
+// case it is renamed. It returns the ID as soon as the EIP exists, with any
+// error of the rename.
 func create(ctx context.Context, c *jdcloud.Client, spec createSpec) (string, error) {
 	token := creationName()
-	var id string
-	delay := 200 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		var err error
-		id, err = createOnce(ctx, c, spec, token)
-		if err == nil {
-			break
-		}
-		e, ok := apicall.AsError(err)
-		if !ok || !e.Retryable() {
-			return "", err
-		}
-		found, ferr := findByName(ctx, c, token)
-		if ferr != nil {
-			return "", fmt.Errorf("%w\n\nChecking whether the elastic IP was created anyway also failed (look for one named %s): %v", err, token, ferr)
-		}
-		if len(found) > 0 {
-			id = found[0].ElasticIpId
-			break
-		}
-		if attempt >= maxCreateAttempts {
-			return "", err
-		}
-		if serr := c.Clock().Sleep(ctx, delay); serr != nil {
-			return "", err
-		}
-		delay *= 2
+	id, err := jdcloud.ReconciledCreate{
+		Find: func(ctx context.Context) ([]string, error) {
+			found, err := findByName(ctx, c, token)
+			ids := make([]string, len(found))
+			for i, e := range found {
+				ids[i] = e.ElasticIpId
+			}
+			return ids, err
+		},
+		Send:       func(ctx context.Context) (string, error) { return createOnce(ctx, c, spec, token) },
+		Attempts:   maxCreateAttempts,
+		UniqueName: true,
+	}.Run(ctx, c)
+	if err != nil {
+		return "", err
 	}
 	if spec.name != "" {
 		name := spec.name
