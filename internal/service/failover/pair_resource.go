@@ -183,7 +183,8 @@ func (r *pairResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	}
 	plan.ID = types.StringValue(eipID)
-	if !r.refresh(ctx, &plan, &resp.Diagnostics) {
+	if err := r.refresh(ctx, &plan); err != nil {
+		jdcloud.AddError(&resp.Diagnostics, "reading elastic IP "+plan.ElasticIPID.ValueString(), err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -195,11 +196,11 @@ func (r *pairResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if _, err := (binder{r.client}).describeEIP(ctx, state.ElasticIPID.ValueString()); jdcloud.IsNotFound(err) {
+	if err := r.refresh(ctx, &state); jdcloud.IsNotFound(err) {
 		resp.State.RemoveResource(ctx) // the EIP is gone, so is the pair
 		return
-	}
-	if !r.refresh(ctx, &state, &resp.Diagnostics) {
+	} else if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, "reading elastic IP "+state.ElasticIPID.ValueString(), err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
@@ -225,7 +226,8 @@ func (r *pairResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		return
 	}
 	plan.ID = state.ID
-	if !r.refresh(ctx, &plan, &resp.Diagnostics) {
+	if err := r.refresh(ctx, &plan); err != nil {
+		jdcloud.AddError(&resp.Diagnostics, "reading elastic IP "+plan.ElasticIPID.ValueString(), err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -274,17 +276,14 @@ func (r *pairResource) ImportState(ctx context.Context, req resource.ImportState
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("backup_instance_id"), parts[2])...)
 }
 
-// refresh fills the computed attributes from the API.
-func (r *pairResource) refresh(ctx context.Context, m *pairModel, diags interface {
-	AddError(string, string)
-}) bool {
+// refresh fills the computed attributes from the API, with one describe.
+func (r *pairResource) refresh(ctx context.Context, m *pairModel) error {
 	eip, err := (binder{r.client}).describeEIP(ctx, m.ElasticIPID.ValueString())
 	if err != nil {
-		diags.AddError("Error reading elastic IP "+m.ElasticIPID.ValueString(), jdcloud.Detail(err))
-		return false
+		return err
 	}
 	m.ElasticIPAddress = types.StringValue(eip.ElasticIpAddress)
 	m.ActiveInstanceID = types.StringValue(eip.InstanceId)
 	m.ActiveRole = types.StringValue(roleOf(eip.InstanceId, m.MasterInstanceID.ValueString(), m.BackupInstanceID.ValueString()))
-	return true
+	return nil
 }
