@@ -86,6 +86,7 @@ type fakeCloud struct {
 	seq             int
 	beforeOp        map[string]func(f *fakeCloud) // runs (unlocked) before a call acts, to model the peer racing us
 	rejectAssociate map[string]fault              // by instance ID: associate there always fails so
+	deny            map[string]bool               // by call label ("describe", "associate i-x"): 403, as IAM refuses before looking at state
 }
 
 func newFakeCloud(holder string) *fakeCloud {
@@ -133,6 +134,9 @@ func (f *fakeCloud) begin(call, label string) (reqID string, flt *fault) {
 	f.seq++
 	reqID = fmt.Sprintf("req-%04d", f.seq)
 	f.calls = append(f.calls, label)
+	if f.deny[label] {
+		return reqID, &fault{code: 403, status: "HTTP_FORBIDDEN", message: "Permission denied: " + label}
+	}
 	if q := f.faults[call]; len(q) > 0 {
 		f.faults[call] = q[1:]
 		return reqID, &q[0]
