@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -36,6 +37,11 @@ func run(args []string) error {
 	state := fs.String("state", "", "state file: loaded at start, written atomically on every change")
 	rate := fs.Float64("rate-limit", 0, "requests per second before 429 RATE_LIMIT_EXCEEDED (0 = unlimited)")
 	quiet := fs.Bool("quiet", false, "do not log each request")
+	var unknowns emulator.Unknowns
+	if err := unknowns.Apply(os.Getenv(emulator.UnknownsEnv)); err != nil {
+		return fmt.Errorf("%s: %w", emulator.UnknownsEnv, err)
+	}
+	fs.Func("unknown", unknownUsage(), func(v string) error { return unknowns.Apply(v) })
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,7 +50,7 @@ func run(args []string) error {
 		return err
 	}
 	e, err := emulator.New(emulator.Options{AccessKey: *ak, SecretKey: *sk, Region: *region, Latency: *latency,
-		Faults: f, Seed: *seed, StateFile: *state, RateLimit: *rate})
+		Faults: f, Seed: *seed, StateFile: *state, RateLimit: *rate, Unknowns: unknowns})
 	if err != nil {
 		return err
 	}
@@ -58,8 +64,8 @@ func run(args []string) error {
 		_ = e.Close()
 		return err
 	}
-	logger.Printf("jdcloud-emulator listening on http://%s (region %s, latency %s, faults %q, access key %s)",
-		srv.Endpoint, *region, *latency, f.String(), *ak)
+	logger.Printf("jdcloud-emulator listening on http://%s (region %s, latency %s, faults %q, access key %s, unknowns %s)",
+		srv.Endpoint, *region, *latency, f.String(), *ak, unknowns.String())
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -73,4 +79,14 @@ func run(args []string) error {
 	case <-time.After(10 * time.Second):
 		return fmt.Errorf("shutdown timed out")
 	}
+}
+
+// unknownUsage lists every switch for --help; the first value is the default.
+func unknownUsage() string {
+	var b strings.Builder
+	b.WriteString("name=value: how to behave where the real API is undocumented (repeatable; also $" + emulator.UnknownsEnv + "). Switches, default first:")
+	for _, s := range emulator.UnknownSwitches() {
+		fmt.Fprintf(&b, "\n  %s=%s: %s", s.Name, strings.Join(s.Values, "|"), s.Doc)
+	}
+	return b.String()
 }

@@ -64,6 +64,11 @@ func PreCheck(t *testing.T) {
 func StartEmulator(t testing.TB, opts ...func(*emulator.Options)) *emulator.Server {
 	t.Helper()
 	o := emulator.Options{Latency: "instant"}
+	// The whole suite can run under other readings of the undocumented
+	// behaviours: JDCLOUDHA_EMULATOR_UNKNOWNS=eip-association=sync go test …
+	if err := o.Unknowns.Apply(os.Getenv(emulator.UnknownsEnv)); err != nil {
+		t.Fatalf("%s: %v", emulator.UnknownsEnv, err)
+	}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -89,6 +94,42 @@ func WithFaults(spec string, seed int64) func(*emulator.Options) {
 	return func(o *emulator.Options) {
 		o.Faults = f
 		o.Seed = seed
+	}
+}
+
+// WithUnknown selects the alternative value of the emulator switch name
+// (see emulator.UnknownSwitches); it overrides the environment.
+func WithUnknown(name, value string) func(*emulator.Options) {
+	return func(o *emulator.Options) {
+		if err := o.Unknowns.Set(name, value); err != nil {
+			panic(fmt.Sprintf("acctest.WithUnknown: %v", err)) // a typo in a test, not user input
+		}
+	}
+}
+
+// EachAlternative runs fn once per alternative of each named switch (the
+// other switches stay at their defaults or the environment's choice), as
+// subtests named "<switch>=<value>". An acceptance test whose resources
+// depend on an undocumented behaviour wraps its body in it, so `make test`
+// proves the resource under every reading.
+func EachAlternative(t *testing.T, switches []string, fn func(t *testing.T, opt func(*emulator.Options))) {
+	t.Helper()
+	all := emulator.UnknownSwitches()
+	for _, name := range switches {
+		found := false
+		for _, s := range all {
+			if s.Name != name {
+				continue
+			}
+			found = true
+			for _, v := range s.Values {
+				opt := WithUnknown(name, v)
+				t.Run(name+"="+v, func(t *testing.T) { fn(t, opt) })
+			}
+		}
+		if !found {
+			t.Fatalf("acctest.EachAlternative: no emulator switch %q", name)
+		}
 	}
 }
 

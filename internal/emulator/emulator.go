@@ -39,6 +39,9 @@ type Options struct {
 	// RateLimit is the number of requests per second accepted before 429
 	// RATE_LIMIT_EXCEEDED; 0 means unlimited (the default).
 	RateLimit float64
+	// Unknowns pick a behaviour where the real API's is undocumented; the
+	// zero value is the stricter reading of each (see unknowns.go, FIDELITY.md).
+	Unknowns Unknowns
 }
 
 // Quotas per region; zero fields take the defaults.
@@ -105,6 +108,9 @@ func New(opts Options) (*Emulator, error) {
 	if !validRegion(opts.Region) {
 		return nil, fmt.Errorf("unknown region %q (served: %s)", opts.Region, strings.Join(Regions, ", "))
 	}
+	if err := opts.Unknowns.validate(); err != nil {
+		return nil, err
+	}
 	lm, err := latencyFor(opts.Latency)
 	if err != nil {
 		return nil, err
@@ -134,6 +140,9 @@ func New(opts Options) (*Emulator, error) {
 	}
 	return e, nil
 }
+
+// Unknowns are the switches in force.
+func (e *Emulator) Unknowns() Unknowns { return e.opts.Unknowns }
 
 // Region is the emulator's default region.
 func (e *Emulator) Region() string { return e.opts.Region }
@@ -408,12 +417,7 @@ func (e *Emulator) dispatch(c *call) (res any, aerr *apiError) {
 	if e.closed {
 		return nil, errf(503, "UNAVAILABLE", "service is shutting down")
 	}
-	if c.principal != nil {
-		if aerr := e.authorize(c); aerr != nil {
-			return nil, aerr
-		}
-	}
-	res, aerr = c.route.handle(e, c)
+	res, aerr = e.handleAuthorized(c) // IAM checks for sub-users (iam.go)
 	if aerr == nil && c.route.mutates {
 		e.dirty = true
 		e.persistLocked()
@@ -457,6 +461,11 @@ func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 200, e.Topology())
 			return
 		}
+	case "unknowns":
+		if r.Method == http.MethodGet {
+			writeJSON(w, 200, map[string]string{"unknowns": e.opts.Unknowns.String()})
+			return
+		}
 	case "stats":
 		if r.Method == http.MethodGet {
 			writeJSON(w, 200, e.Stats())
@@ -485,7 +494,7 @@ func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	default:
-		writeJSON(w, 404, map[string]string{"error": "unknown control endpoint; have state, stats, topology, faults, reset"})
+		writeJSON(w, 404, map[string]string{"error": "unknown control endpoint; have state, stats, topology, faults, unknowns, reset"})
 		return
 	}
 	writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed"})
