@@ -16,7 +16,7 @@ func init() {
 }
 
 func resAg(e *Emulator, c *call) []string {
-	return []string{jrn("ag", c.region, "availabilitygroup", c.params["agId"])}
+	return []string{jrn("ag", c.region, "availabilityGroups", c.params["agId"])}
 }
 
 // validAgName: at most 32 characters: letters, digits, Chinese, '_' and '-'.

@@ -130,8 +130,8 @@ func TestEnvelopesForBadRequests(t *testing.T) {
 
 const agentPolicy = `{"Version":"3","Statement":[
  {"Effect":"Allow","Action":["vm:describeInstance*","vpc:describeElasticIp*"],"Resource":["*"]},
- {"Effect":"Allow","Action":["vm:associateElasticIp","vm:disassociateElasticIp"],"Resource":["jrn:vm:*:*:instances/%s","jrn:vpc:*:*:elasticip/%s"]},
- {"Effect":"Deny","Action":["vpc:describeElasticIp"],"Resource":["jrn:vpc:*:*:elasticip/%s"]}]}`
+ {"Effect":"Allow","Action":["vm:associateElasticIp","vm:disassociateElasticIp"],"Resource":["jrn:vm:*:860000000001:instances/%s","jrn:vpc:*:860000000001:elasticIps/%s"]},
+ {"Effect":"Deny","Action":["vpc:describeElasticIp"],"Resource":["jrn:vpc:*:860000000001:elasticIps/%s"]}]}`
 
 func TestIAMEnforcement(t *testing.T) {
 	c := startEmu(t, Options{})
@@ -190,13 +190,13 @@ func TestIAMEnforcement(t *testing.T) {
 	check(t, err, as.Error, "agent AssociateElasticIp")
 	// Denied: explicit Deny, another instance, another action, another service.
 	d, err = agent.vpc.DescribeElasticIp(vpcapi.NewDescribeElasticIpRequest(region, hiddenEIP))
-	wantErr(t, err, d.Error, 403, "PERMISSION_DENIED", "vpc:describeElasticIp")
+	wantErr(t, err, d.Error, 403, "HTTP_FORBIDDEN", "vpc:describeElasticIp")
 	as, err = agent.vm.AssociateElasticIp(vmapi.NewAssociateElasticIpRequest(region, ids[1], eipID))
-	wantErr(t, err, as.Error, 403, "PERMISSION_DENIED", "instances/"+ids[1])
+	wantErr(t, err, as.Error, 403, "HTTP_FORBIDDEN", "instances/"+ids[1])
 	del, err := agent.vm.DeleteInstance(vmapi.NewDeleteInstanceRequest(region, ids[0]))
-	wantErr(t, err, del.Error, 403, "PERMISSION_DENIED", "vm:deleteInstance")
+	wantErr(t, err, del.Error, 403, "HTTP_FORBIDDEN", "vm:deleteInstance")
 	mk, err := agent.iam.CreateSubUserAccessKey(iamapi.NewCreateSubUserAccessKeyRequest("failover-agent"))
-	wantErr(t, err, mk.Error, 403, "PERMISSION_DENIED", "iam:createSubUserAccessKey")
+	wantErr(t, err, mk.Error, 403, "HTTP_FORBIDDEN", "iam:createSubUserAccessKey")
 	// The main account can do anything.
 	del, err = c.vm.DeleteInstance(vmapi.NewDeleteInstanceRequest(region, ids[1]))
 	check(t, err, del.Error, "account DeleteInstance")
@@ -205,7 +205,7 @@ func TestIAMEnforcement(t *testing.T) {
 	dt, err := c.iam.DetachSubUserPolicy(iamapi.NewDetachSubUserPolicyRequest("failover-agent", "eip-failover"))
 	check(t, err, dt.Error, "DetachSubUserPolicy")
 	d, err = agent.vpc.DescribeElasticIp(vpcapi.NewDescribeElasticIpRequest(region, eipID))
-	wantErr(t, err, d.Error, 403, "PERMISSION_DENIED", "")
+	wantErr(t, err, d.Error, 403, "HTTP_FORBIDDEN", "")
 	// Disabled keys cannot sign; delete needs disabled first.
 	dk, err := c.iam.DeleteSubUserAccessKey(iamapi.NewDeleteSubUserAccessKeyRequest("failover-agent", ak))
 	wantErr(t, err, dk.Error, 400, "FAILED_PRECONDITION", "disabled")

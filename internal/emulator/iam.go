@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 func init() {
@@ -13,6 +14,9 @@ func init() {
 	register("iam", "DescribeSubUser", "GET", su, (*Emulator).describeSubUser).resources = resSubUser
 	register("iam", "DescribeSubUsers", "GET", "/subUsers", (*Emulator).describeSubUsers)
 	register("iam", "DeleteSubUser", "DELETE", su, (*Emulator).deleteSubUser).resources = resSubUser
+	register("iam", "UpdateSubUser", "PUT", su, (*Emulator).updateSubUser).resources = resSubUser
+	register("iam", "QueryDeletedSubUsers", "GET", "/subUsers:deleted", (*Emulator).queryDeletedSubUsers)
+	register("iam", "RestoreSubUser", "PUT", "/subUser:restore", (*Emulator).restoreSubUser)
 	register("iam", "CreatePolicy", "POST", "/policy", (*Emulator).createPolicy)
 	register("iam", "DescribePolicy", "GET", "/policy/{policyName}", (*Emulator).describePolicy).resources = resPolicy
 	register("iam", "DescribePolicies", "GET", "/policies", (*Emulator).describePolicies)
@@ -28,11 +32,30 @@ func init() {
 	register("iam", "DeleteSubUserAccessKey", "DELETE", su+"/accessKey/{accessKey}", (*Emulator).deleteAccessKey).resources = resSubUser
 }
 
+// JRN resource types are the first-level segment of the resource's OpenAPI
+// path (JD Cloud's policy docs: "Resource Type 为产品线 Open API 中的一级资源"),
+// spelled as the path spells it.
+const (
+	jrnInstances          = "instances"
+	jrnElasticIps         = "elasticIps"
+	jrnNetworkInterfaces  = "networkInterfaces"
+	jrnAvailabilityGroups = "availabilityGroups"
+	jrnSubUser            = "subUser"
+	jrnPolicy             = "policy"
+)
+
+// resourceJRN names one resource as policies name it:
+// jrn:<service>:<region>:<accountId>:<resourceType>/<id>. IAM resources are
+// global and have an empty region (jrn:iam::<accountId>:subUser/<name>).
+func resourceJRN(service, region, kind, id string) string {
+	return fmt.Sprintf("jrn:%s:%s:%s:%s/%s", service, region, AccountID, kind, id)
+}
+
 func resSubUser(e *Emulator, c *call) []string {
-	return []string{jrn("iam", "", "subuser", c.params["subUser"])}
+	return []string{resourceJRN("iam", "", jrnSubUser, c.params["subUser"])}
 }
 func resPolicy(e *Emulator, c *call) []string {
-	return []string{jrn("iam", "", "policy", c.params["policyName"])}
+	return []string{resourceJRN("iam", "", jrnPolicy, c.params["policyName"])}
 }
 
 // ---- policy documents ----
@@ -136,23 +159,86 @@ func ActionName(service, call string) string {
 	return service + ":" + string(r)
 }
 
-// authorize checks a sub-user's attached policies. Callers hold e.mu.
-func (e *Emulator) authorize(c *call) *apiError {
+// forbidden is JD Cloud's permission-denied answer (403 HTTP_FORBIDDEN).
+func forbidden(format string, args ...any) *apiError {
+	return errf(403, "HTTP_FORBIDDEN", format, args...)
+}
+
+// scopedList says, for a list call, which resources it lists and how
+// policies name each one: a sub-user's list shows only the resources its
+// policies allow the list action on (VmClient.DescribeInstances: "如果使用子帐号
+// 查询，只会查询到该子帐号有权限的云主机实例"), it is not refused.
+type scopedList struct {
+	kind   string
+	filter func(st *State, keep func(id string) bool)
+}
+
+var scopedLists = map[string]scopedList{
+	"vm.DescribeInstances":              {jrnInstances, func(st *State, k func(string) bool) { st.Instances = keepOnly(st.Instances, k) }},
+	"vpc.DescribeElasticIps":            {jrnElasticIps, func(st *State, k func(string) bool) { st.ElasticIps = keepOnly(st.ElasticIps, k) }},
+	"vpc.DescribeNetworkInterfaces":     {jrnNetworkInterfaces, func(st *State, k func(string) bool) { st.NetworkInterfaces = keepOnly(st.NetworkInterfaces, k) }},
+	"vpc.DescribeVpcs":                  {"vpcs", func(st *State, k func(string) bool) { st.Vpcs = keepOnly(st.Vpcs, k) }},
+	"vpc.DescribeSubnets":               {"subnets", func(st *State, k func(string) bool) { st.Subnets = keepOnly(st.Subnets, k) }},
+	"vpc.DescribeNetworkSecurityGroups": {"networkSecurityGroups", func(st *State, k func(string) bool) { st.SecurityGroups = keepOnly(st.SecurityGroups, k) }},
+	"ag.DescribeAgs":                    {jrnAvailabilityGroups, func(st *State, k func(string) bool) { st.Ags = keepOnly(st.Ags, k) }},
+	"iam.DescribeSubUsers":              {jrnSubUser, func(st *State, k func(string) bool) { st.SubUsers = keepOnly(st.SubUsers, k) }},
+	"iam.DescribePolicies":              {jrnPolicy, func(st *State, k func(string) bool) { st.Policies = keepOnly(st.Policies, k) }},
+}
+
+func keepOnly[V any](m map[string]V, keep func(id string) bool) map[string]V {
+	out := make(map[string]V, len(m))
+	for id, v := range m {
+		if keep(id) {
+			out[id] = v
+		}
+	}
+	return out
+}
+
+// handleAuthorized runs the call's handler for its principal: the main
+// account as is; a sub-user only when its policies allow the call on every
+// resource it names, and a list call over only what the sub-user may see.
+// Callers hold e.mu.
+func (e *Emulator) handleAuthorized(c *call) (any, *apiError) {
+	if c.principal == nil {
+		return c.route.handle(e, c)
+	}
 	u := e.st.SubUsers[c.principal.SubUser]
 	if u == nil {
-		return errf(403, "PERMISSION_DENIED", "Sub-user %s no longer exists", c.principal.SubUser)
+		return nil, forbidden("No permission: sub-user %s no longer exists", c.principal.SubUser)
 	}
+	docs := e.policiesOf(u)
 	action := ActionName(c.route.service, c.route.name)
+	if list, ok := scopedLists[c.route.service+"."+c.route.name]; ok {
+		full := e.st
+		view := *full
+		region := c.region
+		list.filter(&view, func(id string) bool {
+			return e.allowed(docs, action, resourceJRN(c.route.service, region, list.kind, id))
+		})
+		// The handler reads only the view; the real state is back before
+		// anyone else takes the lock, even if the handler panics.
+		e.st = &view
+		defer func() { e.st = full }()
+		return c.route.handle(e, c)
+	}
 	var resources []string
 	if c.route.resources != nil {
 		resources = c.route.resources(e, c)
 	} else {
-		region := c.region
-		if region == "" {
-			region = "*"
-		}
-		resources = []string{fmt.Sprintf("jrn:%s:%s:%s:*", c.route.service, region, AccountID)}
+		// A create or a catalog call names no existing resource: it needs
+		// the action on every resource of the service in the region.
+		resources = []string{fmt.Sprintf("jrn:%s:%s:%s:*", c.route.service, c.region, AccountID)}
 	}
+	for _, res := range resources {
+		if !e.allowed(docs, action, res) {
+			return nil, forbidden("No permission: sub-user %s is not authorized to perform %s on resource %s", u.Name, action, res)
+		}
+	}
+	return c.route.handle(e, c)
+}
+
+func (e *Emulator) policiesOf(u *SubUser) []PolicyDocument {
 	var docs []PolicyDocument
 	for _, name := range u.Policies {
 		if p := e.st.Policies[name]; p != nil {
@@ -161,25 +247,53 @@ func (e *Emulator) authorize(c *call) *apiError {
 			}
 		}
 	}
-	for _, res := range resources {
-		allowed, denied := false, false
-		for _, d := range docs {
-			for _, st := range d.Statement {
-				if !anyMatch(st.Action, action, true) || !anyMatch(st.Resource, res, false) {
-					continue
-				}
-				if st.Effect == "Deny" {
-					denied = true
-				} else {
-					allowed = true
-				}
+	return docs
+}
+
+// allowed: some statement allows action on res and none denies it.
+func (e *Emulator) allowed(docs []PolicyDocument, action, res string) bool {
+	allowed := false
+	for _, d := range docs {
+		for _, st := range d.Statement {
+			if !anyMatch(st.Action, action, true) || !e.anyResourceMatch(st.Resource, res) {
+				continue
 			}
-		}
-		if denied || !allowed {
-			return errf(403, "PERMISSION_DENIED", "Permission denied: sub-user %s is not authorized to perform %s on resource %s", u.Name, action, res)
+			if st.Effect == "Deny" {
+				return false
+			}
+			allowed = true
 		}
 	}
-	return nil
+	return allowed
+}
+
+// anyResourceMatch matches resource patterns case-sensitively. JD Cloud
+// documents '*' for the service, region and resource parts of a JRN but
+// never for the account: unless the iam-account-wildcard switch says
+// otherwise, a JRN pattern whose account part is not spelled out matches
+// nothing.
+func (e *Emulator) anyResourceMatch(patterns []string, res string) bool {
+	acceptWildcard := e.opts.Unknowns.Get("iam-account-wildcard") == "accept"
+	for _, p := range patterns {
+		if !acceptWildcard && wildcardAccount(p) {
+			continue
+		}
+		if globMatch(p, res) {
+			return true
+		}
+	}
+	return false
+}
+
+// wildcardAccount: p is a JRN pattern whose account part (the fourth) is
+// missing or holds a wildcard. The bare "*" (every resource) is documented
+// and is not a JRN pattern.
+func wildcardAccount(p string) bool {
+	if !strings.HasPrefix(p, "jrn:") {
+		return false
+	}
+	parts := strings.SplitN(p, ":", 5)
+	return len(parts) < 5 || strings.ContainsAny(parts[3], "*?")
 }
 
 func anyMatch(patterns []string, s string, foldCase bool) bool {
@@ -202,29 +316,77 @@ func subUserOut(u *SubUser) map[string]any {
 		"account": AccountID, "createTime": u.CreateTime, "updateTime": u.UpdateTime, "nickName": u.NickName, "createType": "api"}
 }
 
+// validSubUserName: "支持4~20位的字母，数字以及-和_，以字母开头" (CreateSubUserInfo).
 func validSubUserName(v string) *apiError {
 	n := len(v)
 	if n < 4 || n > 20 {
 		return invalidArg("Invalid sub-user name %q: 4 to 20 characters", v)
 	}
+	if !isASCIILetter(rune(v[0])) {
+		return invalidArg("Invalid sub-user name %q: it must start with a letter", v)
+	}
 	for _, r := range v {
-		if !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+		if !(r == '_' || r == '-' || r >= '0' && r <= '9' || isASCIILetter(r)) {
 			return invalidArg("Invalid sub-user name %q: only letters, digits, '-' and '_' are allowed", v)
 		}
 	}
 	return nil
 }
 
+func isASCIILetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
+
+// validPassword enforces JD Cloud's default password policy: 8 to 20
+// characters with an upper-case letter, a lower-case letter, a digit and a
+// special character ("默认必须包含大、小写字母、数字和特殊字符", IAM docs,
+// setting-up-credential-policies; the SDK's field note names only the first
+// three, the stricter reading wins).
+func validPassword(v string) *apiError {
+	if len(v) < 8 || len(v) > 20 {
+		return invalidArg("Invalid password: 8 to 20 characters required by the password policy")
+	}
+	var upper, lower, digit, special bool
+	for _, r := range v {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			upper = true
+		case r >= 'a' && r <= 'z':
+			lower = true
+		case r >= '0' && r <= '9':
+			digit = true
+		case r > ' ' && r < 0x7f:
+			special = true
+		default:
+			return invalidArg("Invalid password: only printable ASCII characters are allowed")
+		}
+	}
+	if !upper || !lower || !digit || !special {
+		return invalidArg("Invalid password: the password policy requires upper-case and lower-case letters, digits and special characters")
+	}
+	return nil
+}
+
+// generatePassword makes a password that meets the default policy.
+func (e *Emulator) generatePassword() string {
+	sets := []string{"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", "!@#$%^&*()-_=+"}
+	out := make([]byte, 16)
+	for i := range out {
+		set := sets[i%len(sets)]
+		out[i] = set[e.rnd.Intn(len(set))]
+	}
+	return string(out)
+}
+
 func (e *Emulator) createSubUser(c *call) (any, *apiError) {
 	var b struct {
 		Info *struct {
-			Name        string  `json:"name"`
-			Description *string `json:"description"`
-			Password    string  `json:"password"`
-			Phone       *string `json:"phone"`
-			Email       *string `json:"email"`
-			NickName    *string `json:"nickName"`
-			CreateAk    *bool   `json:"createAk"`
+			Name                 string  `json:"name"`
+			Description          *string `json:"description"`
+			Password             string  `json:"password"`
+			Phone                *string `json:"phone"`
+			Email                *string `json:"email"`
+			NickName             *string `json:"nickName"`
+			CreateAk             *bool   `json:"createAk"`
+			AutoGeneratePassword *bool   `json:"autoGeneratePassword"`
 		} `json:"createSubUserInfo"`
 	}
 	if aerr := c.decode(&b); aerr != nil {
@@ -236,21 +398,49 @@ func (e *Emulator) createSubUser(c *call) (any, *apiError) {
 	if aerr := validSubUserName(b.Info.Name); aerr != nil {
 		return nil, aerr
 	}
+	password := b.Info.Password
+	if b.Info.AutoGeneratePassword != nil && *b.Info.AutoGeneratePassword {
+		password = e.generatePassword()
+	} else if aerr := validPassword(password); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := validDescription(b.Info.Description); aerr != nil {
+		return nil, aerr
+	}
 	if e.st.SubUsers[b.Info.Name] != nil {
 		return nil, errf(409, "ALREADY_EXISTS", "Sub-user %s already exists", b.Info.Name)
+	}
+	if e.st.DeletedSubUsers[b.Info.Name] != nil {
+		if e.opts.Unknowns.Get("iam-deleted-name") != "reuse" {
+			return nil, errf(409, "ALREADY_EXISTS", "Sub-user %s was deleted and can still be restored (RestoreSubUser); its name cannot be used again yet", b.Info.Name)
+		}
+		delete(e.st.DeletedSubUsers, b.Info.Name)
 	}
 	now := e.timestamp()
 	u := &SubUser{Name: b.Info.Name, Pin: AccountID + "_" + b.Info.Name, Description: strOr(b.Info.Description, ""),
 		Email: strOr(b.Info.Email, ""), Phone: strOr(b.Info.Phone, ""), NickName: strOr(b.Info.NickName, ""),
 		Policies: []string{}, CreateTime: now, UpdateTime: now}
 	e.st.SubUsers[u.Name] = u
-	out := map[string]any{"name": u.Name, "password": "", "email": u.Email, "phone": u.Phone, "accessKey": "", "secretAccessKey": "",
-		"createTime": now, "updateTime": now, "nickName": u.NickName, "pin": u.Pin}
+	// The answer shows a generated password once; a chosen one is not echoed.
+	shown := ""
+	if password != b.Info.Password {
+		shown = password
+	}
+	out := map[string]any{"name": u.Name, "password": shown, "email": u.Email, "phone": u.Phone, "accessKey": "", "secretAccessKey": "",
+		"createTime": now, "updateTime": now, "nickName": u.NickName, "pin": u.Pin, "account": AccountID}
 	if b.Info.CreateAk != nil && *b.Info.CreateAk {
 		k := e.newAccessKey(u.Name)
 		out["accessKey"], out["secretAccessKey"] = k.AccessKey, k.SecretAccessKey
 	}
 	return map[string]any{"subUser": out}, nil
+}
+
+// validDescription: "描述，0~256个字符".
+func validDescription(d *string) *apiError {
+	if d != nil && utf8.RuneCountInString(*d) > 256 {
+		return invalidArg("Invalid description: at most 256 characters")
+	}
+	return nil
 }
 
 func (e *Emulator) getSubUser(c *call) (*SubUser, *apiError) {
@@ -284,38 +474,185 @@ func (e *Emulator) describeSubUsers(c *call) (any, *apiError) {
 	return map[string]any{"subUsers": page(nonNil(out), num, size), "total": len(out)}, nil
 }
 
+// DeletedSubUser is a soft-deleted sub-user: QueryDeletedSubUsers lists it
+// and RestoreSubUser brings it back with its access keys and policies.
+type DeletedSubUser struct {
+	SubUser
+	AccessKeys []*AccessKey `json:"accessKeys"`
+	DeleteTime string       `json:"deleteTime"`
+}
+
+// deleteSubUser soft-deletes: the sub-user and its keys stop working at
+// once, but stay restorable (the SDK has QueryDeletedSubUsers and
+// RestoreSubUser, which restores "accessKeyList" too).
 func (e *Emulator) deleteSubUser(c *call) (any, *apiError) {
 	u, aerr := e.getSubUser(c)
 	if aerr != nil {
 		return nil, aerr
 	}
-	for id, k := range e.st.AccessKeys {
-		if k.SubUser == u.Name {
+	d := &DeletedSubUser{SubUser: *u, DeleteTime: e.timestamp()}
+	for _, id := range sortedKeys(e.st.AccessKeys) {
+		if k := e.st.AccessKeys[id]; k.SubUser == u.Name {
+			d.AccessKeys = append(d.AccessKeys, k)
 			delete(e.st.AccessKeys, id)
 		}
 	}
+	if e.st.DeletedSubUsers == nil {
+		e.st.DeletedSubUsers = map[string]*DeletedSubUser{}
+	}
+	e.st.DeletedSubUsers[u.Name] = d
 	delete(e.st.SubUsers, u.Name)
 	return nil, nil
+}
+
+func (e *Emulator) updateSubUser(c *call) (any, *apiError) {
+	u, aerr := e.getSubUser(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	var b struct {
+		Info *struct {
+			Description *string `json:"description"`
+			Email       *string `json:"email"`
+			Phone       *string `json:"phone"`
+			NickName    *string `json:"nickName"`
+		} `json:"updateSubUserInfo"`
+	}
+	if aerr := c.decode(&b); aerr != nil {
+		return nil, aerr
+	}
+	if b.Info == nil {
+		return nil, invalidArg("updateSubUserInfo is required")
+	}
+	if aerr := validDescription(b.Info.Description); aerr != nil {
+		return nil, aerr
+	}
+	u.Description = strOr(b.Info.Description, u.Description)
+	u.Email = strOr(b.Info.Email, u.Email)
+	u.Phone = strOr(b.Info.Phone, u.Phone)
+	u.NickName = strOr(b.Info.NickName, u.NickName)
+	u.UpdateTime = e.timestamp()
+	return nil, nil
+}
+
+func (e *Emulator) queryDeletedSubUsers(c *call) (any, *apiError) {
+	num, size, aerr := c.paging(1, 100)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if acct := c.query.Get("account"); acct == "" {
+		return nil, invalidArg("account is required")
+	} else if acct != AccountID {
+		return nil, forbidden("No permission: account %s is not yours", acct)
+	}
+	name, ak := c.query.Get("name"), c.query.Get("accessKey")
+	var out []map[string]any
+	for _, n := range sortedKeys(e.st.DeletedSubUsers) {
+		d := e.st.DeletedSubUsers[n]
+		if name != "" && !strings.Contains(n, name) {
+			continue
+		}
+		if ak != "" && !d.holdsKey(ak) {
+			continue
+		}
+		out = append(out, subUserOut(&d.SubUser))
+	}
+	return map[string]any{"subUsers": page(nonNil(out), num, size), "total": len(out)}, nil
+}
+
+func (d *DeletedSubUser) holdsKey(ak string) bool {
+	for _, k := range d.AccessKeys {
+		if k.AccessKey == ak {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Emulator) restoreSubUser(c *call) (any, *apiError) {
+	var b struct {
+		Account       *string  `json:"account"`
+		SubUserPin    *string  `json:"subUserPin"`
+		AccessKeyList []string `json:"accessKeyList"`
+	}
+	if aerr := c.decode(&b); aerr != nil {
+		return nil, aerr
+	}
+	if b.SubUserPin == nil || *b.SubUserPin == "" {
+		return nil, invalidArg("subUserPin is required")
+	}
+	if b.Account != nil && *b.Account != "" && *b.Account != AccountID {
+		return nil, forbidden("No permission: account %s is not yours", *b.Account)
+	}
+	var d *DeletedSubUser
+	for _, x := range e.st.DeletedSubUsers {
+		if x.Pin == *b.SubUserPin {
+			d = x
+		}
+	}
+	if d == nil {
+		return nil, notFound("Deleted sub-user with pin %s not found", *b.SubUserPin)
+	}
+	if e.st.SubUsers[d.Name] != nil {
+		return nil, errf(409, "ALREADY_EXISTS", "Sub-user %s already exists", d.Name)
+	}
+	// With no accessKeyList every key comes back; with one, only those.
+	for _, k := range d.AccessKeys {
+		if len(b.AccessKeyList) == 0 || matchAny(k.AccessKey, b.AccessKeyList) {
+			e.st.AccessKeys[k.AccessKey] = k
+		}
+	}
+	u := d.SubUser
+	u.Policies = nonNilStrings(u.Policies)
+	e.st.SubUsers[u.Name] = &u
+	delete(e.st.DeletedSubUsers, u.Name)
+	return map[string]any{"subUser": subUserOut(&u)}, nil
+}
+
+func nonNilStrings(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
 }
 
 // ---- policies ----
 
 func policyOut(p *Policy) map[string]any {
-	return map[string]any{"policyId": p.PolicyId, "name": p.Name, "jrn": jrn("iam", "", "policy", p.Name),
+	return map[string]any{"policyId": p.PolicyId, "name": p.Name, "jrn": resourceJRN("iam", "", jrnPolicy, p.Name),
 		"description": p.Description, "policyType": 1, "version": "3", "currentDefaultEdition": fmt.Sprint(p.Version),
 		"createTime": p.CreateTime, "updateTime": p.UpdateTime, "scopeType": 0}
 }
 
+// validPolicyName: "4~64位的字母，数字以及-和_, 以字母开头" (CreatePolicyInfo).
 func validPolicyName(v string) *apiError {
-	if v == "" || len(v) > 64 {
-		return invalidArg("Invalid policy name %q: 1 to 64 characters", v)
+	if len(v) < 4 || len(v) > 64 {
+		return invalidArg("Invalid policy name %q: 4 to 64 characters", v)
+	}
+	if !isASCIILetter(rune(v[0])) {
+		return invalidArg("Invalid policy name %q: it must start with a letter", v)
 	}
 	for _, r := range v {
-		if !(r == '_' || r == '-' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return invalidArg("Invalid policy name %q: only letters, digits, '-', '_' and '.' are allowed", v)
+		if !(r == '_' || r == '-' || r >= '0' && r <= '9' || isASCIILetter(r)) {
+			return invalidArg("Invalid policy name %q: only letters, digits, '-' and '_' are allowed", v)
 		}
 	}
 	return nil
+}
+
+// maxPolicyContent is the longest policy document JD Cloud accepts
+// (IAM restrictions: 6,144 characters).
+const maxPolicyContent = 6144
+
+// maxPoliciesPerSubUser: "每个子用户最多关联10个策略" (IAM restrictions).
+const maxPoliciesPerSubUser = 10
+
+func validPolicyContent(content string) *apiError {
+	if n := utf8.RuneCountInString(content); n > maxPolicyContent {
+		return invalidArg("Invalid policy content: %d characters, at most %d allowed", n, maxPolicyContent)
+	}
+	_, aerr := parsePolicy(content)
+	return aerr
 }
 
 func (e *Emulator) createPolicy(c *call) (any, *apiError) {
@@ -335,7 +672,7 @@ func (e *Emulator) createPolicy(c *call) (any, *apiError) {
 	if aerr := validPolicyName(b.Info.Name); aerr != nil {
 		return nil, aerr
 	}
-	if _, aerr := parsePolicy(b.Info.Content); aerr != nil {
+	if aerr := validPolicyContent(b.Info.Content); aerr != nil {
 		return nil, aerr
 	}
 	if e.st.Policies[b.Info.Name] != nil {
@@ -399,7 +736,7 @@ func (e *Emulator) updatePolicy(c *call) (any, *apiError) {
 	if b.Info == nil {
 		return nil, invalidArg("updatePolicyInfo is required")
 	}
-	if _, aerr := parsePolicy(b.Info.Content); aerr != nil {
+	if aerr := validPolicyContent(b.Info.Content); aerr != nil {
 		return nil, aerr
 	}
 	p.Content, p.Version, p.UpdateTime = b.Info.Content, p.Version+1, e.timestamp()
@@ -436,6 +773,9 @@ func (e *Emulator) attachPolicy(c *call) (any, *apiError) {
 	}
 	if matchAny(b.PolicyName, u.Policies) {
 		return nil, errf(409, "ALREADY_EXISTS", "Policy %s is already attached to sub-user %s", b.PolicyName, u.Name)
+	}
+	if len(u.Policies) >= maxPoliciesPerSubUser {
+		return nil, quotaExceeded("Quota exceeded: a sub-user has at most %d policies attached", maxPoliciesPerSubUser)
 	}
 	u.Policies = append(u.Policies, b.PolicyName)
 	return nil, nil

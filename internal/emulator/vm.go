@@ -36,7 +36,7 @@ func resInstanceAndEIP(e *Emulator, c *call) []string {
 		ElasticIpId string `json:"elasticIpId"`
 	}
 	if c.decode(&b) == nil && b.ElasticIpId != "" {
-		out = append(out, jrn("vpc", c.region, "elasticip", b.ElasticIpId))
+		out = append(out, jrn("vpc", c.region, "elasticIps", b.ElasticIpId))
 	}
 	return out
 }
@@ -49,7 +49,7 @@ func resCreateInstances(e *Emulator, c *call) []string {
 		} `json:"instanceSpec"`
 	}
 	if c.decode(&b) == nil && b.Spec != nil && b.Spec.AgId != nil && *b.Spec.AgId != "" {
-		out = append(out, jrn("ag", c.region, "availabilitygroup", *b.Spec.AgId))
+		out = append(out, jrn("ag", c.region, "availabilityGroups", *b.Spec.AgId))
 	}
 	return out
 }

@@ -56,19 +56,19 @@ func jrn(service, region, kind, id string) string {
 }
 
 func resVpc(e *Emulator, c *call) []string {
-	return []string{jrn("vpc", c.region, "vpc", c.params["vpcId"])}
+	return []string{jrn("vpc", c.region, "vpcs", c.params["vpcId"])}
 }
 func resSubnet(e *Emulator, c *call) []string {
-	return []string{jrn("vpc", c.region, "subnet", c.params["subnetId"])}
+	return []string{jrn("vpc", c.region, "subnets", c.params["subnetId"])}
 }
 func resSG(e *Emulator, c *call) []string {
-	return []string{jrn("vpc", c.region, "networksecuritygroup", c.params["networkSecurityGroupId"])}
+	return []string{jrn("vpc", c.region, "networkSecurityGroups", c.params["networkSecurityGroupId"])}
 }
 func resEIP(e *Emulator, c *call) []string {
-	return []string{jrn("vpc", c.region, "elasticip", c.params["elasticIpId"])}
+	return []string{jrn("vpc", c.region, "elasticIps", c.params["elasticIpId"])}
 }
 func resNI(e *Emulator, c *call) []string {
-	return []string{jrn("vpc", c.region, "networkinterface", c.params["networkInterfaceId"])}
+	return []string{jrn("vpc", c.region, "networkInterfaces", c.params["networkInterfaceId"])}
 }
 func resNIAndEIP(e *Emulator, c *call) []string {
 	out := resNI(e, c)
@@ -78,7 +78,7 @@ func resNIAndEIP(e *Emulator, c *call) []string {
 	}
 	if c.decode(&b) == nil {
 		if id := eipRef(e, c.region, b.ElasticIpId, b.ElasticIpAddress); id != "" {
-			out = append(out, jrn("vpc", c.region, "elasticip", id))
+			out = append(out, jrn("vpc", c.region, "elasticIps", id))
 		}
 	}
 	return out
