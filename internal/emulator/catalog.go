@@ -23,18 +23,27 @@ func faultDomainName(az string, n int) string {
 }
 
 // CatalogImage is one image of the built-in catalog (the same in every region).
+// Platform uses DescribeImages' documented vocabulary (Ubuntu, CentOS,
+// Windows Server, Other Linux, Other Windows). IDs are fixed for tests;
+// JD Cloud's are random img-… per region, which is why nothing outside the
+// emulator's own tests may hard-code them.
 type CatalogImage struct {
 	ImageId, Name, Platform, OsVersion, OsType, Architecture, LoginName string
 	SystemDiskSizeGB                                                    int
+	CreateTime                                                          string
+	Offline                                                             bool
 }
 
 // Images is the built-in image catalog.
 var Images = []CatalogImage{
-	{"img-debian12-x64", "Debian 12.5 64位", "Debian", "12.5", "linux", "x86_64", "root", 40},
-	{"img-ubuntu2204-x64", "Ubuntu 22.04 LTS 64位", "Ubuntu", "22.04", "linux", "x86_64", "root", 40},
-	{"img-centos79-x64", "CentOS 7.9 64位", "CentOS", "7.9", "linux", "x86_64", "root", 40},
-	{"img-rocky9-x64", "Rocky Linux 9.3 64位", "Rocky Linux", "9.3", "linux", "x86_64", "root", 40},
-	{"img-ws2022-x64", "Windows Server 2022 数据中心版 64位中文版", "Windows Server", "2022", "windows", "x86_64", "Administrator", 50},
+	{"img-debian12-x64", "Debian 12.5 64位", "Other Linux", "12.5", "linux", "x86_64", "root", 40, "2024-03-20T08:00:00Z", false},
+	{"img-ubuntu2204-x64", "Ubuntu 22.04 LTS 64位", "Ubuntu", "22.04", "linux", "x86_64", "root", 40, "2024-01-15T08:00:00Z", false},
+	{"img-centos79-x64", "CentOS 7.9 64位", "CentOS", "7.9", "linux", "x86_64", "root", 40, "2023-06-01T08:00:00Z", false},
+	{"img-rocky9-x64", "Rocky Linux 9.3 64位", "Other Linux", "9.3", "linux", "x86_64", "root", 40, "2024-02-01T08:00:00Z", false},
+	{"img-ws2022-x64", "Windows Server 2022 数据中心版 64位中文版", "Windows Server", "2022", "windows", "x86_64", "Administrator", 50, "2023-11-01T08:00:00Z", false},
+	{"img-ubuntu2004-x64", "Ubuntu 20.04 LTS 64位", "Ubuntu", "20.04", "linux", "x86_64", "root", 40, "2022-05-10T08:00:00Z", false},
+	{"img-ubuntu2204-arm", "Ubuntu 22.04 LTS 64位 ARM", "Ubuntu", "22.04", "linux", "arm64", "root", 40, "2024-02-20T08:00:00Z", false},
+	{"img-centos78-x64", "CentOS 7.8 64位", "CentOS", "7.8", "linux", "x86_64", "root", 40, "2021-01-10T08:00:00Z", true},
 }
 
 // CatalogInstanceType is one instance type of the built-in catalog.
@@ -76,9 +85,9 @@ func imageOut(img CatalogImage) map[string]any {
 	return map[string]any{
 		"imageId": img.ImageId, "name": img.Name, "platform": img.Platform, "osVersion": img.OsVersion,
 		"architecture": img.Architecture, "systemDiskSizeGB": img.SystemDiskSizeGB, "imageSource": "public",
-		"osType": img.OsType, "status": "ready", "createTime": "2024-01-15T08:00:00Z", "sizeMB": img.SystemDiskSizeGB * 1024,
+		"osType": img.OsType, "status": "ready", "createTime": img.CreateTime, "sizeMB": img.SystemDiskSizeGB * 1024,
 		"desc": img.Name, "loginName": img.LoginName, "launchPermission": "all", "rootDeviceType": "cloudDisk",
-		"progress": "100", "offline": false, "bootMode": "bios",
+		"progress": "100", "offline": img.Offline, "bootMode": "bios",
 	}
 }
 

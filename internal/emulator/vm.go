@@ -226,8 +226,10 @@ func (e *Emulator) createInstances(c *call) (any, *apiError) {
 	if imageID == "" {
 		return nil, invalidArg("instanceSpec.imageId is required")
 	}
-	if findImage(imageID) == nil {
+	if img := findImage(imageID); img == nil {
 		return nil, invalidArg("Invalid imageId %q: image not found", imageID)
+	} else if img.Offline {
+		return nil, invalidArg("Invalid imageId %q: the image is offline and can no longer launch instances", imageID)
 	}
 	if s.ElasticIp != nil {
 		return nil, invalidArg("instanceSpec.elasticIp is not supported by this emulator: create the elastic ip with CreateElasticIps and associate it")
@@ -623,23 +625,41 @@ func (e *Emulator) vmDisassociateEIP(c *call) (any, *apiError) {
 
 // ---- catalog ----
 
+// describeImages follows DescribeImages' documented parameters: imageSource
+// is required unless ids are given (and with ids the others are ignored),
+// imageName is a substring match, platform and architecture exact, and
+// offline images are listed only with offline=true.
 func (e *Emulator) describeImages(c *call) (any, *apiError) {
 	num, size, aerr := c.paging(10, 100)
 	if aerr != nil {
 		return nil, aerr
 	}
 	ids := c.listParam("ids")
-	platform := c.query.Get("platform")
-	src := c.query.Get("imageSource")
+	q := c.query.Get
+	src := q("imageSource")
+	if len(ids) == 0 {
+		if src == "" {
+			return nil, invalidArg("imageSource is required when ids is not given: public, thirdparty, private, shared or community")
+		}
+		if !matchAny(src, []string{"public", "thirdparty", "private", "shared", "community"}) {
+			return nil, invalidArg("Invalid imageSource %q: public, thirdparty, private, shared or community", src)
+		}
+	}
+	if a := q("architecture"); a != "" && a != "x86_64" && a != "arm64" {
+		return nil, invalidArg("Invalid architecture %q: x86_64 or arm64", a)
+	}
 	var out []map[string]any
 	for _, img := range Images {
-		if len(ids) > 0 && !matchAny(img.ImageId, ids) {
-			continue
-		}
-		if platform != "" && img.Platform != platform {
-			continue
-		}
-		if src != "" && src != "public" {
+		if len(ids) > 0 {
+			if !matchAny(img.ImageId, ids) {
+				continue
+			}
+		} else if src != "public" || // the catalog holds official images only
+			q("platform") != "" && img.Platform != q("platform") ||
+			q("imageName") != "" && !strings.Contains(img.Name, q("imageName")) ||
+			q("architecture") != "" && img.Architecture != q("architecture") ||
+			q("status") != "" && q("status") != "ready" ||
+			img.Offline != (q("offline") == "true") {
 			continue
 		}
 		out = append(out, imageOut(img))

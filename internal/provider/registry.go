@@ -10,6 +10,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/eip"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/failover"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/iam"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/image"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/vm"
 )
@@ -40,5 +41,6 @@ func (p *jdcloudhaProvider) DataSources(_ context.Context) []func() datasource.D
 		ag.NewDataSource,
 		vm.NewInstanceDataSource,
 		eip.NewDataSource,
+		image.NewDataSource,
 	}
 }
