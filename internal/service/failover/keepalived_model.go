@@ -30,6 +30,7 @@ type keepalivedConfigModel struct {
 	OutputDir         types.String `tfsdk:"output_dir"`
 	AgentArchitecture types.String `tfsdk:"agent_architecture"`
 	AgentSHA256       types.String `tfsdk:"agent_sha256"`
+	BundleStatus      types.String `tfsdk:"bundle_status"`
 	Nodes             types.Map    `tfsdk:"nodes"`
 }
 
@@ -63,6 +64,7 @@ type renderedNode struct {
 	AgentConfig    types.String `tfsdk:"agent_config"`
 	BundleDir      types.String `tfsdk:"bundle_dir"`
 	Files          types.Map    `tfsdk:"files"`
+	BundleSHA256   types.String `tfsdk:"bundle_sha256"`
 }
 
 var renderedNodeAttrTypes = map[string]attr.Type{
@@ -72,4 +74,5 @@ var renderedNodeAttrTypes = map[string]attr.Type{
 	"agent_config":    types.StringType,
 	"bundle_dir":      types.StringType,
 	"files":           types.MapType{ElemType: types.StringType},
+	"bundle_sha256":   types.StringType,
 }

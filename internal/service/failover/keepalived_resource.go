@@ -8,9 +8,11 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -40,9 +42,16 @@ var (
 )
 
 // NewKeepalivedConfigResource is the jdcloudha_keepalived_config resource.
-func NewKeepalivedConfigResource() resource.Resource { return &keepalivedConfigResource{} }
+func NewKeepalivedConfigResource() resource.Resource {
+	return &keepalivedConfigResource{agent: agentbin.Binary}
+}
 
-type keepalivedConfigResource struct{ client *jdcloud.Client }
+type keepalivedConfigResource struct {
+	client *jdcloud.Client
+	// agent returns the agent binary for an architecture and its sha256
+	// (agentbin.Binary; tests swap in another build).
+	agent func(arch string) ([]byte, string, error)
+}
 
 func (r *keepalivedConfigResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_keepalived_config"
@@ -88,12 +97,13 @@ func (r *keepalivedConfigResource) Schema(_ context.Context, _ resource.SchemaRe
 			"(with `output_dir`) writes a per-node bundle: `keepalived.conf`, `agent.json`, `credentials` (mode 0600), the " +
 			"`jdcloud-eip-failover` agent binary embedded in this provider, and `install.sh`. keepalived runs the agent's " +
 			"idempotent `takeover` from `notify_master` and `notify_master_rx_lower_pri` (split-brain healing). " +
-			"A bundle file changed or removed on disk is detected on refresh and rewritten by the next apply. " +
+			"Everything is rendered at plan time once the inputs are known, so the plan shows what changes on each node. " +
+			"A bundle file changed or removed on disk is reported in `bundle_status` on refresh and rewritten in place by the next apply. " +
 			"The credentials are written only to the `credentials` file, never to keepalived.conf or agent.json — but they " +
 			"are in Terraform state (marked sensitive): protect the state.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Computed: true, MarkdownDescription: "`<elastic_ip_id>/<virtual_router_id>`.",
+				Computed: true, MarkdownDescription: "A random ID given at creation; it never changes (everything else here may change in place).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"elastic_ip_id": schema.StringAttribute{
@@ -208,11 +218,18 @@ func (r *keepalivedConfigResource) Schema(_ context.Context, _ resource.SchemaRe
 				MarkdownDescription: "CPU architecture of the nodes, for the agent binary in the bundle: `amd64` (default) or `arm64`.",
 			},
 			"agent_sha256": schema.StringAttribute{
-				Computed: true, MarkdownDescription: "sha256 of the embedded agent binary written to the bundles (empty without `output_dir`).",
+				Computed: true, MarkdownDescription: "sha256 of the embedded agent binary written to the bundles (empty without `output_dir`). Known at plan time: it changes only when a provider upgrade brings a different agent.",
+			},
+			"bundle_status": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "`written` when every bundle file on this machine is what the provider wrote (empty without `output_dir`). " +
+					"The files are an output, not state: when refresh finds one missing or changed (another machine, a CI runner, bundles deleted after " +
+					"installing), this says which, and the next apply rewrites them in place — no hash in `nodes` changes, so nothing that triggers on them runs again.",
 			},
 			"nodes": schema.MapNestedAttribute{
-				Computed:            true,
-				MarkdownDescription: "Per node (keyed by node name): `role`, `instance_id`, the rendered `keepalived_conf` and `agent_config`, the `bundle_dir` and the sha256 of each bundle file (`files`).",
+				Computed: true,
+				MarkdownDescription: "Per node (keyed by node name): `role`, `instance_id`, the rendered `keepalived_conf` and `agent_config`, the `bundle_dir`, the sha256 of each bundle file (`files`) and of the whole bundle (`bundle_sha256`). " +
+					"Rendered at plan time once the inputs are known, so the plan shows the changed lines of each node's files.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"role":            schema.StringAttribute{Computed: true, MarkdownDescription: "`master` or `backup`."},
 					"instance_id":     schema.StringAttribute{Computed: true, MarkdownDescription: "The node's instance ID."},
@@ -220,6 +237,8 @@ func (r *keepalivedConfigResource) Schema(_ context.Context, _ resource.SchemaRe
 					"agent_config":    schema.StringAttribute{Computed: true, MarkdownDescription: "The node's agent.json (no secrets)."},
 					"bundle_dir":      schema.StringAttribute{Computed: true, MarkdownDescription: "Where the bundle was written (empty without `output_dir`)."},
 					"files":           schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "sha256 of each bundle file, by file name."},
+					"bundle_sha256": schema.StringAttribute{Computed: true, MarkdownDescription: "One sha256 over this node's whole bundle (empty without `output_dir`): " +
+						"trigger a node's setup step on it. It changes only when something in this node's bundle changes (unknown in the plan while a new access key is being created)."},
 				}},
 			},
 		},
@@ -236,21 +255,57 @@ func (r *keepalivedConfigResource) Configure(_ context.Context, req resource.Con
 	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
-// ModifyPlan validates the planned settings (defaults applied) whenever every
-// input is known, so every keepalived rule (ASCII only, ranges, preempt
-// semantics) fails the plan, not the apply.
+// ModifyPlan renders the nodes' files at plan time whenever the inputs are
+// known, so the plan shows the changed lines of each keepalived.conf and
+// agent.json and the hashes a node-setup step triggers on stay known when
+// they do not change. Invalid settings fail the plan, not the apply.
 func (r *keepalivedConfigResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return
 	}
 	var m keepalivedConfigModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || !allKnown(&m) {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var state *keepalivedConfigModel
+	if !req.State.Raw.IsNull() {
+		state = &keepalivedConfigModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		m.ID = state.ID // stable for the life of the resource
+	}
+	if m.Region.IsUnknown() && r.client != nil {
+		m.Region = types.StringValue(r.client.Region)
+	}
+	if m.Endpoint.IsUnknown() && !m.Region.IsUnknown() && m.Region.ValueString() != "" {
+		m.Endpoint = types.StringValue(defaultAgentEndpoint(m.Region.ValueString()))
+	}
+	if !allKnown(&m) {
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &m)...)
 		return
 	}
 	if _, err := m.spec(); err != nil {
 		addSpecErrors(&resp.Diagnostics, err)
+		return
 	}
+	if m.Region.IsUnknown() || m.Endpoint.IsUnknown() || m.Region.ValueString() == "" {
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &m)...)
+		return
+	}
+	r.build(ctx, &m, hashBundle, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state != nil && state.AgentSHA256.ValueString() != "" && !m.AgentSHA256.Equal(state.AgentSHA256) {
+		resp.Diagnostics.AddAttributeWarning(path.Root("agent_sha256"), "Failover agent changes",
+			"The agent embedded in this provider differs from the one in the bundles: apply rewrites the bundles in place "+
+				"(only the agent's hash and the nodes' bundle hashes change), then install them on the nodes one at a time, "+
+				"backup first (install.sh reloads keepalived, so the EIP does not move).")
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &m)...)
 }
 
 func (r *keepalivedConfigResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -259,40 +314,59 @@ func (r *keepalivedConfigResource) Create(ctx context.Context, req resource.Crea
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.renderAndWrite(ctx, &plan, &resp.Diagnostics)
+	r.build(ctx, &plan, writeBundle, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// A random ID: everything the resource renders may change in place.
+	plan.ID = types.StringValue(uuid.NewString())
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// Read checks the bundles on disk: a missing or edited file, or an agent that
-// no longer matches the one embedded in this provider, removes the resource
-// from state so the next apply writes the bundles again.
+// Read compares the bundles on disk with what was written. The files are an
+// output, not state: a missing or edited file never removes the resource,
+// it only sets bundle_status, so the next plan is an in-place update that
+// rewrites the files and changes no hash a node-setup step depends on.
 func (r *keepalivedConfigResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state keepalivedConfigModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || state.OutputDir.IsNull() || state.OutputDir.ValueString() == "" {
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	if _, sum, err := agentbin.Binary(state.AgentArchitecture.ValueString()); err == nil && sum != state.AgentSHA256.ValueString() {
-		resp.Diagnostics.AddWarning("Failover agent changed", "The agent embedded in this provider differs from the one in the bundles; the next apply rewrites them. Re-run install.sh on the nodes afterwards.")
-		resp.State.RemoveResource(ctx)
+	if state.OutputDir.IsNull() || state.OutputDir.ValueString() == "" {
+		state.BundleStatus = types.StringValue("")
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 		return
 	}
 	nodes := map[string]renderedNode{}
 	resp.Diagnostics.Append(state.Nodes.ElementsAs(ctx, &nodes, false)...)
-	for name, n := range nodes {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	names := make([]string, 0, len(nodes))
+	for name := range nodes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var drifts []string
+	for _, name := range names {
+		n := nodes[name]
 		sums := map[string]string{}
 		resp.Diagnostics.Append(n.Files.ElementsAs(ctx, &sums, false)...)
 		if drift := bundleDrift(n.BundleDir.ValueString(), sums); drift != "" {
-			resp.Diagnostics.AddWarning("Failover bundle changed on disk",
-				fmt.Sprintf("In the bundle of node %q (%s), %s; the next apply rewrites the bundle.", name, n.BundleDir.ValueString(), drift))
-			resp.State.RemoveResource(ctx)
-			return
+			drifts = append(drifts, name+": "+drift)
 		}
 	}
+	status := bundleWritten
+	if len(drifts) > 0 {
+		status = "not on this machine or changed (" + strings.Join(drifts, "; ") + "): the next apply rewrites the files in place"
+	}
+	state.BundleStatus = types.StringValue(status)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
+
+// bundleWritten is bundle_status when every file on disk is what was written.
+const bundleWritten = "written"
 
 func (r *keepalivedConfigResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state keepalivedConfigModel
@@ -301,10 +375,11 @@ func (r *keepalivedConfigResource) Update(ctx context.Context, req resource.Upda
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.renderAndWrite(ctx, &plan, &resp.Diagnostics)
+	r.build(ctx, &plan, writeBundle, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	plan.ID = state.ID
 	removeStaleBundles(ctx, state, plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -342,7 +417,42 @@ func removeStaleBundles(ctx context.Context, old, new keepalivedConfigModel, dia
 	}
 }
 
-func (r *keepalivedConfigResource) renderAndWrite(ctx context.Context, m *keepalivedConfigModel, diags *diag.Diagnostics) {
+// bundleWriter receives a node's bundle: writeBundle puts it on disk,
+// hashBundle only hashes it (the plan).
+type bundleWriter func(dir string, files []bundleFile) (map[string]string, error)
+
+func hashBundle(_ string, files []bundleFile) (map[string]string, error) {
+	sums := make(map[string]string, len(files))
+	for _, f := range files {
+		sums[f.name] = sha256Hex(f.data)
+	}
+	return sums, nil
+}
+
+// bundleSHA256 is one hash over a node's whole bundle (file names and
+// contents), for a node-setup step to trigger on.
+func bundleSHA256(sums map[string]string) string {
+	names := make([]string, 0, len(sums))
+	for n := range sums {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "%s  %s\n", sums[n], n)
+	}
+	return sha256Hex([]byte(b.String()))
+}
+
+func defaultAgentEndpoint(region string) string {
+	return "openapi.internal." + region + ".jdcloud-api.com"
+}
+
+// build renders every node (deterministically: the plan and the apply get
+// the same values) and hands each bundle to write. With credentials not yet
+// known (a key being created or rotated) only the hashes that depend on
+// them stay unknown.
+func (r *keepalivedConfigResource) build(ctx context.Context, m *keepalivedConfigModel, write bundleWriter, diags *diag.Diagnostics) {
 	if m.Region.IsUnknown() || m.Region.IsNull() || m.Region.ValueString() == "" {
 		if r.client == nil {
 			diags.AddAttributeError(path.Root("region"), "Region unknown", "Set region, or configure the provider's region.")
@@ -351,7 +461,7 @@ func (r *keepalivedConfigResource) renderAndWrite(ctx context.Context, m *keepal
 		m.Region = types.StringValue(r.client.Region)
 	}
 	if m.Endpoint.IsUnknown() || m.Endpoint.IsNull() || m.Endpoint.ValueString() == "" {
-		m.Endpoint = types.StringValue("openapi.internal." + m.Region.ValueString() + ".jdcloud-api.com")
+		m.Endpoint = types.StringValue(defaultAgentEndpoint(m.Region.ValueString()))
 	}
 	spec, err := m.spec()
 	if err != nil {
@@ -363,19 +473,21 @@ func (r *keepalivedConfigResource) renderAndWrite(ctx context.Context, m *keepal
 		addSpecErrors(diags, err)
 		return
 	}
-	m.ID = types.StringValue(fmt.Sprintf("%s/%d", m.ElasticIPID.ValueString(), m.VirtualRouterID.ValueInt64()))
+	credsKnown := !m.AccessKey.IsUnknown() && !m.SecretKey.IsUnknown()
 
 	var bin []byte
 	m.AgentSHA256 = types.StringValue("")
+	m.BundleStatus = types.StringValue("")
 	writeFiles := !m.OutputDir.IsNull() && m.OutputDir.ValueString() != ""
 	if writeFiles {
 		var sum string
-		bin, sum, err = agentbin.Binary(m.AgentArchitecture.ValueString())
+		bin, sum, err = r.agent(m.AgentArchitecture.ValueString())
 		if err != nil {
 			diags.AddAttributeError(path.Root("agent_architecture"), "Failover agent not embedded", err.Error())
 			return
 		}
 		m.AgentSHA256 = types.StringValue(sum)
+		m.BundleStatus = types.StringValue(bundleWritten)
 	}
 
 	members := [2]*nodeModel{m.Master, m.Backup}
@@ -387,14 +499,15 @@ func (r *keepalivedConfigResource) renderAndWrite(ctx context.Context, m *keepal
 			diags.AddError("Rendering the agent config of node "+rn.Name, err.Error())
 			return
 		}
-		node := renderedNode{
-			Role: types.StringValue(rn.Role), InstanceID: types.StringValue(rn.InstanceID),
-			KeepalivedConf: types.StringValue(rn.Text), AgentConfig: types.StringValue(string(agentCfg)),
-			BundleDir: types.StringValue(""), Files: types.MapValueMust(types.StringType, map[string]attr.Value{}),
+		node := map[string]attr.Value{
+			"role": types.StringValue(rn.Role), "instance_id": types.StringValue(rn.InstanceID),
+			"keepalived_conf": types.StringValue(rn.Text), "agent_config": types.StringValue(string(agentCfg)),
+			"bundle_dir": types.StringValue(""), "files": types.MapValueMust(types.StringType, map[string]attr.Value{}),
+			"bundle_sha256": types.StringValue(""),
 		}
 		if writeFiles {
 			dir := filepath.Join(m.OutputDir.ValueString(), rn.Name)
-			sums, err := m.writeNodeBundle(dir, rn, m.configDir(self), agentCfg, bin)
+			sums, err := m.writeNodeBundle(dir, rn, m.configDir(self), agentCfg, bin, write)
 			if err != nil {
 				diags.AddError("Writing the failover bundle of node "+rn.Name, fmt.Sprintf("%s: %v", dir, err))
 				return
@@ -403,10 +516,15 @@ func (r *keepalivedConfigResource) renderAndWrite(ctx context.Context, m *keepal
 			for k, v := range sums {
 				files[k] = types.StringValue(v)
 			}
-			node.BundleDir = types.StringValue(dir)
-			node.Files = types.MapValueMust(types.StringType, files)
+			node["bundle_sha256"] = types.StringValue(bundleSHA256(sums))
+			if !credsKnown {
+				files[bundleCredentials] = types.StringUnknown()
+				node["bundle_sha256"] = types.StringUnknown()
+			}
+			node["bundle_dir"] = types.StringValue(dir)
+			node["files"] = types.MapValueMust(types.StringType, files)
 		}
-		obj, d := types.ObjectValueFrom(ctx, renderedNodeAttrTypes, node)
+		obj, d := types.ObjectValue(renderedNodeAttrTypes, node)
 		diags.Append(d...)
 		out[rn.Name] = obj
 	}
@@ -424,13 +542,13 @@ func (m *keepalivedConfigModel) configDir(n *nodeModel) string {
 	return strings.TrimRight(dir, "/")
 }
 
-func (m *keepalivedConfigModel) writeNodeBundle(dir string, rn keepalived.NodeConfig, configDir string, agentCfg, bin []byte) (map[string]string, error) {
+func (m *keepalivedConfigModel) writeNodeBundle(dir string, rn keepalived.NodeConfig, configDir string, agentCfg, bin []byte, write bundleWriter) (map[string]string, error) {
 	install, err := renderInstallScript(installParams{Node: rn.Name, AgentPath: m.AgentPath.ValueString(), ConfigDir: configDir, ScriptUser: m.ScriptUser.ValueString()})
 	if err != nil {
 		return nil, err
 	}
 	creds := fmt.Sprintf("# Credentials of the failover agent. Keep this file mode 0600: the agent refuses it otherwise.\naccess_key = %s\nsecret_key = %s\n", m.AccessKey.ValueString(), m.SecretKey.ValueString())
-	return writeBundle(dir, []bundleFile{
+	return write(dir, []bundleFile{
 		{bundleKeepalivedConf, []byte(rn.Text), 0o644},
 		{bundleAgentConfig, agentCfg, 0o644},
 		{bundleCredentials, []byte(creds), 0o600},

@@ -1,6 +1,7 @@
 package failover_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,13 +9,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/provider"
 )
 
 const testSecret = "agent-secret-Zq81"
@@ -46,13 +52,11 @@ resource "jdcloudha_keepalived_config" "web" {
 }
 
 func TestAccKeepalivedConfig_rendersAndWritesBundles(t *testing.T) {
-	acctest.PreCheck(t)
-	if _, _, err := agentbin.Binary("amd64"); err != nil {
-		t.Skipf("this test binary was compiled without the embedded agent (run `make testacc`, which builds it first): %v", err)
-	}
+	requireAgent(t)
 	srv := acctest.StartEmulator(t)
 	dir := t.TempDir()
 	config := acctest.ProviderConfig(srv) + keepalivedConfig(dir, "")
+	var sums map[string]string
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
@@ -77,10 +81,12 @@ func TestAccKeepalivedConfig_rendersAndWritesBundles(t *testing.T) {
 					resource.TestMatchResourceAttr("jdcloudha_keepalived_config.web", "nodes.master.keepalived_conf", regexp.MustCompile(`/usr/bin/pgrep -x nginx`)),
 					resource.TestMatchResourceAttr("jdcloudha_keepalived_config.web", "agent_sha256", regexp.MustCompile(`^[0-9a-f]{64}$`)),
 					checkBundles(dir),
+					keepHashes(&sums),
 				),
 			},
 			{
-				// A bundle file edited on a node... here, on disk: refresh notices, apply rewrites.
+				// A bundle file edited on disk: refresh reports it, and apply
+				// rewrites it in place without changing any hash.
 				PreConfig: func() {
 					if err := os.WriteFile(filepath.Join(dir, "backup", "keepalived.conf"), []byte("vrrp_script x { script \"pidof nginx\" }\n"), 0o644); err != nil {
 						t.Fatal(err)
@@ -88,17 +94,21 @@ func TestAccKeepalivedConfig_rendersAndWritesBundles(t *testing.T) {
 				},
 				Config: config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("jdcloudha_keepalived_config.web", plancheck.ResourceActionCreate)},
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("jdcloudha_keepalived_config.web", plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue("jdcloudha_keepalived_config.web", tfjsonpath.New("bundle_status"), knownvalue.StringExact("written")),
+					},
 				},
-				Check: checkBundles(dir),
+				Check: resource.ComposeAggregateTestCheckFunc(checkBundles(dir), checkSameHashes(&sums)),
 			},
 			{
-				PreConfig: func() { os.Remove(filepath.Join(dir, "master", "jdcloud-eip-failover")) },
+				// The whole bundles folder gone (another machine): the same.
+				PreConfig: func() { os.RemoveAll(dir) },
 				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("jdcloudha_keepalived_config.web", plancheck.ResourceActionCreate)},
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("jdcloudha_keepalived_config.web", plancheck.ResourceActionUpdate)},
 				},
-				Check: checkBundles(dir),
+				Check: resource.ComposeAggregateTestCheckFunc(checkBundles(dir), checkSameHashes(&sums)),
 			},
 			{
 				// Tuning in place: VRRPv3 with 100 ms adverts.
@@ -115,6 +125,16 @@ func TestAccKeepalivedConfig_rendersAndWritesBundles(t *testing.T) {
 			{Config: acctest.ProviderConfig(srv) + keepalivedConfig(dir, "vrrp_version = 3\n  advert_interval = \"100ms\"\n  preempt = true"), PlanOnly: true},
 		},
 	})
+}
+
+// requireAgent skips an acceptance test that writes bundles when the agent
+// was not embedded (plain `go test` without `make agent`).
+func requireAgent(t *testing.T) {
+	t.Helper()
+	acctest.PreCheck(t)
+	if _, _, err := agentbin.Binary("amd64"); err != nil {
+		t.Skipf("this test binary was compiled without the embedded agent (run `make testacc`, which builds it first): %v", err)
+	}
 }
 
 // checkBundles reads the bundles from disk: every file there, the agent config
@@ -162,6 +182,40 @@ func checkBundles(dir string) resource.TestCheckFunc {
 	}
 }
 
+// hashAttrs are the state attributes a node-setup step may depend on.
+func hashAttrs(s *terraform.State) map[string]string {
+	a := s.RootModule().Resources["jdcloudha_keepalived_config.web"].Primary.Attributes
+	out := map[string]string{}
+	for k, v := range a {
+		if k == "id" || k == "agent_sha256" || strings.HasSuffix(k, ".bundle_sha256") || strings.Contains(k, ".files.") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func keepHashes(into *map[string]string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		*into = hashAttrs(s)
+		if len(*into) < 2+2*6 {
+			return fmt.Errorf("too few hash attributes in state: %v", *into)
+		}
+		return nil
+	}
+}
+
+func checkSameHashes(want *map[string]string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		got := hashAttrs(s)
+		for k, v := range *want {
+			if got[k] != v {
+				return fmt.Errorf("%s changed from %q to %q: rewriting the bundles must not change it", k, v, got[k])
+			}
+		}
+		return nil
+	}
+}
+
 func mustRead(dir, name string) []byte {
 	b, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
@@ -195,4 +249,225 @@ func TestAccKeepalivedConfig_invalidSettingsFailAtPlan(t *testing.T) {
 			})
 		})
 	}
+}
+
+// planCheck adapts a function to plancheck.PlanCheck.
+type planCheck func(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse)
+
+func (f planCheck) CheckPlan(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	f(ctx, req, resp)
+}
+
+// expectUnchanged fails when the planned value at attr (a path of map keys)
+// differs from the prior state's or is unknown.
+func expectUnchanged(addr string, attr ...string) plancheck.PlanCheck {
+	return planCheck(func(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+		for _, rc := range req.Plan.ResourceChanges {
+			if rc.Address != addr {
+				continue
+			}
+			before, after, unknown := dig(rc.Change.Before, attr), dig(rc.Change.After, attr), dig(rc.Change.AfterUnknown, attr)
+			if unknown == true {
+				resp.Error = fmt.Errorf("%s.%s is unknown in the plan; it must stay known", addr, strings.Join(attr, "."))
+			} else if before == nil || fmt.Sprint(before) != fmt.Sprint(after) {
+				resp.Error = fmt.Errorf("%s.%s: planned %v, was %v; it must not change", addr, strings.Join(attr, "."), after, before)
+			}
+			return
+		}
+		resp.Error = fmt.Errorf("%s is not in the plan", addr)
+	})
+}
+
+func dig(v any, keys []string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// A priority change is reviewable: the plan holds the new keepalived.conf
+// line, the agent's hash stays known and unchanged, and the backup's bundle
+// (which does not carry the master's priority) does not change.
+func TestAccKeepalivedConfig_planShowsTheChangedLine(t *testing.T) {
+	requireAgent(t)
+	srv := acctest.StartEmulator(t)
+	dir := t.TempDir()
+	_, agentSum, _ := agentbin.Binary("amd64")
+	withPriority := func(p int) string {
+		return acctest.ProviderConfig(srv) + strings.Replace(keepalivedConfig(dir, ""), `private_ip  = "10.0.1.18"`,
+			fmt.Sprintf("private_ip  = \"10.0.1.18\"\n    priority    = %d", p), 1)
+	}
+	const addr = "jdcloudha_keepalived_config.web"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: withPriority(101),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					// Created from literal inputs: everything but the id is known at plan time.
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("nodes").AtMapKey("master").AtMapKey("keepalived_conf"), knownvalue.StringRegexp(regexp.MustCompile(`\n\s+priority 101\n`))),
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("agent_sha256"), knownvalue.StringExact(agentSum)),
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("nodes").AtMapKey("backup").AtMapKey("bundle_sha256"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{64}$`))),
+				}},
+			},
+			{
+				Config: withPriority(150),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("nodes").AtMapKey("master").AtMapKey("keepalived_conf"), knownvalue.StringRegexp(regexp.MustCompile(`\n\s+priority 150\n`))),
+					expectUnchanged(addr, "agent_sha256"),
+					expectUnchanged(addr, "id"),
+					expectUnchanged(addr, "nodes", "backup", "bundle_sha256"),
+					expectUnchanged(addr, "nodes", "backup", "keepalived_conf"),
+					expectUnchanged(addr, "nodes", "master", "files", "jdcloud-eip-failover"),
+				}},
+				Check: func(*terraform.State) error {
+					if conf := string(mustRead(filepath.Join(dir, "master"), "keepalived.conf")); !strings.Contains(conf, "priority 150") {
+						return fmt.Errorf("the master's bundle was not rewritten:\n%s", conf)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// A node-setup step triggered by the nodes' bundle hashes, as in
+// examples/ha-pair: bundles missing on this machine and a provider upgrade
+// without an agent change replace nothing; a master-only change re-runs only
+// the master's step.
+func TestAccKeepalivedConfig_nodeSetupRunsOnlyWhenItsNodeChanges(t *testing.T) {
+	requireAgent(t)
+	srv := acctest.StartEmulator(t)
+	dir := t.TempDir()
+	setup := `
+resource "terraform_data" "setup" {
+  count            = 2 # [0] master, [1] backup (the test harness cannot read for_each keys)
+  triggers_replace = jdcloudha_keepalived_config.web.nodes[["master", "backup"][count.index]].bundle_sha256
+}
+`
+	config := acctest.ProviderConfig(srv) + keepalivedConfig(dir, "") + setup
+	upgraded := map[string]func() (tfprotov6.ProviderServer, error){
+		acctest.ProviderName: providerserver.NewProtocol6WithError(provider.New("99.0.0")()),
+	}
+	const addr = "jdcloudha_keepalived_config.web"
+	setupAddr := map[string]string{"master": "terraform_data.setup[0]", "backup": "terraform_data.setup[1]"}
+	noop := func(node string) plancheck.PlanCheck {
+		return plancheck.ExpectResourceAction(setupAddr[node], plancheck.ResourceActionNoop)
+	}
+	var sums map[string]string
+	resource.ParallelTest(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories, Config: config, Check: keepHashes(&sums)},
+			{
+				// A colleague's laptop or a CI runner: no bundles folder.
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				PreConfig:                func() { os.RemoveAll(dir) },
+				Config:                   config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					noop("master"), noop("backup"),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(checkBundles(dir), checkSameHashes(&sums)),
+			},
+			{
+				// A new provider version with the same agent: nothing to do.
+				ProtoV6ProviderFactories: upgraded,
+				Config:                   config,
+				ConfigPlanChecks:         resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				// Both at once.
+				PreConfig:                func() { os.RemoveAll(dir) },
+				ProtoV6ProviderFactories: upgraded,
+				Config:                   config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					noop("master"), noop("backup"),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(checkBundles(dir), checkSameHashes(&sums)),
+			},
+			{
+				// Only the master's priority: only the master's step runs again.
+				ProtoV6ProviderFactories: upgraded,
+				Config:                   strings.Replace(config, `private_ip  = "10.0.1.18"`, "private_ip  = \"10.0.1.18\"\n    priority    = 150", 1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(setupAddr["master"], plancheck.ResourceActionReplace),
+					noop("backup"),
+				}},
+			},
+		},
+	})
+}
+
+// The id survives what changes in place: the EIP replaced (deleted out of
+// band, or tainted) and a new virtual_router_id. Both used to fail the apply
+// with "Provider produced inconsistent result after apply ... .id".
+func TestAccKeepalivedConfig_idStableAcrossEIPReplacementAndVRIDChange(t *testing.T) {
+	requireAgent(t)
+	srv := acctest.StartEmulator(t)
+	dir := t.TempDir()
+	eip := `
+resource "jdcloudha_elastic_ip" "vip" {
+  name           = "ha-vip"
+  bandwidth_mbps = 5
+}
+`
+	config := func(extra string) string {
+		return acctest.ProviderConfig(srv) + eip + strings.Replace(keepalivedConfig(dir, extra),
+			`elastic_ip_id = "fip-b6f37survq"`, `elastic_ip_id = jdcloudha_elastic_ip.vip.id`, 1)
+	}
+	const addr = "jdcloudha_keepalived_config.web"
+	var firstID, firstEIP string
+	keep := func(s *terraform.State) error {
+		a := s.RootModule().Resources[addr].Primary.Attributes
+		firstID, firstEIP = a["id"], a["elastic_ip_id"]
+		return nil
+	}
+	sameID := func(s *terraform.State) error {
+		if got := s.RootModule().Resources[addr].Primary.Attributes["id"]; got != firstID {
+			return fmt.Errorf("id changed from %q to %q", firstID, got)
+		}
+		return nil
+	}
+	agentEIP := func(s *terraform.State) error {
+		cfg, err := failover.ParseConfig("agent.json", mustRead(filepath.Join(dir, "master"), "agent.json"))
+		if err != nil {
+			return err
+		}
+		if want := s.RootModule().Resources["jdcloudha_elastic_ip.vip"].Primary.ID; cfg.EIPID != want || want == firstEIP {
+			return fmt.Errorf("the master's agent.json names %s; want the new EIP %s (the old one was %s)", cfg.EIPID, want, firstEIP)
+		}
+		return nil
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{Config: config(""), Check: keep},
+			{
+				Taint:  []string{"jdcloudha_elastic_ip.vip"},
+				Config: config(""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(sameID, agentEIP),
+			},
+			{
+				Config: config("virtual_router_id = 52"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					expectUnchanged(addr, "id"),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(sameID,
+					resource.TestMatchResourceAttr(addr, "nodes.backup.keepalived_conf", regexp.MustCompile(`virtual_router_id 52\n`))),
+			},
+			{Config: config("virtual_router_id = 52"), PlanOnly: true},
+		},
+	})
 }
