@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,6 +24,9 @@ const (
 	DefaultRequestTimeout = 5 * time.Second
 	DefaultLockFile       = "/run/jdcloud-eip-failover.lock"
 	DefaultLogTag         = "jdcloud-eip-failover"
+	DefaultRunDir         = "/run/jdcloud-eip-failover"
+	DefaultVerifyInterval = 5 * time.Second
+	DefaultYieldDelay     = 2 * time.Second
 )
 
 // Config is the agent's configuration file. The JSON tags are the file's keys
@@ -41,6 +45,29 @@ type Config struct {
 	LockFile        string   `json:"lock_file,omitempty"`
 	LogTag          string   `json:"log_tag,omitempty"`
 	Syslog          *bool    `json:"syslog,omitempty"`
+
+	// The daemon (run) and the keepalived hook (report).
+
+	// RunDir holds the VRRP state record, the daemon's socket and status.
+	RunDir string `json:"run_dir,omitempty"`
+	// VerifyInterval is how often a MASTER describes the EIP (jittered).
+	VerifyInterval Duration `json:"verify_interval,omitempty"`
+	// Priority and PeerPriority are the two nodes' VRRP priorities: the
+	// higher one wins a split brain (ties: the smaller instance ID).
+	Priority     int `json:"priority,omitempty"`
+	PeerPriority int `json:"peer_priority,omitempty"`
+	// VRRPAddress is keepalived's placeholder virtual address (e.g.
+	// 192.0.2.1/32): present on this node exactly while keepalived is MASTER,
+	// so the daemon reads the state from the kernel, not only from hooks.
+	VRRPAddress string `json:"vrrp_address,omitempty"`
+	// KeepalivedPIDFile is keepalived's VRRP process pid file (-r); without
+	// it the pid recorded by the last report is used.
+	KeepalivedPIDFile string `json:"keepalived_pid_file,omitempty"`
+	// MetricsFile, when set, gets the status in Prometheus text format.
+	MetricsFile string `json:"metrics_file,omitempty"`
+	// YieldDelay is how long the lower-priority node waits before taking an
+	// EIP that left it while it was MASTER (the peer may be moving it).
+	YieldDelay Duration `json:"yield_delay,omitempty"`
 }
 
 // Duration marshals as a Go duration string ("30s").
@@ -118,7 +145,8 @@ func validEndpoint(s string) bool {
 func validTag(s string) bool { return len(s) >= 1 && len(s) <= 48 && allOf(s, "._-") }
 
 var configKeys = []string{"region", "endpoint", "scheme", "eip_id", "instance_id", "peer_instance_id",
-	"credentials_file", "deadline", "request_timeout", "lock_file", "log_tag", "syslog"}
+	"credentials_file", "deadline", "request_timeout", "lock_file", "log_tag", "syslog",
+	"run_dir", "verify_interval", "priority", "peer_priority", "vrrp_address", "keepalived_pid_file", "metrics_file", "yield_delay"}
 
 // LoadConfig reads and validates a config file. A relative credentials_file or
 // lock_file is taken relative to the config file's directory.
@@ -135,8 +163,10 @@ func LoadConfig(path string) (Config, error) {
 	if !filepath.IsAbs(cfg.CredentialsFile) {
 		cfg.CredentialsFile = filepath.Join(dir, cfg.CredentialsFile)
 	}
-	if !filepath.IsAbs(cfg.LockFile) {
-		cfg.LockFile = filepath.Join(dir, cfg.LockFile)
+	for _, p := range []*string{&cfg.LockFile, &cfg.RunDir, &cfg.KeepalivedPIDFile, &cfg.MetricsFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
 	}
 	return cfg, nil
 }
@@ -179,10 +209,14 @@ func parseJSONConfig(name string, data []byte) (map[string]string, error) {
 		case string:
 			kv[k] = v
 		case json.Number:
-			if k != "deadline" && k != "request_timeout" {
+			switch k {
+			case "priority", "peer_priority":
+				kv[k] = v.String()
+			case "deadline", "request_timeout", "verify_interval", "yield_delay":
+				kv[k] = v.String() + "s" // a bare number means seconds
+			default:
 				return nil, &ConfigError{File: name, Field: k, Msg: "must be a string"}
 			}
-			kv[k] = v.String() + "s" // a bare number means seconds
 		case bool:
 			if k != "syslog" {
 				return nil, &ConfigError{File: name, Field: k, Msg: "must be a string"}
@@ -250,15 +284,19 @@ func configFromMap(name string, kv map[string]string) (Config, error) {
 	}
 
 	c := Config{
-		Region:          kv["region"],
-		Endpoint:        kv["endpoint"],
-		Scheme:          kv["scheme"],
-		EIPID:           kv["eip_id"],
-		InstanceID:      kv["instance_id"],
-		PeerInstanceID:  kv["peer_instance_id"],
-		CredentialsFile: kv["credentials_file"],
-		LockFile:        kv["lock_file"],
-		LogTag:          kv["log_tag"],
+		Region:            kv["region"],
+		Endpoint:          kv["endpoint"],
+		Scheme:            kv["scheme"],
+		EIPID:             kv["eip_id"],
+		InstanceID:        kv["instance_id"],
+		PeerInstanceID:    kv["peer_instance_id"],
+		CredentialsFile:   kv["credentials_file"],
+		LockFile:          kv["lock_file"],
+		LogTag:            kv["log_tag"],
+		RunDir:            kv["run_dir"],
+		VRRPAddress:       kv["vrrp_address"],
+		KeepalivedPIDFile: kv["keepalived_pid_file"],
+		MetricsFile:       kv["metrics_file"],
 	}
 	for _, f := range []struct{ key, val string }{{"region", c.Region}, {"eip_id", c.EIPID}, {"instance_id", c.InstanceID}, {"peer_instance_id", c.PeerInstanceID}, {"credentials_file", c.CredentialsFile}} {
 		if f.val == "" {
@@ -300,6 +338,34 @@ func configFromMap(name string, kv map[string]string) (Config, error) {
 		c.LogTag = DefaultLogTag
 	} else if !validTag(c.LogTag) {
 		return bad("log_tag", "%q must be 1-48 letters, digits, '.', '_' or '-'", c.LogTag)
+	}
+	if c.RunDir == "" {
+		c.RunDir = DefaultRunDir
+	}
+	if c.VerifyInterval, err = parseDuration(kv["verify_interval"], DefaultVerifyInterval); err != nil {
+		return bad("verify_interval", "%v", err)
+	}
+	if c.YieldDelay, err = parseDuration(kv["yield_delay"], DefaultYieldDelay); err != nil {
+		return bad("yield_delay", "%v", err)
+	}
+	for _, f := range []struct {
+		key string
+		dst *int
+	}{{"priority", &c.Priority}, {"peer_priority", &c.PeerPriority}} {
+		if s := kv[f.key]; s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 || n > 255 {
+				return bad(f.key, "%q must be a VRRP priority 1-255", s)
+			}
+			*f.dst = n
+		}
+	}
+	if c.VRRPAddress != "" {
+		if _, err := netip.ParsePrefix(c.VRRPAddress); err != nil {
+			if _, err := netip.ParseAddr(c.VRRPAddress); err != nil {
+				return bad("vrrp_address", "%q is not an IP address or prefix such as 192.0.2.1/32", c.VRRPAddress)
+			}
+		}
 	}
 	if s, ok := kv["syslog"]; ok && s != "" {
 		b, err := strconv.ParseBool(s)

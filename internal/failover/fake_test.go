@@ -86,6 +86,7 @@ type fakeCloud struct {
 	seq             int
 	beforeOp        map[string]func(f *fakeCloud) // runs (unlocked) before a call acts, to model the peer racing us
 	rejectAssociate map[string]fault              // by instance ID: associate there always fails so
+	lag, lagLeft    int                           // describes after an associate that still show PROCESSING and no holder
 	deny            map[string]bool               // by call label ("describe", "associate i-x"): 403, as IAM refuses before looking at state
 }
 
@@ -165,6 +166,11 @@ func (f *fakeCloud) DescribeElasticIp(r *vpcapis.DescribeElasticIpRequest) (*vpc
 	defer f.mu.Unlock()
 	e := &resp.Result.ElasticIp
 	e.ElasticIpId, e.ElasticIpAddress, e.State, e.Status = testEIP, testAddr, "UP", "NOT_ASSOCIATED"
+	if f.lagLeft > 0 {
+		f.lagLeft--
+		e.State = "PROCESSING"
+		return resp, nil
+	}
 	if f.holder != "" {
 		e.InstanceId, e.InstanceType, e.NetworkInterfaceId, e.Status = f.holder, "compute", "port-"+f.holder, "ASSOCIATED"
 	} else if f.nic != "" {
@@ -193,6 +199,7 @@ func (f *fakeCloud) AssociateElasticIp(r *vmapis.AssociateElasticIpRequest) (*vm
 		return resp, nil
 	}
 	f.holder = r.InstanceId
+	f.lagLeft = f.lag
 	return resp, nil
 }
 

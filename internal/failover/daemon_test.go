@@ -1,0 +1,360 @@
+package failover
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// daemonRun drives a Daemon on a fake clock. The script runs before every
+// read of the VRRP state with the fake time elapsed since the start; it
+// returns the state, or "" to stop the daemon.
+type daemonRun struct {
+	d     *Daemon
+	cloud *fakeCloud
+	clock *fakeClock
+	rec   *recorder
+	start time.Time
+	state string
+}
+
+func newDaemonRun(t *testing.T, holder string, priority, peerPriority int) *daemonRun {
+	t.Helper()
+	cloud := newFakeCloud(holder)
+	clock, rec := newFakeClock(), &recorder{}
+	cfg := testConfig(t)
+	cfg.VerifyInterval, cfg.YieldDelay = Duration(DefaultVerifyInterval), Duration(DefaultYieldDelay)
+	cfg.Priority, cfg.PeerPriority = priority, peerPriority
+	r := &daemonRun{cloud: cloud, clock: clock, rec: rec, start: clock.Now()}
+	r.d = &Daemon{Config: cfg, Cloud: cloud, Clock: clock, Log: rec, Jitter: func() float64 { return 0.5 }}
+	return r
+}
+
+// run runs the daemon until script returns "" (or 1 h of fake time passes).
+func (r *daemonRun) run(t *testing.T, script func(elapsed time.Duration) string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r.d.State = func() (string, string) {
+		el := r.clock.Now().Sub(r.start)
+		s := script(el)
+		if s == "" || el > time.Hour {
+			cancel()
+			s = r.state
+		}
+		r.state = s
+		return s, "scripted"
+	}
+	if err := r.d.Run(ctx); err != context.Canceled {
+		t.Fatalf("Run returned %v, want context.Canceled", err)
+	}
+}
+
+// count returns how many calls with the given label prefix were made.
+func count(calls []string, prefix string) int {
+	n := 0
+	for _, c := range calls {
+		if strings.HasPrefix(c, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestDaemonBackupNeverTouchesTheEIP(t *testing.T) {
+	r := newDaemonRun(t, peer, 100, 150)
+	r.run(t, func(el time.Duration) string {
+		if el > 30*time.Minute {
+			return ""
+		}
+		return StateBackup
+	})
+	// Only the describe at start (to learn the holder for the fast path).
+	if calls := r.cloud.callLog(); len(calls) != 1 || calls[0] != "describe" {
+		t.Fatalf("a BACKUP made calls: %v", calls)
+	}
+	if s := r.d.Status(); s.VRRPState != StateBackup || s.EIPLocation != "peer" || s.Problem() != "" {
+		t.Fatalf("status %+v", s)
+	}
+}
+
+func TestDaemonTakeoverNeedsTwoRoundTripsThenVerifies(t *testing.T) {
+	r := newDaemonRun(t, peer, 100, 150)
+	var atMaster int
+	r.run(t, func(el time.Duration) string {
+		if el < 10*time.Second {
+			return StateBackup
+		}
+		if atMaster == 0 {
+			atMaster = len(r.cloud.callLog())
+		}
+		if r.cloud.getHolder() == self || el > time.Minute {
+			return ""
+		}
+		return StateMaster
+	})
+	calls := r.cloud.callLog()[atMaster:]
+	// The EIP is here after exactly: disassociate from the peer, associate here.
+	if len(calls) < 2 || calls[0] != "disassociate "+peer || calls[1] != "associate "+self {
+		t.Fatalf("takeover calls %v, want disassociate %s, associate %s first", calls, peer, self)
+	}
+	if r.cloud.getHolder() != self {
+		t.Fatalf("EIP on %q", r.cloud.getHolder())
+	}
+}
+
+func TestDaemonVerifiesAfterAssociateThroughProcessing(t *testing.T) {
+	r := newDaemonRun(t, peer, 150, 100)
+	r.cloud.lag = 3
+	r.run(t, func(el time.Duration) string {
+		if s := r.d.Status(); s.Moves == 1 || el > time.Minute {
+			return ""
+		}
+		return StateMaster
+	})
+	calls := r.cloud.callLog()
+	if s := r.d.Status(); s.Moves != 1 || s.EIPLocation != "here" {
+		t.Fatalf("status %+v after %v", s, calls)
+	}
+	// describe at start, the move, then 3 PROCESSING describes and one showing it here.
+	if n := count(calls, "describe"); n != 5 || len(r.cloud.writes()) != 2 {
+		t.Fatalf("calls %v: want 5 describes and 2 writes", calls)
+	}
+}
+
+// An API outage far longer than any deadline: the MASTER keeps trying with
+// capped backoff and has the EIP within seconds of the API coming back.
+func TestDaemonNeverGivesUpDuringAnOutage(t *testing.T) {
+	for _, name := range []string{"describe", "disassociate", "associate"} {
+		t.Run(name, func(t *testing.T) {
+			r := newDaemonRun(t, peer, 100, 150)
+			r.cloud.always[name] = &fault503
+			var back time.Duration
+			r.run(t, func(el time.Duration) string {
+				if el > 10*time.Minute && back == 0 {
+					delete(r.cloud.always, name)
+					back = el
+				}
+				if back > 0 && r.cloud.getHolder() == self || el > 20*time.Minute {
+					return ""
+				}
+				return StateMaster
+			})
+			if r.cloud.getHolder() != self {
+				t.Fatalf("EIP on %q after the outage; calls: %d", r.cloud.getHolder(), len(r.cloud.callLog()))
+			}
+			if took := r.clock.Now().Sub(r.start) - back; took > 10*time.Second {
+				t.Fatalf("EIP here %s after the API came back, want ≤ 10s", took)
+			}
+			// Capped backoff: a pass (describe, maybe a write) per 2.5-5 s, not a hot loop.
+			if n := len(r.cloud.callLog()); n > 2*10*60/2.5 {
+				t.Fatalf("%d calls in a 10-minute outage: backoff not applied", n)
+			}
+		})
+	}
+}
+
+func TestDaemonHealsAnOutOfBandDisassociation(t *testing.T) {
+	for _, prio := range []struct {
+		name       string
+		self, peer int
+	}{{"higher", 150, 100}, {"lower", 100, 150}} {
+		t.Run(prio.name, func(t *testing.T) {
+			r := newDaemonRun(t, self, prio.self, prio.peer)
+			var removed time.Duration
+			var steadyDescribes int
+			r.run(t, func(el time.Duration) string {
+				if el >= time.Minute && removed == 0 {
+					steadyDescribes = count(r.cloud.callLog(), "describe")
+					r.cloud.setHolder("")
+					removed = el
+				}
+				if removed > 0 && r.cloud.getHolder() == self || el > 5*time.Minute {
+					return ""
+				}
+				return StateMaster
+			})
+			if took := r.clock.Now().Sub(r.start) - removed; r.cloud.getHolder() != self || took > 10*time.Second {
+				t.Fatalf("EIP on %q %s after the out-of-band disassociation", r.cloud.getHolder(), took)
+			}
+			// Steady state: one describe per verify interval (5 s ± 10 %).
+			if steadyDescribes < 10 || steadyDescribes > 14 {
+				t.Fatalf("%d describes in the first steady minute, want about 12", steadyDescribes)
+			}
+		})
+	}
+}
+
+// A move in flight is abandoned the moment the node leaves MASTER: the
+// associate after the disassociate is not sent.
+func TestDaemonAbandonsAMoveWhenLeavingMaster(t *testing.T) {
+	r := newDaemonRun(t, peer, 100, 150)
+	left := false
+	r.cloud.beforeOp["disassociate"] = func(*fakeCloud) { left = true }
+	r.run(t, func(el time.Duration) string {
+		if el > 10*time.Minute {
+			return ""
+		}
+		if left {
+			return StateBackup
+		}
+		return StateMaster
+	})
+	if w := r.cloud.writes(); len(w) != 1 || w[0] != "disassociate "+peer {
+		t.Fatalf("writes %v: want only the disassociate that was in flight", w)
+	}
+	if !strings.Contains(r.rec.lines(), "outcome=abandoned") {
+		t.Fatalf("no abandoned event:\n%s", r.rec.lines())
+	}
+}
+
+// Split brain, lower-priority side: it takes the EIP at the start of its
+// MASTER term, the higher-priority peer takes it back, and then it leaves it
+// there for the rest of the term (one move away, one back). A new term
+// (BACKUP, then MASTER again) takes it again.
+func TestDaemonLowerPriorityYieldsInASplitBrain(t *testing.T) {
+	r := newDaemonRun(t, peer, 100, 150)
+	retaken, newTerm := false, false
+	var writesAtYield int
+	r.run(t, func(el time.Duration) string {
+		switch {
+		case !retaken && r.cloud.getHolder() == self:
+			r.cloud.setHolder(peer) // the peer's agent takes it back
+			retaken = true
+		case retaken && !newTerm && el > 10*time.Minute:
+			writesAtYield = len(r.cloud.writes())
+			newTerm = true
+			return StateBackup
+		case newTerm && r.cloud.getHolder() == self:
+			return ""
+		case el > 20*time.Minute:
+			return ""
+		}
+		return StateMaster
+	})
+	if writesAtYield != 2 {
+		t.Fatalf("writes during the split brain: %d, want 2 (one move here, then yield): %v", writesAtYield, r.cloud.writes())
+	}
+	if r.cloud.getHolder() != self {
+		t.Fatalf("a new MASTER term must take the EIP again; on %q", r.cloud.getHolder())
+	}
+	if !strings.Contains(r.rec.lines(), "outcome=yield") {
+		t.Fatalf("no yield event:\n%s", r.rec.lines())
+	}
+}
+
+// The higher-priority side takes the EIP back whenever it is MASTER.
+func TestDaemonHigherPriorityRetakes(t *testing.T) {
+	r := newDaemonRun(t, self, 150, 100)
+	var moved time.Duration
+	r.run(t, func(el time.Duration) string {
+		if el > 30*time.Second && moved == 0 {
+			r.cloud.setHolder(peer)
+			moved = el
+		}
+		if moved > 0 && r.cloud.getHolder() == self || el > 10*time.Minute {
+			return ""
+		}
+		return StateMaster
+	})
+	if r.cloud.getHolder() != self {
+		t.Fatalf("EIP on %q", r.cloud.getHolder())
+	}
+}
+
+// The lower-priority MASTER does not take an EIP that left it at once: the
+// higher-priority peer may be moving it (disassociated, not yet associated).
+func TestDaemonLowerPriorityDefersOnNoHolder(t *testing.T) {
+	r := newDaemonRun(t, self, 100, 150)
+	var gone time.Duration
+	r.run(t, func(el time.Duration) string {
+		if el > 30*time.Second && gone == 0 {
+			r.cloud.setHolder("") // the peer's disassociate
+			gone = el
+		}
+		if gone > 0 && el > gone+time.Second && r.cloud.getHolder() == "" {
+			r.cloud.setHolder(peer) // ...and its associate, a second later
+		}
+		if el > 5*time.Minute {
+			return ""
+		}
+		return StateMaster
+	})
+	if r.cloud.getHolder() != peer || len(r.cloud.writes()) != 0 {
+		t.Fatalf("EIP on %q, writes %v: the lower node must leave the peer's move alone", r.cloud.getHolder(), r.cloud.writes())
+	}
+}
+
+func TestDaemonRetriesAnAssociateRefusedRightAfterTheDisassociate(t *testing.T) {
+	r := newDaemonRun(t, peer, 150, 100)
+	r.cloud.inject("associate", fault{code: 400, status: "FAILED_PRECONDITION", message: "elastic ip is PROCESSING"},
+		fault{code: 400, status: "FAILED_PRECONDITION", message: "elastic ip is PROCESSING"})
+	r.run(t, func(el time.Duration) string {
+		if r.cloud.getHolder() == self || el > time.Minute {
+			return ""
+		}
+		return StateMaster
+	})
+	if r.cloud.getHolder() != self {
+		t.Fatalf("EIP on %q; calls %v", r.cloud.getHolder(), r.cloud.callLog())
+	}
+}
+
+func TestDaemonNeverTakesFromAThirdInstance(t *testing.T) {
+	r := newDaemonRun(t, third, 150, 100)
+	r.run(t, func(el time.Duration) string {
+		if el > 5*time.Minute {
+			return ""
+		}
+		return StateMaster
+	})
+	if w := r.cloud.writes(); len(w) != 0 || r.d.Status().Problem() == "" {
+		t.Fatalf("writes %v, status %+v", w, r.d.Status())
+	}
+}
+
+func TestLocalState(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.RunDir = t.TempDir()
+	addrs := []net.Addr{&net.IPNet{IP: net.ParseIP("10.0.1.18"), Mask: net.CIDRMask(24, 32)}}
+	alive := map[int]bool{}
+	ls := LocalState{Config: cfg, Addrs: func() ([]net.Addr, error) { return addrs, nil }, Alive: func(pid int) bool { return alive[pid] }}
+	expect := func(want string) {
+		t.Helper()
+		if got, why := ls.Current(); got != want {
+			t.Fatalf("state %s (%s), want %s", got, why, want)
+		}
+	}
+	expect(StateUnknown)
+	if err := WriteStateRecord(cfg.StateRecordPath(), StateRecord{State: StateMaster, KeepalivedPID: 42}); err != nil {
+		t.Fatal(err)
+	}
+	alive[42] = true
+	expect(StateMaster)
+	alive[42] = false // keepalived killed with SIGKILL: no hook ran
+	expect(StateStop)
+
+	// With vrrp_address, the kernel decides, not the order the hooks ran in.
+	alive[42] = true
+	ls.Config.VRRPAddress = "192.0.2.1/32"
+	expect(StateBackup)
+	addrs = append(addrs, &net.IPNet{IP: net.ParseIP("192.0.2.1"), Mask: net.CIDRMask(32, 32)})
+	if err := WriteStateRecord(cfg.StateRecordPath(), StateRecord{State: StateBackup, KeepalivedPID: 42}); err != nil {
+		t.Fatal(err)
+	}
+	expect(StateMaster)
+
+	// A pid file wins over the recorded pid.
+	pidFile := filepath.Join(t.TempDir(), "vrrp.pid")
+	if err := os.WriteFile(pidFile, []byte("43\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ls.Config.KeepalivedPIDFile = pidFile
+	expect(StateStop)
+	alive[43] = true
+	expect(StateMaster)
+}

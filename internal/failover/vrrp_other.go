@@ -1,0 +1,7 @@
+//go:build !unix
+
+package failover
+
+// keepalivedAlive: keepalived runs only on unix systems; elsewhere the
+// recorded state is all there is.
+func keepalivedAlive(int) bool { return true }
