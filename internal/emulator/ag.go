@@ -108,6 +108,7 @@ func (e *Emulator) createAg(c *call) (any, *apiError) {
 	if b.Description != nil && utf8.RuneCountInString(*b.Description) > 256 {
 		return nil, invalidArg("Invalid description: at most 256 characters")
 	}
+	template := strOr(b.InstanceTemplateId, "")
 	n := 0
 	for _, g := range e.st.Ags {
 		if g.Region == c.region {
@@ -117,8 +118,13 @@ func (e *Emulator) createAg(c *call) (any, *apiError) {
 	if n >= e.quotas.AvailabilityGroups {
 		return nil, quotaExceeded("Quota exceeded: at most %d availability groups per region", e.quotas.AvailabilityGroups)
 	}
+	// strict (关联模板型) groups launch instances from their template; loose
+	// (自定义配置型) ones need none since ag 0.6.0 (SDK ag/ChangeLog.md).
+	if conf == "strict" && template == "" {
+		return nil, invalidArg("instanceTemplateId is required for configurationType strict: instances of a strict availability group are created from its instance template (use configurationType loose to give each instance its own configuration)")
+	}
 	g := &AvailabilityGroup{Region: c.region, Id: e.newID("ag"), Name: b.AgName, Description: strOr(b.Description, ""),
-		InstanceTemplateId: strOr(b.InstanceTemplateId, ""), Azs: append([]string{}, b.Azs...), AgType: agType,
+		InstanceTemplateId: template, Azs: append([]string{}, b.Azs...), AgType: agType,
 		ConfigurationType: conf, PlacementType: placement, CreateTime: e.timestamp()}
 	e.st.Ags[g.Id] = g
 	return map[string]any{"agId": g.Id}, nil
@@ -145,7 +151,8 @@ func (e *Emulator) describeAgs(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	fs, aerr := c.filters("agName", "agId", "agIds", "agType")
+	// The documented filters (SDK ag/apis/DescribeAgs.go); agName is fuzzy.
+	fs, aerr := c.filters("agName", "agId", "instanceTemplateId", "vpcId", "placementType")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -160,10 +167,14 @@ func (e *Emulator) describeAgs(c *call) (any, *apiError) {
 			switch f.Name {
 			case "agName":
 				ok = ok && containsAny(g.Name, f.Values)
-			case "agId", "agIds":
+			case "agId":
 				ok = ok && matchAny(g.Id, f.Values)
-			case "agType":
-				ok = ok && matchAny(g.AgType, f.Values)
+			case "instanceTemplateId":
+				ok = ok && matchAny(g.InstanceTemplateId, f.Values)
+			case "vpcId":
+				ok = ok && e.agInVpc(g, f.Values)
+			case "placementType":
+				ok = ok && matchAny(g.PlacementType, f.Values)
 			}
 		}
 		if ok {
@@ -212,4 +223,16 @@ func (e *Emulator) deleteAg(c *call) (any, *apiError) {
 	}
 	delete(e.st.Ags, g.Id)
 	return nil, nil
+}
+
+// agInVpc reports whether a group belongs to one of vpcs. A strict group's
+// VPC is its template's; templates are not modelled and a loose group has
+// none, so a group is in the VPCs of its members (an empty group in none).
+func (e *Emulator) agInVpc(g *AvailabilityGroup, vpcs []string) bool {
+	for _, in := range e.agMembers(g.Id) {
+		if matchAny(in.VpcId, vpcs) {
+			return true
+		}
+	}
+	return false
 }

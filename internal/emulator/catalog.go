@@ -2,13 +2,17 @@ package emulator
 
 import "strings"
 
-// Regions served; each has zones <region>a, <region>b, <region>c.
+// Regions served. cn-east-1 (Suqian) has the one zone cn-east-1a, the others
+// <region>a, b and c (DOC Virtual-Machines/Introduction/Regions-and-AvailabilityZones.md).
 var Regions = []string{"cn-north-1", "cn-east-1", "cn-east-2", "cn-south-1"}
 
 func validRegion(r string) bool { return matchAny(r, Regions) }
 
 // Zones returns the availability zones of a region.
 func Zones(region string) []string {
+	if region == "cn-east-1" {
+		return []string{"cn-east-1a"}
+	}
 	return []string{region + "a", region + "b", region + "c"}
 }
 

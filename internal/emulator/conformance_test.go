@@ -18,7 +18,9 @@ func flt(name string, values ...string) common.Filter {
 
 func (c *clients) createAg(t testing.TB, name string, azs ...string) string {
 	t.Helper()
-	r, err := c.ag.CreateAg(agapi.NewCreateAgRequest(region, azs, name))
+	req := agapi.NewCreateAgRequest(region, azs, name)
+	req.SetConfigurationType("loose") // strict needs an instance template (vm_fidelity_test.go)
+	r, err := c.ag.CreateAg(req)
 	check(t, err, r.Error, "CreateAg")
 	return r.Result.AgId
 }

@@ -48,7 +48,7 @@ type Options struct {
 type Quotas struct {
 	AvailabilityGroups int // default 20
 	ElasticIps         int // default 10
-	Instances          int // default 100
+	Instances          int // default 20 (JD Cloud's default instance quota per region)
 	Vpcs               int // default 10
 	Subnets            int // default 100 (per region)
 	SecurityGroups     int // default 50
@@ -64,7 +64,7 @@ func (q Quotas) withDefaults() Quotas {
 	return Quotas{
 		AvailabilityGroups: def(q.AvailabilityGroups, 20),
 		ElasticIps:         def(q.ElasticIps, 10),
-		Instances:          def(q.Instances, 100),
+		Instances:          def(q.Instances, 20),
 		Vpcs:               def(q.Vpcs, 10),
 		Subnets:            def(q.Subnets, 100),
 		SecurityGroups:     def(q.SecurityGroups, 50),

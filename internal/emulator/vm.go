@@ -21,6 +21,7 @@ func init() {
 	register("vm", "ModifyInstanceAttribute", "POST", in+":modifyInstanceAttribute", (*Emulator).modifyInstanceAttribute).resources = resInstance
 	register("vm", "AssociateElasticIp", "POST", in+":associateElasticIp", (*Emulator).vmAssociateEIP).resources = resInstanceAndEIP
 	register("vm", "DisassociateElasticIp", "POST", in+":disassociateElasticIp", (*Emulator).vmDisassociateEIP).resources = resInstanceAndEIP
+	register("vm", "ModifyInstancePlacement", "POST", in+":modifyInstancePlacement", (*Emulator).modifyInstancePlacement).resources = resInstancePlacement
 	register("vm", "DescribeImages", "GET", r+"/images", (*Emulator).describeImages)
 	register("vm", "DescribeImage", "GET", r+"/images/{imageId}", (*Emulator).describeImage)
 	register("vm", "DescribeInstanceTypes", "GET", r+"/instanceTypes", (*Emulator).describeInstanceTypes)
@@ -50,6 +51,17 @@ func resCreateInstances(e *Emulator, c *call) []string {
 	}
 	if c.decode(&b) == nil && b.Spec != nil && b.Spec.AgId != nil && *b.Spec.AgId != "" {
 		out = append(out, jrn("ag", c.region, "availabilityGroups", *b.Spec.AgId))
+	}
+	return out
+}
+
+func resInstancePlacement(e *Emulator, c *call) []string {
+	out := resInstance(e, c)
+	var b struct {
+		AgId *string `json:"agId"`
+	}
+	if c.decode(&b) == nil && b.AgId != nil && *b.AgId != "" {
+		out = append(out, jrn("ag", c.region, "availabilityGroups", *b.AgId))
 	}
 	return out
 }
@@ -147,6 +159,8 @@ type instanceSpecBody struct {
 	Description *string `json:"description"`
 }
 
+// validInstanceName: 2–128 characters of Chinese, letters, digits, '_', '-'
+// and '.', not starting or ending with '.' (SDK vm/models/InstanceSpec.go).
 func validInstanceName(name string) *apiError {
 	if name == "" {
 		return invalidArg("instanceSpec.name is required")
@@ -156,11 +170,78 @@ func validInstanceName(name string) *apiError {
 		return invalidArg("Invalid instanceSpec.name %q: length must be within [2, 128]", name)
 	}
 	for _, r := range name {
-		if !(r == '_' || r == '-' || r == '.' || r == ':' || r == '/' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= 0x4e00 && r <= 0x9fff) {
-			return invalidArg("Invalid instanceSpec.name %q: only Chinese characters, letters, digits and - _ . : / are allowed", name)
+		if !(r == '_' || r == '-' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= 0x4e00 && r <= 0x9fff) {
+			return invalidArg("Invalid instanceSpec.name %q: only Chinese characters, letters, digits, '_', '-' and '.' are allowed", name)
 		}
 	}
+	if strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") {
+		return invalidArg("Invalid instanceSpec.name %q: must not start or end with '.'", name)
+	}
 	return nil
+}
+
+// passwordSpecials are the special characters JD Cloud allows in an instance password.
+const passwordSpecials = "()`~!@#$%^&*_-+=|{}[]:\";'<>,.?/"
+
+// validInstancePassword: 8–30 characters, at least three of upper case,
+// lower case, digits and the special characters above, nothing else
+// (SDK vm/models/InstanceSpec.go password note).
+func validInstancePassword(pw string) *apiError {
+	n := len(pw)
+	if n < 8 || n > 30 {
+		return invalidArg("Invalid password: must be 8 to 30 characters")
+	}
+	var upper, lower, digit, special bool
+	for _, r := range pw {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			upper = true
+		case r >= 'a' && r <= 'z':
+			lower = true
+		case r >= '0' && r <= '9':
+			digit = true
+		case strings.ContainsRune(passwordSpecials, r):
+			special = true
+		default:
+			return invalidArg("Invalid password: character %q is not allowed (special characters: %s)", r, passwordSpecials)
+		}
+	}
+	classes := 0
+	for _, b := range []bool{upper, lower, digit, special} {
+		if b {
+			classes++
+		}
+	}
+	if classes < 3 {
+		return invalidArg("Invalid password: must contain at least three of upper-case letters, lower-case letters, digits and special characters")
+	}
+	return nil
+}
+
+// templateOnlyFields lists the instanceSpec fields a create from an
+// availability group's template may not set: all but name, description and
+// the primary IP (SDK vm/models/InstanceSpec.go agId note).
+func templateOnlyFields(s *instanceSpecBody) []string {
+	var out []string
+	add := func(set bool, name string) {
+		if set {
+			out = append(out, name)
+		}
+	}
+	add(s.InstanceTemplateId != nil && *s.InstanceTemplateId != "", "instanceTemplateId")
+	add(s.InstanceType != nil, "instanceType")
+	add(s.ImageId != nil, "imageId")
+	add(s.Hostname != nil, "hostname")
+	add(s.Password != nil, "password")
+	add(len(s.KeyNames) > 0, "keyNames")
+	add(s.ElasticIp != nil, "elasticIp")
+	add(len(s.Userdata) > 0, "userdata")
+	if s.PrimaryNetworkInterface != nil && s.PrimaryNetworkInterface.NetworkInterface != nil {
+		ni := s.PrimaryNetworkInterface.NetworkInterface
+		add(ni.SubnetId != "", "primaryNetworkInterface.networkInterface.subnetId")
+		add(len(ni.SecurityGroups) > 0, "primaryNetworkInterface.networkInterface.securityGroups")
+	}
+	return out
 }
 
 func (e *Emulator) createInstances(c *call) (any, *apiError) {
@@ -206,6 +287,18 @@ func (e *Emulator) createInstances(c *call) (any, *apiError) {
 			return nil, invalidArg("Invalid agId %s: availability group not found", id)
 		}
 	}
+	if ag != nil {
+		strict := ag.ConfigurationType == "strict"
+		if fields := templateOnlyFields(s); len(fields) > 0 && (strict || e.opts.Unknowns.Get("loose-ag-spec") == "refuse") {
+			return nil, invalidArg("Invalid instanceSpec: availability group %s (configurationType %s) creates instances from its instance template; only name, description and the primary private IP may be given, not %s",
+				ag.Id, ag.ConfigurationType, strings.Join(fields, ", "))
+		}
+		if strict || e.opts.Unknowns.Get("loose-ag-spec") == "refuse" {
+			// A create that leaves everything to the template is valid, but
+			// this emulator models no instance templates.
+			return nil, invalidArg("Instance templates are not modelled by this emulator: availability group %s cannot launch an instance from its template here", ag.Id)
+		}
+	}
 	az := strOr(s.Az, "")
 	if az != "" && !validZone(c.region, az) {
 		return nil, invalidArg("Invalid az %q: availability zone not found in region %s", az, c.region)
@@ -230,6 +323,15 @@ func (e *Emulator) createInstances(c *call) (any, *apiError) {
 		return nil, invalidArg("Invalid imageId %q: image not found", imageID)
 	} else if img.Offline {
 		return nil, invalidArg("Invalid imageId %q: the image is offline and can no longer launch instances", imageID)
+	}
+	linux := findImage(imageID).OsType == "linux"
+	if s.Password != nil && *s.Password != "" {
+		if aerr := validInstancePassword(*s.Password); aerr != nil {
+			return nil, aerr
+		}
+	}
+	if len(s.KeyNames) > 1 || len(s.KeyNames) == 1 && !linux {
+		return nil, invalidArg("Invalid keyNames: only one key pair, and only for Linux images")
 	}
 	if s.ElasticIp != nil {
 		return nil, invalidArg("instanceSpec.elasticIp is not supported by this emulator: create the elastic ip with CreateElasticIps and associate it")
@@ -270,6 +372,9 @@ func (e *Emulator) createInstances(c *call) (any, *apiError) {
 		}
 		if len(raw) > 16*1024 {
 			return nil, invalidArg("Invalid userdata launch-script: at most 16KB before base64 encoding, got %d bytes", len(raw))
+		}
+		if linux && !strings.HasPrefix(string(raw), "#!/bin/bash") && !strings.HasPrefix(string(raw), "#!/usr/bin/env python") {
+			return nil, invalidArg("Invalid userdata launch-script: a Linux launch script must start with #!/bin/bash or #!/usr/bin/env python")
 		}
 		userdata[k] = v
 	}
@@ -577,6 +682,55 @@ func (e *Emulator) modifyInstanceAttribute(c *call) (any, *apiError) {
 	if b.Hostname != nil && *b.Hostname != "" {
 		in.Hostname = *b.Hostname
 	}
+	return nil, nil
+}
+
+// modifyInstancePlacement moves an existing instance into an availability
+// group (or from one group to another): vm 1.3.9, SDK client notes. The
+// instance must be running or stopped (stopped for balance=true), in one of
+// the group's zones, and in the group's VPC.
+func (e *Emulator) modifyInstancePlacement(c *call) (any, *apiError) {
+	in, aerr := e.getInstance(c.region, c.params["instanceId"])
+	if aerr != nil {
+		return nil, aerr
+	}
+	var b struct {
+		AgId    *string `json:"agId"`
+		Balance *bool   `json:"balance"`
+	}
+	if aerr := c.decode(&b); aerr != nil {
+		return nil, aerr
+	}
+	agID := strOr(b.AgId, "")
+	if agID == "" {
+		return nil, invalidArg("agId is required")
+	}
+	ag := e.st.Ags[agID]
+	if ag == nil || ag.Region != c.region {
+		return nil, invalidArg("Invalid agId %s: availability group not found", agID)
+	}
+	balance := b.Balance != nil && *b.Balance
+	if in.Task != "" || balance && in.Status != "stopped" || in.Status != "running" && in.Status != "stopped" {
+		want := "running or stopped"
+		if balance {
+			want = "stopped (balance)"
+		}
+		return nil, precondition("Instance %s status %s does not allow changing its availability group, it must be %s", in.InstanceId, in.Status, want)
+	}
+	if !matchAny(in.Az, ag.Azs) {
+		return nil, precondition("Instance %s is in zone %s, which availability group %s does not span (%s)", in.InstanceId, in.Az, ag.Id, strings.Join(ag.Azs, ", "))
+	}
+	for _, m := range e.agMembers(ag.Id) {
+		if m.VpcId != in.VpcId {
+			return nil, precondition("Instance %s is in vpc %s, availability group %s in vpc %s", in.InstanceId, in.VpcId, ag.Id, m.VpcId)
+		}
+	}
+	if in.AgId == ag.Id {
+		return nil, nil
+	}
+	in.AgId = ""
+	in.Az, in.FaultDomain = e.placeInAg(ag, in.Az)
+	in.AgId = ag.Id
 	return nil, nil
 }
 
