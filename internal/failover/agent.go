@@ -244,6 +244,18 @@ func isNotAssociated(err error) bool {
 	return strings.Contains(m, "isn't associated") || strings.Contains(m, "not associated")
 }
 
+// isProcessing: the API refused a change because the EIP is still PROCESSING
+// an earlier one (FACTS: an associate right after a disassociate may be
+// refused for a moment). Always worth retrying.
+func isProcessing(err error) bool {
+	e, ok := apicall.AsError(err)
+	if !ok || e.Kind != apicall.KindAPI || e.Code != 400 && e.Code != 409 {
+		return false
+	}
+	m := strings.ToLower(e.Message)
+	return strings.Contains(m, "processing") || strings.Contains(m, "retry later")
+}
+
 func isAuthError(err error) bool {
 	e, ok := apicall.AsError(err)
 	if !ok || e.Kind != apicall.KindAPI {
@@ -462,7 +474,15 @@ func (a *Agent) associateAndVerify(ctx context.Context, dc deadlineClock, finish
 		}
 	}
 	err = a.associate(ctx, clock, a.Config.InstanceID)
-	polls := 5 // an association may take a moment to show
+	for try := 1; isProcessing(err); try++ {
+		// The release (ours or another) is still PROCESSING: not a refusal.
+		a.event(Event{Step: "associate", Instance: a.Config.InstanceID, Outcome: "processing", Detail: "EIP still PROCESSING a change; associating again shortly"})
+		if serr := clock.Sleep(ctx, processingBackoff(try, a.jitter)); serr != nil {
+			break
+		}
+		err = a.associate(ctx, clock, a.Config.InstanceID)
+	}
+	polls := 20 // an association may show PROCESSING for a moment
 	switch {
 	case err == nil:
 	case isAlreadyInUse(err):
@@ -508,10 +528,16 @@ func (a *Agent) associateAndVerify(ctx context.Context, dc deadlineClock, finish
 			a.event(Event{Step: "verify", Instance: p.holder(), Outcome: "not-here", Detail: "EIP is on " + p.Where.String() + " (" + p.holder() + "), not here; deciding again"})
 			return false, fmt.Errorf("after associating, the EIP was on %s (%s)", p.Where, p.holder()), nil
 		}
-		if err := clock.Sleep(ctx, a.raceBackoff(i)); err != nil {
+		if err := clock.Sleep(ctx, processingBackoff(i, a.jitter)); err != nil {
 			return false, nil, &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("deadline reached while verifying EIP %s", a.Config.EIPID)}
 		}
 	}
+}
+
+// processingBackoff spaces retries of a change refused while the EIP is
+// PROCESSING: short at first (the state usually clears within a second).
+func processingBackoff(try int, jitter func() float64) time.Duration {
+	return apicall.Policy{BaseDelay: 50 * time.Millisecond, MaxDelay: time.Second, Jitter: jitter}.Backoff(try)
 }
 
 // rollback puts the EIP back on the peer after our associate was refused for

@@ -92,13 +92,27 @@ func CheckPermissions(ctx context.Context, cloud Cloud, regionID, elasticIPID st
 	}
 
 	dreq := vpcapis.NewDescribeElasticIpRequest(regionID, elasticIPID)
-	dresp, err := apicall.Do(ctx, checkPolicy, "vpc.DescribeElasticIp", apicall.Idempotent,
-		func() (*vpcapis.DescribeElasticIpResponse, error) { return cloud.DescribeElasticIp(dreq) })
-	if err != nil {
-		if pe := refused(ActionDescribeElasticIP, "", err); pe != nil {
-			return pe
+	var dresp *vpcapis.DescribeElasticIpResponse
+	for try := 1; ; try++ {
+		var err error
+		dresp, err = apicall.Do(ctx, checkPolicy, "vpc.DescribeElasticIp", apicall.Idempotent,
+			func() (*vpcapis.DescribeElasticIpResponse, error) { return cloud.DescribeElasticIp(dreq) })
+		if err != nil {
+			if pe := refused(ActionDescribeElasticIP, "", err); pe != nil {
+				return pe
+			}
+			return fmt.Errorf("permission check: describing elastic IP %s: %w", elasticIPID, err)
 		}
-		return fmt.Errorf("permission check: describing elastic IP %s: %w", elasticIPID, err)
+		// While PROCESSING the holder shown may be about to change: wait.
+		if !strings.EqualFold(dresp.Result.ElasticIp.State, "PROCESSING") {
+			break
+		}
+		if try >= 20 {
+			return fmt.Errorf("permission check: elastic IP %s stayed PROCESSING; try again later", elasticIPID)
+		}
+		if err := (apicall.RealClock{}).Sleep(ctx, processingBackoff(try, nil)); err != nil {
+			return fmt.Errorf("permission check: %w", err)
+		}
 	}
 	holder := dresp.Result.ElasticIp.InstanceId
 	heldByInterface := holder == "" && (dresp.Result.ElasticIp.NetworkInterfaceId != "" || strings.EqualFold(dresp.Result.ElasticIp.Status, "ASSOCIATED"))

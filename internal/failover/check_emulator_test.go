@@ -11,6 +11,8 @@ import (
 	iamapis "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/apis"
 	iamclient "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/client"
 	iammodels "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/models"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 )
 
 // subUserKey makes a sub-user with one policy (statements as given) and
@@ -61,7 +63,10 @@ func TestCheckPermissionsAgainstEmulatorIAM(t *testing.T) {
 		{"nodescribe", []map[string]any{allow(move, "*")}, ActionDescribeElasticIP, ""},
 		{"noassociate", []map[string]any{describe, allow([]string{ActionDisassociateElasticIP}, "*")}, ActionAssociateElasticIP, p.a},
 		{"nodisassoc", []map[string]any{describe, allow([]string{ActionAssociateElasticIP}, "*")}, ActionDisassociateElasticIP, p.b},
-		{"onlyone", []map[string]any{describe, allow(move, "jrn:vm:*:*:instances/"+p.a, "jrn:vpc:*")}, ActionAssociateElasticIP, p.b},
+		// JD Cloud's JRNs: the OpenAPI path segment and the real account id.
+		{"onlyone", []map[string]any{describe, allow(move,
+			"jrn:vm:"+emuRegion+":"+emulator.AccountID+":instances/"+p.a,
+			"jrn:vpc:"+emuRegion+":"+emulator.AccountID+":elasticIps/"+p.eip)}, ActionAssociateElasticIP, p.b},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cred := p.subUserKey(t, "chk"+tc.name, tc.statements)

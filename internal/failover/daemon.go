@@ -48,6 +48,7 @@ type Daemon struct {
 	holder     Where // last known holder across terms (for the fast path)
 	holderAt   time.Time
 	failures   int
+	processing int // consecutive PROCESSING answers
 	nextVerify time.Time
 	calls      atomic.Int64
 }
@@ -327,6 +328,14 @@ func (d *Daemon) reconcile(ctx context.Context) time.Duration {
 			d.fail(err, "describing the EIP")
 			return d.backoff()
 		}
+		if strings.EqualFold(p.State, "PROCESSING") {
+			// A change is in flight (the holder shown may be the old one):
+			// draw no conclusion, look again shortly.
+			d.update(func(s *DaemonStatus) { s.LastOutcome = "processing" })
+			d.processing++
+			return processingBackoff(d.processing, d.jitter)
+		}
+		d.processing = 0
 		d.saw(p)
 	}
 
@@ -384,17 +393,27 @@ func (d *Daemon) move(ctx context.Context, fromPeer bool) time.Duration {
 			d.term.lastSeen = WhereNone
 		case isNotAssociated(err):
 			// Not on the peer (any more): associate decides where it is.
+		case isProcessing(err):
+			// Another change is in flight: look again shortly.
+			d.holderAt = time.Time{}
+			return d.race()
 		default:
 			d.fail(err, "releasing the EIP from the peer")
 			d.holderAt = time.Time{} // describe next time
 			return d.backoff()
 		}
 	}
-	for attempt := 1; ; attempt++ {
+	for attempt, processing := 1, 0; ; attempt++ {
 		err := d.associate(ctx)
 		switch {
 		case errors.Is(err, errLeftMaster):
 			return d.abandoned("before associating it here")
+		case isProcessing(err) && processing < 30 && ctx.Err() == nil:
+			// The release is still PROCESSING: the usual answer right after
+			// a disassociate on the real API. Not an error; retry soon.
+			processing++
+			_ = d.clock().Sleep(ctx, processingBackoff(processing, d.jitter))
+			continue
 		case err == nil:
 		case isAlreadyInUse(err):
 			// Someone holds it (the peer's agent, or our fast path guessed

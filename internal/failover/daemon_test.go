@@ -304,6 +304,26 @@ func TestDaemonRetriesAnAssociateRefusedRightAfterTheDisassociate(t *testing.T) 
 	}
 }
 
+// Right after a disassociate the API may still show the old holder as
+// PROCESSING and refuse the associate: the lower-priority node must not
+// read that as "the peer took it" (yield), nor give up.
+func TestDaemonReleaseStillProcessing(t *testing.T) {
+	for _, prio := range []int{100, 200} {
+		r := newDaemonRun(t, peer, prio, 150)
+		r.cloud.releaseLag = 4
+		r.d.holderAt = time.Time{}
+		r.run(t, func(el time.Duration) string {
+			if r.cloud.getHolder() == self || el > time.Minute {
+				return ""
+			}
+			return StateMaster
+		})
+		if r.cloud.getHolder() != self || strings.Contains(r.rec.lines(), "outcome=yield") {
+			t.Fatalf("priority %d: EIP on %q; events:\n%s", prio, r.cloud.getHolder(), r.rec.lines())
+		}
+	}
+}
+
 func TestDaemonNeverTakesFromAThirdInstance(t *testing.T) {
 	r := newDaemonRun(t, third, 150, 100)
 	r.run(t, func(el time.Duration) string {

@@ -87,6 +87,9 @@ type fakeCloud struct {
 	beforeOp        map[string]func(f *fakeCloud) // runs (unlocked) before a call acts, to model the peer racing us
 	rejectAssociate map[string]fault              // by instance ID: associate there always fails so
 	lag, lagLeft    int                           // describes after an associate that still show PROCESSING and no holder
+	releaseLag      int                           // calls after a disassociate that still see the old holder, PROCESSING
+	releasing       int
+	released        string
 	deny            map[string]bool               // by call label ("describe", "associate i-x"): 403, as IAM refuses before looking at state
 }
 
@@ -171,6 +174,11 @@ func (f *fakeCloud) DescribeElasticIp(r *vpcapis.DescribeElasticIpRequest) (*vpc
 		e.State = "PROCESSING"
 		return resp, nil
 	}
+	if f.releasing > 0 {
+		f.releasing--
+		e.State, e.Status, e.InstanceId, e.NetworkInterfaceId = "PROCESSING", "ASSOCIATED", f.released, "port-"+f.released
+		return resp, nil
+	}
 	if f.holder != "" {
 		e.InstanceId, e.InstanceType, e.NetworkInterfaceId, e.Status = f.holder, "compute", "port-"+f.holder, "ASSOCIATED"
 	} else if f.nic != "" {
@@ -190,6 +198,11 @@ func (f *fakeCloud) AssociateElasticIp(r *vmapis.AssociateElasticIpRequest) (*vm
 	resp := &vmapis.AssociateElasticIpResponse{RequestID: id}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.releasing > 0 {
+		f.releasing--
+		resp.Error = core.ErrorResponse{Code: 400, Status: "FAILED_PRECONDITION", Message: "ElasticIp " + testAddr + " is processing (state PROCESSING), retry later"}
+		return resp, nil
+	}
 	if flt, ok := f.rejectAssociate[r.InstanceId]; ok {
 		resp.Error = flt.envelope()
 		return resp, nil
@@ -219,6 +232,7 @@ func (f *fakeCloud) DisassociateElasticIp(r *vmapis.DisassociateElasticIpRequest
 		return resp, nil
 	}
 	f.holder = ""
+	f.released, f.releasing = r.InstanceId, f.releaseLag
 	return resp, nil
 }
 
