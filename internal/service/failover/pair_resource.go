@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 )
@@ -115,22 +117,30 @@ func (r *pairResource) ValidateConfig(ctx context.Context, req resource.Validate
 
 // ModifyPlan checks, once the IDs are known, what only the API can tell:
 // the members share a VPC, a zonal EIP can reach both, and they do not share
-// a fault domain.
+// a fault domain. On every plan it warns about drift that matters (a member
+// not running, the EIP on no member or on an instance outside the pair) and
+// about a planned change that takes the EIP's holder away.
 func (r *pairResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.client == nil {
 		return
 	}
 	var plan pairModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || plan.ElasticIPID.IsUnknown() || plan.MasterInstanceID.IsUnknown() || plan.BackupInstanceID.IsUnknown() {
+	if resp.Diagnostics.HasError() {
 		return
 	}
+	var state *pairModel
 	if !req.State.Raw.IsNull() {
-		var state pairModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if plan.ElasticIPID.Equal(state.ElasticIPID) && plan.MasterInstanceID.Equal(state.MasterInstanceID) && plan.BackupInstanceID.Equal(state.BackupInstanceID) {
-			return // nothing changed: no API reads on every plan
+		state = &pairModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		if resp.Diagnostics.HasError() {
+			return
 		}
+		warnHolderLeaving(state, &plan, &resp.Diagnostics)
+		warnEIPNotOnMember(state, &resp.Diagnostics)
+	}
+	if plan.ElasticIPID.IsUnknown() || plan.MasterInstanceID.IsUnknown() || plan.BackupInstanceID.IsUnknown() {
+		return
 	}
 	b := binder{r.client}
 	master, err := b.describeInstance(ctx, plan.MasterInstanceID.ValueString())
@@ -142,6 +152,11 @@ func (r *pairResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "checking backup_instance_id "+plan.BackupInstanceID.ValueString(), err)
 		return
+	}
+	warnNotRunning(master, "master_instance_id", "master", &resp.Diagnostics)
+	warnNotRunning(backup, "backup_instance_id", "backup", &resp.Diagnostics)
+	if state != nil && plan.ElasticIPID.Equal(state.ElasticIPID) && plan.MasterInstanceID.Equal(state.MasterInstanceID) && plan.BackupInstanceID.Equal(state.BackupInstanceID) {
+		return // the placement checks below ran when these IDs were planned
 	}
 	eip, err := b.describeEIP(ctx, plan.ElasticIPID.ValueString())
 	if err != nil {
@@ -163,6 +178,66 @@ func (r *pairResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if master.FaultDomain != "" && master.Az == backup.Az && master.FaultDomain == backup.FaultDomain {
 		resp.Diagnostics.AddAttributeWarning(path.Root("backup_instance_id"), "Members share a fault domain",
 			fmt.Sprintf("master %s and backup %s are both in zone %s fault domain %s: one rack failure takes both down. Create them in one availability group so they are spread.", master.InstanceId, backup.InstanceId, master.Az, master.FaultDomain))
+	}
+}
+
+// warnNotRunning: a stopped member cannot take the EIP over, so the pair
+// has no standby (or no service) although the plan is otherwise empty.
+func warnNotRunning(inst vmmodels.Instance, attr, role string, diags *diag.Diagnostics) {
+	if inst.Status == "running" || inst.Status == "" {
+		return
+	}
+	diags.AddAttributeWarning(path.Root(attr), "Failover pair member is not running",
+		fmt.Sprintf("The %s, instance %s (%s), is %s: while it is not running the pair has no failover to it, and if it holds the elastic IP nothing answers. "+
+			"Start it (console, or `jdc vm start-instance --instance-id %s`), or replace it: `terraform apply -replace=<its jdcloudha_instance address>`.",
+			role, inst.InstanceId, inst.InstanceName, inst.Status, inst.InstanceId))
+}
+
+// warnEIPNotOnMember reports where the last refresh found the EIP, when that
+// is not a member (the pair never moves a bound EIP by itself).
+func warnEIPNotOnMember(state *pairModel, diags *diag.Diagnostics) {
+	eip, addr := state.ElasticIPID.ValueString(), state.ElasticIPAddress.ValueString()
+	switch state.ActiveRole.ValueString() {
+	case roleNone:
+		diags.AddAttributeWarning(path.Root("active_instance_id"), "Elastic IP is on no member",
+			fmt.Sprintf("Elastic IP %s (%s) is associated with no instance: nothing answers at that address. The failover agent daemon on the keepalived MASTER re-attaches it by itself; "+
+				"with the one-shot agent run `jdcloud-eip-failover --config /etc/jdcloud-eip-failover/agent.json takeover` on the MASTER, "+
+				"or `terraform apply -replace=<this jdcloudha_failover_pair address>`, which binds it to the master (the backup if the master is not running).", eip, addr))
+	case roleOther:
+		diags.AddAttributeWarning(path.Root("active_instance_id"), "Elastic IP is on an instance outside the pair",
+			fmt.Sprintf("Elastic IP %s (%s) is associated with instance %s, which is neither the master %s nor the backup %s: its traffic goes there. "+
+				"Disassociate it from %s (console, or `jdc vm disassociate-elastic-ip --instance-id %s --elastic-ip-id %s`), then run the agent's takeover on the keepalived MASTER "+
+				"or `terraform apply -replace=<this jdcloudha_failover_pair address>`. Terraform never takes an EIP from an instance outside the pair.",
+				eip, addr, state.ActiveInstanceID.ValueString(), state.MasterInstanceID.ValueString(), state.BackupInstanceID.ValueString(),
+				state.ActiveInstanceID.ValueString(), state.ActiveInstanceID.ValueString(), eip))
+	}
+}
+
+// warnHolderLeaving: the plan replaces (or swaps out) the member that holds
+// the EIP, so the address goes with it until the peer takes over.
+func warnHolderLeaving(state, plan *pairModel, diags *diag.Diagnostics) {
+	holder := state.ActiveInstanceID.ValueString()
+	if holder == "" {
+		return
+	}
+	members := []struct {
+		attr, role   string
+		before, next types.String
+		peer         types.String
+	}{
+		{"master_instance_id", roleMaster, state.MasterInstanceID, plan.MasterInstanceID, state.BackupInstanceID},
+		{"backup_instance_id", roleBackup, state.BackupInstanceID, plan.BackupInstanceID, state.MasterInstanceID},
+	}
+	for _, m := range members {
+		if m.before.ValueString() != holder || m.next.Equal(m.before) {
+			continue
+		}
+		diags.AddAttributeWarning(path.Root(m.attr), "This plan takes the elastic IP's holder away",
+			fmt.Sprintf("Instance %s, the %s, holds elastic IP %s (%s) and this plan replaces it or removes it from the pair. From the moment it stops, the EIP is on no member "+
+				"until keepalived on %s takes over (about a second when that node is healthy and its agent runs; jdcloudha_instance stops an instance before deleting it, "+
+				"so keepalived sends its priority-0 advert) or, without keepalived, until this pair binds it again later in this apply. "+
+				"To avoid even that: move the EIP first (stop keepalived on %s and wait for the takeover, or run the agent's takeover on the peer), then apply.",
+				holder, m.role, state.ElasticIPID.ValueString(), state.ElasticIPAddress.ValueString(), m.peer.ValueString(), holder))
 	}
 }
 

@@ -1,0 +1,230 @@
+package failover_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
+	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/provider"
+)
+
+// cli runs the real terraform binary against this package's provider served
+// in-process (TF_REATTACH_PROVIDERS), so a test can read what a user reads:
+// the plan's warnings, which terraform-plugin-testing does not expose.
+type cli struct {
+	t   *testing.T
+	bin string
+	dir string
+	env []string
+}
+
+func newCLI(t *testing.T, config string) *cli {
+	t.Helper()
+	acctest.PreCheck(t)
+	bin := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if bin == "" {
+		bin, _ = exec.LookPath("terraform")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	reattach := make(chan *plugin.ReattachConfig, 1)
+	closed := make(chan struct{})
+	go func() {
+		err := tf6server.Serve("registry.terraform.io/jdcloudha/jdcloudha", providerserver.NewProtocol6(provider.New("test")()),
+			tf6server.WithDebug(ctx, reattach, closed), tf6server.WithGoPluginLogger(hclog.NewNullLogger()), tf6server.WithLoggingSink(t))
+		if err != nil {
+			t.Errorf("serving the provider: %v", err)
+		}
+	}()
+	var rc *plugin.ReattachConfig
+	select {
+	case rc = <-reattach:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the provider server did not start")
+	}
+	t.Cleanup(func() { cancel(); <-closed })
+	b, _ := json.Marshal(map[string]any{"registry.terraform.io/jdcloudha/jdcloudha": map[string]any{
+		"Protocol": string(rc.Protocol), "ProtocolVersion": 6, "Pid": rc.Pid, "Test": true,
+		"Addr": map[string]string{"Network": rc.Addr.Network(), "String": rc.Addr.String()},
+	}})
+	dir := t.TempDir()
+	home := t.TempDir()
+	config = "terraform {\n  required_providers {\n    jdcloudha = { source = \"jdcloudha/jdcloudha\" }\n  }\n}\n" + config
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// No registry, no mirror: the reattached provider is the only one.
+	rcFile := filepath.Join(home, "terraformrc")
+	if err := os.WriteFile(rcFile, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TF_") && !strings.HasPrefix(kv, "JDCLOUD_") && !strings.HasPrefix(kv, "HOME=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "HOME="+home, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_REATTACH_PROVIDERS="+string(b),
+		"TF_CLI_CONFIG_FILE="+rcFile)
+	c := &cli{t: t, bin: bin, dir: dir, env: env}
+	c.run("init", "-input=false")
+	return c
+}
+
+// run fails the test on a non-zero exit and returns stdout and stderr.
+func (c *cli) run(args ...string) string {
+	c.t.Helper()
+	cmd := exec.Command(c.bin, append(args, "-no-color")...)
+	cmd.Dir, cmd.Env = c.dir, c.env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		c.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return out.String()
+}
+
+func (c *cli) state(addr, attr string) string {
+	c.t.Helper()
+	var st struct {
+		Values struct {
+			RootModule struct {
+				Resources []struct {
+					Address string         `json:"address"`
+					Values  map[string]any `json:"values"`
+				} `json:"resources"`
+			} `json:"root_module"`
+		} `json:"values"`
+	}
+	if err := json.Unmarshal([]byte(c.run("show", "-json")), &st); err != nil {
+		c.t.Fatal(err)
+	}
+	for _, r := range st.Values.RootModule.Resources {
+		if r.Address == addr {
+			s, _ := r.Values[attr].(string)
+			return s
+		}
+	}
+	c.t.Fatalf("%s not in state", addr)
+	return ""
+}
+
+func expectWarning(t *testing.T, out, summary string, mentions ...string) {
+	t.Helper()
+	i := strings.Index(out, "Warning: "+summary)
+	if i < 0 {
+		t.Fatalf("no warning %q in the plan:\n%s", summary, out)
+	}
+	block := out[i:]
+	if j := strings.Index(block[1:], "\nWarning: "); j > 0 {
+		block = block[:j+1]
+	}
+	for _, m := range mentions {
+		if !strings.Contains(block, m) {
+			t.Errorf("warning %q does not mention %q:\n%s", summary, m, block)
+		}
+	}
+}
+
+func vmCall[R any](t *testing.T, name string, send func() (*R, error)) {
+	t.Helper()
+	if _, err := acctest.Call(name, send); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitStatus polls the emulator until the instance has the status.
+func waitStatus(t *testing.T, srv *emulator.Server, id, status string) {
+	t.Helper()
+	delay := 5 * time.Millisecond
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); delay = min(2*delay, 200*time.Millisecond) {
+		if in := srv.Emulator.Snapshot().Instances[id]; in != nil && in.Status == status {
+			return
+		}
+		time.Sleep(delay)
+	}
+	t.Fatalf("instance %s never became %s", id, status)
+}
+
+const otherInstance = `
+resource "jdcloudha_instance" "other" {
+  name                  = "not-a-member"
+  availability_group_id = jdcloudha_availability_group.ha.id
+  az                    = "cn-east-2a"
+  instance_type         = "g.n2.medium"
+  image_id              = "img-debian12-x64"
+  subnet_id             = jdcloudha_subnet.ha.id
+  private_ip            = "10.0.1.20"
+  security_group_ids    = [jdcloudha_security_group.web.id]
+  password              = "Ha-pair-2026!"
+}
+`
+
+// Drift that matters shows on an otherwise empty plan: a stopped member,
+// the EIP on no member, the EIP on an instance outside the pair, and a plan
+// that replaces the EIP's holder. Each warning names the instance and the fix.
+func TestAccFailoverPair_planWarnsAboutDriftThatMatters(t *testing.T) {
+	srv := acctest.StartEmulator(t)
+	c := newCLI(t, acctest.ProviderConfig(srv)+acctest.ArticleTopology+otherInstance+pairConfig)
+	c.run("apply", "-auto-approve", "-input=false")
+	vm, _, _, _ := acctest.SDKClients(srv)
+	region := acctest.Region(srv)
+	eip := c.state("jdcloudha_elastic_ip.vip", "id")
+	master := c.state("jdcloudha_instance.master", "id")
+	backup := c.state("jdcloudha_instance.backup", "id")
+	other := c.state("jdcloudha_instance.other", "id")
+
+	if out := c.run("plan", "-input=false"); strings.Contains(out, "Warning:") {
+		t.Fatalf("a healthy pair warns:\n%s", out)
+	}
+
+	vmCall(t, "vm.StopInstance", func() (*vmapis.StopInstanceResponse, error) {
+		return vm.StopInstance(vmapis.NewStopInstanceRequest(region, backup))
+	})
+	waitStatus(t, srv, backup, "stopped")
+	out := c.run("plan", "-input=false")
+	expectWarning(t, out, "Failover pair member is not running", "backup", backup, "stopped", "start-instance")
+	if !strings.Contains(out, "No changes.") {
+		t.Errorf("a stopped member must not make the plan change anything:\n%s", out)
+	}
+	vmCall(t, "vm.StartInstance", func() (*vmapis.StartInstanceResponse, error) {
+		return vm.StartInstance(vmapis.NewStartInstanceRequest(region, backup))
+	})
+	waitStatus(t, srv, backup, "running")
+
+	vmCall(t, "vm.DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
+		return vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(region, master, eip))
+	})
+	expectWarning(t, c.run("plan", "-input=false"), "Elastic IP is on no member", eip, "takeover", "-replace")
+
+	vmCall(t, "vm.AssociateElasticIp", func() (*vmapis.AssociateElasticIpResponse, error) {
+		return vm.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(region, other, eip))
+	})
+	expectWarning(t, c.run("plan", "-input=false"), "Elastic IP is on an instance outside the pair", eip, other, "disassociate-elastic-ip --instance-id "+other)
+
+	vmCall(t, "vm.DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
+		return vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(region, other, eip))
+	})
+	vmCall(t, "vm.AssociateElasticIp", func() (*vmapis.AssociateElasticIpResponse, error) {
+		return vm.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(region, master, eip))
+	})
+	out = c.run("plan", "-input=false", "-replace=jdcloudha_instance.master")
+	expectWarning(t, out, "This plan takes the elastic IP's holder away", master, eip, backup)
+	if strings.Contains(c.run("plan", "-input=false", "-replace=jdcloudha_instance.backup"), "holder away") {
+		t.Error("replacing the member that does not hold the EIP warns that the holder goes away")
+	}
+	c.run("destroy", "-auto-approve", "-input=false")
+}
