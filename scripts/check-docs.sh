@@ -5,6 +5,8 @@
 # git), so the check never rewrites docs/ itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# tfplugindocs runs terraform: no version check against the internet.
+export CHECKPOINT_DISABLE=1
 
 tfplugindocs=${TFPLUGINDOCS:-github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs@v0.25.0}
 out=bin/docs-check # relative: tfplugindocs joins it to the provider directory

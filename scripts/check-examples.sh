@@ -55,7 +55,9 @@ while IFS= read -r dir; do
   rel=${dir#"$examples"/}
   copy="$work/validate/$rel"
   mkdir -p "$copy"
-  find "$dir" -maxdepth 1 -type f \( -name '*.tf' -o -name '*.tftpl' -o -name '*.sh' \) -exec cp {} "$copy/" \;
+  # With its local modules (examples/ha-pair/node-setup), without a local run's leftovers.
+  (cd "$dir" && find . \( -name .terraform -o -name bundles \) -prune -o -type f \( -name '*.tf' -o -name '*.tftpl' -o -name '*.sh' \) -print |
+    tar -cf - -T -) | tar -xf - -C "$copy"
   if ! grep -qs 'required_providers' "$copy"/*.tf; then
     printf '%s\n' "$required_providers" >"$copy/zz_required_providers.tf"
   fi
@@ -66,7 +68,9 @@ while IFS= read -r dir; do
       failed=1
     fi
   done
-  if out=$(cd "$copy" && terraform validate -no-color 2>&1); then
+  # `get` installs local modules offline; init would also ask a registry
+  # for the provider that dev_overrides replaces.
+  if out=$(cd "$copy" && terraform get -no-color >/dev/null && terraform validate -no-color 2>&1); then
     echo "ok   $rel"
   else
     echo "FAIL $rel" >&2

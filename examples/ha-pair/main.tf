@@ -8,6 +8,7 @@ locals {
   # The emulator needs no real key pair; on JD Cloud var.password's
   # validation requires one of the two.
   key_names = var.key_names == null && var.password == null ? ["emulator-demo"] : var.key_names
+  image_id  = var.image_id != null ? var.image_id : data.jdcloudha_images.os[0].most_recent_id
 }
 
 resource "jdcloudha_vpc" "ha" {
@@ -22,8 +23,10 @@ resource "jdcloudha_subnet" "ha" {
   cidr_block = "10.0.1.0/24"
 }
 
-# Web open to the world; VRRP (IP protocol 112) only between the two peers:
-# unicast adverts are accepted from any sender, and auth_pass is cleartext.
+# Web open to the world; VRRP only between the two peers: unicast adverts
+# are accepted from any sender, and auth_pass is cleartext. JD Cloud's
+# security groups know only TCP, UDP, ICMP and "all" (no protocol 112), so
+# each peer's /32 may send anything to the other.
 resource "jdcloudha_security_group" "web" {
   vpc_id      = jdcloudha_vpc.ha.id
   name        = "${var.name_prefix}-web"
@@ -51,15 +54,29 @@ resource "jdcloudha_security_group" "web" {
     cidr        = "10.0.0.0/16"
     description = "SSH for the provisioners, from inside the VPC"
   }
+  # SSH from the operator's own addresses, for reaching the nodes through
+  # the EIP (ssh_via_eip): only the node holding the EIP is reachable, and
+  # it jumps to both private IPs.
+  dynamic "rule" {
+    for_each = var.ssh_allowed_cidrs
+    content {
+      direction   = "ingress"
+      protocol    = "tcp"
+      from_port   = 22
+      to_port     = 22
+      cidr        = rule.value
+      description = "SSH from an operator"
+    }
+  }
   rule {
     direction   = "ingress"
-    protocol    = "112"
+    protocol    = "all"
     cidr        = "${local.master_ip}/32"
     description = "VRRP from the master"
   }
   rule {
     direction   = "ingress"
-    protocol    = "112"
+    protocol    = "all"
     cidr        = "${local.backup_ip}/32"
     description = "VRRP from the backup"
   }
@@ -68,6 +85,14 @@ resource "jdcloudha_security_group" "web" {
     protocol  = "all"
     cidr      = "0.0.0.0/0"
   }
+}
+
+# Image IDs differ between regions and accounts: look the image up by name
+# unless var.image_id names one.
+data "jdcloudha_images" "os" {
+  count        = var.image_id == null ? 1 : 0
+  name         = var.image_name
+  architecture = var.agent_architecture == "arm64" ? "arm64" : "x86_64"
 }
 
 # The article's "jdcoe-nginx-ha": members are spread over two zones and,
@@ -83,7 +108,7 @@ resource "jdcloudha_instance" "master" {
   availability_group_id = jdcloudha_availability_group.ha.id
   az                    = var.zones[0]
   instance_type         = var.instance_type
-  image_id              = var.image_id
+  image_id              = local.image_id
   subnet_id             = jdcloudha_subnet.ha.id
   private_ip            = local.master_ip
   security_group_ids    = [jdcloudha_security_group.web.id]
@@ -96,7 +121,7 @@ resource "jdcloudha_instance" "backup" {
   availability_group_id = jdcloudha_availability_group.ha.id
   az                    = var.zones[1]
   instance_type         = var.instance_type
-  image_id              = var.image_id
+  image_id              = local.image_id
   subnet_id             = jdcloudha_subnet.ha.id
   private_ip            = local.backup_ip
   security_group_ids    = [jdcloudha_security_group.web.id]

@@ -24,9 +24,13 @@ output "backup_fault_domain" {
   value = jdcloudha_instance.backup.fault_domain
 }
 
-output "active_instance_id" {
-  description = "The instance that holds the EIP, as of the last refresh: the master after the first apply, the backup after a failover."
-  value       = jdcloudha_failover_pair.web.active_instance_id
+# No output follows the EIP (active_instance_id): it would change on every
+# failover and make `terraform plan -detailed-exitcode` report drift each
+# time. Read it with `terraform state show jdcloudha_failover_pair.web`.
+
+output "node_bundle_sha256" {
+  description = "One hash per node over its bundle: the node-setup steps run again when it changes."
+  value       = { for name, node in jdcloudha_keepalived_config.web.nodes : name => node.bundle_sha256 }
 }
 
 output "bundle_dirs" {

@@ -22,9 +22,15 @@ variable "name_prefix" {
 }
 
 variable "image_id" {
-  description = "Image of both instances: a Debian 12 image, as in the article (the emulator's is img-debian12-x64)."
+  description = "Image ID (img-…) of both instances. Null (default): the newest public image whose name contains image_name."
   type        = string
-  default     = "img-debian12-x64"
+  default     = null
+}
+
+variable "image_name" {
+  description = "Part of the image name to look up when image_id is null: Debian 12, as in the article."
+  type        = string
+  default     = "Debian 12"
 }
 
 variable "instance_type" {
@@ -106,7 +112,31 @@ variable "ssh_private_key_file" {
 }
 
 variable "ssh_bastion_host" {
-  description = "Host to jump through to the instances' private IPs. Empty: Terraform must reach 10.0.1.18/19 itself (run it inside the VPC or over a VPN)."
+  description = "Host to jump through to the instances' private IPs. Empty (and ssh_via_eip false): Terraform must reach 10.0.1.18/19 itself (run it inside the VPC or over a VPN)."
+  type        = string
+  default     = ""
+}
+
+variable "ssh_via_eip" {
+  description = "Reach the nodes through the elastic IP: SSH to whichever node holds it, which jumps to both private IPs. Needs ssh_allowed_cidrs (your address) and a key or password the nodes accept."
+  type        = bool
+  default     = false
+}
+
+variable "ssh_allowed_cidrs" {
+  description = "Addresses allowed to SSH to the nodes from outside the VPC (e.g. [\"203.0.113.7/32\"]), for ssh_via_eip or a bastion outside the VPC. Empty: SSH only from inside the VPC."
+  type        = list(string)
+  default     = []
+}
+
+variable "install_packages" {
+  description = "Install nginx and keepalived with apt-get when a node lacks them. false: the image already has them (a custom image), so no node needs the internet."
+  type        = bool
+  default     = true
+}
+
+variable "apt_proxy" {
+  description = "HTTP proxy for apt-get on the nodes (e.g. http://10.0.1.5:3128): the backup has no public IP, so without a NAT gateway it reaches the mirrors only through a proxy. Empty: direct."
   type        = string
   default     = ""
 }

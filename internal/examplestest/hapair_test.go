@@ -83,8 +83,8 @@ type haOutputs struct {
 	BackupInstanceID  string            `json:"backup_instance_id"`
 	MasterFaultDomain string            `json:"master_fault_domain"`
 	BackupFaultDomain string            `json:"backup_fault_domain"`
-	ActiveInstanceID  string            `json:"active_instance_id"`
 	BundleDirs        map[string]string `json:"bundle_dirs"`
+	NodeBundleSHA256  map[string]string `json:"node_bundle_sha256"`
 }
 
 func (r tfRun) outputs(ctx context.Context) haOutputs {
@@ -105,13 +105,44 @@ func (r tfRun) outputs(ctx context.Context) haOutputs {
 	if err := json.Unmarshal(b, &o); err != nil {
 		r.t.Fatalf("outputs have unexpected types: %v\n%s", err, raw)
 	}
+	if _, ok := flat["active_instance_id"]; ok {
+		r.t.Errorf("output active_instance_id changes on every failover, so drift jobs (plan -detailed-exitcode) would alert on each one")
+	}
 	for _, name := range []string{"eip_address", "eip_id", "master_instance_id", "backup_instance_id",
-		"master_fault_domain", "backup_fault_domain", "active_instance_id", "bundle_dirs"} {
+		"master_fault_domain", "backup_fault_domain", "bundle_dirs", "node_bundle_sha256"} {
 		if _, ok := flat[name]; !ok {
 			r.t.Errorf("output %q is missing", name)
 		}
 	}
 	return o
+}
+
+// pairActive is jdcloudha_failover_pair.web's active_instance_id in state
+// (deliberately not an output: it changes on every failover).
+func (r tfRun) pairActive(ctx context.Context) string {
+	r.t.Helper()
+	var st struct {
+		Values struct {
+			RootModule struct {
+				Resources []struct {
+					Address string         `json:"address"`
+					Values  map[string]any `json:"values"`
+				} `json:"resources"`
+			} `json:"root_module"`
+		} `json:"values"`
+	}
+	raw := r.mustRun(ctx, "show", "-json", "-no-color")
+	if err := json.Unmarshal([]byte(raw), &st); err != nil {
+		r.t.Fatalf("terraform show -json: %v", err)
+	}
+	for _, res := range st.Values.RootModule.Resources {
+		if res.Address == "jdcloudha_failover_pair.web" {
+			s, _ := res.Values["active_instance_id"].(string)
+			return s
+		}
+	}
+	r.t.Fatalf("jdcloudha_failover_pair.web is not in the state")
+	return ""
 }
 
 // environ is os.Environ without TF_* and JDCLOUD_* (a developer's own
@@ -127,25 +158,34 @@ func environ(extra ...string) []string {
 	return append(env, extra...)
 }
 
+// copyExample copies the module's .tf files and its local modules' (state,
+// bundles and .terraform of a local run stay behind).
 func copyExample(t *testing.T, from, to string) {
 	t.Helper()
-	entries, err := os.ReadDir(from)
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := 0
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tf") {
-			continue // state, bundles and .terraform of a local run stay behind
-		}
-		b, err := os.ReadFile(filepath.Join(from, e.Name()))
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "bundles") {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		if !strings.HasSuffix(d.Name(), ".tf") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
 		}
 		n++
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	if n == 0 {
 		t.Fatalf("no .tf files in %s", from)
@@ -248,6 +288,9 @@ func TestAccHAPairExample(t *testing.T) {
 		}
 	})
 
+	// The local node-setup module needs installing; `get` does that offline
+	// (init would also look for the provider that dev_overrides replaces).
+	tf.mustRun(ctx, "get", "-no-color")
 	tf.mustRun(ctx, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, tf.vars...)...)
 	out := tf.outputs(ctx)
 
@@ -266,8 +309,11 @@ func TestAccHAPairExample(t *testing.T) {
 	if eip.InstanceId != out.MasterInstanceID || eip.PrivateIpAddress != "10.0.1.18" {
 		t.Errorf("after apply the EIP is on %q (%s); want the master %q (10.0.1.18)", eip.InstanceId, eip.PrivateIpAddress, out.MasterInstanceID)
 	}
-	if out.ActiveInstanceID != out.MasterInstanceID {
-		t.Errorf("active_instance_id = %q; want the master %q", out.ActiveInstanceID, out.MasterInstanceID)
+	if active := tf.pairActive(ctx); active != out.MasterInstanceID {
+		t.Errorf("active_instance_id = %q; want the master %q", active, out.MasterInstanceID)
+	}
+	if st.Instances[out.MasterInstanceID] != nil && !strings.HasPrefix(st.Instances[out.MasterInstanceID].ImageId, "img-") {
+		t.Errorf("the master's image %q was not looked up", st.Instances[out.MasterInstanceID].ImageId)
 	}
 	master, backup := st.Instances[out.MasterInstanceID], st.Instances[out.BackupInstanceID]
 	if master == nil || backup == nil {
@@ -315,6 +361,23 @@ func TestAccHAPairExample(t *testing.T) {
 
 	tf.planIsEmpty(ctx, "right after apply")
 
+	// The bundles are an output, not state: on a machine without them (a CI
+	// runner, a colleague's laptop) the plan only rewrites them in place, and
+	// no node hash that the node-setup steps trigger on changes.
+	if err := os.RemoveAll(filepath.Join(moduleDir, "bundles")); err != nil {
+		t.Fatal(err)
+	}
+	planOut, code := tf.run(ctx, append([]string{"plan", "-input=false", "-no-color", "-detailed-exitcode"}, tf.vars...)...)
+	if code != 2 || !strings.Contains(planOut, "jdcloudha_keepalived_config.web will be updated in-place") ||
+		!strings.Contains(planOut, "0 to add, 1 to change, 0 to destroy") {
+		t.Fatalf("plan without the bundles on disk (exit %d): want one in-place update of jdcloudha_keepalived_config.web:\n%s", code, planOut)
+	}
+	tf.mustRun(ctx, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, tf.vars...)...)
+	if again := tf.outputs(ctx); fmt.Sprint(again.NodeBundleSHA256) != fmt.Sprint(out.NodeBundleSHA256) {
+		t.Errorf("rewriting the bundles changed node_bundle_sha256: %v, was %v", again.NodeBundleSHA256, out.NodeBundleSHA256)
+	}
+	tf.planIsEmpty(ctx, "after the bundles were rewritten")
+
 	// The failover, as keepalived's notify_master runs it on the backup: the
 	// bundle's own agent binary with the bundle's (least-privilege) credentials.
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
@@ -322,9 +385,8 @@ func TestAccHAPairExample(t *testing.T) {
 	} else {
 		takeover(ctx, t, srv, moduleDir, out)
 		tf.mustRun(ctx, append([]string{"apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color"}, tf.vars...)...)
-		after := tf.outputs(ctx)
-		if after.ActiveInstanceID != out.BackupInstanceID {
-			t.Fatalf("after the takeover active_instance_id = %q; want the backup %q", after.ActiveInstanceID, out.BackupInstanceID)
+		if active := tf.pairActive(ctx); active != out.BackupInstanceID {
+			t.Fatalf("after the takeover active_instance_id = %q; want the backup %q", active, out.BackupInstanceID)
 		}
 		tf.planIsEmpty(ctx, "after the failover (Terraform must not move the EIP back)")
 		if got := srv.Emulator.Snapshot().ElasticIps[out.EIPID].InstanceId; got != out.BackupInstanceID {
@@ -347,24 +409,28 @@ func TestAccHAPairExample(t *testing.T) {
 	}
 }
 
-// checkVRRPRules: VRRP (protocol 112) is open only from the two peers.
+// checkVRRPRules: VRRP passes only between the two peers, as protocol
+// "all" (300) from each peer's /32: JD Cloud's groups have no protocol 112.
 func checkVRRPRules(t *testing.T, st emulator.State) {
 	t.Helper()
-	var vrrp []string
+	var fromPeer []string
 	for _, g := range st.SecurityGroups {
 		for _, r := range g.Rules {
 			if r.Protocol == 112 {
-				vrrp = append(vrrp, r.AddressPrefix)
+				t.Errorf("a rule uses protocol 112 (from %s); JD Cloud accepts only 300/6/17/1", r.AddressPrefix)
+			}
+			if r.Protocol == 300 && r.Direction == 0 {
+				fromPeer = append(fromPeer, r.AddressPrefix)
 			}
 		}
 	}
 	want := map[string]bool{"10.0.1.18/32": true, "10.0.1.19/32": true}
-	if len(vrrp) != len(want) {
-		t.Errorf("VRRP rules from %v; want exactly 10.0.1.18/32 and 10.0.1.19/32", vrrp)
+	if len(fromPeer) != len(want) {
+		t.Errorf("ingress protocol-all rules from %v; want exactly 10.0.1.18/32 and 10.0.1.19/32", fromPeer)
 	}
-	for _, p := range vrrp {
+	for _, p := range fromPeer {
 		if !want[p] {
-			t.Errorf("VRRP open from %s; want only the two peers", p)
+			t.Errorf("all protocols open from %s; want only the two peers", p)
 		}
 	}
 }
