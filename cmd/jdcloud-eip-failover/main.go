@@ -1,5 +1,5 @@
-// Command jdcloud-eip-failover moves a JD Cloud elastic IP to this node when
-// keepalived makes it MASTER. See usage below and internal/failover.
+// Command jdcloud-eip-failover keeps a JD Cloud elastic IP on the node
+// keepalived makes MASTER. See usage below and internal/failover.
 package main
 
 import (
@@ -19,21 +19,36 @@ var version = "dev"
 
 const usage = `Usage: jdcloud-eip-failover [--config FILE] COMMAND
 
-Moves a JD Cloud elastic IP (EIP) to this node when keepalived makes it MASTER.
+Keeps a JD Cloud elastic IP (EIP) on the node keepalived makes MASTER.
 
 Commands:
-  takeover                          make sure the EIP is on this instance
-  notify TYPE NAME STATE PRIORITY   keepalived's generic notify: MASTER runs takeover;
+  run                               the daemon (one per node, under systemd): while keepalived
+                                    says MASTER, keeps the EIP here, retrying without end and
+                                    verifying every verify_interval; never touches it otherwise
+  report TYPE NAME STATE PRIORITY   keepalived's hook for the daemon: records the state in
+                                    run_dir and wakes the daemon (no API call, no credentials)
+  check                             prove, without moving anything, that the credentials may
+                                    describe the EIP and associate/disassociate it on both nodes
+  takeover                          one-shot: make sure the EIP is on this instance, then exit
+  notify TYPE NAME STATE PRIORITY   one-shot keepalived's generic notify: MASTER runs takeover;
                                     BACKUP, FAULT, STOP only log (the EIP is never released;
                                     no credentials or API calls needed)
-  status                            print where the EIP is (location=here|peer|none|other)
+  status                            print where the EIP is (location=here|peer|none|other) and
+                                    the daemon's last status (VRRP state, last reconcile, error)
   version                           print the version
+
+One-shot mode (takeover/notify without run) acts only when keepalived calls it: a failure
+past the deadline, an API outage, an out-of-band change or a hook that never ran is not
+retried until the next VRRP transition. The daemon heals all of these by itself.
 
 Options:
   --config FILE   agent config (default /etc/jdcloud-eip-failover/agent.json); it may follow
                   takeover and status, but must precede notify and its arguments
 
-keepalived.conf, either (running both is harmless: takeover is locked and idempotent):
+keepalived.conf with the daemon:
+  notify "/usr/local/sbin/jdcloud-eip-failover --config /etc/jdcloud-eip-failover/agent.json report"
+  notify_master_rx_lower_pri "/usr/local/sbin/jdcloud-eip-failover --config ... report INSTANCE VI_1 MASTER_RX_LOWER_PRI 0"
+keepalived.conf one-shot, either (running both is harmless: takeover is locked and idempotent):
   notify_master "/usr/local/sbin/jdcloud-eip-failover --config /etc/jdcloud-eip-failover/agent.json takeover"
   notify        "/usr/local/sbin/jdcloud-eip-failover --config /etc/jdcloud-eip-failover/agent.json notify"
                 (keepalived appends TYPE NAME STATE PRIORITY to the generic notify)
@@ -52,6 +67,15 @@ Config file: JSON, or INI (key = value) for .ini/.conf/.cfg or content not start
                     non-root script_user, the credentials file is locked instead)
   log_tag           default jdcloud-eip-failover
   syslog            default true
+  run_dir           default /run/jdcloud-eip-failover (state record, socket, status.json)
+  verify_interval   default 5s: how often a MASTER describes the EIP (jittered by 10 percent)
+  priority, peer_priority  the nodes' VRRP priorities: the higher wins a split brain
+                    (equal or unset: the smaller instance ID)
+  vrrp_address      keepalived's placeholder VIP (e.g. 192.0.2.1/32): MASTER exactly while
+                    it is on this node
+  keepalived_pid_file  keepalived's VRRP pid file (default: the pid that ran the last report)
+  metrics_file      Prometheus text file to write the status to (default none)
+  yield_delay       default 2s (split brain: see the failover guide)
 
 Credentials file (must be mode 0600 or stricter, else refused):
   access_key = ...
@@ -61,9 +85,11 @@ Credentials are never read from flags or the environment and are never logged.
 Signals: the first SIGTERM/SIGINT stops retrying; a move already started (EIP released from
 the peer) is finished first, for up to 10s. A second signal exits at once.
 
-Exit codes: 0 the EIP is on this node at the end (notify with another state: 0),
-            1 gave up (deadline, signal, EIP held by a third instance; status: not here),
-            2 bad config or credentials (including 401/403 from the API).
+Exit codes: 0 the EIP is on this node at the end (notify with another state: 0; check: passed;
+              run: stopped by a signal),
+            1 gave up (deadline, signal, EIP held by a third instance; status: not here;
+              check: could not complete),
+            2 bad config or credentials (including 401/403 from the API; check: a call refused).
 `
 
 func main() {
@@ -92,7 +118,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
 	// Flags may also follow the command (but not notify's positional arguments).
-	if cmd != "notify" {
+	if cmd != "notify" && cmd != "report" {
 		if err := fs.Parse(rest); err != nil {
 			return usageErr("%v", err)
 		}
@@ -106,11 +132,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
-	case "takeover", "status":
+	case "takeover", "status", "run", "check":
 		if len(rest) != 0 {
 			return usageErr("%s takes no arguments", cmd)
 		}
-	case "notify":
+	case "notify", "report":
 		// keepalived passes TYPE NAME STATE PRIORITY; older versions omit PRIORITY.
 		if len(rest) != 3 && len(rest) != 4 {
 			return usageErr("notify needs TYPE NAME STATE [PRIORITY], got %d arguments", len(rest))
@@ -126,6 +152,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	logger := failover.NewLogger(stderr, cfg.LogTag, cfg.SyslogEnabled())
 	defer logger.Close()
+
+	if cmd == "report" {
+		return report(cfg, logger, rest)
+	}
 
 	// A BACKUP/FAULT/STOP notify needs neither credentials nor the API.
 	if cmd == "notify" && !isMaster(rest[2]) {
@@ -144,10 +174,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 
 	switch cmd {
+	case "run":
+		return runDaemon(ctx, cfg, agent.Cloud, logger)
+	case "check":
+		return check(ctx, cfg, agent.Cloud, logger, stdout)
 	case "takeover":
 		err = agent.Takeover(ctx)
 	case "status":
 		err = agent.Status(ctx)
+		daemonStatus(cfg, stdout)
 	case "notify":
 		err = agent.Notify(ctx, rest[0], rest[1], rest[2], priority(rest))
 	}

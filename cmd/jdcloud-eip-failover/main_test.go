@@ -380,6 +380,12 @@ type lockedWriter struct {
 	mu *sync.Mutex
 }
 
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.String()
+}
+
 func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -404,5 +410,110 @@ func BenchmarkBinaryTakeover(b *testing.B) {
 			b.Fatalf("%v\n%s", err, out)
 		}
 		holder = next
+	}
+}
+
+// TestBinaryDaemonReportCheckStatus: check proves the permissions without
+// moving the EIP; the daemon does nothing until keepalived reports MASTER,
+// then takes the EIP, heals an out-of-band disassociation, shows it in
+// status, and stops on SIGTERM.
+func TestBinaryDaemonReportCheckStatus(t *testing.T) {
+	e := setup(t)
+	e.settle(t)
+	runDir := t.TempDir()
+	metrics := filepath.Join(runDir, "metrics.prom")
+	cfgB := e.writeConfig(t, e.b, e.a, func(m map[string]any) {
+		m["run_dir"], m["verify_interval"], m["metrics_file"], m["priority"], m["peer_priority"] = runDir, "1s", metrics, 100, 150
+	})
+
+	r := runAgent(t, "--config", cfgB, "check")
+	wantExit(t, r, 0, "check")
+	if !strings.Contains(r.stdout, "check passed") || e.holder(t) != e.a {
+		t.Fatalf("check: stdout %q, EIP on %q (must not move)", r.stdout, e.holder(t))
+	}
+
+	cmd := exec.Command(agentBinary(t), "--config", cfgB, "run")
+	var buf bytes.Buffer
+	errb := &lockedWriter{w: &buf, mu: &sync.Mutex{}}
+	cmd.Stderr = errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for delay := 5 * time.Millisecond; !cond(); delay = min(2*delay, 200*time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 15s\n%s", what, errb.String())
+			}
+			time.Sleep(delay)
+		}
+	}
+	waitFor("the daemon writes its status", func() bool { _, err := os.Stat(filepath.Join(runDir, "status.json")); return err == nil })
+	// No report yet: the state is unknown and the daemon leaves the EIP alone.
+	if e.holder(t) != e.a {
+		t.Fatal("the daemon moved the EIP before keepalived reported MASTER")
+	}
+
+	wantExit(t, runAgent(t, "--config", cfgB, "report", "INSTANCE", "VI_1", "MASTER", "100"), 0, "report MASTER")
+	waitFor("the daemon takes the EIP", func() bool { return e.holder(t) == e.b })
+
+	e.settle(t)
+	r2, err := e.vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(region, e.b, e.eip))
+	must(t, "DisassociateElasticIp (out of band)", err, r2.Error)
+	e.settle(t)
+	waitFor("the daemon heals the out-of-band disassociation", func() bool {
+		b, _ := os.ReadFile(filepath.Join(runDir, "status.json"))
+		return strings.Contains(string(b), `"moves": 2`) && e.holder(t) == e.b
+	})
+	e.settle(t)
+
+	r = runAgent(t, "--config", cfgB, "status")
+	wantExit(t, r, 0, "status")
+	if !strings.Contains(r.stdout, "daemon vrrp_state=MASTER eip_location=here") {
+		t.Fatalf("status: %s", r.stdout)
+	}
+	m, err := os.ReadFile(metrics)
+	if err != nil || !strings.Contains(string(m), "jdcloud_eip_failover_vrrp_master{") || !strings.Contains(string(m), "jdcloud_eip_failover_eip_misplaced{eip_id=") {
+		t.Fatalf("metrics file: %v\n%s", err, m)
+	}
+
+	wantExit(t, runAgent(t, "--config", cfgB, "report", "INSTANCE", "VI_1", "BACKUP", "100"), 0, "report BACKUP")
+	waitFor("the daemon sees BACKUP", func() bool {
+		b, _ := os.ReadFile(filepath.Join(runDir, "status.json"))
+		return strings.Contains(string(b), `"vrrp_state": "BACKUP"`)
+	})
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run after SIGTERM: %v\n%s", err, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("run did not stop on SIGTERM\n%s", errb.String())
+	}
+	if strings.Contains(errb.String(), secretKey) {
+		t.Fatal("the secret key appeared in the daemon's log")
+	}
+}
+
+// settle waits until the EIP is not PROCESSING (the emulator's associations are asynchronous).
+func (e *env) settle(t testing.TB) {
+	t.Helper()
+	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
+		r, err := e.vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(region, e.eip))
+		must(t, "DescribeElasticIp", err, r.Error)
+		if r.Result.ElasticIp.State != "PROCESSING" {
+			return
+		}
+		time.Sleep(delay)
 	}
 }

@@ -90,7 +90,7 @@ type fakeCloud struct {
 	releaseLag      int                           // calls after a disassociate that still see the old holder, PROCESSING
 	releasing       int
 	released        string
-	deny            map[string]bool               // by call label ("describe", "associate i-x"): 403, as IAM refuses before looking at state
+	deny            map[string]bool // by call label ("describe", "associate i-x"): 403, as IAM refuses before looking at state
 }
 
 func newFakeCloud(holder string) *fakeCloud {

@@ -28,3 +28,6 @@ func procMounted() bool {
 	_, err := os.Stat("/proc/self")
 	return err == nil
 }
+
+// IsKeepalived reports whether pid is a running keepalived process.
+func IsKeepalived(pid int) bool { return pid > 0 && keepalivedAlive(pid) }

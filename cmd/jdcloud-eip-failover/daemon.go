@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
+)
+
+// report is keepalived's hook in daemon mode: record the state, wake the
+// daemon. It never calls the API, so it is fast and needs no credentials.
+func report(cfg failover.Config, logger *failover.Logger, args []string) int {
+	state := args[2]
+	prio, _ := strconv.Atoi(priority(args))
+	// keepalived forks the hook from its VRRP process: the parent is the
+	// keepalived whose liveness the daemon checks. Run by hand (or by a
+	// test), there is no keepalived to watch: record none.
+	pid := os.Getppid()
+	if !failover.IsKeepalived(pid) {
+		pid = 0
+	}
+	err := failover.Report(cfg, state, prio, pid, time.Now())
+	e := failover.Event{Step: "report", Outcome: "recorded", Detail: fmt.Sprintf("type=%s name=%s state=%s priority=%s", args[0], args[1], state, priority(args))}
+	if err != nil {
+		e.Outcome, e.Detail, e.Loud = "error", e.Detail+": "+err.Error(), true
+		logger.Event(e)
+		return failover.ExitGaveUp
+	}
+	logger.Event(e)
+	return 0
+}
+
+// runDaemon runs the reconciler until a signal.
+func runDaemon(ctx context.Context, cfg failover.Config, cloud failover.Cloud, logger *failover.Logger) int {
+	if err := os.MkdirAll(cfg.RunDir, 0o755); err != nil {
+		logger.Event(failover.Event{Step: "daemon", Outcome: "bad-config", Detail: "run_dir: " + err.Error(), Loud: true})
+		return failover.ExitConfig
+	}
+	wake, closeWake, err := failover.ListenWake(cfg.SocketPath())
+	if err != nil {
+		// Still correct without it (the daemon polls the local state), only slower to react.
+		logger.Event(failover.Event{Step: "daemon", Outcome: "no-socket", Detail: "cannot listen on " + cfg.SocketPath() + ": " + err.Error() + "; reading the state every 250ms only", Loud: true})
+	} else {
+		defer closeWake()
+	}
+	var lastWriteErr string
+	d := &failover.Daemon{Config: cfg, Cloud: cloud, Log: logger, Wake: wake, OnStatus: func(s failover.DaemonStatus) {
+		if err := failover.WriteStatusFiles(cfg, s); err != nil && err.Error() != lastWriteErr {
+			lastWriteErr = err.Error()
+			logger.Event(failover.Event{Step: "status", Outcome: "error", Detail: "writing status files: " + err.Error(), Loud: true})
+		}
+	}}
+	_ = d.Run(ctx)
+	logger.Event(failover.Event{Step: "daemon", Outcome: "stopped", Detail: "signal received"})
+	return 0
+}
+
+// check runs the permission self-check on both members.
+func check(ctx context.Context, cfg failover.Config, cloud failover.Cloud, logger *failover.Logger, stdout io.Writer) int {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	err := failover.CheckPermissions(ctx, cloud, cfg.Region, cfg.EIPID, []string{cfg.InstanceID, cfg.PeerInstanceID})
+	if err == nil {
+		fmt.Fprintf(stdout, "check passed: these credentials may describe EIP %s and associate/disassociate it with %s and %s (nothing was moved)\n", cfg.EIPID, cfg.InstanceID, cfg.PeerInstanceID)
+		logger.Event(failover.Event{Step: "check", Outcome: "ok"})
+		return 0
+	}
+	logger.Event(failover.Event{Step: "check", Outcome: "failed", Detail: err.Error(), Loud: true})
+	if _, ok := failover.AsPermissionError(err); ok {
+		return failover.ExitConfig
+	}
+	return failover.ExitGaveUp
+}
+
+// daemonStatus prints the daemon's last status after status's own line.
+func daemonStatus(cfg failover.Config, stdout io.Writer) {
+	s, err := failover.ReadStatus(cfg)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		fmt.Fprintf(stdout, "daemon=absent (no %s: the daemon has not run here)\n", cfg.StatusPath())
+		return
+	case err != nil:
+		fmt.Fprintf(stdout, "daemon=unreadable error=%q\n", err.Error())
+		return
+	}
+	orDash := func(v string) string {
+		if v == "" {
+			return "-"
+		}
+		return v
+	}
+	when := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(stdout, "daemon vrrp_state=%s eip_location=%s eip_holder=%s last_reconcile=%s moves=%d updated=%s last_error=%q problem=%q\n",
+		s.VRRPState, s.EIPLocation, orDash(s.EIPHolder), when(s.LastReconcile), s.Moves, when(s.UpdatedAt), orDash(s.LastError), orDash(s.Problem()))
+}
