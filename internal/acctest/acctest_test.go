@@ -135,7 +135,7 @@ func TestAccWrongSecretKey(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      acctest.ProviderBlock(attrs) + vpcConfig,
-			ExpectError: regexp.MustCompile(`(?s)Error creating VPC.*401\s+UNAUTHENTICATED.*Request\s+ID:\s+[0-9a-z-]{6,}.*access_key/secret_key`),
+			ExpectError: regexp.MustCompile(`(?s)Error creating VPC.*401\s+ACCESS_ERROR.*sign\s+result\s+is\s+not\s+same\s+\[gw\].*Request\s+ID:\s+[0-9a-z-]{6,}.*access_key/secret_key`),
 		}},
 		CheckDestroy: acctest.CheckNothingLeft(srv),
 	})

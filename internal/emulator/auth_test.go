@@ -28,10 +28,10 @@ func TestSignatureRejections(t *testing.T) {
 
 	wrong := newClients(c.srv.Endpoint, c.srv.AccessKey, "not-the-secret")
 	r, err := wrong.vpc.DescribeElasticIps(vpcapi.NewDescribeElasticIpsRequest(region))
-	wantErr(t, err, r.Error, 401, "UNAUTHENTICATED", "signature")
+	wantErr(t, err, r.Error, 401, "ACCESS_ERROR", "sign result is not same [gw]")
 	unknown := newClients(c.srv.Endpoint, "NOSUCHKEY", "x")
 	r, err = unknown.vpc.DescribeElasticIps(vpcapi.NewDescribeElasticIpsRequest(region))
-	wantErr(t, err, r.Error, 401, "UNAUTHENTICATED", "NOSUCHKEY")
+	wantErr(t, err, r.Error, 401, "ACCESS_ERROR", "NOSUCHKEY")
 
 	// A proxy that changes the body after signing: the signature no longer matches.
 	proxy := func(tamper bool) string {
@@ -59,12 +59,12 @@ func TestSignatureRejections(t *testing.T) {
 	check(t, err, cr.Error, "CreateElasticIps through an honest proxy")
 	tampered := newClients(proxy(true), c.srv.AccessKey, c.srv.SecretKey)
 	cr, err = tampered.vpc.CreateElasticIps(mk())
-	wantErr(t, err, cr.Error, 401, "UNAUTHENTICATED", "signature")
+	wantErr(t, err, cr.Error, 401, "ACCESS_ERROR", "sign result is not same [gw]")
 
 	// A server clock 10 minutes ahead makes every SDK date stale.
 	stale := startEmu(t, Options{Now: func() time.Time { return time.Now().Add(10 * time.Minute) }})
 	r, err = stale.vpc.DescribeElasticIps(vpcapi.NewDescribeElasticIpsRequest(region))
-	wantErr(t, err, r.Error, 401, "UNAUTHENTICATED", "5 minutes")
+	wantErr(t, err, r.Error, 401, "ACCESS_ERROR", "5 minutes")
 	// 4 minutes of skew is tolerated.
 	skew := startEmu(t, Options{Now: func() time.Time { return time.Now().Add(-4 * time.Minute) }})
 	r, err = skew.vpc.DescribeElasticIps(vpcapi.NewDescribeElasticIpsRequest(region))
@@ -105,9 +105,9 @@ func TestEnvelopesForBadRequests(t *testing.T) {
 		code   int
 		status string
 	}{
-		{"unsigned", unsigned, 401, "UNAUTHENTICATED"},
-		{"no date", noDate, 401, "UNAUTHENTICATED"},
-		{"garbage authorization", badAuth, 401, "UNAUTHENTICATED"},
+		{"unsigned", unsigned, 401, "ACCESS_ERROR"},
+		{"no date", noDate, 401, "ACCESS_ERROR"},
+		{"garbage authorization", badAuth, 401, "ACCESS_ERROR"},
 		{"unknown route", signed("GET", "/v1/regions/cn-east-2/nothingHere", ""), 404, "NOT_FOUND"},
 		{"unknown action", signed("POST", "/v1/regions/cn-east-2/elasticIps/fip-1%3Aexplode", "{}"), 404, "NOT_FOUND"},
 		{"malformed json", signed("POST", "/v1/regions/cn-east-2/elasticIps/", `{"maxCount":`), 400, "INVALID_ARGUMENT"},
@@ -212,7 +212,7 @@ func TestIAMEnforcement(t *testing.T) {
 	dis, err := c.iam.DisableSubUserAccessKey(iamapi.NewDisableSubUserAccessKeyRequest("failover-agent", ak))
 	check(t, err, dis.Error, "DisableSubUserAccessKey")
 	d, err = agent.vpc.DescribeElasticIp(vpcapi.NewDescribeElasticIpRequest(region, eipID))
-	wantErr(t, err, d.Error, 401, "UNAUTHENTICATED", "disabled")
+	wantErr(t, err, d.Error, 401, "ACCESS_ERROR", "disabled")
 	en, err := c.iam.EnableSubUserAccessKey(iamapi.NewEnableSubUserAccessKeyRequest("failover-agent", ak))
 	check(t, err, en.Error, "EnableSubUserAccessKey")
 	dis, err = c.iam.DisableSubUserAccessKey(iamapi.NewDisableSubUserAccessKeyRequest("failover-agent", ak))

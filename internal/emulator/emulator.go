@@ -395,6 +395,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.principal = principal
 	c.requestID = reqID
+	c.ignoreUnknownFilters = e.opts.Unknowns.Filters == "ignore"
 
 	result, aerr := e.dispatch(c)
 	if aerr == nil {

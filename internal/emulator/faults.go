@@ -257,6 +257,7 @@ func latencyFor(name string) (latencyModel, error) {
 			"instance.start":  3 * time.Millisecond,
 			"instance.stop":   3 * time.Millisecond,
 			"instance.delete": 3 * time.Millisecond,
+			"eip.processing":  20 * time.Millisecond,
 		}}, nil
 	case "realistic":
 		return latencyModel{name: "realistic",
@@ -270,6 +271,9 @@ func latencyFor(name string) (latencyModel, error) {
 				"instance.start":  4 * time.Second,
 				"instance.stop":   4 * time.Second,
 				"instance.delete": 3 * time.Second,
+				// Not documented: the time an EIP shows PROCESSING after an
+				// association change, with eip-association=async.
+				"eip.processing": 500 * time.Millisecond,
 			}}, nil
 	}
 	return latencyModel{}, fmt.Errorf("unknown latency model %q (instant or realistic)", name)

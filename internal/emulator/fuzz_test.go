@@ -62,7 +62,7 @@ func FuzzUnsignedAndMangled(f *testing.F) {
 			t.Skip("control endpoint")
 		}
 		code, env := serveAndCheck(t, e, req)
-		if code != 401 || env.Error.Status != "UNAUTHENTICATED" {
+		if code != 401 || env.Error.Status != "ACCESS_ERROR" {
 			t.Fatalf("forged request answered %d %+v", code, env.Error)
 		}
 	})

@@ -198,7 +198,41 @@ func (c *clients) createEIP(t testing.TB, az string) (string, string) {
 	return d.Result.ElasticIp.ElasticIpId, d.Result.ElasticIp.ElasticIpAddress
 }
 
-// createEIPWithAz is CreateElasticIps plus the "az" field of zonal EIPs.
+// waitEIP polls until the EIP is out of state PROCESSING and held by
+// instanceID ("" = by nobody): with eip-association=async an association
+// shows only after a moment.
+func (c *clients) waitEIP(t testing.TB, id, instanceID string) vpcm.ElasticIp {
+	t.Helper()
+	delay := 2 * time.Millisecond
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		d, err := c.vpc.DescribeElasticIp(vpcapi.NewDescribeElasticIpRequest(region, id))
+		check(t, err, d.Error, "DescribeElasticIp")
+		if x := d.Result.ElasticIp; x.State != "PROCESSING" && x.InstanceId == instanceID {
+			return x
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("EIP %s: still %+v, want holder %q", id, d.Result.ElasticIp, instanceID)
+		}
+		time.Sleep(delay)
+		if delay < 50*time.Millisecond {
+			delay *= 2
+		}
+	}
+}
+
+// customRules drops the rules every new group starts with.
+func customRules(rules []vpcm.SecurityGroupRule) []vpcm.SecurityGroupRule {
+	var out []vpcm.SecurityGroupRule
+	for _, r := range rules {
+		if r.RuleType != "default" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// createEIPWithAz is CreateElasticIps plus an "az" field, which the real
+// API does not have (the emulator must ignore it).
 type createEIPWithAz struct {
 	vpcapi.CreateElasticIpsRequest
 	Az *string `json:"az"`

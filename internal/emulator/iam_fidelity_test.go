@@ -122,8 +122,10 @@ func TestIAMResourceKindsOfTheAgentsCalls(t *testing.T) {
 		acct("vm", "instances", ids[0]), acct("vpc", "elasticIps", eip)))
 	as, err := agent.vm.AssociateElasticIp(vmapi.NewAssociateElasticIpRequest(region, ids[0], eip))
 	check(t, err, as.Error, "AssociateElasticIp with instances/ and elasticIps/")
+	c.waitEIP(t, eip, ids[0]) // eip-association=async: the association shows after a moment
 	ds, err := agent.vm.DisassociateElasticIp(vmapi.NewDisassociateElasticIpRequest(region, ids[0], eip))
 	check(t, err, ds.Error, "DisassociateElasticIp")
+	c.waitEIP(t, eip, "")
 
 	port := in.PrimaryNetworkInterface.NetworkInterface.NetworkInterfaceId
 	ni := c.scopedKey(t, "niuser", allow([]string{"vpc:associateElasticIp"}, acct("vpc", "networkInterfaces", port), acct("vpc", "elasticIps", eip)))

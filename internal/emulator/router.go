@@ -104,6 +104,9 @@ type call struct {
 	body      []byte
 	principal *principal
 	requestID string
+	// ignoreUnknownFilters follows the unknown-filters switch: whether the
+	// real gateway ignores an undocumented filter name is not documented.
+	ignoreUnknownFilters bool
 }
 
 var filterKey = regexp.MustCompile(`^filters\.(\d+)\.(name|operator|values\.(\d+))$`)
@@ -250,6 +253,9 @@ func (c *call) filters(allowed ...string) ([]filter, *apiError) {
 			}
 		}
 		if !ok {
+			if c.ignoreUnknownFilters {
+				continue
+			}
 			return nil, invalidArg("Invalid filter name %q: supported filters are %s", f.Name, strings.Join(allowed, ", "))
 		}
 		js := make([]int, 0, len(vals[i]))
@@ -293,7 +299,18 @@ func (c *call) paging(lo, hi int) (int, int, *apiError) {
 	return num, size, nil
 }
 
-// page slices items for pageNumber/pageSize.
+// pageOrLast slices items like page, but a page number past the end gives
+// the last page, as the vpc list APIs document ("页码超过总页数时, 显示最后一页"):
+// a client must stop on totalCount, never on an empty or short page.
+func pageOrLast[T any](items []T, num, size int) []T {
+	if last := (len(items) + size - 1) / size; num > last && last > 0 {
+		num = last
+	}
+	return page(items, num, size)
+}
+
+// page slices items for pageNumber/pageSize; past the end it is empty (the
+// vm, ag and iam list APIs do not document what they do there).
 func page[T any](items []T, num, size int) []T {
 	start := (num - 1) * size
 	if start >= len(items) {

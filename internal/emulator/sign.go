@@ -32,9 +32,16 @@ type authHeader struct {
 	signature                        string
 }
 
+// unauth is the gateway's refusal of a request it cannot authenticate. The
+// real gateway answers a bad signature with 401 ACCESS_ERROR "sign result is
+// not same [gw]" (a published error body); that it uses the same status for
+// the other authentication failures is inferred.
 func unauth(format string, args ...any) *apiError {
-	return errf(401, "UNAUTHENTICATED", format, args...)
+	return errf(401, "ACCESS_ERROR", format, args...)
 }
+
+// signMismatch is the real gateway's message for a wrong signature.
+const signMismatch = "sign result is not same [gw]"
 
 func parseAuthorization(v string) (authHeader, *apiError) {
 	var a authHeader
@@ -135,7 +142,7 @@ func (e *Emulator) authenticate(r *http.Request, body []byte, rt *route, params 
 	}
 	want := computeSignature(secret, r, body, a)
 	if !hmac.Equal([]byte(want), []byte(a.signature)) {
-		return nil, unauth("The request signature does not match the signature computed by the server: check your secret key and signing method")
+		return nil, unauth("%s", signMismatch)
 	}
 	return who, nil
 }

@@ -98,6 +98,11 @@ type ElasticIp struct {
 	InstanceId         string `json:"instanceId"`
 	InstanceType       string `json:"instanceType"`
 	CreatedTime        string `json:"createdTime"`
+	// Processing is the API's state PROCESSING: an association change is in
+	// flight (eip-association=async); PendingNetworkInterfaceId is the
+	// interface it goes to, "" when it is being released.
+	Processing                bool   `json:"processing,omitempty"`
+	PendingNetworkInterfaceId string `json:"pendingNetworkInterfaceId,omitempty"`
 }
 
 // NetworkInterface is an elastic network interface (primary ones are made with instances).
@@ -292,6 +297,7 @@ func (e *Emulator) load() error {
 	defer e.mu.Unlock()
 	e.st = &st
 	e.resumeTransitions()
+	e.finishPendingEIPs()
 	return nil
 }
 

@@ -47,6 +47,7 @@ func (c *clients) buildHATopology(t testing.TB) haTopology {
 	h.eipID, h.eipAddr = c.createEIP(t, "")
 	r, err := c.vm.AssociateElasticIp(vmapi.NewAssociateElasticIpRequest(region, h.master, h.eipID))
 	check(t, err, r.Error, "AssociateElasticIp(master)")
+	c.waitEIP(t, h.eipID, h.master)
 	h.associateRequestID = r.RequestID
 	if h.associateRequestID == "" {
 		t.Fatal("AssociateElasticIp answered without a request id")
@@ -60,8 +61,10 @@ func (c *clients) moveEIP(t testing.TB, eipID, from, to string) string {
 	t.Helper()
 	d, err := c.vm.DisassociateElasticIp(vmapi.NewDisassociateElasticIpRequest(region, from, eipID))
 	check(t, err, d.Error, "DisassociateElasticIp")
+	c.waitEIP(t, eipID, "")
 	a, err := c.vm.AssociateElasticIp(vmapi.NewAssociateElasticIpRequest(region, to, eipID))
 	check(t, err, a.Error, "AssociateElasticIp")
+	c.waitEIP(t, eipID, to)
 	return a.RequestID
 }
 
@@ -220,8 +223,16 @@ func TestTopologyFeed(t *testing.T) {
 	if b, _, _, _, _ := findInstance(topo, h.backup); b.ElasticIp == nil || b.ElasticIp.Id != h.eipID {
 		t.Fatalf("backup shows %+v", b.ElasticIp)
 	}
-	if l := topo.RecentCalls[len(topo.RecentCalls)-1]; l.RequestID != moveID || l.HTTPStatus != 200 {
-		t.Fatalf("last call %+v, want the move's associate %s", l, moveID)
+	// The move's associate is the last mutation listed (describes that wait
+	// for the association to show may follow it).
+	var lastMutation *RecentCall
+	for i := range topo.RecentCalls {
+		if l := &topo.RecentCalls[i]; l.Method != "GET" {
+			lastMutation = l
+		}
+	}
+	if lastMutation == nil || lastMutation.RequestID != moveID || lastMutation.HTTPStatus != 200 {
+		t.Fatalf("last mutation %+v, want the move's associate %s", lastMutation, moveID)
 	}
 	// The page's own polling is not an API call and must not fill the list.
 	for _, c := range topo.RecentCalls {
@@ -257,7 +268,7 @@ func TestRecentCallsRingAndFailures(t *testing.T) {
 	}
 	resp.Body.Close()
 	last := c.srv.Emulator.RecentCalls()[RecentCallsKept-1]
-	if last.HTTPStatus != 401 || last.Status != "UNAUTHENTICATED" || last.RequestID == "" ||
+	if last.HTTPStatus != 401 || last.Status != "ACCESS_ERROR" || last.RequestID == "" ||
 		last.RequestID != resp.Header.Get("X-Jdcloud-Request-Id") || last.Principal != "" {
 		t.Fatalf("unsigned call recorded as %+v", last)
 	}

@@ -26,6 +26,8 @@ type Unknowns struct {
 	EIPAssociation string `unknown:"eip-association" values:"async,sync" doc:"EIP associate/disassociate: the EIP shows state PROCESSING for a moment (another associate is refused meanwhile), or the change is complete when the call answers"`
 	// LooseAgSpec: which instanceSpec fields CreateInstances accepts with the agId of a loose group.
 	LooseAgSpec string `unknown:"loose-ag-spec" values:"accept,refuse" doc:"CreateInstances with the agId of a loose (custom-configuration) availability group: the full instanceSpec is accepted, or everything but name, private IP, description (as for a strict group) is refused"`
+	// NoBGP: whether cn-south-1 and cn-east-1 still sell non-BGP EIPs.
+	NoBGP string `unknown:"eip-no-bgp" values:"refuse,accept" doc:"CreateElasticIps with provider no_bgp in cn-south-1 and cn-east-1 (cn-north-1 and cn-east-2 always refuse it): refused, or accepted"`
 	// IAMAccountWildcard: '*' as the account part of a policy's resource JRN.
 	IAMAccountWildcard string `unknown:"iam-account-wildcard" values:"refuse,accept" doc:"a policy resource JRN with '*' (or no value) as the account, e.g. jrn:vm:cn-east-2:*:instances/i-1: matches nothing, or matches the account's resources"`
 	// IAMDeletedName: CreateSubUser with the name of a soft-deleted sub-user.

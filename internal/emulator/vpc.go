@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/netip"
 	"strings"
 )
@@ -147,12 +146,13 @@ func u32IP(u uint32) netip.Addr {
 	return netip.AddrFrom4(b)
 }
 
-// subnetRange is the usable range: the network address, the first three
-// addresses (gateway and DNS) and the broadcast address are reserved.
+// subnetRange is the usable range: the network address, .1 and .2 (JD
+// Cloud's management addresses) and the broadcast address are reserved, so
+// a /24 has 252 usable addresses.
 func subnetRange(p netip.Prefix) (first, last uint32) {
 	base := ipU32(p.Addr())
 	size := uint32(1) << (32 - p.Bits())
-	return base + 4, base + size - 2
+	return base + 3, base + size - 2
 }
 
 // allocateIP picks requested (validated) or the lowest free address.
@@ -219,8 +219,8 @@ func validName(field, v string, max int) *apiError {
 		return invalidArg("Invalid %s %q: at most %d characters", field, v, max)
 	}
 	for _, r := range v {
-		if !(r == '_' || r == '-' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= 0x4e00 && r <= 0x9fff) {
-			return invalidArg("Invalid %s %q: only Chinese characters, letters, digits, '-', '_' and '.' are allowed", field, v)
+		if !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= 0x4e00 && r <= 0x9fff) {
+			return invalidArg("Invalid %s %q: only Chinese characters, letters, digits, '-' and '_' are allowed", field, v)
 		}
 	}
 	return nil
@@ -280,7 +280,7 @@ func (e *Emulator) describeVpcs(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	fs, aerr := c.filters("vpcId", "vpcName")
+	fs, aerr := c.filters("vpcIds", "vpcNames", "azType", "azs", "resourceTag")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -293,17 +293,23 @@ func (e *Emulator) describeVpcs(c *call) (any, *apiError) {
 		ok := true
 		for _, f := range fs {
 			switch f.Name {
-			case "vpcId":
+			case "vpcIds":
 				ok = ok && matchAny(v.VpcId, f.Values)
-			case "vpcName":
+			case "vpcNames":
+				// Exact or fuzzy is not documented: substring matches are the
+				// broader answer, so clients must compare names themselves.
 				ok = ok && containsAny(v.VpcName, f.Values)
+			case "azType":
+				ok = ok && (matchAny("all", f.Values) || matchAny("standard", f.Values))
+			case "azs", "resourceTag":
+				ok = false // standard VPCs are not zonal; dedicated zones are not modelled
 			}
 		}
 		if ok {
 			out = append(out, e.vpcOut(v))
 		}
 	}
-	return map[string]any{"vpcs": page(nonNil(out), num, size), "totalCount": len(out)}, nil
+	return map[string]any{"vpcs": pageOrLast(nonNil(out), num, size), "totalCount": len(out)}, nil
 }
 
 func nonNil(v []map[string]any) []map[string]any {
@@ -420,15 +426,16 @@ func (e *Emulator) createSubnet(c *call) (any, *apiError) {
 	}
 	n := 0
 	for _, sn := range e.st.Subnets {
-		if sn.Region == c.region {
-			n++
+		if sn.VpcId != v.VpcId {
+			continue
 		}
-		if sn.VpcId == v.VpcId && netip.MustParsePrefix(sn.AddressPrefix).Overlaps(p) {
+		n++
+		if netip.MustParsePrefix(sn.AddressPrefix).Overlaps(p) {
 			return nil, invalidArg("The subnet cidr %s overlaps subnet %s (%s)", b.AddressPrefix, sn.SubnetId, sn.AddressPrefix)
 		}
 	}
 	if n >= e.quotas.Subnets {
-		return nil, quotaExceeded("Quota exceeded: at most %d subnets per region", e.quotas.Subnets)
+		return nil, quotaExceeded("Quota exceeded: at most %d subnets per vpc", e.quotas.Subnets)
 	}
 	if b.DryRun != nil && *b.DryRun {
 		return map[string]any{"subnetId": ""}, nil
@@ -460,7 +467,7 @@ func (e *Emulator) describeSubnets(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	fs, aerr := c.filters("subnetId", "subnetName", "vpcId", "routeTableId", "aclId", "subnetType")
+	fs, aerr := c.filters("subnetIds", "subnetNames", "routeTableId", "aclId", "vpcId", "subnetType", "azs", "types", "hpcClusterIds", "azType", "shareType")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -473,19 +480,28 @@ func (e *Emulator) describeSubnets(c *call) (any, *apiError) {
 		ok := true
 		for _, f := range fs {
 			switch f.Name {
-			case "subnetId":
+			case "subnetIds":
 				ok = ok && matchAny(sn.SubnetId, f.Values)
-			case "subnetName":
+			case "subnetNames":
+				// As for vpcNames: exact or fuzzy is undocumented; substring is the broader answer.
 				ok = ok && containsAny(sn.SubnetName, f.Values)
 			case "vpcId":
 				ok = ok && matchAny(sn.VpcId, f.Values)
+			case "routeTableId":
+				ok = ok && matchAny("rtb-"+strings.TrimPrefix(sn.VpcId, "vpc-"), f.Values)
+			case "subnetType", "azType":
+				ok = ok && (matchAny("all", f.Values) || matchAny("standard", f.Values))
+			case "types":
+				ok = ok && (matchAny("all", f.Values) || matchAny("normal", f.Values))
+			case "aclId", "azs", "hpcClusterIds", "shareType":
+				ok = false // ACLs, edge zones, HPC clusters and sharing are not modelled
 			}
 		}
 		if ok {
 			out = append(out, subnetOut(sn))
 		}
 	}
-	return map[string]any{"subnets": page(nonNil(out), num, size), "totalCount": len(out)}, nil
+	return map[string]any{"subnets": pageOrLast(nonNil(out), num, size), "totalCount": len(out)}, nil
 }
 
 func (e *Emulator) modifySubnet(c *call) (any, *apiError) {
@@ -548,15 +564,15 @@ func (e *Emulator) createSG(c *call) (any, *apiError) {
 	}
 	n := 0
 	for _, sg := range e.st.SecurityGroups {
-		if sg.Region == c.region {
+		if sg.VpcId == b.VpcId {
 			n++
 		}
 	}
 	if n >= e.quotas.SecurityGroups {
-		return nil, quotaExceeded("Quota exceeded: at most %d network security groups per region", e.quotas.SecurityGroups)
+		return nil, quotaExceeded("Quota exceeded: at most %d network security groups per vpc", e.quotas.SecurityGroups)
 	}
 	sg := &SecurityGroup{Region: c.region, NetworkSecurityGroupId: e.newID("sg"), NetworkSecurityGroupName: b.NetworkSecurityGroupName,
-		Description: strOr(b.Description, ""), VpcId: b.VpcId, CreatedTime: e.timestamp(), Rules: []SecurityGroupRule{}}
+		Description: strOr(b.Description, ""), VpcId: b.VpcId, CreatedTime: e.timestamp(), Rules: e.defaultSGRules()}
 	e.st.SecurityGroups[sg.NetworkSecurityGroupId] = sg
 	return map[string]any{"networkSecurityGroupId": sg.NetworkSecurityGroupId}, nil
 }
@@ -619,7 +635,7 @@ func (e *Emulator) describeSGs(c *call) (any, *apiError) {
 			out = append(out, e.sgOut(sg))
 		}
 	}
-	return map[string]any{"networkSecurityGroups": page(nonNil(out), num, size), "totalCount": len(out)}, nil
+	return map[string]any{"networkSecurityGroups": pageOrLast(nonNil(out), num, size), "totalCount": len(out)}, nil
 }
 
 func (e *Emulator) modifySG(c *call) (any, *apiError) {
@@ -644,28 +660,84 @@ func (e *Emulator) deleteSG(c *call) (any, *apiError) {
 	return nil, nil
 }
 
-// validProtocols: 300 = all, 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, 112 VRRP (as JD Cloud documents plus VRRP for keepalived).
-var validProtocols = map[int]bool{300: true, 6: true, 17: true, 1: true, 58: true, 112: true}
+// Security-group rule vocabulary, as every SDK enumeration gives it
+// (vpc/models/AddSecurityGroupRules.go, SecurityGroupRule.go): protocols
+// 300 (all), 6 (TCP), 17 (UDP), 1 (ICMP) and nothing else (no 112/VRRP).
+const (
+	protoAll  = 300
+	protoTCP  = 6
+	protoUDP  = 17
+	protoICMP = 1
+)
 
-func checkRuleFields(protocol int, direction *int, action string, prefix string, from, to int) *apiError {
-	if !validProtocols[protocol] {
-		return invalidArg("Invalid protocol %d: supported are 300 (all), 6 (TCP), 17 (UDP), 1 (ICMP), 58 (ICMPv6), 112 (VRRP)", protocol)
+var validProtocols = map[int]bool{protoAll: true, protoTCP: true, protoUDP: true, protoICMP: true}
+
+// isTransport: only TCP and UDP rules carry ports; for the others the ports
+// are "恒为0" (always 0).
+func isTransport(protocol int) bool { return protocol == protoTCP || protocol == protoUDP }
+
+// defaultSGRules are the rules a group made by CreateNetworkSecurityGroup
+// starts with: "入方向：拒绝所有流量; 出方向：由于内部服务需要，开放TCP 80端口及UDP
+// 67、68、161端口" (ingress nothing; egress TCP 80 and UDP 67, 68, 161). The
+// destination and priority of these rules are not documented.
+func (e *Emulator) defaultSGRules() []SecurityGroupRule {
+	rule := func(proto, port int) SecurityGroupRule {
+		return SecurityGroupRule{RuleId: e.newID("sgr"), Direction: 1, RuleAction: "ALLOW", Priority: 100, Protocol: proto,
+			AddressPrefixType: "CIDR", AddressPrefix: "0.0.0.0/0", IpVersion: 4, FromPort: port, ToPort: port,
+			CreatedTime: e.timestamp(), RuleType: "default"}
 	}
-	if direction != nil && *direction != 0 && *direction != 1 {
-		return invalidArg("Invalid direction %d: 0 (ingress) or 1 (egress)", *direction)
+	return []SecurityGroupRule{rule(protoTCP, 80), rule(protoUDP, 67), rule(protoUDP, 68), rule(protoUDP, 161)}
+}
+
+// checkRule validates a rule as it will be stored (ports already defaulted).
+func checkRule(r SecurityGroupRule) *apiError {
+	if !validProtocols[r.Protocol] {
+		return invalidArg("Invalid protocol %d: supported are 300 (all), 6 (TCP), 17 (UDP), 1 (ICMP)", r.Protocol)
 	}
-	if action != "allow" && action != "deny" {
-		return invalidArg("Invalid ruleAction %q: allow or deny", action)
+	if r.Direction != 0 && r.Direction != 1 {
+		return invalidArg("Invalid direction %d: 0 (ingress) or 1 (egress)", r.Direction)
 	}
-	if _, _, err := net.ParseCIDR(prefix); err != nil {
-		if net.ParseIP(prefix) == nil {
-			return invalidArg("Invalid addressPrefix %q: must be an IP or CIDR", prefix)
+	if r.RuleAction != "ALLOW" && r.RuleAction != "DENY" {
+		return invalidArg("Invalid ruleAction %q: ALLOW or DENY", r.RuleAction)
+	}
+	if r.Priority < 1 || r.Priority > 100 {
+		return invalidArg("Invalid priority %d: must be within [1, 100]", r.Priority)
+	}
+	switch r.AddressPrefixType {
+	case "CIDR":
+		if _, err := netip.ParsePrefix(r.AddressPrefix); err != nil {
+			if _, err := netip.ParseAddr(r.AddressPrefix); err != nil {
+				return invalidArg("Invalid addressPrefix %q: must be an IP or CIDR", r.AddressPrefix)
+			}
 		}
+	case "PREFIXLIST":
+		return notFound("Prefix list %s not found", r.AddressPrefix) // prefix lists are not modelled
+	default:
+		return invalidArg("Invalid addressPrefixType %q: CIDR or PREFIXLIST", r.AddressPrefixType)
 	}
-	if from < 1 || to > 65535 || from > to {
-		return invalidArg("Invalid port range %d-%d: must be within [1, 65535] and fromPort <= toPort", from, to)
+	if isTransport(r.Protocol) {
+		if r.FromPort < 1 || r.ToPort > 65535 || r.FromPort > r.ToPort {
+			return invalidArg("Invalid port range %d-%d: must be within [1, 65535] and fromPort <= toPort", r.FromPort, r.ToPort)
+		}
+	} else if r.FromPort != 0 || r.ToPort != 0 {
+		return invalidArg("Invalid port range %d-%d: protocol %d is not a transport protocol, its ports are always 0", r.FromPort, r.ToPort, r.Protocol)
 	}
 	return nil
+}
+
+// rulePorts defaults the ports: 1-65535 for TCP/UDP, 0 for the others.
+func rulePorts(protocol int, from, to *int) (int, int) {
+	lo, hi := 1, 65535
+	if !isTransport(protocol) {
+		lo, hi = 0, 0
+	}
+	if from != nil {
+		lo = *from
+	}
+	if to != nil {
+		hi = *to
+	}
+	return lo, hi
 }
 
 func (e *Emulator) addSGRules(c *call) (any, *apiError) {
@@ -700,27 +772,26 @@ func (e *Emulator) addSGRules(c *call) (any, *apiError) {
 		if s.Protocol == nil || s.Direction == nil {
 			return nil, invalidArg("protocol and direction are required for each rule")
 		}
-		from, to := 1, 65535
-		if s.FromPort != nil {
-			from = *s.FromPort
-		}
-		if s.ToPort != nil {
-			to = *s.ToPort
-		}
-		action := strOr(s.RuleAction, "allow")
-		if aerr := checkRuleFields(*s.Protocol, s.Direction, action, s.AddressPrefix, from, to); aerr != nil {
-			return nil, aerr
-		}
+		from, to := rulePorts(*s.Protocol, s.FromPort, s.ToPort)
 		prio := 100
 		if s.Priority != nil {
 			prio = *s.Priority
 		}
 		r := SecurityGroupRule{
-			RuleId: e.newID("sgr"), Direction: *s.Direction, RuleAction: action, Priority: prio, Protocol: *s.Protocol,
-			AddressPrefixType: strOr(s.AddressPrefixType, "ip"), AddressPrefix: s.AddressPrefix, IpVersion: 4,
-			FromPort: from, ToPort: to, CreatedTime: e.timestamp(), Description: strOr(s.Description, ""), RuleType: "normal",
+			RuleId: e.newID("sgr"), Direction: *s.Direction, RuleAction: strOr(s.RuleAction, "ALLOW"), Priority: prio, Protocol: *s.Protocol,
+			AddressPrefixType: strOr(s.AddressPrefixType, "CIDR"), AddressPrefix: s.AddressPrefix, IpVersion: 4,
+			FromPort: from, ToPort: to, CreatedTime: e.timestamp(), Description: strOr(s.Description, ""), RuleType: "custom",
+		}
+		if aerr := checkRule(r); aerr != nil {
+			return nil, aerr
 		}
 		for _, old := range append(sg.Rules, added...) {
+			// A custom rule equal to a default one is allowed: what the real API
+			// does there is not documented, and refusing it would leave the
+			// user no way to declare the rule.
+			if old.RuleType == "default" {
+				continue
+			}
 			if old.Direction == r.Direction && old.Protocol == r.Protocol && old.AddressPrefix == r.AddressPrefix &&
 				old.FromPort == r.FromPort && old.ToPort == r.ToPort && old.RuleAction == r.RuleAction {
 				return nil, errf(409, "ALREADY_EXISTS", "A rule with the same direction, protocol, address and ports already exists (%s)", old.RuleId)
@@ -800,6 +871,9 @@ func (e *Emulator) modifySGRules(c *call) (any, *apiError) {
 		r := rules[idx]
 		if s.Protocol != nil {
 			r.Protocol = *s.Protocol
+			if !isTransport(r.Protocol) && s.FromPort == nil && s.ToPort == nil {
+				r.FromPort, r.ToPort = 0, 0
+			}
 		}
 		if s.RuleAction != nil {
 			r.RuleAction = *s.RuleAction
@@ -822,7 +896,7 @@ func (e *Emulator) modifySGRules(c *call) (any, *apiError) {
 		if s.Description != nil {
 			r.Description = *s.Description
 		}
-		if aerr := checkRuleFields(r.Protocol, nil, r.RuleAction, r.AddressPrefix, r.FromPort, r.ToPort); aerr != nil {
+		if aerr := checkRule(r); aerr != nil {
 			return nil, aerr
 		}
 		rules[idx] = r
@@ -843,8 +917,15 @@ func (e *Emulator) eipOut(x *ElasticIp) map[string]any {
 		"bandwidthMbps": x.BandwidthMbps, "provider": x.Provider, "providerNameCN": providerCN(x.Provider),
 		"privateIpAddress": x.PrivateIpAddress, "networkInterfaceId": x.NetworkInterfaceId, "instanceId": x.InstanceId,
 		"instanceType": x.InstanceType, "charge": map[string]any{"chargeMode": "postpaid_by_duration", "chargeStatus": "normal", "chargeStartTime": x.CreatedTime},
-		"createdTime": x.CreatedTime, "az": x.Az, "tags": []any{}, "ipType": "standard", "status": status, "state": "UP",
+		"createdTime": x.CreatedTime, "az": x.Az, "tags": []any{}, "ipType": "standard", "status": status, "state": eipState(x),
 	}
+}
+
+func eipState(x *ElasticIp) string {
+	if x.Processing {
+		return "PROCESSING"
+	}
+	return "UP"
 }
 
 func providerCN(p string) string {
@@ -874,8 +955,10 @@ func (e *Emulator) createEIPs(c *call) (any, *apiError) {
 			BandwidthMbps int    `json:"bandwidthMbps"`
 			Provider      string `json:"provider"`
 		} `json:"elasticIpSpec"`
-		Az     *string `json:"az"`
-		DryRun *bool   `json:"dryRun"`
+		// No az: CreateElasticIps has no such field and standard EIPs are
+		// all-zone in every region; a body that sends one has it ignored,
+		// like any other field the API does not know.
+		DryRun *bool `json:"dryRun"`
 	}
 	if aerr := c.decode(&b); aerr != nil {
 		return nil, aerr
@@ -899,9 +982,8 @@ func (e *Emulator) createEIPs(c *call) (any, *apiError) {
 	if prov != "bgp" && prov != "no_bgp" {
 		return nil, invalidArg("Invalid provider %q: bgp or no_bgp", prov)
 	}
-	az := strOr(b.Az, "")
-	if az != "" && !validZone(c.region, az) {
-		return nil, invalidArg("Invalid az %q: zones of %s are %s", az, c.region, strings.Join(Zones(c.region), ", "))
+	if prov == "no_bgp" && !e.noBGPServed(c.region) {
+		return nil, invalidArg("Invalid provider %q: region %s offers only bgp", prov, c.region)
 	}
 	name := strOr(b.ElasticIpName, "")
 	if name != "" {
@@ -924,7 +1006,7 @@ func (e *Emulator) createEIPs(c *call) (any, *apiError) {
 	ids := []string{}
 	for i := 0; i < *b.MaxCount; i++ {
 		x := &ElasticIp{Region: c.region, ElasticIpId: e.newID("fip"), ElasticIpName: name, BandwidthMbps: b.ElasticIpSpec.BandwidthMbps,
-			Provider: prov, Az: az, CreatedTime: e.timestamp()}
+			Provider: prov, CreatedTime: e.timestamp()}
 		x.ElasticIpAddress = e.newPublicIP()
 		e.st.UsedPublicIPs[x.ElasticIpAddress] = x.ElasticIpId
 		e.st.ElasticIps[x.ElasticIpId] = x
@@ -954,7 +1036,8 @@ func (e *Emulator) describeEIPs(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	fs, aerr := c.filters("elasticIpIds", "elasticIpAddress", "chargeStatus", "ipType", "azs", "status", "bandwidthPackageId")
+	fs, aerr := c.filters("elasticIpIds", "elasticIpNames", "elasticIpAddress", "elasticIpPoolId", "chargeStatus", "ipType", "azs",
+		"bandwidthPackageId", "status", "providers", "resourceTag")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -974,12 +1057,18 @@ func (e *Emulator) describeEIPs(c *call) (any, *apiError) {
 				ok = ok && matchAny(x.ElasticIpAddress, f.Values)
 			case "azs":
 				ok = ok && matchAny(x.Az, f.Values)
+			case "elasticIpNames":
+				ok = ok && matchAny(x.ElasticIpName, f.Values)
 			case "status":
-				ok = ok && matchAny(o["status"].(string), f.Values)
+				ok = ok && (matchAny("ALL", f.Values) || matchAny(o["status"].(string), f.Values))
+			case "providers":
+				ok = ok && matchAny(x.Provider, f.Values)
+			case "elasticIpPoolId", "resourceTag":
+				ok = false // EIP pools and dedicated zones are not modelled
 			case "chargeStatus":
 				ok = ok && matchAny("normal", f.Values)
 			case "ipType":
-				ok = ok && matchAny("standard", f.Values)
+				ok = ok && (matchAny("all", f.Values) || matchAny("standard", f.Values))
 			case "bandwidthPackageId":
 				ok = false
 			}
@@ -988,7 +1077,7 @@ func (e *Emulator) describeEIPs(c *call) (any, *apiError) {
 			out = append(out, o)
 		}
 	}
-	return map[string]any{"elasticIps": page(nonNil(out), num, size), "totalCount": len(out)}, nil
+	return map[string]any{"elasticIps": pageOrLast(nonNil(out), num, size), "totalCount": len(out)}, nil
 }
 
 func (e *Emulator) modifyEIP(c *call) (any, *apiError) {
@@ -1025,6 +1114,9 @@ func (e *Emulator) deleteEIP(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	if x.Processing {
+		return nil, eipProcessing(x)
+	}
 	if x.NetworkInterfaceId != "" {
 		return nil, precondition("ElasticIp %s is associated with network interface %s, disassociate it before deleting", x.ElasticIpAddress, x.NetworkInterfaceId)
 	}
@@ -1033,13 +1125,41 @@ func (e *Emulator) deleteEIP(c *call) (any, *apiError) {
 	return nil, nil
 }
 
-// associateEIP binds x to ni's primary IP, enforcing 1:1 and zones.
+// noBGPServed: the vpc model (ElasticIpSpec) lists only bgp in all four
+// regions; an older console page offered non-BGP lines in cn-south-1 and
+// cn-east-1. Both agree there is none in cn-north-1 and cn-east-2.
+func (e *Emulator) noBGPServed(region string) bool {
+	switch region {
+	case "cn-south-1", "cn-east-1":
+		return e.opts.Unknowns.NoBGP == "accept"
+	}
+	return false
+}
+
+func eipProcessing(x *ElasticIp) *apiError {
+	return precondition("ElasticIp %s is processing (state PROCESSING), retry later", x.ElasticIpAddress)
+}
+
+// eipAsync follows the eip-association switch.
+func (e *Emulator) eipAsync() bool { return e.opts.Unknowns.EIPAssociation != "sync" }
+
+// associateEIP binds x to ni's primary IP, enforcing 1:1, zones and the
+// holder's state. With eip-association=async the EIP shows PROCESSING for a
+// moment and the holder appears only when that ends.
 func (e *Emulator) associateEIP(ni *NetworkInterface, x *ElasticIp) *apiError {
+	if x.Processing {
+		return eipProcessing(x)
+	}
 	if x.NetworkInterfaceId != "" {
 		return precondition("ElasticIp %s already in use", x.ElasticIpAddress)
 	}
-	if ni.ElasticIpId != "" {
-		held := ni.ElasticIpId
+	held := ni.ElasticIpId
+	for _, other := range e.st.ElasticIps {
+		if other.Processing && other.PendingNetworkInterfaceId == ni.NetworkInterfaceId {
+			held = other.ElasticIpId
+		}
+	}
+	if held != "" {
 		if h := e.st.ElasticIps[held]; h != nil {
 			held = h.ElasticIpAddress
 		}
@@ -1049,26 +1169,76 @@ func (e *Emulator) associateEIP(ni *NetworkInterface, x *ElasticIp) *apiError {
 		return precondition("ElasticIp %s is in availability zone %s and cannot be associated with a resource in availability zone %s", x.ElasticIpAddress, x.Az, ni.Az)
 	}
 	if ni.InstanceId != "" {
-		if in := e.st.Instances[ni.InstanceId]; in != nil && (in.Status == "pending" || in.Status == "deleting" || in.Status == "error") {
-			return precondition("Instance %s is %s, the elastic ip cannot be associated now", in.InstanceId, in.Status)
+		// Documented: the instance must be running or stopped.
+		if in := e.st.Instances[ni.InstanceId]; in != nil && in.Status != "running" && in.Status != "stopped" {
+			return precondition("Instance %s is %s, an elastic ip can be associated only with a running or stopped instance", in.InstanceId, in.Status)
 		}
 	}
+	if !e.eipAsync() {
+		bindEIP(ni, x)
+		return nil
+	}
+	x.Processing, x.PendingNetworkInterfaceId = true, ni.NetworkInterfaceId
+	e.after(e.latency.transition("eip.processing"), func() { e.finishEIPChange(x.ElasticIpId) })
+	return nil
+}
+
+func bindEIP(ni *NetworkInterface, x *ElasticIp) {
 	x.NetworkInterfaceId = ni.NetworkInterfaceId
 	x.PrivateIpAddress = ni.PrimaryIp
 	x.InstanceId = ni.InstanceId
 	if ni.InstanceId != "" {
-		x.InstanceType = "vm"
+		x.InstanceType = "compute" // the vpc model's value for a VM
 	}
 	ni.ElasticIpId = x.ElasticIpId
-	return nil
+}
+
+func (e *Emulator) unbindEIP(x *ElasticIp) {
+	if ni := e.st.NetworkInterfaces[x.NetworkInterfaceId]; ni != nil && ni.ElasticIpId == x.ElasticIpId {
+		ni.ElasticIpId = ""
+	}
+	x.NetworkInterfaceId, x.PrivateIpAddress, x.InstanceId, x.InstanceType = "", "", "", ""
+}
+
+// finishEIPChange ends PROCESSING: the pending association takes effect
+// (unless its interface went away meanwhile), or the release does.
+func (e *Emulator) finishEIPChange(id string) {
+	x := e.st.ElasticIps[id]
+	if x == nil || !x.Processing {
+		return
+	}
+	target := x.PendingNetworkInterfaceId
+	x.Processing, x.PendingNetworkInterfaceId = false, ""
+	if target == "" {
+		e.unbindEIP(x)
+		return
+	}
+	if ni := e.st.NetworkInterfaces[target]; ni != nil && ni.ElasticIpId == "" && x.NetworkInterfaceId == "" {
+		bindEIP(ni, x)
+	}
+}
+
+// finishPendingEIPs completes changes in flight when a saved state is loaded
+// (their timers did not survive).
+func (e *Emulator) finishPendingEIPs() {
+	for _, id := range sortedKeys(e.st.ElasticIps) {
+		e.finishEIPChange(id)
+	}
 }
 
 func (e *Emulator) disassociateEIP(ni *NetworkInterface, x *ElasticIp, msg string) *apiError {
+	if x.Processing {
+		return eipProcessing(x)
+	}
 	if x.NetworkInterfaceId != ni.NetworkInterfaceId || ni.ElasticIpId != x.ElasticIpId {
 		return precondition("%s", msg)
 	}
-	x.NetworkInterfaceId, x.PrivateIpAddress, x.InstanceId, x.InstanceType = "", "", "", ""
-	ni.ElasticIpId = ""
+	if !e.eipAsync() {
+		e.unbindEIP(x)
+		return nil
+	}
+	x.Processing, x.PendingNetworkInterfaceId = true, ""
+	e.after(e.latency.transition("eip.processing"), func() { e.finishEIPChange(x.ElasticIpId) })
 	return nil
 }
 
@@ -1133,7 +1303,7 @@ func (e *Emulator) niOut(ni *NetworkInterface) map[string]any {
 	}
 	role, attach, itype := "Secondary", "detached", ""
 	if ni.InstanceId != "" {
-		attach, itype = "attached", "vm"
+		attach, itype = "attached", "compute"
 		if ni.DeviceIndex == 1 {
 			role = "Primary"
 		}
@@ -1160,7 +1330,7 @@ func (e *Emulator) describeNIs(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	fs, aerr := c.filters("networkInterfaceIds", "networkInterfaceNames", "vpcId", "subnetId", "role", "azs", "instanceId", "elasticIpIds")
+	fs, aerr := c.filters("networkInterfaceIds", "networkInterfaceNames", "vpcId", "subnetId", "role", "azType", "azs")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -1186,15 +1356,13 @@ func (e *Emulator) describeNIs(c *call) (any, *apiError) {
 				ok = ok && matchAny(o["role"].(string), f.Values)
 			case "azs":
 				ok = ok && matchAny(ni.Az, f.Values)
-			case "instanceId":
-				ok = ok && matchAny(ni.InstanceId, f.Values)
-			case "elasticIpIds":
-				ok = ok && matchAny(ni.ElasticIpId, f.Values)
+			case "azType":
+				ok = ok && (matchAny("all", f.Values) || matchAny("standard", f.Values))
 			}
 		}
 		if ok {
 			out = append(out, o)
 		}
 	}
-	return map[string]any{"networkInterfaces": page(nonNil(out), num, size), "totalCount": len(out)}, nil
+	return map[string]any{"networkInterfaces": pageOrLast(nonNil(out), num, size), "totalCount": len(out)}, nil
 }

@@ -1,6 +1,8 @@
 package jdcloud
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -34,16 +36,21 @@ func Detail(err error) string {
 		if e.Attempts > 1 {
 			s += fmt.Sprintf("\nAttempts: %d", e.Attempts)
 		}
-		switch e.Status {
-		case "UNAUTHENTICATED":
+		// By code, not status: the gateway answers a bad signature with
+		// 401 ACCESS_ERROR and other services have used other words.
+		switch e.Code {
+		case 401:
 			s += "\n\nCheck access_key/secret_key (or JDCLOUD_ACCESS_KEY/JDCLOUD_SECRET_KEY, or the jdc profile)."
-		case "PERMISSION_DENIED", "HTTP_FORBIDDEN":
+		case 403:
 			s += "\n\nThe credentials are valid but not allowed to make this call on this resource."
 		}
 		return s
 	case apicall.KindBadBody:
 		return fmt.Sprintf("API call: %s\nThe endpoint answered with something that is not a JD Cloud API response (a proxy error page?): %v\nAttempts: %d", e.Call, e.Err, e.Attempts)
 	default:
+		if errors.Is(e.Err, context.Canceled) {
+			return fmt.Sprintf("API call: %s\nCancelled before it completed (interrupted): %v\nAttempts: %d", e.Call, e.Err, e.Attempts)
+		}
 		return fmt.Sprintf("API call: %s\nCould not reach the API: %v\nAttempts: %d\n\nCheck endpoint, scheme and network access.", e.Call, e.Err, e.Attempts)
 	}
 }

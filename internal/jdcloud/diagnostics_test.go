@@ -1,6 +1,7 @@
 package jdcloud
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -24,6 +25,32 @@ func TestAddErrorNamesCallStatusMessageAndRequestID(t *testing.T) {
 	}
 	if d.Summary() != `Error creating instance "web-master"` {
 		t.Errorf("summary = %q", d.Summary())
+	}
+}
+
+// The credentials hint keys on the code: the real gateway's bad-signature
+// status is ACCESS_ERROR, other answers have said UNAUTHENTICATED.
+func TestDetailCredentialsHintByCode(t *testing.T) {
+	for _, status := range []string{"ACCESS_ERROR", "UNAUTHENTICATED"} {
+		got := Detail(&apicall.Error{Call: "vpc.CreateVpc", Kind: apicall.KindAPI, Code: 401, Status: status, Message: "sign result is not same [gw]", Attempts: 1})
+		if !strings.Contains(got, "access_key/secret_key") {
+			t.Errorf("401 %s: no credentials hint:\n%s", status, got)
+		}
+	}
+	got := Detail(&apicall.Error{Call: "vpc.CreateVpc", Kind: apicall.KindAPI, Code: 403, Status: "HTTP_FORBIDDEN", Message: "no permission", Attempts: 1})
+	if !strings.Contains(got, "not allowed") || strings.Contains(got, "access_key/secret_key") {
+		t.Errorf("403: %s", got)
+	}
+	got = Detail(&apicall.Error{Call: "vpc.CreateVpc", Kind: apicall.KindAPI, Code: 400, Status: "ACCESS_ERROR", Message: "x", Attempts: 1})
+	if strings.Contains(got, "access_key/secret_key") {
+		t.Errorf("a 400 got the credentials hint: %s", got)
+	}
+}
+
+func TestDetailForCancellation(t *testing.T) {
+	got := Detail(&apicall.Error{Call: "vm.DescribeInstance", Kind: apicall.KindTransport, Err: context.Canceled, Attempts: 1})
+	if !strings.Contains(got, "Cancelled") || strings.Contains(got, "Check endpoint") {
+		t.Errorf("cancellation detail: %s", got)
 	}
 }
 

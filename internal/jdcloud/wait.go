@@ -2,6 +2,7 @@ package jdcloud
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync/atomic"
@@ -56,7 +57,7 @@ func WaitFor[T any](ctx context.Context, c *Client, w Wait[T]) (T, error) {
 	waitCounters.waits.Add(1)
 	if !w.PollFirst {
 		if err := c.clock.Sleep(ctx, delay); err != nil {
-			return zero, fmt.Errorf("timed out after %s waiting for %s (no poll yet)", c.clock.Now().Sub(start).Round(time.Millisecond), w.What)
+			return zero, waitEnded(ctx, err, c.clock.Now().Sub(start), w.What, "no poll yet")
 		}
 		delay += delay / 2
 	}
@@ -65,9 +66,9 @@ func WaitFor[T any](ctx context.Context, c *Client, w Wait[T]) (T, error) {
 		obj, state, err := w.Refresh(ctx)
 		if err != nil {
 			if ctx.Err() != nil && last != "" {
-				// The deadline struck during this poll: report the timeout and
-				// the last state seen, not the cancelled call.
-				return zero, fmt.Errorf("timed out after %s waiting for %s (last state %q, %d polls)", c.clock.Now().Sub(start).Round(time.Millisecond), w.What, last, polls-1)
+				// The deadline (or an interrupt) struck during this poll: report
+				// that and the last state seen, not the cancelled call.
+				return zero, waitEnded(ctx, ctx.Err(), c.clock.Now().Sub(start), w.What, fmt.Sprintf("last state %q, %d polls", last, polls-1))
 			}
 			return zero, err
 		}
@@ -79,11 +80,25 @@ func WaitFor[T any](ctx context.Context, c *Client, w Wait[T]) (T, error) {
 			return zero, fmt.Errorf("waiting for %s: unexpected state %q (expected %v)", w.What, state, w.Target)
 		}
 		if err := c.clock.Sleep(ctx, delay); err != nil {
-			return zero, fmt.Errorf("timed out after %s waiting for %s (last state %q, %d polls)", c.clock.Now().Sub(start).Round(time.Millisecond), w.What, last, polls)
+			return zero, waitEnded(ctx, err, c.clock.Now().Sub(start), w.What, fmt.Sprintf("last state %q, %d polls", last, polls))
 		}
 		delay += delay / 2
 		if delay > maxPollDelay {
 			delay = maxPollDelay
 		}
 	}
+}
+
+// waitEnded says why a wait stopped before its target: the timeout, or a
+// cancellation (Ctrl-C in terraform), which is not a timeout and must not
+// read like one. The error wraps the context's error for errors.Is.
+func waitEnded(ctx context.Context, err error, elapsed time.Duration, what, progress string) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		err = ctxErr
+	}
+	elapsed = elapsed.Round(time.Millisecond)
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("cancelled after %s while waiting for %s (%s): %w", elapsed, what, progress, err)
+	}
+	return fmt.Errorf("timed out after %s waiting for %s (%s): %w", elapsed, what, progress, err)
 }

@@ -15,6 +15,9 @@ type fakeClock struct {
 
 func (c *fakeClock) Now() time.Time { return c.now }
 func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if dl, ok := ctx.Deadline(); ok && c.now.Add(d).After(dl) {
 		c.now = dl
 		return context.DeadlineExceeded
@@ -88,9 +91,42 @@ func TestWaitForTimeoutAndRefreshError(t *testing.T) {
 	}
 }
 
+// expiringCtx is a context whose deadline passes when expire is called
+// (the fake clock drives no real deadline).
+type expiringCtx struct {
+	context.Context
+	expired bool
+}
+
+func (c *expiringCtx) Err() error {
+	if c.expired {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
 // A deadline that strikes during a poll is reported as the timeout, with the
 // last state seen, not as the cancelled call's error.
 func TestWaitForDeadlineDuringAPollIsATimeout(t *testing.T) {
+	ctx := &expiringCtx{Context: context.Background()}
+	n := 0
+	refresh := func(context.Context) (int, string, error) {
+		n++
+		if n == 2 {
+			ctx.expired = true
+			return 0, "", ctx.Err()
+		}
+		return 0, "in use", nil
+	}
+	_, err := WaitFor(ctx, testClient(&fakeClock{}), Wait[int]{What: "group to be deleted", PollFirst: true, Pending: []string{"in use"}, Target: []string{"deleted"}, Refresh: refresh})
+	if err == nil || !strings.Contains(err.Error(), "timed out") || !strings.Contains(err.Error(), `last state "in use"`) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want a timeout naming the last state, got %v", err)
+	}
+}
+
+// Ctrl-C cancels the context: the wait says it was cancelled, never
+// "timed out after 0s".
+func TestWaitForCancellationIsNotATimeout(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	n := 0
@@ -100,10 +136,18 @@ func TestWaitForDeadlineDuringAPollIsATimeout(t *testing.T) {
 			cancel()
 			return 0, "", ctx.Err()
 		}
-		return 0, "in use", nil
+		return 0, "pending", nil
 	}
-	_, err := WaitFor(ctx, testClient(&fakeClock{}), Wait[int]{What: "group to be deleted", PollFirst: true, Pending: []string{"in use"}, Target: []string{"deleted"}, Refresh: refresh})
-	if err == nil || !strings.Contains(err.Error(), "timed out") || !strings.Contains(err.Error(), `last state "in use"`) {
-		t.Fatalf("want a timeout naming the last state, got %v", err)
+	_, err := WaitFor(ctx, testClient(&fakeClock{}), Wait[int]{What: "instance to be running", PollFirst: true, Pending: []string{"pending"}, Target: []string{"running"}, Refresh: refresh})
+	if err == nil || !strings.Contains(err.Error(), "cancelled") || strings.Contains(err.Error(), "timed out") || !errors.Is(err, context.Canceled) {
+		t.Fatalf("want a cancellation, got %v", err)
+	}
+
+	// Cancelled before the first poll (the sleep sees it).
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	_, err = WaitFor(ctx2, testClient(&fakeClock{}), Wait[int]{What: "instance to be running", Pending: []string{"pending"}, Target: []string{"running"}, Refresh: refresh})
+	if err == nil || !strings.Contains(err.Error(), "cancelled") || strings.Contains(err.Error(), "timed out") {
+		t.Fatalf("cancelled before the first poll: %v", err)
 	}
 }
