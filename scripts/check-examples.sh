@@ -14,6 +14,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apply=1
+# gotest: go test, or gotestsum with a JSON file for make test's summary
+# (GOTESTSUM and TEST_JSON come from the GNUmakefile).
+gotest() {
+  local name=$1
+  shift
+  if [ -n "${GOTESTSUM:-}" ] && [ -n "${TEST_JSON:-}" ]; then
+    # shellcheck disable=SC2086 # GOTESTSUM is a command line
+    $GOTESTSUM --format standard-verbose --hide-summary=skipped --jsonfile "$TEST_JSON/examples-$name.json" -- "$@"
+  else
+    go test "$@"
+  fi
+}
 [ "${1:-}" = "--no-apply" ] && apply=0
 examples=examples
 work=$(mktemp -d)
@@ -92,10 +104,10 @@ fi
 echo "examples-check: $checked example directories are fmt clean and valid"
 
 echo "examples-check: every resource and data source has its example"
-go test -count=1 -run '^TestEveryTypeHasItsExample$' ./internal/examplestest/
+gotest coverage -count=1 -run '^TestEveryTypeHasItsExample$' ./internal/examplestest/
 
 if [ "$apply" = 1 ]; then
   echo "examples-check: applying examples/ha-pair against the emulator"
   TF_ACC=1 JDCLOUDHA_EXAMPLES_PROVIDER_DIR="$work/plugins" \
-    go test -count=1 -timeout 15m -run '^TestAccHAPairExample$' -v ./internal/examplestest/
+    gotest hapair -count=1 -timeout 15m -run '^TestAccHAPairExample$|^TestAccMirrorInstall' -v ./internal/examplestest/
 fi
