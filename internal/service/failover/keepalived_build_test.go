@@ -104,3 +104,34 @@ func TestBundleSHA256(t *testing.T) {
 		t.Error("does not change with a file")
 	}
 }
+
+func TestLineDiff(t *testing.T) {
+	cases := []struct{ a, b, want string }{
+		{"x\ny\nz", "x\ny\nz", ""},
+		{"x\n  priority 101\nz", "x\n  priority 150\nz", "- priority 101\n+ priority 150\n"},
+		{"x\nz", "x\ny\nz", "+ y\n"},
+		{"x\ny\nz", "x\nz", "- y\n"},
+		{"", "a", "- \n+ a\n"},
+	}
+	for _, c := range cases {
+		if got := lineDiff(c.a, c.b); got != c.want {
+			t.Errorf("lineDiff(%q, %q) = %q, want %q", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+// The summary names the node and file that change, and a new agent.
+func TestPlanChanges(t *testing.T) {
+	old, _ := built(t, &keepalivedConfigResource{agent: fakeAgent("agent v1")}, testModel("/tmp/bundles"))
+	m := testModel("/tmp/bundles")
+	m.Backup.Priority = types.Int64Value(90)
+	upd, _ := built(t, &keepalivedConfigResource{agent: fakeAgent("agent v2")}, m)
+	got := planChanges(context.Background(), old, upd)
+	want := "backup keepalived.conf:\n- priority 100\n+ priority 90\n"
+	if !strings.HasPrefix(got, want) || !strings.Contains(got, "agent binary: sha256 ") || strings.Contains(got, "master") {
+		t.Errorf("planChanges:\n%s\nwant it to start with\n%s\nand name the new agent, not the master", got, want)
+	}
+	if c := planChanges(context.Background(), old, old); c != "" {
+		t.Errorf("no change gives %q", c)
+	}
+}

@@ -31,6 +31,7 @@ type keepalivedConfigModel struct {
 	AgentArchitecture types.String `tfsdk:"agent_architecture"`
 	AgentSHA256       types.String `tfsdk:"agent_sha256"`
 	BundleStatus      types.String `tfsdk:"bundle_status"`
+	Changes           types.String `tfsdk:"changes"`
 	Nodes             types.Map    `tfsdk:"nodes"`
 }
 

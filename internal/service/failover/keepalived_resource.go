@@ -220,6 +220,12 @@ func (r *keepalivedConfigResource) Schema(_ context.Context, _ resource.SchemaRe
 			"agent_sha256": schema.StringAttribute{
 				Computed: true, MarkdownDescription: "sha256 of the embedded agent binary written to the bundles (empty without `output_dir`). Known at plan time: it changes only when a provider upgrade brings a different agent.",
 			},
+			"changes": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "What the latest change did on the nodes, in short: the changed lines of each node's keepalived.conf and agent.json " +
+					"(`-` old, `+` new) and a new agent binary. Known at plan time when the inputs are, so the plan shows it next to the full files; " +
+					"kept as it is while nothing rendered changes. Empty after creation.",
+			},
 			"bundle_status": schema.StringAttribute{
 				Computed: true,
 				MarkdownDescription: "`written` when every bundle file on this machine is what the provider wrote (empty without `output_dir`). " +
@@ -299,6 +305,13 @@ func (r *keepalivedConfigResource) ModifyPlan(ctx context.Context, req resource.
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	m.Changes = types.StringValue("")
+	if state != nil {
+		m.Changes = state.Changes
+		if c := planChanges(ctx, *state, m); c != "" {
+			m.Changes = types.StringValue(c)
+		}
+	}
 	if state != nil && state.AgentSHA256.ValueString() != "" && !m.AgentSHA256.Equal(state.AgentSHA256) {
 		resp.Diagnostics.AddAttributeWarning(path.Root("agent_sha256"), "Failover agent changes",
 			"The agent embedded in this provider differs from the one in the bundles: apply rewrites the bundles in place "+
@@ -320,6 +333,7 @@ func (r *keepalivedConfigResource) Create(ctx context.Context, req resource.Crea
 	}
 	// A random ID: everything the resource renders may change in place.
 	plan.ID = types.StringValue(uuid.NewString())
+	plan.Changes = types.StringValue("")
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -380,6 +394,12 @@ func (r *keepalivedConfigResource) Update(ctx context.Context, req resource.Upda
 		return
 	}
 	plan.ID = state.ID
+	if plan.Changes.IsUnknown() { // the inputs were known only now
+		plan.Changes = state.Changes
+		if c := planChanges(ctx, state, plan); c != "" {
+			plan.Changes = types.StringValue(c)
+		}
+	}
 	removeStaleBundles(ctx, state, plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }

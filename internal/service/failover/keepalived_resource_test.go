@@ -319,6 +319,8 @@ func TestAccKeepalivedConfig_planShowsTheChangedLine(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue(addr, tfjsonpath.New("nodes").AtMapKey("master").AtMapKey("keepalived_conf"), knownvalue.StringRegexp(regexp.MustCompile(`\n\s+priority 150\n`))),
+					// The short version: only the changed line, of the only node that changes.
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("changes"), knownvalue.StringRegexp(regexp.MustCompile(`^master keepalived\.conf:\n- priority 101\n\+ priority 150\n([-+] [^\n]* 1(01|50)"\n)*$`))),
 					expectUnchanged(addr, "agent_sha256"),
 					expectUnchanged(addr, "id"),
 					expectUnchanged(addr, "nodes", "backup", "bundle_sha256"),
@@ -332,6 +334,8 @@ func TestAccKeepalivedConfig_planShowsTheChangedLine(t *testing.T) {
 					return nil
 				},
 			},
+			// The summary stays as it is while nothing changes: no diff of its own.
+			{Config: withPriority(150), PlanOnly: true},
 		},
 	})
 }
