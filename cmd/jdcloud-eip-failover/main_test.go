@@ -139,6 +139,7 @@ func setup(t testing.TB) *env {
 	e.eip = x.Result.ElasticIpIds[0]
 	r, err := e.vm.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(region, e.a, e.eip))
 	must(t, "AssociateElasticIp", err, r.Error)
+	e.settle(t) // the emulator's associations are asynchronous
 	return e
 }
 

@@ -455,10 +455,13 @@ func (d *Daemon) abandoned(when string) time.Duration {
 // verifyMove polls until the EIP shows here (an association may show
 // PROCESSING, or nothing yet, for a moment).
 func (d *Daemon) verifyMove(ctx context.Context, begin time.Time) time.Duration {
-	delay := 50 * time.Millisecond
+	delay, settledNone := 50*time.Millisecond, 0
 	for i := 1; i <= verifyPolls && ctx.Err() == nil; i++ {
 		p, err := d.describe(ctx, "verify-move")
 		if err == nil {
+			if p.Where != WhereHere {
+				d.event(Event{Step: "verify-move", Outcome: "not-yet", Detail: fmt.Sprintf("EIP on %s, state %s", p.holder(), orDash(p.State))})
+			}
 			d.saw(p)
 			switch p.Where {
 			case WhereHere:
@@ -469,6 +472,15 @@ func (d *Daemon) verifyMove(ctx context.Context, begin time.Time) time.Duration 
 			case WherePeer, WhereOther:
 				d.event(Event{Step: "verify-move", Outcome: "not-here", Detail: "after associating, the EIP is on " + p.holder() + "; deciding again"})
 				return d.race()
+			case WhereNone:
+				// Settled on no instance: the accepted associate did not take
+				// effect. Associate again rather than keep watching.
+				if !strings.EqualFold(p.State, "PROCESSING") {
+					if settledNone++; settledNone >= 3 {
+						d.fail(errors.New("an accepted associate left the EIP on no instance"), "verifying the move")
+						return d.race()
+					}
+				}
 			}
 		}
 		if !d.isMaster() {

@@ -324,6 +324,25 @@ func TestDaemonReleaseStillProcessing(t *testing.T) {
 	}
 }
 
+// An associate the API accepted but that never took effect is sent again
+// after a few settled describes, not watched for the whole verify budget.
+func TestDaemonReassociatesALostAssociate(t *testing.T) {
+	r := newDaemonRun(t, "", 150, 100)
+	r.cloud.loseAssociates = 1
+	r.run(t, func(el time.Duration) string {
+		if r.cloud.getHolder() == self || el > time.Minute {
+			return ""
+		}
+		return StateMaster
+	})
+	if r.cloud.getHolder() != self || count(r.cloud.writes(), "associate") != 2 {
+		t.Fatalf("EIP on %q, writes %v", r.cloud.getHolder(), r.cloud.writes())
+	}
+	if took := r.clock.Now().Sub(r.start); took > 5*time.Second {
+		t.Fatalf("took %s", took)
+	}
+}
+
 func TestDaemonNeverTakesFromAThirdInstance(t *testing.T) {
 	r := newDaemonRun(t, third, 150, 100)
 	r.run(t, func(el time.Duration) string {

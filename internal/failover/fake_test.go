@@ -89,6 +89,7 @@ type fakeCloud struct {
 	lag, lagLeft    int                           // describes after an associate that still show PROCESSING and no holder
 	releaseLag      int                           // calls after a disassociate that still see the old holder, PROCESSING
 	releasing       int
+	loseAssociates  int // accepted associates that never take effect
 	released        string
 	deny            map[string]bool // by call label ("describe", "associate i-x"): 403, as IAM refuses before looking at state
 }
@@ -209,6 +210,10 @@ func (f *fakeCloud) AssociateElasticIp(r *vmapis.AssociateElasticIpRequest) (*vm
 	}
 	if f.holder != "" || f.nic != "" {
 		resp.Error = core.ErrorResponse{Code: 400, Status: "FAILED_PRECONDITION", Message: "ElasticIp " + testAddr + " already in use"}
+		return resp, nil
+	}
+	if f.loseAssociates > 0 {
+		f.loseAssociates--
 		return resp, nil
 	}
 	f.holder = r.InstanceId
