@@ -55,3 +55,17 @@ resource "jdcloudha_keepalived_config" "web" {
 output "bundle_dirs" {
   value = { for name, node in jdcloudha_keepalived_config.web.nodes : name => node.bundle_dir }
 }
+
+# What the next apply changes on the nodes, in short (changed lines per node).
+output "keepalived_changes" {
+  value = jdcloudha_keepalived_config.web.changes
+}
+
+# A node's setup step triggers on its bundle hash: it runs again only when
+# that node's files change, not when the bundles are missing on the machine
+# running Terraform, nor after a provider upgrade that keeps the agent.
+# Install the backup first, then the master (see examples/ha-pair).
+resource "terraform_data" "backup_setup" {
+  triggers_replace = jdcloudha_keepalived_config.web.nodes["backup"].bundle_sha256
+  # connection and provisioners: upload the bundle and run install.sh
+}
