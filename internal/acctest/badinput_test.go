@@ -92,7 +92,7 @@ func TestAccBadInput(t *testing.T) {
   name   = "bad"
   rule {
     direction = "ingress"
-    protocol  = "112"
+    protocol  = "all"
     cidr      = "10.0.1.18"
   }
 }`, acctest.ErrorRegexp("Invalid CIDR block", "cidr is invalid", `"10.0.1.18" is not a CIDR block`)},

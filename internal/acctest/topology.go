@@ -1,8 +1,8 @@
 package acctest
 
 // ArticleTopology is the seed article's setup as code: one VPC and subnet,
-// a security group with the web ports open and VRRP (IP protocol 112) only
-// between the two peers, an availability group over two zones, the master
+// a security group with the web ports open and VRRP only between the two
+// peers (protocol all from each peer's /32: JD Cloud's groups have no 112), an availability group over two zones, the master
 // at 10.0.1.18 and the backup at 10.0.1.19, and an all-zone EIP. Prepend
 // ProviderConfig(srv).
 const ArticleTopology = ArticleFoundation + ArticleInstances
@@ -41,13 +41,13 @@ resource "jdcloudha_security_group" "web" {
   }
   rule {
     direction   = "ingress"
-    protocol    = "112"
+    protocol    = "all"
     cidr        = "10.0.1.18/32"
     description = "VRRP from the master"
   }
   rule {
     direction   = "ingress"
-    protocol    = "112"
+    protocol    = "all"
     cidr        = "10.0.1.19/32"
     description = "VRRP from the backup"
   }

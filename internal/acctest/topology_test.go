@@ -20,10 +20,10 @@ func topologyChecks() resource.TestCheckFunc {
 		resource.TestCheckResourceAttr("jdcloudha_subnet.ha", "cidr_block", "10.0.1.0/24"),
 		resource.TestCheckResourceAttr("jdcloudha_security_group.web", "rule.#", "5"),
 		resource.TestCheckTypeSetElemNestedAttrs("jdcloudha_security_group.web", "rule.*", map[string]string{
-			"direction": "ingress", "protocol": "112", "cidr": "10.0.1.18/32",
+			"direction": "ingress", "protocol": "all", "cidr": "10.0.1.18/32",
 		}),
 		resource.TestCheckTypeSetElemNestedAttrs("jdcloudha_security_group.web", "rule.*", map[string]string{
-			"direction": "ingress", "protocol": "112", "cidr": "10.0.1.19/32",
+			"direction": "ingress", "protocol": "all", "cidr": "10.0.1.19/32",
 		}),
 		resource.TestCheckResourceAttr("jdcloudha_availability_group.ha", "placement_type", "fd"),
 		resource.TestCheckResourceAttr("jdcloudha_instance.master", "private_ip", "10.0.1.18"),

@@ -44,14 +44,15 @@ type Options struct {
 	Unknowns Unknowns
 }
 
-// Quotas per region; zero fields take the defaults.
+// Quotas per region (subnets and security groups per VPC); zero fields
+// take the defaults, JD Cloud's documented ones.
 type Quotas struct {
 	AvailabilityGroups int // default 20
 	ElasticIps         int // default 10
 	Instances          int // default 20 (JD Cloud's default instance quota per region)
 	Vpcs               int // default 10
-	Subnets            int // default 100 (per region)
-	SecurityGroups     int // default 50
+	Subnets            int // default 10 (per VPC)
+	SecurityGroups     int // default 50 (per VPC)
 }
 
 func (q Quotas) withDefaults() Quotas {
@@ -66,7 +67,7 @@ func (q Quotas) withDefaults() Quotas {
 		ElasticIps:         def(q.ElasticIps, 10),
 		Instances:          def(q.Instances, 20),
 		Vpcs:               def(q.Vpcs, 10),
-		Subnets:            def(q.Subnets, 100),
+		Subnets:            def(q.Subnets, 10),
 		SecurityGroups:     def(q.SecurityGroups, 50),
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -55,6 +56,9 @@ type Client struct {
 	retry        apicall.Policy
 	pollInterval time.Duration
 	clock        apicall.Clock
+
+	regionOnce sync.Once // CheckRegion asks the API at most once
+	regionErr  error
 }
 
 // New builds the clients. ctx is only used to route the SDK's own log lines
@@ -117,6 +121,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	c.retry = apicall.Policy{MaxRetries: maxRetries, Clock: cfg.Clock}
 	return c, nil
 }
+
+// PollInterval is the first delay between two polls (the provider's poll_interval).
+func (c *Client) PollInterval() time.Duration { return c.pollInterval }
 
 // Clock is the client's time source (injected in tests).
 func (c *Client) Clock() apicall.Clock { return c.clock }

@@ -3,7 +3,6 @@ package eip
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -46,14 +45,6 @@ func findByAddress(ctx context.Context, c *jdcloud.Client, address string) ([]vp
 		}
 	}
 	return out, nil
-}
-
-// createRequest adds the zone to CreateElasticIps: SDK v1.67.0's request has
-// no az field although the API's ElasticIp carries one. It is sent only for
-// zonal EIPs (omitempty), so an all-zone create is byte-for-byte the SDK's.
-type createRequest struct {
-	*vpcapis.CreateElasticIpsRequest
-	Az *string `json:"az,omitempty"`
 }
 
 // maxCreateAttempts bounds how often create sends CreateElasticIps after
@@ -105,20 +96,9 @@ func createOnce(ctx context.Context, c *jdcloud.Client, spec createSpec, name st
 		Provider:      spec.line,
 	})
 	req.SetElasticIpName(name)
-	wrapped := createRequest{CreateElasticIpsRequest: req}
-	if spec.az != "" {
-		wrapped.Az = &spec.az
-	}
+	// CreateElasticIps has no zone: standard EIPs are all-zone in every region.
 	resp, err := jdcloud.CallOnce(ctx, c, "vpc.CreateElasticIps", func() (*vpcapis.CreateElasticIpsResponse, error) {
-		body, err := c.VPC.Send(wrapped, c.VPC.ServiceName)
-		if err != nil {
-			return nil, err
-		}
-		out := &vpcapis.CreateElasticIpsResponse{}
-		if err := json.Unmarshal(body, out); err != nil {
-			return nil, err
-		}
-		return out, nil
+		return c.VPC.CreateElasticIps(req)
 	})
 	if err != nil {
 		return "", err
@@ -158,7 +138,6 @@ type createSpec struct {
 	bandwidth int
 	line      string
 	name      string
-	az        string
 }
 
 func modify(ctx context.Context, c *jdcloud.Client, id string, bandwidth *int, name *string) error {

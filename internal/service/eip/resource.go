@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
@@ -22,6 +23,7 @@ import (
 )
 
 var (
+	_ resource.ResourceWithModifyPlan  = (*elasticIPResource)(nil)
 	_ resource.Resource                = (*elasticIPResource)(nil)
 	_ resource.ResourceWithConfigure   = (*elasticIPResource)(nil)
 	_ resource.ResourceWithImportState = (*elasticIPResource)(nil)
@@ -70,8 +72,10 @@ func (r *elasticIPResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				Optional: true,
 				Computed: true,
 				Default:  stringdefault.StaticString("bgp"),
-				MarkdownDescription: "The IP line (the API's `provider`): `bgp` (default; every region) or `no_bgp` " +
-					"(cn-south-1 and cn-east-1 only). Changing it replaces the EIP, and with it the address.",
+				MarkdownDescription: "The IP line (the API's `provider`): `bgp` (default; every region) or `no_bgp`. " +
+					"`no_bgp` is refused at plan time in cn-north-1 and cn-east-2, where no source offers it; in cn-south-1 and " +
+					"cn-east-1 it is sent with a warning (an older console page offers it there, the current SDK lists only `bgp`). " +
+					"Changing it replaces the EIP, and with it the address.",
 				Validators:    []validator.String{stringvalidator.OneOf("bgp", "no_bgp")},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
@@ -87,9 +91,11 @@ func (r *elasticIPResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			},
 			"az": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "Availability zone of a zonal EIP, e.g. `cn-east-2a`. Omit it (or set `\"\"`) for an all-zone EIP, " +
-					"which is what a failover pair across zones needs (a zonal EIP binds only to instances in its zone). " +
-					"Changing the zone replaces the EIP; switching between omitted and `\"\"` does not.",
+				MarkdownDescription: "Deprecated: leave it unset (or `\"\"`). JD Cloud's CreateElasticIps has no zone, and standard EIPs " +
+					"are all-zone in every region (only edge EIPs in cn-south-1's edge zone are zonal, which this resource does not " +
+					"create), so a zone is refused at plan time. An all-zone EIP is what a failover pair across zones needs.",
+				DeprecationMessage: "CreateElasticIps has no zone: standard JD Cloud EIPs are all-zone. Remove az.",
+				Validators:         []validator.String{allZoneOnly{}},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(zoneChanged,
 					"Changing the zone replaces the EIP.", "Changing the zone replaces the EIP.")},
 			},
@@ -141,7 +147,6 @@ func (r *elasticIPResource) Create(ctx context.Context, req resource.CreateReque
 		bandwidth: int(plan.BandwidthMbps.ValueInt64()),
 		line:      plan.Line.ValueString(),
 		name:      plan.Name.ValueString(),
-		az:        plan.AZ.ValueString(),
 	})
 	if id != "" {
 		// From here on the EIP exists: record its ID first, so that any
@@ -156,19 +161,6 @@ func (r *elasticIPResource) Create(ctx context.Context, req resource.CreateReque
 	e, err := r.waitSettled(ctx, id)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
-		return
-	}
-	if want := plan.AZ.ValueString(); e.Az != want {
-		// The API ignored the zone: keeping this EIP would plan a replacement
-		// forever, so release it and say why.
-		detail := fmt.Sprintf("Asked for an EIP in zone %q, but the API created %s (%s) with zone %q (empty means all zones). "+
-			"This endpoint does not support zonal EIPs through CreateElasticIps; omit az for an all-zone EIP.", want, id, e.ElasticIpAddress, e.Az)
-		if err := remove(ctx, r.client, id); err != nil {
-			detail += "\n\nReleasing it again failed as well; delete it by hand: " + jdcloud.Detail(err)
-		} else {
-			resp.State.RemoveResource(ctx)
-		}
-		resp.Diagnostics.AddAttributeError(path.Root("az"), "Error "+what, detail)
 		return
 	}
 	plan.fill(e)
@@ -252,9 +244,17 @@ func (r *elasticIPResource) Delete(ctx context.Context, req resource.DeleteReque
 
 	id := state.ID.ValueString()
 	what := fmt.Sprintf("deleting elastic IP %s", id)
-	e, err := describe(ctx, r.client, id)
-	if jdcloud.IsNotFound(err) {
-		return
+	// An association change may still be in flight (state PROCESSING, e.g.
+	// the pair's release just before): the API refuses to delete meanwhile.
+	e, err := jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vpcmodels.ElasticIp]{
+		What:      fmt.Sprintf("elastic IP %s to finish its association change", id),
+		PollFirst: true,
+		Pending:   []string{"PROCESSING"},
+		Target:    []string{"UP", "DOWN", jdcloud.StateGone},
+		Refresh:   r.refresh(id),
+	})
+	if err == nil && e.ElasticIpId == "" {
+		return // already gone
 	}
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
@@ -327,4 +327,50 @@ func describedTimeouts(ctx context.Context, description string) schema.Attribute
 // zoneChanged ignores null versus "": both mean all zones.
 func zoneChanged(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
 	resp.RequiresReplace = req.PlanValue.ValueString() != req.StateValue.ValueString()
+}
+
+// allZoneOnly refuses a zone: CreateElasticIps has no az field.
+type allZoneOnly struct{}
+
+func (allZoneOnly) Description(context.Context) string {
+	return "must be empty: JD Cloud's standard EIPs are all-zone"
+}
+func (v allZoneOnly) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (allZoneOnly) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || req.ConfigValue.ValueString() == "" {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Zonal elastic IPs cannot be created",
+		fmt.Sprintf("%s is %q, but JD Cloud's CreateElasticIps has no zone: standard EIPs are all-zone in every region and bind to "+
+			"instances in any zone (only edge EIPs in cn-south-1's edge zone are zonal). Remove az.", req.Path, req.ConfigValue.ValueString()))
+}
+
+// noBGPRegions are where both sources agree there is no non-BGP line: the
+// vpc model (ElasticIpSpec) lists only bgp everywhere, an older console page
+// offers non-BGP in cn-south-1 and cn-east-1 only.
+var noBGPRegions = map[string]bool{"cn-north-1": true, "cn-east-2": true}
+
+// ModifyPlan refuses what the region cannot have, before anything is created.
+func (r *elasticIPResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.client == nil {
+		return
+	}
+	if err := r.client.CheckRegion(ctx); err != nil {
+		resp.Diagnostics.AddError("Unknown region", err.Error()+".")
+		return
+	}
+	var line types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("line"), &line)...)
+	if line.IsUnknown() || line.ValueString() != "no_bgp" {
+		return
+	}
+	if noBGPRegions[r.client.Region] {
+		resp.Diagnostics.AddAttributeError(path.Root("line"), "Line not available in this region",
+			fmt.Sprintf("line = \"no_bgp\" is not offered in %s: JD Cloud sells only BGP elastic IPs there. Use line = \"bgp\" (the default).", r.client.Region))
+		return
+	}
+	resp.Diagnostics.AddAttributeWarning(path.Root("line"), "Line may not be available",
+		fmt.Sprintf("line = \"no_bgp\" in %s: the current SDK documents only bgp in every region (an older console page offered non-BGP here). "+
+			"If CreateElasticIps refuses it, use line = \"bgp\".", r.client.Region))
 }

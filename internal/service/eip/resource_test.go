@@ -7,7 +7,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -114,23 +113,21 @@ func TestAccElasticIP_basic(t *testing.T) {
 				},
 			},
 			{
-				// A zone cannot change: the EIP is replaced.
-				Config: eipConfig(srv, "bandwidth_mbps = 20\nname = \"ha-vip\"\naz = \"cn-east-2a\""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
-				},
-				Check: resource.TestCheckResourceAttr(addr, "az", "cn-east-2a"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					replacedID.AddStateValue(addr, tfjsonpath.New("id")),
-				},
+				// CreateElasticIps has no zone: refused at plan time, nothing replaced.
+				Config:      eipConfig(srv, "bandwidth_mbps = 20\nname = \"ha-vip\"\naz = \"cn-east-2a\""),
+				PlanOnly:    true,
+				ExpectError: acctest.ErrorRegexp("Zonal elastic IPs cannot be created", "Remove az"),
 			},
 			{
-				Config: eipConfig(srv, "bandwidth_mbps = 20\nname = \"ha-vip\"\naz = \"cn-east-2a\"\nline = \"no_bgp\""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
-				},
+				// No non-BGP line in cn-east-2 (the emulator's region): refused at plan time.
+				Config:      eipConfig(srv, "bandwidth_mbps = 20\nline = \"no_bgp\""),
+				PlanOnly:    true,
+				ExpectError: acctest.ErrorRegexp(`line = "no_bgp" is not offered in cn-east-2`),
+			},
+			{
+				Config: eipConfig(srv, "bandwidth_mbps = 20"),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("line"), knownvalue.StringExact("no_bgp")),
+					sameID.AddStateValue(addr, tfjsonpath.New("id")),
 				},
 			},
 			{
@@ -286,5 +283,28 @@ resource "jdcloudha_instance" "holder" {
 				},
 			},
 		},
+	})
+}
+
+// In cn-south-1 the sources disagree on non-BGP lines: the provider sends
+// no_bgp with a warning, and the apply ends as the API decides (the
+// emulator's eip-no-bgp switch): an EIP, or the API's refusal naming the call.
+func TestAccElasticIP_noBGPInSouth(t *testing.T) {
+	acctest.PreCheck(t)
+	acctest.EachAlternative(t, []string{"eip-no-bgp"}, func(t *testing.T, opt func(*emulator.Options)) {
+		srv := acctest.StartEmulator(t, opt)
+		attrs := acctest.ProviderAttrs(srv)
+		attrs["region"] = `"cn-south-1"`
+		config := acctest.ProviderBlock(attrs) + "resource \"jdcloudha_elastic_ip\" \"test\" {\n  bandwidth_mbps = 5\n  line = \"no_bgp\"\n}\n"
+		step := resource.TestStep{Config: config}
+		if srv.Emulator.Unknowns().Get("eip-no-bgp") == "refuse" {
+			step.ExpectError = acctest.ErrorRegexp("vpc.CreateElasticIps", "400 INVALID_ARGUMENT", "offers only bgp")
+		} else {
+			step.Check = resource.TestCheckResourceAttr(addr, "line", "no_bgp")
+		}
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			Steps:                    []resource.TestStep{step},
+		})
 	})
 }

@@ -3,6 +3,7 @@ package failover
 import (
 	"context"
 	"fmt"
+	"time"
 
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
@@ -37,23 +38,140 @@ func (b binder) describeInstance(ctx context.Context, id string) (vmmodels.Insta
 	return resp.Result.Instance, nil
 }
 
+// settleTimeout bounds how long an association change may take to show
+// (state PROCESSING, 配置变更中) and how long an associate refused right after
+// a disassociate is retried. Whether the real API is synchronous is not
+// documented, so the binder never assumes it is.
+const settleTimeout = 2 * time.Minute
+
+const (
+	eipProcessing = "PROCESSING"
+	eipSettled    = "settled"
+	eipElsewhere  = "elsewhere"
+)
+
+// waitHolder polls until the EIP is out of state PROCESSING and held by
+// holder ("" = by nobody), and returns it.
+func (b binder) waitHolder(ctx context.Context, eipID, holder string) (vpcmodels.ElasticIp, error) {
+	what := fmt.Sprintf("elastic IP %s to show on instance %s", eipID, holder)
+	if holder == "" {
+		what = fmt.Sprintf("elastic IP %s to be released", eipID)
+	}
+	return jdcloud.WaitFor(ctx, b.c, jdcloud.Wait[vpcmodels.ElasticIp]{
+		What:    what,
+		Pending: []string{eipProcessing, eipElsewhere},
+		Target:  []string{eipSettled},
+		Refresh: func(ctx context.Context) (vpcmodels.ElasticIp, string, error) {
+			x, err := b.describeEIP(ctx, eipID)
+			switch {
+			case err != nil:
+				return x, "", err
+			case x.State == eipProcessing:
+				return x, eipProcessing, nil
+			case x.InstanceId != holder:
+				return x, eipElsewhere, nil
+			}
+			return x, eipSettled, nil
+		},
+		Timeout:   settleTimeout,
+		PollFirst: true,
+	})
+}
+
+// associate binds the EIP to instanceID and returns once the API shows it
+// there. A refusal with FAILED_PRECONDITION is retried with backoff while
+// the EIP is in flux (state PROCESSING, or just released and not yet free),
+// but not when another instance holds it.
 func (b binder) associate(ctx context.Context, eipID, instanceID string) error {
-	_, err := jdcloud.Call(ctx, b.c, "vm.AssociateElasticIp", func() (*vmapis.AssociateElasticIpResponse, error) {
-		return b.c.VM.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(b.c.Region, instanceID, eipID))
+	delay := b.c.PollInterval()
+	deadline := b.c.Clock().Now().Add(settleTimeout)
+	for {
+		_, err := jdcloud.Call(ctx, b.c, "vm.AssociateElasticIp", func() (*vmapis.AssociateElasticIpResponse, error) {
+			return b.c.VM.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(b.c.Region, instanceID, eipID))
+		})
+		if err == nil {
+			_, err = b.waitHolder(ctx, eipID, instanceID)
+			return err
+		}
+		if !jdcloud.HasStatus(err, "FAILED_PRECONDITION") {
+			return err
+		}
+		x, derr := b.describeEIP(ctx, eipID)
+		switch {
+		case derr != nil:
+			return err
+		case x.InstanceId == instanceID:
+			// Already there (or on its way): a retried call whose first answer was lost.
+			_, werr := b.waitHolder(ctx, eipID, instanceID)
+			return werr
+		case x.InstanceId != "" && x.State != eipProcessing:
+			return err // held by another instance: not ours to wait out
+		}
+		if b.c.Clock().Now().After(deadline) {
+			return err
+		}
+		if b.c.Clock().Sleep(ctx, delay) != nil {
+			return err
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
+}
+
+// disassociate releases the EIP from instanceID and returns once the API
+// shows it released. FAILED_PRECONDITION ("isn't associated to this
+// instance") is success when the EIP is indeed not on instanceID: someone
+// else already moved it, which is what we wanted.
+func (b binder) disassociate(ctx context.Context, eipID, instanceID string) error {
+	x, err := b.settle(ctx, eipID)
+	if err != nil {
+		return err
+	}
+	if x.InstanceId != instanceID {
+		return nil
+	}
+	_, err = jdcloud.Call(ctx, b.c, "vm.DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
+		return b.c.VM.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(b.c.Region, instanceID, eipID))
+	})
+	if err != nil && !jdcloud.HasStatus(err, "FAILED_PRECONDITION") {
+		return err
+	}
+	_, err = jdcloud.WaitFor(ctx, b.c, jdcloud.Wait[vpcmodels.ElasticIp]{
+		What:    fmt.Sprintf("elastic IP %s to leave instance %s", eipID, instanceID),
+		Pending: []string{eipProcessing, eipElsewhere},
+		Target:  []string{eipSettled},
+		Refresh: func(ctx context.Context) (vpcmodels.ElasticIp, string, error) {
+			x, err := b.describeEIP(ctx, eipID)
+			switch {
+			case err != nil:
+				return x, "", err
+			case x.State == eipProcessing:
+				return x, eipProcessing, nil
+			case x.InstanceId == instanceID:
+				return x, eipElsewhere, nil
+			}
+			return x, eipSettled, nil
+		},
+		Timeout:   settleTimeout,
+		PollFirst: true,
 	})
 	return err
 }
 
-// disassociate tolerates FAILED_PRECONDITION ("isn't associated to this
-// instance"): someone else already moved the EIP, which is what we wanted.
-func (b binder) disassociate(ctx context.Context, eipID, instanceID string) error {
-	_, err := jdcloud.Call(ctx, b.c, "vm.DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
-		return b.c.VM.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(b.c.Region, instanceID, eipID))
+// settle returns the EIP once it is out of state PROCESSING (a change in
+// flight, e.g. the agent moving it), so decisions rest on where it lands.
+func (b binder) settle(ctx context.Context, eipID string) (vpcmodels.ElasticIp, error) {
+	return jdcloud.WaitFor(ctx, b.c, jdcloud.Wait[vpcmodels.ElasticIp]{
+		What: fmt.Sprintf("elastic IP %s to finish its association change", eipID), Pending: []string{eipProcessing}, Target: []string{eipSettled},
+		Refresh: func(ctx context.Context) (vpcmodels.ElasticIp, string, error) {
+			x, err := b.describeEIP(ctx, eipID)
+			if err != nil || x.State == eipProcessing {
+				return x, eipProcessing, err
+			}
+			return x, eipSettled, nil
+		},
+		Timeout:   settleTimeout,
+		PollFirst: true,
 	})
-	if err != nil && jdcloud.HasStatus(err, "FAILED_PRECONDITION") {
-		return nil
-	}
-	return err
 }
 
 // bind makes sure the EIP is on a member of the pair and returns its holder.
@@ -65,6 +183,11 @@ func (b binder) bind(ctx context.Context, eipID, master, backup string, movable 
 	eip, err := b.describeEIP(ctx, eipID)
 	if err != nil {
 		return "", err
+	}
+	if eip.State == eipProcessing {
+		if eip, err = b.settle(ctx, eipID); err != nil {
+			return "", err
+		}
 	}
 	holder := eip.InstanceId
 	if holder == master || holder == backup {
@@ -86,15 +209,9 @@ func (b binder) bind(ctx context.Context, eipID, master, backup string, movable 
 			return "", err
 		}
 	}
+	// associate verifies by polling until the API shows the holder.
 	if err := b.associate(ctx, eipID, target); err != nil {
 		return "", err
-	}
-	eip, err = b.describeEIP(ctx, eipID)
-	if err != nil {
-		return "", err
-	}
-	if eip.InstanceId != target {
-		return "", fmt.Errorf("associated elastic IP %s with instance %s, but the API now reports it on %q", eipID, target, eip.InstanceId)
 	}
 	return target, nil
 }

@@ -65,8 +65,8 @@ resource "jdcloudha_availability_group" "test" {
 					checkSGRulesAPI(srv,
 						`0 6 22-22 0.0.0.0/0 ""`,
 						`0 6 80-80 0.0.0.0/0 "http"`,
-						`0 112 - 10.0.1.18/31 "VRRP from the peer"`,
-						`1 112 - 10.0.1.18/31 "VRRP to the peer"`,
+						`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
+						`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
 					),
 				),
 				ConfigPlanChecks: resource.ConfigPlanChecks{

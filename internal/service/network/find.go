@@ -22,7 +22,7 @@ func findVpcs(ctx context.Context, c *jdcloud.Client, name, cidr string) ([]stri
 		in.SetRegionId(c.Region)
 		in.SetPageNumber(page)
 		in.SetPageSize(listPageSize)
-		in.SetFilters([]common.Filter{{Name: "vpcName", Values: []string{name}}})
+		in.SetFilters([]common.Filter{{Name: "vpcNames", Values: []string{name}}})
 		out, err := jdcloud.Call(ctx, c, "vpc.DescribeVpcs", func() (*vpcapis.DescribeVpcsResponse, error) { return c.VPC.DescribeVpcs(in) })
 		if err != nil {
 			return nil, err
@@ -45,7 +45,7 @@ func findSubnets(ctx context.Context, c *jdcloud.Client, vpcID, name, cidr strin
 		in.SetRegionId(c.Region)
 		in.SetPageNumber(page)
 		in.SetPageSize(listPageSize)
-		in.SetFilters([]common.Filter{{Name: "vpcId", Values: []string{vpcID}}, {Name: "subnetName", Values: []string{name}}})
+		in.SetFilters([]common.Filter{{Name: "vpcId", Values: []string{vpcID}}, {Name: "subnetNames", Values: []string{name}}})
 		out, err := jdcloud.Call(ctx, c, "vpc.DescribeSubnets", func() (*vpcapis.DescribeSubnetsResponse, error) { return c.VPC.DescribeSubnets(in) })
 		if err != nil {
 			return nil, err

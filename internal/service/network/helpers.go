@@ -2,9 +2,13 @@
 package network
 
 import (
+	"context"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 )
 
 // defaultDeleteTimeout bounds how long a delete keeps retrying while JD Cloud
@@ -24,3 +28,14 @@ func optionalString(s string) types.String {
 
 // ptr returns a pointer to v, for the SDK's optional request fields.
 func ptr[T any](v T) *T { return &v }
+
+// checkRegion adds a plan-time error when the provider's region is one the
+// API does not serve (see jdcloud.Client.CheckRegion).
+func checkRegion(ctx context.Context, c *jdcloud.Client, diags *diag.Diagnostics) {
+	if c == nil {
+		return
+	}
+	if err := c.CheckRegion(ctx); err != nil {
+		diags.AddError("Unknown region", err.Error()+".")
+	}
+}

@@ -125,6 +125,9 @@ func (r rule) addSpec() vpcmodels.AddSecurityGroupRules {
 	}
 	if hasPorts(r.Protocol) {
 		s.FromPort, s.ToPort = ptr(r.FromPort), ptr(r.ToPort)
+	} else {
+		// "若protocol不是传输层协议，恒为0": what the official provider sends too.
+		s.FromPort, s.ToPort = ptr(0), ptr(0)
 	}
 	if r.Description != "" {
 		s.Description = ptr(r.Description)
@@ -196,11 +199,17 @@ func customRules(api []vpcmodels.SecurityGroupRule) []rule {
 	return out
 }
 
-// protocolValidator checks a rule's protocol attribute.
+// documentedProtocols are the only codes JD Cloud documents for a rule
+// (every SDK enumeration: 300 all, 6 TCP, 17 UDP, 1 ICMP).
+var documentedProtocols = map[string]bool{"tcp": true, "udp": true, "icmp": true, "all": true}
+
+// protocolValidator checks a rule's protocol attribute. A number JD Cloud
+// does not document is allowed (the API might accept it) with a warning: the
+// API most likely refuses it at apply.
 type protocolValidator struct{}
 
 func (protocolValidator) Description(_ context.Context) string {
-	return "one of tcp, udp, icmp, all, or an IP protocol number from 0 to 255 (e.g. 112 for VRRP)"
+	return "one of tcp, udp, icmp, all, or an IP protocol number from 0 to 255 (JD Cloud documents only the four names)"
 }
 
 func (v protocolValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
@@ -209,7 +218,17 @@ func (protocolValidator) ValidateString(_ context.Context, req validator.StringR
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if _, err := protocolCode(req.ConfigValue.ValueString()); err != nil {
+	p := req.ConfigValue.ValueString()
+	if _, err := protocolCode(p); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid protocol", fmt.Sprintf("%s is invalid: %s.", req.Path, err))
+		return
+	}
+	if !documentedProtocols[p] {
+		hint := ""
+		if p == "112" {
+			hint = " For keepalived's VRRP between two peers, allow protocol \"all\" from the peer's /32 instead."
+		}
+		resp.Diagnostics.AddAttributeWarning(req.Path, "Undocumented protocol",
+			fmt.Sprintf("%s is %q: JD Cloud documents only tcp, udp, icmp and all for security group rules, so the API will most likely refuse it.%s", req.Path, p, hint))
 	}
 }

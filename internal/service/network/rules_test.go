@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -110,7 +111,8 @@ func TestDiffRules(t *testing.T) {
 	if https.Protocol != 6 || https.Direction != 0 || *https.FromPort != 443 || *https.ToPort != 443 || https.AddressPrefix != "0.0.0.0/0" || https.Description != nil {
 		t.Errorf("https spec = %+v", https)
 	}
-	if vrrpOut.Protocol != 112 || vrrpOut.Direction != 1 || vrrpOut.FromPort != nil || vrrpOut.ToPort != nil || vrrpOut.AddressPrefix != "10.0.1.18/31" {
+	// Ports of a non-transport protocol are sent as 0, as the API documents them.
+	if vrrpOut.Protocol != 112 || vrrpOut.Direction != 1 || vrrpOut.FromPort == nil || *vrrpOut.FromPort != 0 || vrrpOut.ToPort == nil || *vrrpOut.ToPort != 0 || vrrpOut.AddressPrefix != "10.0.1.18/31" {
 		t.Errorf("vrrp egress spec = %+v", vrrpOut)
 	}
 
@@ -194,6 +196,28 @@ func TestRuleValidator(t *testing.T) {
 			if !strings.Contains(errs[i].Detail(), w) {
 				t.Errorf("%s: error %q, want it to contain %q", c.name, errs[i].Detail(), w)
 			}
+		}
+	}
+}
+
+// A protocol number JD Cloud does not document is allowed with a warning
+// (the API might take it); the four documented names pass silently.
+func TestProtocolValidatorWarnsOnUndocumented(t *testing.T) {
+	for _, tc := range []struct {
+		in              string
+		errors, warning bool
+	}{
+		{"all", false, false}, {"tcp", false, false}, {"icmp", false, false},
+		{"112", false, true}, {"58", false, true}, {"vrrp", true, false}, {"6", true, false},
+	} {
+		req := validator.StringRequest{Path: path.Root("protocol"), ConfigValue: types.StringValue(tc.in)}
+		var resp validator.StringResponse
+		protocolValidator{}.ValidateString(context.Background(), req, &resp)
+		if resp.Diagnostics.HasError() != tc.errors || (resp.Diagnostics.WarningsCount() > 0) != tc.warning {
+			t.Errorf("%q: errors %v warnings %v, want errors %v warning %v", tc.in, resp.Diagnostics.Errors(), resp.Diagnostics.Warnings(), tc.errors, tc.warning)
+		}
+		if tc.in == "112" && !strings.Contains(fmt.Sprint(resp.Diagnostics.Warnings()), `"all" from the peer's /32`) {
+			t.Errorf("112: the warning should name the VRRP rule shape: %v", resp.Diagnostics.Warnings())
 		}
 	}
 }

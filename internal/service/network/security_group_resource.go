@@ -30,6 +30,7 @@ var (
 	_ resource.Resource                = (*securityGroupResource)(nil)
 	_ resource.ResourceWithConfigure   = (*securityGroupResource)(nil)
 	_ resource.ResourceWithImportState = (*securityGroupResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*securityGroupResource)(nil)
 )
 
 // NewSecurityGroupResource is the jdcloudha_security_group factory.
@@ -45,10 +46,16 @@ func (r *securityGroupResource) Schema(ctx context.Context, _ resource.SchemaReq
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A JD Cloud network security group with its rules declared inline. JD Cloud rules only allow traffic: " +
 			"whatever no rule allows is dropped. The `rule` blocks are authoritative: rules added outside Terraform are removed " +
-			"on the next apply (JD Cloud's own default rules, `ruleType = default`, are left alone and not shown).\n\n" +
-			"To let keepalived's VRRP adverts through between two peers only, allow IP protocol `112` in both directions " +
-			"for the peers' addresses (`10.0.1.18/31` covers exactly `10.0.1.18` and `10.0.1.19`).",
+			"on the next apply. A new group comes with JD Cloud's default rules (egress TCP 80 and UDP 67, 68 and 161, " +
+			"`ruleType = default`): they are left alone and not shown, so they never cause a diff.\n\n" +
+			"To let keepalived's unicast VRRP adverts through between two peers only, allow protocol `all` from each peer's " +
+			"`/32` (ingress; with an egress rule to the peer if egress is restricted). JD Cloud's groups accept only " +
+			"`tcp`, `udp`, `icmp` and `all`: there is no rule for IP protocol 112, and no multicast.",
 		Attributes: map[string]schema.Attribute{
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
+				Delete:            true,
+				DeleteDescription: "How long to keep retrying the deletion while JD Cloud refuses it because network interfaces still use the group (instances being deleted), e.g. `10m`. Default `5m`.",
+			}),
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The security group ID, e.g. `sg-4f2a8b9c1d`.",
 				Computed:            true,
@@ -86,9 +93,9 @@ func (r *securityGroupResource) Schema(ctx context.Context, _ resource.SchemaReq
 							Validators:          []validator.String{stringvalidator.OneOf("ingress", "egress")},
 						},
 						"protocol": schema.StringAttribute{
-							MarkdownDescription: "`tcp`, `udp`, `icmp`, `all`, or an IP protocol number from `0` to `255` such as `112` (VRRP). " +
-								"Numbers that have a name (6, 17, 1) must be written by name. JD Cloud documents only tcp, udp, icmp and all; " +
-								"other numbers are sent as they are and the API may refuse them.",
+							MarkdownDescription: "`tcp`, `udp`, `icmp` or `all` (the four JD Cloud documents). An IP protocol number from `0` to `255` " +
+								"is also accepted, with a plan-time warning: it is sent as it is and the API most likely refuses it. " +
+								"Numbers that have a name (6, 17, 1, 300) must be written by name. For VRRP use `all` from the peer's `/32`.",
 							Required:   true,
 							Validators: []validator.String{protocolValidator{}},
 						},
@@ -115,10 +122,6 @@ func (r *securityGroupResource) Schema(ctx context.Context, _ resource.SchemaReq
 					},
 				},
 			},
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{
-				Delete:            true,
-				DeleteDescription: "How long to keep retrying the deletion while JD Cloud refuses it because network interfaces still use the group (instances being deleted), e.g. `10m`. Default `5m`.",
-			}),
 		},
 	}
 }
@@ -399,4 +402,12 @@ func (ruleValidator) ValidateObject(ctx context.Context, req validator.ObjectReq
 		resp.Diagnostics.AddAttributeError(req.Path.AtName("to_port"), "Invalid port range",
 			fmt.Sprintf("%s (%d) is less than from_port (%d).", req.Path.AtName("to_port"), m.ToPort.ValueInt64(), m.FromPort.ValueInt64()))
 	}
+}
+
+// ModifyPlan refuses, at plan time, a region the API does not serve.
+func (r *securityGroupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	checkRegion(ctx, r.client, &resp.Diagnostics)
 }

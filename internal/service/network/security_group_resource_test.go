@@ -44,7 +44,7 @@ resource "jdcloudha_security_group" "test" {
 `, vpc, name, rules)
 }
 
-// The article's network: web ports open, VRRP (IP protocol 112) only
+// The article's network: web ports open, VRRP (protocol all) only
 // between the two peers 10.0.1.18 and 10.0.1.19 (10.0.1.18/31), both ways.
 const articleRules = `
   rule {
@@ -64,13 +64,13 @@ const articleRules = `
   }
   rule {
     direction   = "ingress"
-    protocol    = "112"
+    protocol    = "all"
     cidr        = "10.0.1.18/31"
     description = "VRRP from the peer"
   }
   rule {
     direction   = "egress"
-    protocol    = "112"
+    protocol    = "all"
     cidr        = "10.0.1.18/31"
     description = "VRRP to the peer"
   }
@@ -95,13 +95,13 @@ const changedRules = `
   }
   rule {
     direction   = "ingress"
-    protocol    = "112"
+    protocol    = "all"
     cidr        = "10.0.1.18/31"
     description = "VRRP from the peer"
   }
   rule {
     direction   = "egress"
-    protocol    = "112"
+    protocol    = "all"
     cidr        = "10.0.1.18/31"
     description = "VRRP to the peer"
   }
@@ -172,8 +172,8 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 					checkSGRulesAPI(srv,
 						`0 6 22-22 0.0.0.0/0 ""`,
 						`0 6 80-80 0.0.0.0/0 "http"`,
-						`0 112 - 10.0.1.18/31 "VRRP from the peer"`,
-						`1 112 - 10.0.1.18/31 "VRRP to the peer"`,
+						`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
+						`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
 					),
 					func(s *terraform.State) error {
 						sg, err := apiSecurityGroup(srv, s, sgAddr)
@@ -192,7 +192,7 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetPartial([]knownvalue.Check{
 						knownvalue.ObjectExact(map[string]knownvalue.Check{
 							"direction":   knownvalue.StringExact("ingress"),
-							"protocol":    knownvalue.StringExact("112"),
+							"protocol":    knownvalue.StringExact("all"),
 							"from_port":   knownvalue.Null(),
 							"to_port":     knownvalue.Null(),
 							"cidr":        knownvalue.StringExact("10.0.1.18/31"),
@@ -220,8 +220,8 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 					checkSGRulesAPI(srv,
 						`0 6 80-80 0.0.0.0/0 "http (nginx)"`,
 						`0 6 443-443 0.0.0.0/0 ""`,
-						`0 112 - 10.0.1.18/31 "VRRP from the peer"`,
-						`1 112 - 10.0.1.18/31 "VRRP to the peer"`,
+						`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
+						`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
 						`1 300 - 0.0.0.0/0 ""`,
 					),
 					func(s *terraform.State) error {
@@ -307,8 +307,8 @@ func TestAccSecurityGroup_ruleAddedOutOfBand(t *testing.T) {
 				Check: checkSGRulesAPI(srv,
 					`0 6 22-22 0.0.0.0/0 ""`,
 					`0 6 80-80 0.0.0.0/0 "http"`,
-					`0 112 - 10.0.1.18/31 "VRRP from the peer"`,
-					`1 112 - 10.0.1.18/31 "VRRP to the peer"`,
+					`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
+					`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
 				),
 			},
 		},

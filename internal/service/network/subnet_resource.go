@@ -44,6 +44,10 @@ func (r *subnetResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 		MarkdownDescription: "A subnet of a JD Cloud VPC. Its CIDR block must lie inside the VPC's and must not overlap the VPC's other subnets. " +
 			"JD Cloud reserves the first two host addresses of every subnet (gateway and DHCP).",
 		Attributes: map[string]schema.Attribute{
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
+				Delete:            true,
+				DeleteDescription: "How long to keep retrying the deletion while JD Cloud refuses it because network interfaces of deleted instances are still being released, e.g. `10m`. Default `5m`.",
+			}),
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The subnet ID, e.g. `subnet-3b7a9c2d1e`.",
 				Computed:            true,
@@ -63,7 +67,8 @@ func (r *subnetResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"cidr_block": schema.StringAttribute{
 				MarkdownDescription: "The subnet's address range, e.g. `10.0.1.0/24`: an IPv4 CIDR block in canonical form inside " +
 					"`10.0.0.0/8`, `172.16.0.0/12` or `192.168.0.0/16`, prefix length `/16` to `/28`, and inside the VPC's `cidr_block` " +
-					"(checked at plan time when the VPC already exists, otherwise before the subnet is created). Changing it replaces the subnet.",
+					"(checked at plan time when the VPC already exists, otherwise before the subnet is created), not overlapping the VPC's " +
+					"existing subnets (checked at plan time). Changing it replaces the subnet.",
 				Required:      true,
 				Validators:    []validator.String{validate.PrivateCIDR(16, 28)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
@@ -90,12 +95,6 @@ func (r *subnetResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 		},
-		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{
-				Delete:            true,
-				DeleteDescription: "How long to keep retrying the deletion while JD Cloud refuses it because network interfaces of deleted instances are still being released, e.g. `10m`. Default `5m`.",
-			}),
-		},
 	}
 }
 
@@ -103,11 +102,15 @@ func (r *subnetResource) Configure(_ context.Context, req resource.ConfigureRequ
 	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
-// ModifyPlan checks the subnet's block against its VPC's at plan time when the
-// VPC already exists (vpc_id known). A VPC created in the same apply is
-// checked in Create instead.
+// ModifyPlan checks the subnet's block against its VPC's, and against the
+// VPC's existing subnets, at plan time when the VPC already exists (vpc_id
+// known). A VPC created in the same apply is checked in Create instead.
 func (r *subnetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.client == nil {
+		return
+	}
+	checkRegion(ctx, r.client, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	var plan subnetModel
@@ -134,6 +137,27 @@ func (r *subnetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 	resp.Diagnostics.Append(checkSubnetInVpc(plan.CIDRBlock.ValueString(), v)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// CreateSubnet refuses a block that overlaps a sibling: say so now. The
+	// subnet itself (on a replacement) is not a sibling.
+	self := ""
+	if !req.State.Raw.IsNull() {
+		var state subnetModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		self = state.ID.ValueString()
+	}
+	other, found, err := OverlappingSubnet(ctx, r.client, plan.VpcID.ValueString(), plan.CIDRBlock.ValueString(), self)
+	if err != nil {
+		tflog.Warn(ctx, "could not list the VPC's subnets to check for overlaps at plan time", map[string]any{"error": err.Error()})
+		return
+	}
+	if found {
+		resp.Diagnostics.AddAttributeError(path.Root("cidr_block"), "Subnet overlaps another subnet",
+			fmt.Sprintf("cidr_block %s overlaps subnet %q (%s, %s) of VPC %q: the subnets of a VPC must not overlap.",
+				plan.CIDRBlock.ValueString(), other.SubnetName, other.SubnetId, other.AddressPrefix, plan.VpcID.ValueString()))
+	}
 }
 
 // checkSubnetInVpc reports a cidr_block outside the VPC's address range.

@@ -175,3 +175,34 @@ resource "jdcloudha_subnet" "test" {
 		},
 	})
 }
+
+// A block that overlaps an existing subnet of the VPC is refused at plan
+// time (CreateSubnet would refuse it at apply).
+func TestAccSubnet_overlapRefusedAtPlan(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	second := `
+resource "jdcloudha_subnet" "second" {
+  vpc_id     = jdcloudha_vpc.test.id
+  name       = "second"
+  cidr_block = %q
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{
+			{Config: subnetConfig(srv, "web", "10.0.1.0/24", "")},
+			{
+				Config:      subnetConfig(srv, "web", "10.0.1.0/24", "") + fmt.Sprintf(second, "10.0.1.128/25"),
+				PlanOnly:    true,
+				ExpectError: errorLike(`cidr_block 10.0.1.128/25 overlaps subnet "web"`),
+			},
+			{
+				// A neighbour is fine, and a subnet never overlaps itself.
+				Config: subnetConfig(srv, "web", "10.0.1.0/24", "") + fmt.Sprintf(second, "10.0.2.0/24"),
+			},
+		},
+	})
+}

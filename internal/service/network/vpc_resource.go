@@ -25,6 +25,7 @@ var (
 	_ resource.Resource                = (*vpcResource)(nil)
 	_ resource.ResourceWithConfigure   = (*vpcResource)(nil)
 	_ resource.ResourceWithImportState = (*vpcResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*vpcResource)(nil)
 )
 
 // NewVpcResource is the jdcloudha_vpc factory.
@@ -40,6 +41,10 @@ func (r *vpcResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A JD Cloud virtual private cloud (VPC). Subnets and security groups live in a VPC.",
 		Attributes: map[string]schema.Attribute{
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
+				Delete:            true,
+				DeleteDescription: "How long to keep retrying the deletion while JD Cloud refuses it because subnets or network interfaces are still being released, e.g. `10m`. Default `5m`.",
+			}),
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The VPC ID, e.g. `vpc-8ad7a3c1e4`.",
 				Computed:            true,
@@ -70,12 +75,6 @@ func (r *vpcResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-		},
-		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{
-				Delete:            true,
-				DeleteDescription: "How long to keep retrying the deletion while JD Cloud refuses it because subnets or network interfaces are still being released, e.g. `10m`. Default `5m`.",
-			}),
 		},
 	}
 }
@@ -224,4 +223,12 @@ func (m *vpcModel) fill(v vpcmodels.Vpc) {
 	m.CIDRBlock = optionalString(v.AddressPrefix)
 	m.Description = types.StringValue(v.Description)
 	m.CreatedTime = types.StringValue(v.CreatedTime)
+}
+
+// ModifyPlan refuses, at plan time, a region the API does not serve.
+func (r *vpcResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	checkRegion(ctx, r.client, &resp.Diagnostics)
 }

@@ -171,3 +171,58 @@ func TestAccVpc_invalidInput(t *testing.T) {
 		Steps:                    steps,
 	})
 }
+
+// A region the API does not serve fails the plan, before anything is created.
+func TestAccVpc_unknownRegionRefusedAtPlan(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	attrs := acctest.ProviderAttrs(srv)
+	attrs["region"] = `"cn-west-9"`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      acctest.ProviderBlock(attrs) + "resource \"jdcloudha_vpc\" \"test\" {\n  name = \"x\"\n  cidr_block = \"10.0.0.0/16\"\n}\n",
+			PlanOnly:    true,
+			ExpectError: acctest.ErrorRegexp("Unknown region", `region "cn-west-9" is not served by the API`, "vpc.DescribeVpcs"),
+		}},
+	})
+}
+
+// The provider sends only documented filter names, so VPC, subnet and
+// security group work whether the API refuses or ignores undocumented ones.
+func TestAccNetwork_eachFilterReading(t *testing.T) {
+	acctest.PreCheck(t)
+	acctest.EachAlternative(t, []string{"unknown-filters"}, func(t *testing.T, opt func(*emulator.Options)) {
+		srv := acctest.StartEmulator(t, opt)
+		config := acctest.ProviderConfig(srv) + `
+resource "jdcloudha_vpc" "test" {
+  name       = "filters"
+  cidr_block = "10.0.0.0/16"
+}
+resource "jdcloudha_subnet" "test" {
+  vpc_id     = jdcloudha_vpc.test.id
+  name       = "filters"
+  cidr_block = "10.0.1.0/24"
+}
+resource "jdcloudha_security_group" "test" {
+  vpc_id = jdcloudha_vpc.test.id
+  name   = "filters"
+  rule {
+    direction = "ingress"
+    protocol  = "all"
+    cidr      = "10.0.1.19/32"
+  }
+}
+`
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             acctest.CheckNothingLeft(srv),
+			Steps: []resource.TestStep{{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			}},
+		})
+	})
+}
