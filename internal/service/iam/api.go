@@ -34,12 +34,14 @@ func createSubUser(ctx context.Context, c *jdcloud.Client, name, description str
 	return err
 }
 
-// randomPassword meets JD Cloud's default password policy (8–20 characters
-// with a lower-case letter, an upper-case letter and a digit).
+// randomPassword meets JD Cloud's default password policy: 8 to 20
+// characters with an upper-case letter, a lower-case letter, a digit and a
+// special character (the docs' default; the SDK's field note names only the
+// first three, so this meets both readings).
 func randomPassword() (string, error) {
-	const lower, upper, digits = "abcdefghijkmnopqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ", "23456789"
-	sets := []string{lower, upper, digits}
-	all := lower + upper + digits
+	const lower, upper, digits, special = "abcdefghijkmnopqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ", "23456789", "!@#%^*()-_=+"
+	sets := []string{lower, upper, digits, special}
+	all := lower + upper + digits + special
 	out := make([]byte, 20)
 	for i := range out {
 		set := all
@@ -62,6 +64,13 @@ func describeSubUser(ctx context.Context, c *jdcloud.Client, name string) (iammo
 		return iammodels.SubUser{}, err
 	}
 	return resp.Result.SubUser, nil
+}
+
+// updateDescription changes the sub-user's description in place.
+func updateDescription(ctx context.Context, c *jdcloud.Client, name, description string) error {
+	req := iamapis.NewUpdateSubUserRequest(name, &iammodels.UpdateSubUserInfo{Description: &description})
+	_, err := jdcloud.Call(ctx, c, "iam.UpdateSubUser", func() (*iamapis.UpdateSubUserResponse, error) { return c.IAM.UpdateSubUser(req) })
+	return err
 }
 
 func deleteSubUser(ctx context.Context, c *jdcloud.Client, name string) error {

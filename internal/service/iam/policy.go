@@ -31,6 +31,21 @@ var (
 	instanceIDRE = regexp.MustCompile(`^i-[a-z0-9]+$`)
 	eipIDRE      = regexp.MustCompile(`^fip-[a-z0-9]+$`)
 	subUserRE    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{3,19}$`)
+	// policyNameRE is CreatePolicyInfo's rule: 4 to 64 letters, digits, '-'
+	// and '_', starting with a letter.
+	policyNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{3,63}$`)
+	// accountIDRE: the main account's id, as a sub-user's `account` shows it.
+	accountIDRE = regexp.MustCompile(`^[0-9A-Za-z_-]+$`)
+)
+
+// maxPolicyContent is the longest document CreatePolicy accepts.
+const maxPolicyContent = 6144
+
+// JRN resource types are the first-level segment of the resource's OpenAPI
+// path, spelled as the path spells it (JD Cloud's policy docs).
+const (
+	kindElasticIPs = "elasticIps"
+	kindInstances  = "instances"
 )
 
 func policyNameFor(subUser string) string { return subUser + policyNameSuffix }
@@ -47,21 +62,21 @@ type policyStatement struct {
 	Resource []string `json:"Resource"`
 }
 
-// jrn names one resource. The account part is "*": resource IDs are unique
-// across JD Cloud and a policy only ever applies inside its own account, so
-// naming the account adds nothing, and the provider need not look it up.
-func jrn(service, region, kind, id string) string {
-	return fmt.Sprintf("jrn:%s:%s:*:%s/%s", service, region, kind, id)
+// jrn names one resource: jrn:<service>:<region>:<accountId>:<type>/<id>.
+// The account is spelled out: JD Cloud documents '*' for the service, region
+// and resource parts but never for the account.
+func jrn(service, region, account, kind, id string) string {
+	return fmt.Sprintf("jrn:%s:%s:%s:%s/%s", service, region, account, kind, id)
 }
 
 // buildPolicy returns the agent's policy for one EIP and two instances in
-// region: describe this EIP; associate or disassociate it on these two
-// instances only. An API call that touches several resources needs every
-// one of them allowed, so the second statement lets the key move this EIP
-// between these instances and nothing else (not another EIP onto them, not
-// this EIP onto a third instance). Instance IDs are sorted so the document
-// does not depend on the order in the configuration.
-func buildPolicy(region, eipID string, instanceIDs []string) (string, error) {
+// region of account: describe this EIP; associate or disassociate it on
+// these two instances only. An API call that touches several resources
+// needs every one of them allowed, so the second statement lets the key move
+// this EIP between these instances and nothing else (not another EIP onto
+// them, not this EIP onto a third instance). Instance IDs are sorted so the
+// document does not depend on the order in the configuration.
+func buildPolicy(region, account, eipID string, instanceIDs []string) (string, error) {
 	if !eipIDRE.MatchString(eipID) {
 		return "", fmt.Errorf("elastic IP ID %q does not look like fip-…", eipID)
 	}
@@ -81,16 +96,22 @@ func buildPolicy(region, eipID string, instanceIDs []string) (string, error) {
 	if region == "" || strings.ContainsAny(region, "*?:") {
 		return "", fmt.Errorf("invalid region %q", region)
 	}
-	eip := jrn("vpc", region, "elasticip", eipID)
+	if !accountIDRE.MatchString(account) {
+		return "", fmt.Errorf("invalid account ID %q (the API's `account` of the sub-user)", account)
+	}
+	eip := jrn("vpc", region, account, kindElasticIPs, eipID)
 	doc := policyDocument{Version: "3", Statement: []policyStatement{
 		{Effect: "Allow", Action: []string{actionDescribeEIP}, Resource: []string{eip}},
 		{Effect: "Allow", Action: []string{actionAssociateEIP, actionDisassociateEIP}, Resource: []string{
-			jrn("vm", region, "instances", ids[0]), jrn("vm", region, "instances", ids[1]), eip,
+			jrn("vm", region, account, kindInstances, ids[0]), jrn("vm", region, account, kindInstances, ids[1]), eip,
 		}},
 	}}
 	b, err := json.Marshal(doc)
 	if err != nil {
 		return "", err
+	}
+	if len(b) > maxPolicyContent {
+		return "", fmt.Errorf("the policy would be %d characters, more than the %d JD Cloud accepts", len(b), maxPolicyContent)
 	}
 	return string(b), nil
 }
@@ -109,7 +130,9 @@ func samePolicy(a, b string) bool {
 }
 
 var (
-	eipJRN      = regexp.MustCompile(`^jrn:vpc:[^:]*:[^:]*:elasticip/(fip-[a-z0-9]+)$`)
+	// Import also reads the spelling earlier versions wrote (elasticip/); the
+	// next apply then rewrites the policy with the documented one.
+	eipJRN      = regexp.MustCompile(`^jrn:vpc:[^:]*:[^:]*:(?:elasticIps|elasticip)/(fip-[a-z0-9]+)$`)
 	instanceJRN = regexp.MustCompile(`^jrn:vm:[^:]*:[^:]*:instances/(i-[a-z0-9]+)$`)
 )
 

@@ -7,6 +7,7 @@ package iam
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 )
 
@@ -48,6 +50,12 @@ const (
 	// discover the policy, targets and key (a tainted resource from a failed
 	// create also lacks them, but must not be "discovered").
 	importingKey = "importing"
+	// previousRotationKey remembers the rotation value of previous_access_key,
+	// so installed_rotation can name it.
+	previousRotationKey = "previous_rotation"
+	// defaultPropagationTimeout bounds the permission self-check's retries:
+	// a new key or policy may take a moment to apply on the real cloud.
+	defaultPropagationTimeout = 2 * time.Minute
 )
 
 // NewCredentialsResource is the jdcloudha_failover_credentials resource.
@@ -56,17 +64,21 @@ func NewCredentialsResource() resource.Resource { return &credentialsResource{} 
 type credentialsResource struct{ client *jdcloud.Client }
 
 type credentialsModel struct {
-	ID             types.String   `tfsdk:"id"`
-	Name           types.String   `tfsdk:"name"`
-	ElasticIPID    types.String   `tfsdk:"elastic_ip_id"`
-	InstanceIDs    types.Set      `tfsdk:"instance_ids"`
-	Rotation       types.String   `tfsdk:"rotation"`
-	Description    types.String   `tfsdk:"description"`
-	PolicyName     types.String   `tfsdk:"policy_name"`
-	PolicyDocument types.String   `tfsdk:"policy_document"`
-	AccessKey      types.String   `tfsdk:"access_key"`
-	SecretKey      types.String   `tfsdk:"secret_key"`
-	Timeouts       timeouts.Value `tfsdk:"timeouts"`
+	ID                 types.String   `tfsdk:"id"`
+	Name               types.String   `tfsdk:"name"`
+	ElasticIPID        types.String   `tfsdk:"elastic_ip_id"`
+	InstanceIDs        types.Set      `tfsdk:"instance_ids"`
+	Rotation           types.String   `tfsdk:"rotation"`
+	InstalledRotation  types.String   `tfsdk:"installed_rotation"`
+	Description        types.String   `tfsdk:"description"`
+	PropagationTimeout types.String   `tfsdk:"propagation_timeout"`
+	AccountID          types.String   `tfsdk:"account_id"`
+	PolicyName         types.String   `tfsdk:"policy_name"`
+	PolicyDocument     types.String   `tfsdk:"policy_document"`
+	AccessKey          types.String   `tfsdk:"access_key"`
+	SecretKey          types.String   `tfsdk:"secret_key"`
+	PreviousAccessKey  types.String   `tfsdk:"previous_access_key"`
+	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *credentialsResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -78,12 +90,18 @@ func (r *credentialsResource) Schema(ctx context.Context, _ resource.SchemaReque
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Least-privilege credentials for the failover agent: an IAM sub-user, a policy attached to it that allows " +
 			"**only** the three calls the agent makes — `vpc:describeElasticIp` on this elastic IP, and `vm:associateElasticIp` / " +
-			"`vm:disassociateElasticIp` on these two instances with this elastic IP — and one access key. Feed `access_key` and " +
+			"`vm:disassociateElasticIp` on these two instances with this elastic IP — and its access key. Feed `access_key` and " +
 			"`secret_key` to `jdcloudha_keepalived_config`, so the nodes never hold the account's own key: whoever gets into a node " +
 			"can move this one EIP between these two instances, and do nothing else.\n\n" +
-			"Changing `rotation` rotates the key: the new key is created first, then every other key of the sub-user is disabled " +
-			"and deleted. Apply, then re-run `install.sh` on both nodes promptly: until then they hold a deleted key and a failover " +
-			"would fail. Changing `elastic_ip_id` or `instance_ids` updates the policy in place (same key).\n\n" +
+			"When the key is created or rotated, and when the policy changes, the provider runs the agent's own permission " +
+			"self-check with the agent's key (describe the EIP; associate and disassociate it on both members, refused by state, " +
+			"never moving it) and fails the apply naming the call the cloud refused, so a policy the cloud does not honour shows " +
+			"at apply, not at the first failover.\n\n" +
+			"Changing `rotation` rotates the key without a dead window: the new key is created and the previous one stays valid " +
+			"(`previous_access_key`) until the nodes run the new one. After installing the new bundles on both nodes, set " +
+			"`installed_rotation` to the new `rotation` value and apply: that retires the previous key. Without " +
+			"`installed_rotation`, the previous key is retired by the next rotation. Changing `elastic_ip_id` or `instance_ids` " +
+			"updates the policy in place (same key).\n\n" +
 			"The secret key is only returned by the API when the key is created: it is kept in Terraform state (marked sensitive), " +
 			"so protect the state (an encrypted remote backend with restricted access).\n\n" +
 			"Import by sub-user name. An imported resource has no `secret_key` (the API never shows it again) and no `rotation`; " +
@@ -97,7 +115,9 @@ func (r *credentialsResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"name": schema.StringAttribute{
 				Required: true,
 				MarkdownDescription: "Name of the IAM sub-user to create: 4 to 20 letters, digits, `-` or `_`, starting with a letter; " +
-					"unique in the account. The policy is named `<name>" + policyNameSuffix + "`. Changing it replaces the sub-user, policy and key.",
+					"unique in the account. The policy is named `<name>" + policyNameSuffix + "`. Changing it replaces the sub-user, policy and key. " +
+					"JD Cloud keeps a deleted sub-user restorable for a while and may refuse its name meanwhile, so a replacement " +
+					"that keeps the name (`-replace`, a tainted resource) may fail: pick a new name then.",
 				Validators: []validator.String{stringvalidator.RegexMatches(subUserRE,
 					"must be 4 to 20 letters, digits, '-' or '_', starting with a letter")},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
@@ -121,20 +141,45 @@ func (r *credentialsResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"rotation": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Any string; changing it (including setting or removing it) rotates the access key: a new key is " +
-					"created, then the old one is disabled and deleted. A date such as `2026-11` makes a good value.",
+					"created and the current one becomes `previous_access_key`, still valid, so the nodes keep working until they " +
+					"run the new bundles. A date such as `2026-11` makes a good value. A sub-user holds at most 2 keys, so a rotation " +
+					"retires the key before the current one.",
+			},
+			"installed_rotation": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "The `rotation` value whose key the nodes run now. Set it to the current `rotation` once both nodes " +
+					"run the new bundles: the next apply retires `previous_access_key`. Set both at once (a rotation after a " +
+					"suspected leak) to retire the old key in the same apply: failovers then fail until the nodes run the new key. " +
+					"Must be the current `rotation`, or the one before it while the previous key exists.",
+			},
+			"propagation_timeout": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "How long the permission self-check keeps retrying a refusal before it fails the apply " +
+					"(a duration such as `30s`; default `2m`): JD Cloud may take a moment before a new key or policy takes effect.",
+				Validators: []validator.String{durationValidator{}},
+			},
+			"account_id": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The main account's id (the sub-user's `account` in the API), which the policy's resource " +
+					"names (JRNs) spell out.",
+				PlanModifiers: keep,
+			},
+			"previous_access_key": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The key before the last rotation, kept valid until the nodes run the new one (see " +
+					"`installed_rotation`); null when there is none.",
 			},
 			"description": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "Description of the sub-user, 1 to 256 characters. Changing it replaces the sub-user " +
-					"(and with it the key), because the provider does not update sub-users in place. A description edited " +
-					"outside Terraform is read on import only, so it never plans a replacement by itself.",
-				Validators:    []validator.String{stringvalidator.LengthBetween(1, 256)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				MarkdownDescription: "Description of the sub-user, 1 to 256 characters; updated in place. A description edited " +
+					"outside Terraform is read on import only.",
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 256)},
 			},
 			"policy_name": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "Name of the IAM policy attached to the sub-user: `<name>" + policyNameSuffix + "`.",
-				PlanModifiers:       keep,
+				Computed: true,
+				MarkdownDescription: "Name of the IAM policy attached to the sub-user: `<name>" + policyNameSuffix + "` (4 to 64 letters, " +
+					"digits, `-` or `_`, starting with a letter, as JD Cloud requires).",
+				PlanModifiers: keep,
 			},
 			"policy_document": schema.StringAttribute{
 				Computed: true,
@@ -190,9 +235,10 @@ func (m *credentialsModel) targetsKnown() bool {
 	return true
 }
 
-// ModifyPlan shows the exact policy document in the plan, plans a new key
-// when rotation changes or the key is gone, and checks that the EIP and
-// instances exist (a policy naming a typo would install credentials that
+// ModifyPlan shows the exact policy document in the plan (once the account
+// is known, i.e. after create), plans a new key when rotation changes or the
+// key is gone, plans which previous key stays valid, and checks that the EIP
+// and instances exist (a policy naming a typo would install credentials that
 // fail only at the first failover).
 func (r *credentialsResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
@@ -213,20 +259,37 @@ func (r *credentialsResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 
 	if !plan.Name.IsUnknown() && (state == nil || state.PolicyName.IsNull()) {
-		plan.PolicyName = types.StringValue(policyNameFor(plan.Name.ValueString()))
+		name := policyNameFor(plan.Name.ValueString())
+		if !policyNameRE.MatchString(name) {
+			resp.Diagnostics.AddAttributeError(path.Root("name"), "Invalid failover credentials",
+				fmt.Sprintf("The policy name %q would not be accepted by JD Cloud (4 to 64 letters, digits, '-' or '_', starting with a letter).", name))
+			return
+		}
+		plan.PolicyName = types.StringValue(name)
 	}
 
+	account := ""
+	if state != nil {
+		account = state.AccountID.ValueString()
+	}
 	switch {
 	case plan.targetsKnown() && r.client != nil:
 		ids := plan.instanceIDs(ctx, &resp.Diagnostics)
-		want, err := buildPolicy(r.client.Region, plan.ElasticIPID.ValueString(), ids)
+		probe := account
+		if probe == "" {
+			probe = "000000000000" // validates the IDs; the real account is known after create
+		}
+		want, err := buildPolicy(r.client.Region, probe, plan.ElasticIPID.ValueString(), ids)
 		if err != nil {
 			resp.Diagnostics.AddError("Invalid failover credentials", err.Error())
 			return
 		}
-		if state != nil && samePolicy(state.PolicyDocument.ValueString(), want) {
+		switch {
+		case account == "":
+			plan.PolicyDocument = types.StringUnknown()
+		case state != nil && samePolicy(state.PolicyDocument.ValueString(), want):
 			plan.PolicyDocument = state.PolicyDocument
-		} else {
+		default:
 			plan.PolicyDocument = types.StringValue(want)
 		}
 		changed := state == nil || !plan.ElasticIPID.Equal(state.ElasticIPID) || !plan.InstanceIDs.Equal(state.InstanceIDs)
@@ -239,11 +302,72 @@ func (r *credentialsResource) ModifyPlan(ctx context.Context, req resource.Modif
 		plan.PolicyDocument = types.StringUnknown()
 	}
 
-	if state != nil && needsNewKey(plan, *state) && !readPending(ctx, req.Private).isFor(plan.Rotation, state.AccessKey.ValueString()) {
-		plan.AccessKey = types.StringUnknown()
-		plan.SecretKey = types.StringUnknown()
+	if state == nil {
+		plan.PreviousAccessKey = types.StringNull()
+	} else {
+		rotating := needsNewKey(plan, *state) && !readPending(ctx, req.Private).isFor(plan.Rotation, state.AccessKey.ValueString())
+		if rotating {
+			plan.AccessKey = types.StringUnknown()
+			plan.SecretKey = types.StringUnknown()
+		}
+		prev, problem := plannedPrevious(plan, *state, rotating, readPreviousRotation(ctx, req.Private))
+		if problem != "" {
+			resp.Diagnostics.AddAttributeError(path.Root("installed_rotation"), "Invalid installed_rotation", problem)
+			return
+		}
+		plan.PreviousAccessKey = prev
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// plannedPrevious decides which key besides the current one stays valid
+// after the apply. The nodes run the key of installed_rotation; unset, they
+// are taken to run the current key (they were installed after the last
+// rotation). A rotation keeps the current key as the previous one, unless
+// installed_rotation already names the new rotation (retire at once); without
+// a rotation, installed_rotation reaching the current rotation retires the
+// previous key.
+func plannedPrevious(plan, state credentialsModel, rotating bool, previousRotation *string) (types.String, string) {
+	if plan.InstalledRotation.IsUnknown() || plan.Rotation.IsUnknown() {
+		return types.StringUnknown(), ""
+	}
+	installed := rotationPtr(plan.InstalledRotation)
+	is := func(r *string) bool { return installed != nil && r != nil && *installed == *r }
+	current, before := rotationPtr(plan.Rotation), rotationPtr(state.Rotation)
+	if current == nil {
+		current = new(string) // an unset rotation is a rotation too ("")
+	}
+	if before == nil {
+		before = new(string)
+	}
+	hasPrevious := !state.PreviousAccessKey.IsNull() && state.PreviousAccessKey.ValueString() != ""
+	if rotating {
+		switch {
+		case installed == nil || is(before):
+			if state.AccessKey.IsNull() || state.AccessKey.ValueString() == "" {
+				return state.PreviousAccessKey, "" // the current key is gone: the nodes can only be on the previous one
+			}
+			return state.AccessKey, ""
+		case is(current):
+			return types.StringNull(), ""
+		case hasPrevious && is(previousRotation):
+			return types.String{}, fmt.Sprintf("The nodes still run the key of rotation %q (installed_rotation), two rotations back: "+
+				"install the current bundles on both nodes and set installed_rotation = %q before rotating again, "+
+				"or the key they run would be deleted.", *installed, *before)
+		default:
+			return types.String{}, fmt.Sprintf("installed_rotation %q is neither the new rotation %q nor the current one %q.", *installed, *current, *before)
+		}
+	}
+	switch {
+	case installed == nil:
+		return state.PreviousAccessKey, ""
+	case is(current):
+		return types.StringNull(), ""
+	case hasPrevious && is(previousRotation):
+		return state.PreviousAccessKey, ""
+	default:
+		return types.String{}, fmt.Sprintf("installed_rotation %q is neither the current rotation %q nor the previous one (whose key still exists).", *installed, *current)
+	}
 }
 
 // needsNewKey: rotation changed, or the key in state is gone or disabled
@@ -291,17 +415,13 @@ func (r *credentialsResource) Create(ctx context.Context, req resource.CreateReq
 
 	name := plan.Name.ValueString()
 	what := fmt.Sprintf("creating failover credentials %q", name)
-	doc, err := buildPolicy(r.client.Region, plan.ElasticIPID.ValueString(), plan.instanceIDs(ctx, &resp.Diagnostics))
-	if err != nil {
-		resp.Diagnostics.AddError("Error "+what, err.Error())
-		return
-	}
-
+	ids := plan.instanceIDs(ctx, &resp.Diagnostics)
 	if err := createSubUser(ctx, r.client, name, plan.Description.ValueString()); err != nil {
 		detail := jdcloud.Detail(err)
 		if jdcloud.HasStatus(err, "ALREADY_EXISTS") {
-			detail += fmt.Sprintf("\n\nA sub-user named %q already exists. Choose another name, or bring it under Terraform with "+
-				"`terraform import <address> %s`.", name, name)
+			detail += fmt.Sprintf("\n\nA sub-user named %q exists, or was deleted a moment ago (JD Cloud keeps deleted sub-users "+
+				"restorable for a while and may refuse the name meanwhile). Choose another name, or bring an existing one under "+
+				"Terraform with `terraform import <address> %s`.", name, name)
 		}
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "Error "+what, detail)
 		return
@@ -309,13 +429,27 @@ func (r *credentialsResource) Create(ctx context.Context, req resource.CreateReq
 	// From here on the sub-user exists: record progress in state so any later
 	// failure leaves a tainted resource (which destroy cleans up), not a leak.
 	// Attributes not done yet stay null; Delete skips what is null.
-	progress := credentialsModel{
-		ID: types.StringValue(name), Name: plan.Name, ElasticIPID: plan.ElasticIPID, InstanceIDs: plan.InstanceIDs,
-		Rotation: plan.Rotation, Description: plan.Description, PolicyName: types.StringNull(),
-		PolicyDocument: types.StringNull(), AccessKey: types.StringNull(), SecretKey: types.StringNull(), Timeouts: plan.Timeouts,
-	}
+	progress := plan
+	progress.ID = types.StringValue(name)
+	progress.AccountID, progress.PolicyName, progress.PolicyDocument = types.StringNull(), types.StringNull(), types.StringNull()
+	progress.AccessKey, progress.SecretKey, progress.PreviousAccessKey = types.StringNull(), types.StringNull(), types.StringNull()
 	save := func() { resp.Diagnostics.Append(resp.State.Set(ctx, &progress)...) }
 	save()
+
+	// The policy's resource names spell out the main account, which the
+	// API shows as the sub-user's `account`.
+	user, err := describeSubUser(ctx, r.client, name)
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, what, err)
+		return
+	}
+	progress.AccountID = types.StringValue(user.Account)
+	save()
+	doc, err := buildPolicy(r.client.Region, user.Account, plan.ElasticIPID.ValueString(), ids)
+	if err != nil {
+		resp.Diagnostics.AddError("Error "+what, err.Error())
+		return
+	}
 
 	policyName := policyNameFor(name)
 	if err := createPolicy(ctx, r.client, policyName, policyDescription(name), doc); err != nil {
@@ -345,7 +479,9 @@ func (r *credentialsResource) Create(ctx context.Context, req resource.CreateReq
 	save()
 	if key.SecretAccessKey == "" {
 		resp.Diagnostics.AddError("Error "+what, fmt.Sprintf("The API created access key %s but returned no secret for it.", key.AccessKey))
+		return
 	}
+	r.checkPermissions(ctx, progress, &resp.Diagnostics, what)
 }
 
 func policyDescription(user string) string {
@@ -370,6 +506,9 @@ func (r *credentialsResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	state.Name = types.StringValue(name)
+	if user.Account != "" {
+		state.AccountID = types.StringValue(user.Account)
+	}
 	raw, _ := req.Private.GetKey(ctx, importingKey)
 	importing := len(raw) > 0
 	if importing {
@@ -454,6 +593,14 @@ func (r *credentialsResource) Read(ctx context.Context, req resource.ReadRequest
 	} else if current != state.AccessKey.ValueString() {
 		state.AccessKey, state.SecretKey = types.StringValue(current), types.StringNull()
 	}
+	// The previous key counts only while it still works.
+	previous := types.StringNull()
+	for _, k := range keys {
+		if k.AccessKey == state.PreviousAccessKey.ValueString() && k.Status == keyEnabled && k.AccessKey != current {
+			previous = state.PreviousAccessKey
+		}
+	}
+	state.PreviousAccessKey = previous
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -537,17 +684,35 @@ func (r *credentialsResource) Update(ctx context.Context, req resource.UpdateReq
 	name := state.ID.ValueString()
 	what := fmt.Sprintf("updating failover credentials %q", name)
 	progress := state
-	progress.Timeouts = plan.Timeouts
+	progress.Timeouts, progress.PropagationTimeout = plan.Timeouts, plan.PropagationTimeout
 	save := func() { resp.Diagnostics.Append(resp.State.Set(ctx, &progress)...) }
+
+	if progress.AccountID.ValueString() == "" {
+		user, err := describeSubUser(ctx, r.client, name)
+		if err != nil {
+			jdcloud.AddError(&resp.Diagnostics, what, err)
+			return
+		}
+		progress.AccountID = types.StringValue(user.Account)
+	}
+	if !plan.Description.Equal(state.Description) {
+		if err := updateDescription(ctx, r.client, name, plan.Description.ValueString()); err != nil {
+			jdcloud.AddError(&resp.Diagnostics, what, err)
+			return
+		}
+		progress.Description = plan.Description
+		save()
+	}
 
 	// The policy first: a rotation then hands out a key that already has the
 	// new rights.
-	doc, err := buildPolicy(r.client.Region, plan.ElasticIPID.ValueString(), plan.instanceIDs(ctx, &resp.Diagnostics))
+	doc, err := buildPolicy(r.client.Region, progress.AccountID.ValueString(), plan.ElasticIPID.ValueString(), plan.instanceIDs(ctx, &resp.Diagnostics))
 	if err != nil {
 		resp.Diagnostics.AddError("Error "+what, err.Error())
 		return
 	}
-	if state.PolicyDocument.IsNull() || !samePolicy(state.PolicyDocument.ValueString(), doc) {
+	policyChanged := state.PolicyDocument.IsNull() || !samePolicy(state.PolicyDocument.ValueString(), doc)
+	if policyChanged {
 		policyName := state.PolicyName.ValueString()
 		if policyName == "" {
 			policyName = policyNameFor(name)
@@ -559,70 +724,107 @@ func (r *credentialsResource) Update(ctx context.Context, req resource.UpdateReq
 		}
 		progress.PolicyDocument = types.StringValue(doc)
 	}
+	save()
+
+	rotating := needsNewKey(plan, state)
+	if rotating {
+		if !r.newKey(ctx, &progress, plan, state, req.Private, resp.Private, &resp.Diagnostics, what) {
+			save()
+			return
+		}
+		save()
+	}
+	// The targets and the rotation are recorded only once the check passed:
+	// a refused check leaves them pending, so the next plan shows the
+	// change again and the next apply checks again.
+	targetsChanged := !plan.ElasticIPID.Equal(state.ElasticIPID) || !plan.InstanceIDs.Equal(state.InstanceIDs)
+	if rotating || policyChanged || targetsChanged {
+		checked := progress
+		checked.ElasticIPID, checked.InstanceIDs = plan.ElasticIPID, plan.InstanceIDs
+		if !r.checkPermissions(ctx, checked, &resp.Diagnostics, what) {
+			return
+		}
+	}
 	progress.ElasticIPID, progress.InstanceIDs = plan.ElasticIPID, plan.InstanceIDs
 	save()
 
-	if needsNewKey(plan, state) {
-		r.rotate(ctx, &progress, plan.Rotation, req.Private, resp.Private, &resp.Diagnostics, what)
-		save()
-	}
-}
-
-// rotate leaves the sub-user with exactly one enabled key, a new one: it
-// creates the new key before it retires the others, so valid credentials
-// exist at every moment. If retiring fails, the state keeps the new key but
-// the old rotation value (the plan still shows the rotation as pending) and
-// private state remembers the new key, so the next apply only retires.
-func (r *credentialsResource) rotate(ctx context.Context, m *credentialsModel, rotation types.String, priv, newPriv privateState, diags *diag.Diagnostics, what string) {
-	name := m.ID.ValueString()
-	current := m.AccessKey.ValueString()
-	if !readPending(ctx, priv).isFor(rotation, current) {
-		keys, err := listAccessKeys(ctx, r.client, name)
-		if err != nil {
-			jdcloud.AddError(diags, what, err)
-			return
-		}
-		if len(keys) >= maxAccessKeys {
-			// Make room. Keys other than the one in state were never handed
-			// out by Terraform (leftovers of a failed rotation, or made by hand).
-			for _, k := range keys {
-				if k.AccessKey != current {
-					if err := retireAccessKey(ctx, r.client, name, k.AccessKey); err != nil {
-						jdcloud.AddError(diags, what, err)
-						return
-					}
-				}
-			}
-		}
-		key, err := createAccessKey(ctx, r.client, name)
-		if err != nil {
-			jdcloud.AddError(diags, what, err)
-			return
-		}
-		m.AccessKey, m.SecretKey = types.StringValue(key.AccessKey), types.StringValue(key.SecretAccessKey)
-		current = key.AccessKey
-		raw, _ := json.Marshal(pendingRotation{Rotation: rotationPtr(rotation), AccessKey: current})
-		diags.Append(newPriv.SetKey(ctx, pendingKey, raw)...)
-	}
-
-	keys, err := listAccessKeys(ctx, r.client, name)
-	if err == nil {
-		for _, k := range keys {
-			if k.AccessKey == current {
-				continue
-			}
-			if err = retireAccessKey(ctx, r.client, name, k.AccessKey); err != nil {
-				break
-			}
-		}
-	}
-	if err != nil {
-		diags.AddError("Error "+what, fmt.Sprintf("The new access key %s was created and is in state, but removing the old key(s) failed; "+
-			"the next apply retries (the plan still shows the rotation).\n\n%s", current, jdcloud.Detail(err)))
+	keep := []string{progress.AccessKey.ValueString(), plan.PreviousAccessKey.ValueString()}
+	if err := retireKeysBut(ctx, r.client, name, keep); err != nil {
+		resp.Diagnostics.AddError("Error "+what, fmt.Sprintf("Access key %s is in state, but retiring the key(s) it replaces failed; "+
+			"the next apply retries (the plan still shows the change).\n\n%s", progress.AccessKey.ValueString(), jdcloud.Detail(err)))
 		return
 	}
-	m.Rotation = rotation
-	diags.Append(newPriv.SetKey(ctx, pendingKey, nil)...)
+	progress.PreviousAccessKey = plan.PreviousAccessKey
+	progress.Rotation, progress.InstalledRotation = plan.Rotation, plan.InstalledRotation
+	if rotating {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, pendingKey, nil)...)
+	}
+	if plan.PreviousAccessKey.IsNull() {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, previousRotationKey, nil)...)
+	}
+	save()
+}
+
+// newKey creates the rotation's new key, unless an earlier apply of the same
+// rotation did (private state remembers it), and records in m the key it
+// keeps valid for the nodes (the plan's previous_access_key) before anything
+// is retired. A sub-user holds at most 2 keys: the one before the current is
+// retired first to make room, unless the plan keeps it.
+func (r *credentialsResource) newKey(ctx context.Context, m *credentialsModel, plan, state credentialsModel, priv, newPriv privateState, diags *diag.Diagnostics, what string) bool {
+	name := m.ID.ValueString()
+	if readPending(ctx, priv).isFor(plan.Rotation, m.AccessKey.ValueString()) {
+		return true
+	}
+	keys, err := listAccessKeys(ctx, r.client, name)
+	if err != nil {
+		jdcloud.AddError(diags, what, err)
+		return false
+	}
+	if len(keys) >= maxAccessKeys {
+		keep := plan.PreviousAccessKey.ValueString()
+		if keep == "" {
+			keep = m.AccessKey.ValueString() // retired after the new key exists, not before
+		}
+		if err := retireKeysBut(ctx, r.client, name, []string{keep}); err != nil {
+			jdcloud.AddError(diags, what, err)
+			return false
+		}
+	}
+	key, err := createAccessKey(ctx, r.client, name)
+	if err != nil {
+		jdcloud.AddError(diags, what, err)
+		return false
+	}
+	if plan.PreviousAccessKey.ValueString() == state.AccessKey.ValueString() && !plan.PreviousAccessKey.IsNull() {
+		raw, _ := json.Marshal(rotationPtr(state.Rotation))
+		if state.Rotation.IsNull() {
+			raw, _ = json.Marshal("")
+		}
+		diags.Append(newPriv.SetKey(ctx, previousRotationKey, raw)...)
+	}
+	m.AccessKey, m.SecretKey = types.StringValue(key.AccessKey), types.StringValue(key.SecretAccessKey)
+	if !plan.PreviousAccessKey.IsNull() {
+		m.PreviousAccessKey = plan.PreviousAccessKey
+	}
+	raw, _ := json.Marshal(pendingRotation{Rotation: rotationPtr(plan.Rotation), AccessKey: key.AccessKey})
+	diags.Append(newPriv.SetKey(ctx, pendingKey, raw)...)
+	return true
+}
+
+// retireKeysBut disables and deletes every key of the sub-user not in keep.
+func retireKeysBut(ctx context.Context, c *jdcloud.Client, user string, keep []string) error {
+	keys, err := listAccessKeys(ctx, c, user)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if !contains(keep, k.AccessKey) {
+			if err := retireAccessKey(ctx, c, user, k.AccessKey); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ensurePolicy sets the policy's document, creating it if it was deleted,
@@ -691,4 +893,99 @@ func (r *credentialsResource) ImportState(ctx context.Context, req resource.Impo
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), req.ID)...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importingKey, []byte("true"))...)
+}
+
+// checkPermissions runs the failover agent's own permission self-check with
+// the agent's key in m: describe the EIP, then associate and disassociate it
+// on both members, which the cloud refuses by state when permitted (the EIP
+// never moves). A failure is retried for propagation_timeout, since a new key
+// or policy may take a moment to take effect; then the apply fails naming the
+// refused call.
+func (r *credentialsResource) checkPermissions(ctx context.Context, m credentialsModel, diags *diag.Diagnostics, what string) bool {
+	ak, sk := m.AccessKey.ValueString(), m.SecretKey.ValueString()
+	if ak == "" || sk == "" {
+		return true // imported: Terraform has no secret to check with
+	}
+	ids := m.instanceIDs(ctx, diags)
+	window := propagationTimeout(m.PropagationTimeout)
+	cfg := failover.Config{Region: r.client.Region, Endpoint: r.client.VM.Config.Endpoint, Scheme: r.client.VM.Config.Scheme}
+	cloud := failover.NewSDKCloud(cfg, failover.Credentials{AccessKey: ak, SecretKey: sk})
+	clock := r.client.Clock()
+	deadline := clock.Now().Add(window)
+	delay := 250 * time.Millisecond
+	for {
+		err := failover.CheckPermissions(ctx, cloud, r.client.Region, m.ElasticIPID.ValueString(), ids)
+		if err == nil {
+			return true
+		}
+		if errors.Is(err, failover.ErrNotProbeable) {
+			diags.AddWarning("Failover permissions only partly checked",
+				fmt.Sprintf("Access key %s may describe elastic IP %s, but the EIP is on no instance, so associating it cannot be "+
+					"checked without moving it. jdcloudha_keepalived_config and the agent's `check` command check it once the EIP "+
+					"is on a member.", ak, m.ElasticIPID.ValueString()))
+			return true
+		}
+		left := deadline.Sub(clock.Now())
+		if left <= 0 || ctx.Err() != nil {
+			reportCheckFailure(m, err, window, diags, what)
+			return false
+		}
+		if err := clock.Sleep(ctx, min(delay, left)); err != nil {
+			reportCheckFailure(m, err, window, diags, what)
+			return false
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
+}
+
+func reportCheckFailure(m credentialsModel, err error, window time.Duration, diags *diag.Diagnostics, what string) {
+	pe, refused := failover.AsPermissionError(err)
+	if !refused {
+		diags.AddError("Error "+what, fmt.Sprintf("The failover agent's permission self-check with access key %s could not complete "+
+			"(retried for %s): %v", m.AccessKey.ValueString(), window, err))
+		return
+	}
+	diags.AddError("Failover agent permission refused: "+pe.Call,
+		fmt.Sprintf("The failover agent's permission self-check, run with its new access key %s, was refused: %s.\n\n"+
+			"A failover would fail the same way. It was retried for %s (propagation_timeout) in case the new key or policy "+
+			"took a moment to apply. The policy %s attached to sub-user %s says:\n%s",
+			m.AccessKey.ValueString(), pe.Error(), window, m.PolicyName.ValueString(), m.ID.ValueString(), m.PolicyDocument.ValueString()))
+}
+
+func propagationTimeout(v types.String) time.Duration {
+	if d, err := time.ParseDuration(v.ValueString()); err == nil && d >= 0 {
+		return d
+	}
+	return defaultPropagationTimeout
+}
+
+// durationValidator accepts a Go duration that is not negative.
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return "a duration such as 30s or 2m"
+}
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d < 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("%q is not a duration such as 30s or 2m.", req.ConfigValue.ValueString()))
+	}
+}
+
+// readPreviousRotation is the rotation value of previous_access_key.
+func readPreviousRotation(ctx context.Context, priv privateState) *string {
+	if priv == nil {
+		return nil
+	}
+	raw, d := priv.GetKey(ctx, previousRotationKey)
+	if d.HasError() || len(raw) == 0 {
+		return nil
+	}
+	var r *string
+	_ = json.Unmarshal(raw, &r) // unreadable means unknown
+	return r
 }

@@ -50,15 +50,21 @@ func credentialsConfig(srv *emulator.Server, rotation, extra string) string {
 
 // credentialsConfigFor lets the second instance vary (the first is the master).
 func credentialsConfigFor(srv *emulator.Server, rotation, extra, second string) string {
+	return credentialsConfigWith(srv, fmt.Sprintf("rotation = %q", rotation), extra, second)
+}
+
+// credentialsConfigWith takes the resource's rotation lines (rotation,
+// installed_rotation, propagation_timeout, depends_on) as HCL.
+func credentialsConfigWith(srv *emulator.Server, lines, extra, second string) string {
 	return acctest.ProviderConfig(srv) + acctest.ArticleTopology + extra + fmt.Sprintf(`
 resource "jdcloudha_failover_credentials" "agent" {
   name          = %q
   elastic_ip_id = jdcloudha_elastic_ip.vip.id
   instance_ids  = [jdcloudha_instance.master.id, %s]
-  rotation      = %q
   description   = "keepalived EIP failover of web-master and web-backup"
+  %s
 }
-`, subUser, second, rotation)
+`, subUser, second, lines)
 }
 
 // keyClients are SDK clients signing with one access key, as the agent's would.
@@ -132,6 +138,14 @@ func checkKeyDescribesTheEIP(srv *emulator.Server, saved *keyPair) resource.Test
 		if saved != nil {
 			*saved = k
 		}
+		return checkKeyWorks(srv, &k)(s)
+	}
+}
+
+// checkKeyWorks: a key (the one in state, or one the nodes still run)
+// authenticates and may describe the pair's EIP.
+func checkKeyWorks(srv *emulator.Server, k *keyPair) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
 		eip, err := attr(s, "jdcloudha_elastic_ip.vip", "id")
 		if err != nil {
 			return err
@@ -141,7 +155,7 @@ func checkKeyDescribesTheEIP(srv *emulator.Server, saved *keyPair) resource.Test
 			return c.vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(acctest.Region(srv), eip))
 		})
 		if err != nil {
-			return fmt.Errorf("the created key cannot describe its own EIP: %v", err)
+			return fmt.Errorf("key %s cannot describe the pair's EIP: %v", k.ak, err)
 		}
 		return nil
 	}
@@ -157,7 +171,10 @@ func checkKeyRefused(srv *emulator.Server, k *keyPair) resource.TestCheckFunc {
 		_, err := acctest.Call("vpc.DescribeElasticIps", func() (*vpcapis.DescribeElasticIpsResponse, error) {
 			return c.vpc.DescribeElasticIps(vpcapis.NewDescribeElasticIpsRequest(acctest.Region(srv)))
 		})
-		return expectStatus("old key "+k.ak, err, 401, "UNAUTHENTICATED")
+		if e, ok := apicall.AsError(err); !ok || e.Kind != apicall.KindAPI || e.Code != 401 {
+			return fmt.Errorf("old key %s: want 401, got %v", k.ak, err)
+		}
+		return nil
 	}
 }
 
@@ -192,9 +209,22 @@ func checkIAM(srv *emulator.Server) resource.TestCheckFunc {
 		if err != nil {
 			return err
 		}
-		ak, _ := attr(s, addr, "access_key")
-		if len(keys.Result.UserAccessKeys) != 1 || keys.Result.UserAccessKeys[0].AccessKey != ak || keys.Result.UserAccessKeys[0].Status != 1 {
-			return fmt.Errorf("sub-user keys: %+v, want only %s, enabled", keys.Result.UserAccessKeys, ak)
+		// Exactly the current key and, during a rotation, the previous one.
+		want := map[string]bool{}
+		for _, name := range []string{"access_key", "previous_access_key"} {
+			if v, _ := attr(s, addr, name); v != "" {
+				want[v] = true
+			}
+		}
+		got := map[string]bool{}
+		for _, k := range keys.Result.UserAccessKeys {
+			if k.Status != 1 {
+				return fmt.Errorf("sub-user key %s is disabled, not retired", k.AccessKey)
+			}
+			got[k.AccessKey] = true
+		}
+		if !reflect.DeepEqual(got, want) {
+			return fmt.Errorf("sub-user keys %v, want %v (access_key and previous_access_key), enabled", got, want)
 		}
 		return nil
 	}
@@ -209,12 +239,16 @@ func checkPolicyDocument(srv *emulator.Server) resource.TestCheckFunc {
 		b, _ := attr(s, "jdcloudha_instance.backup", "id")
 		ids := []string{m, b}
 		sort.Strings(ids)
-		r := acctest.Region(srv)
+		// JD Cloud's spelling: the OpenAPI path segment and the real account.
+		r, acct := acctest.Region(srv), emulator.AccountID
 		want := map[string]any{"Version": "3", "Statement": []any{
-			map[string]any{"Effect": "Allow", "Action": []any{"vpc:describeElasticIp"}, "Resource": []any{"jrn:vpc:" + r + ":*:elasticip/" + eip}},
+			map[string]any{"Effect": "Allow", "Action": []any{"vpc:describeElasticIp"}, "Resource": []any{"jrn:vpc:" + r + ":" + acct + ":elasticIps/" + eip}},
 			map[string]any{"Effect": "Allow", "Action": []any{"vm:associateElasticIp", "vm:disassociateElasticIp"}, "Resource": []any{
-				"jrn:vm:" + r + ":*:instances/" + ids[0], "jrn:vm:" + r + ":*:instances/" + ids[1], "jrn:vpc:" + r + ":*:elasticip/" + eip}},
+				"jrn:vm:" + r + ":" + acct + ":instances/" + ids[0], "jrn:vm:" + r + ":" + acct + ":instances/" + ids[1], "jrn:vpc:" + r + ":" + acct + ":elasticIps/" + eip}},
 		}}
+		if got, _ := attr(s, addr, "account_id"); got != acct {
+			return fmt.Errorf("account_id = %q, want the sub-user's account %s", got, acct)
+		}
 		doc, err := attr(s, addr, "policy_document")
 		if err != nil {
 			return err
@@ -284,22 +318,43 @@ func TestAccFailoverCredentials_lifecycleRotationImport(t *testing.T) {
 			},
 			{Config: credentialsConfig(srv, "2026-11", ""), PlanOnly: true},
 			{
-				// Rotation: a new key in place, the old one disabled and deleted.
+				// Rotation: a new key in place; the old one stays valid (the
+				// nodes still run it) and shows as previous_access_key.
 				Config: credentialsConfig(srv, "2026-12", ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 					plancheck.ExpectUnknownValue(addr, tfjsonPath("access_key")),
 					plancheck.ExpectUnknownValue(addr, tfjsonPath("secret_key")),
+					plancheck.ExpectKnownValue(addr, tfjsonPath("previous_access_key"), knownvalue.NotNull()),
 				}},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkKeyDescribesTheEIP(srv, &second),
-					func(*terraform.State) error {
+					func(s *terraform.State) error {
 						if second.ak == first.ak || second.sk == first.sk {
 							return fmt.Errorf("rotation kept the key %s", first.ak)
 						}
+						if prev, _ := attr(s, addr, "previous_access_key"); prev != first.ak {
+							return fmt.Errorf("previous_access_key = %q, want the rotated-out key %s", prev, first.ak)
+						}
 						return nil
 					},
+					checkKeyWorks(srv, &first), // no dead window: the nodes' key still works
+					checkIAM(srv),
+				),
+			},
+			{Config: credentialsConfig(srv, "2026-12", ""), PlanOnly: true},
+			{
+				// The nodes run the new bundles: installed_rotation retires the old key.
+				Config: credentialsConfigWith(srv, `rotation = "2026-12"`+"\n"+`installed_rotation = "2026-12"`, "", "jdcloudha_instance.backup.id"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(addr, tfjsonPath("previous_access_key"), knownvalue.Null()),
+					plancheck.ExpectKnownValue(addr, tfjsonPath("access_key"), knownvalue.NotNull()),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckNoResourceAttr(addr, "previous_access_key"),
 					checkKeyRefused(srv, &first),
+					checkKeyDescribesTheEIP(srv, nil),
 					checkIAM(srv),
 				),
 			},
@@ -310,7 +365,7 @@ func TestAccFailoverCredentials_lifecycleRotationImport(t *testing.T) {
 				ImportStateVerify: true,
 				// The API never shows a secret again, and rotation is only a
 				// trigger in the configuration: neither can be read back.
-				ImportStateVerifyIgnore: []string{"secret_key", "rotation"},
+				ImportStateVerifyIgnore: []string{"secret_key", "rotation", "installed_rotation"},
 			},
 			{
 				// Behind Terraform's back: the key is deleted and the policy
@@ -342,42 +397,53 @@ func TestAccFailoverCredentials_lifecycleRotationImport(t *testing.T) {
 	})
 }
 
+// TestAccFailoverCredentials_disappears: the sub-user deleted in the console
+// leaves state on refresh; the re-create with the same name works where JD
+// Cloud reuses a deleted name at once, and otherwise fails saying why (a
+// deleted sub-user stays restorable for a while).
 func TestAccFailoverCredentials_disappears(t *testing.T) {
 	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkNoIAMLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: credentialsConfig(srv, "a", ""),
-				Check: func(*terraform.State) error {
-					// Deleted in the console: the sub-user (and with it its keys) goes.
-					_, _, _, admin := acctest.SDKClients(srv)
-					_, err := acctest.Call("iam.DeleteSubUser", func() (*iamapis.DeleteSubUserResponse, error) {
-						return admin.DeleteSubUser(iamapis.NewDeleteSubUserRequest(subUser))
-					})
-					return err
-				},
-				ExpectNonEmptyPlan: true,
+	acctest.EachAlternative(t, []string{"iam-deleted-name"}, func(t *testing.T, opt func(*emulator.Options)) {
+		srv := acctest.StartEmulator(t, opt)
+		recreate := resource.TestStep{
+			// The policy was left behind by the console deletion: the
+			// re-create reports the name clash rather than adopting a
+			// policy it did not make; deleting it by hand clears the way.
+			PreConfig: func() {
+				_, _, _, admin := acctest.SDKClients(srv)
+				mustCall(t, "iam.DeletePolicy", func() (*iamapis.DeletePolicyResponse, error) {
+					return admin.DeletePolicy(iamapis.NewDeletePolicyRequest(policyName))
+				})
 			},
-			{
-				// The policy was left behind by the console deletion: the
-				// re-create reports the name clash rather than adopting a
-				// policy it did not make; deleting it by hand clears the way.
-				PreConfig: func() {
-					_, _, _, admin := acctest.SDKClients(srv)
-					mustCall(t, "iam.DeletePolicy", func() (*iamapis.DeletePolicyResponse, error) {
-						return admin.DeletePolicy(iamapis.NewDeletePolicyRequest(policyName))
-					})
+			Config: credentialsConfig(srv, "a", ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(checkIAM(srv), checkKeyDescribesTheEIP(srv, nil)),
+		}
+		if srv.Emulator.Unknowns().Get("iam-deleted-name") == "refuse" {
+			recreate.Check = nil
+			recreate.ExpectError = acctest.ErrorRegexp("ALREADY_EXISTS", "deleted a moment ago", "Choose another name")
+		}
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             checkNoIAMLeft(srv),
+			Steps: []resource.TestStep{
+				{
+					Config: credentialsConfig(srv, "a", ""),
+					Check: func(*terraform.State) error {
+						// Deleted in the console: the sub-user (and with it its keys) goes.
+						_, _, _, admin := acctest.SDKClients(srv)
+						_, err := acctest.Call("iam.DeleteSubUser", func() (*iamapis.DeleteSubUserResponse, error) {
+							return admin.DeleteSubUser(iamapis.NewDeleteSubUserRequest(subUser))
+						})
+						return err
+					},
+					ExpectNonEmptyPlan: true,
 				},
-				Config: credentialsConfig(srv, "a", ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(checkIAM(srv), checkKeyDescribesTheEIP(srv, nil)),
+				recreate,
 			},
-		},
+		})
 	})
 }
 
@@ -446,43 +512,47 @@ resource "jdcloudha_failover_pair" "web" {
 
 // TestAccFailoverCredentials_leastPrivilegeOnTheWire signs real SDK requests
 // with the created key: the agent's takeover works, and everything else is
-// refused with 403 PERMISSION_DENIED and changes nothing.
+// refused with 403 HTTP_FORBIDDEN and changes nothing.
 func TestAccFailoverCredentials_leastPrivilegeOnTheWire(t *testing.T) {
 	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
-	lockDir := t.TempDir()
-	var keyBefore keyPair
+	// The policy spells out the account, so it works whether or not the
+	// cloud would accept '*' there.
+	acctest.EachAlternative(t, []string{"iam-account-wildcard"}, func(t *testing.T, opt func(*emulator.Options)) {
+		srv := acctest.StartEmulator(t, opt)
+		lockDir := t.TempDir()
+		var keyBefore keyPair
 
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkNoIAMLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: credentialsConfig(srv, "1", otherResources),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkTakeoverWorks(srv, lockDir),
-					checkEverythingElseRefused(srv),
-					func(s *terraform.State) (err error) { keyBefore, err = keyOf(s); return err },
-				),
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             checkNoIAMLeft(srv),
+			Steps: []resource.TestStep{
+				{
+					Config: credentialsConfig(srv, "1", otherResources),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						checkTakeoverWorks(srv, lockDir),
+						checkEverythingElseRefused(srv),
+						func(s *terraform.State) (err error) { keyBefore, err = keyOf(s); return err },
+					),
+				},
+				// The agent moved the EIP to the backup; the pair treats that as
+				// healthy, and nothing plans to undo it.
+				{Config: credentialsConfig(srv, "1", otherResources), PlanOnly: true},
+				{
+					// Swapping a member updates the policy in place: same key, and
+					// it loses the backup and gains the other instance at once.
+					Config: credentialsConfigFor(srv, "1", otherResources, "jdcloudha_instance.other.id"),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(addr, tfjsonPath("access_key"), knownvalue.NotNull()),
+					}},
+					Check: resource.ComposeAggregateTestCheckFunc(
+						checkPolicyNames(srv, "jdcloudha_instance.master", "jdcloudha_instance.other"),
+						checkMemberSwapOnTheWire(srv, &keyBefore),
+					),
+				},
+				{Config: credentialsConfigFor(srv, "1", otherResources, "jdcloudha_instance.other.id"), PlanOnly: true},
 			},
-			// The agent moved the EIP to the backup; the pair treats that as
-			// healthy, and nothing plans to undo it.
-			{Config: credentialsConfig(srv, "1", otherResources), PlanOnly: true},
-			{
-				// Swapping a member updates the policy in place: same key, and
-				// it loses the backup and gains the other instance at once.
-				Config: credentialsConfigFor(srv, "1", otherResources, "jdcloudha_instance.other.id"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(addr, tfjsonPath("access_key"), knownvalue.NotNull()),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkPolicyNames(srv, "jdcloudha_instance.master", "jdcloudha_instance.other"),
-					checkMemberSwapOnTheWire(srv, &keyBefore),
-				),
-			},
-			{Config: credentialsConfigFor(srv, "1", otherResources, "jdcloudha_instance.other.id"), PlanOnly: true},
-		},
+		})
 	})
 }
 
@@ -551,12 +621,6 @@ func checkEverythingElseRefused(srv *emulator.Server) resource.TestCheckFunc {
 				})
 				return err
 			}},
-			{"list EIPs", func() error {
-				_, err := acctest.Call("vpc.DescribeElasticIps", func() (*vpcapis.DescribeElasticIpsResponse, error) {
-					return c.vpc.DescribeElasticIps(vpcapis.NewDescribeElasticIpsRequest(region))
-				})
-				return err
-			}},
 			{"associate the pair's EIP with another instance", func() error {
 				_, err := acctest.Call("vm.AssociateElasticIp", func() (*vmapis.AssociateElasticIpResponse, error) {
 					return c.vm.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(region, other, eip))
@@ -599,8 +663,15 @@ func checkEverythingElseRefused(srv *emulator.Server) resource.TestCheckFunc {
 				return err
 			}},
 		}
+		// A list is not refused but shows nothing the key may not list.
+		l, err := acctest.Call("vpc.DescribeElasticIps", func() (*vpcapis.DescribeElasticIpsResponse, error) {
+			return c.vpc.DescribeElasticIps(vpcapis.NewDescribeElasticIpsRequest(region))
+		})
+		if err != nil || l.Result.TotalCount != 0 || len(l.Result.ElasticIps) != 0 {
+			return fmt.Errorf("list EIPs with the agent's key: %v, %d shown; want an empty list", err, len(l.Result.ElasticIps))
+		}
 		for _, r := range refusals {
-			if err := expectStatus(r.what, r.call(), 403, "PERMISSION_DENIED"); err != nil {
+			if err := expectStatus(r.what, r.call(), 403, "HTTP_FORBIDDEN"); err != nil {
 				return err
 			}
 		}
@@ -648,9 +719,10 @@ func countCalls(t *testing.T, srv *emulator.Server, prefix string) int {
 }
 
 // TestAccFailoverCredentials_rotationFinishesAfterAFailedCleanup: the API
-// refuses to delete the old key during a rotation. The apply fails but keeps
-// the new key; the plan still shows the rotation; the next apply only removes
-// the old key (no third key is made).
+// refuses to delete the old key during a rotation that retires it at once
+// (installed_rotation already names the new rotation). The apply fails but
+// keeps the new key; the plan still shows the rotation; the next apply only
+// removes the old key (no third key is made).
 func TestAccFailoverCredentials_rotationFinishesAfterAFailedCleanup(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
@@ -673,7 +745,8 @@ func TestAccFailoverCredentials_rotationFinishesAfterAFailedCleanup(t *testing.T
 	attrs := acctest.ProviderAttrs(srv)
 	attrs["endpoint"] = fmt.Sprintf("%q", strings.TrimPrefix(proxy.URL, "http://"))
 	config := func(rotation string) string {
-		return acctest.ProviderBlock(attrs) + strings.TrimPrefix(credentialsConfig(srv, rotation, ""), acctest.ProviderConfig(srv))
+		lines := fmt.Sprintf("rotation = %q\n  installed_rotation = %q", rotation, rotation)
+		return acctest.ProviderBlock(attrs) + strings.TrimPrefix(credentialsConfigWith(srv, lines, "", "jdcloudha_instance.backup.id"), acctest.ProviderConfig(srv))
 	}
 	var first keyPair
 
@@ -685,7 +758,7 @@ func TestAccFailoverCredentials_rotationFinishesAfterAFailedCleanup(t *testing.T
 			{
 				PreConfig:   func() { refuseKeyDeletes.Store(true) },
 				Config:      config("2"),
-				ExpectError: acctest.ErrorRegexp("new access key", "removing the old key(s) failed", "refused by the test's proxy"),
+				ExpectError: acctest.ErrorRegexp("is in state, but retiring the key(s) it replaces failed", "refused by the test's proxy"),
 			},
 			{
 				PreConfig: func() { refuseKeyDeletes.Store(false) },
@@ -764,7 +837,7 @@ func checkMemberSwapOnTheWire(srv *emulator.Server, before *keyPair) resource.Te
 		_, err = acctest.Call("vm.DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
 			return c.vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(region, backup, eip))
 		})
-		if err := expectStatus("disassociate from the removed member", err, 403, "PERMISSION_DENIED"); err != nil {
+		if err := expectStatus("disassociate from the removed member", err, 403, "HTTP_FORBIDDEN"); err != nil {
 			return err
 		}
 		if h := holder(srv, eip); h != backup {
@@ -785,39 +858,249 @@ func checkMemberSwapOnTheWire(srv *emulator.Server, before *keyPair) resource.Te
 // clash is gone.
 func TestAccFailoverCredentials_policyNameClash(t *testing.T) {
 	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
-	_, _, _, admin := acctest.SDKClients(srv)
-	const theirs = `{"Version":"3","Statement":[{"Effect":"Allow","Action":["vm:describeInstances"],"Resource":["*"]}]}`
-	mustCall(t, "iam.CreatePolicy", func() (*iamapis.CreatePolicyResponse, error) {
-		return admin.CreatePolicy(iamapis.NewCreatePolicyRequest(&iammodels.CreatePolicyInfo{Name: policyName, Content: theirs}))
+	acctest.EachAlternative(t, []string{"iam-deleted-name"}, func(t *testing.T, opt func(*emulator.Options)) {
+		srv := acctest.StartEmulator(t, opt)
+		_, _, _, admin := acctest.SDKClients(srv)
+		const theirs = `{"Version":"3","Statement":[{"Effect":"Allow","Action":["vm:describeInstances"],"Resource":["*"]}]}`
+		mustCall(t, "iam.CreatePolicy", func() (*iamapis.CreatePolicyResponse, error) {
+			return admin.CreatePolicy(iamapis.NewCreatePolicyRequest(&iammodels.CreatePolicyInfo{Name: policyName, Content: theirs}))
+		})
+		replace := resource.TestStep{
+			PreConfig: func() {
+				pol, err := acctest.Call("iam.DescribePolicy", func() (*iamapis.DescribePolicyResponse, error) {
+					return admin.DescribePolicy(iamapis.NewDescribePolicyRequest(policyName))
+				})
+				if err != nil || pol.Result.DefaultPolicyEdition.PolicyDocument != theirs {
+					t.Fatalf("the clashing policy was changed or removed: %v %+v", err, pol)
+				}
+				mustCall(t, "iam.DeletePolicy", func() (*iamapis.DeletePolicyResponse, error) {
+					return admin.DeletePolicy(iamapis.NewDeletePolicyRequest(policyName))
+				})
+			},
+			Config: credentialsConfig(srv, "1", ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(checkIAM(srv), checkPolicyDocument(srv), checkKeyDescribesTheEIP(srv, nil)),
+		}
+		if srv.Emulator.Unknowns().Get("iam-deleted-name") == "refuse" {
+			// The tainted sub-user is deleted, and its name is not free yet.
+			replace.Check = nil
+			replace.ExpectError = acctest.ErrorRegexp("ALREADY_EXISTS", "deleted a moment ago")
+		}
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+			CheckDestroy:             checkNoIAMLeft(srv),
+			Steps: []resource.TestStep{
+				{
+					Config:      credentialsConfig(srv, "1", ""),
+					ExpectError: acctest.ErrorRegexp("ALREADY_EXISTS", "already exists and was left alone"),
+				},
+				replace,
+			},
+		})
 	})
+}
 
-	resource.ParallelTest(t, resource.TestCase{
+// policyTamper sits in front of the emulator and, right after the provider's
+// CreatePolicy or UpdatePolicy succeeds, rewrites the stored document with
+// tamper (through the API, with the account key): the policy the cloud
+// enforces then differs from the one the provider sent, as when the real
+// cloud reads a resource name differently. refuseAgentAssociates injects
+// 403s into the first associate calls the agent's key makes, as a policy
+// that takes a moment to propagate would.
+type policyTamper struct {
+	srv                   *emulator.Server
+	tamper                func(string) string
+	refuseAgentAssociates atomic.Int32
+	inside                atomic.Bool
+}
+
+func (p *policyTamper) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p.inside.Load() {
+			next.ServeHTTP(w, r)
+			return
+		}
+		byAgent := !strings.Contains(r.Header.Get("Authorization"), "Credential="+p.srv.AccessKey+"/")
+		if byAgent && strings.HasSuffix(r.URL.Path, "%3AassociateElasticIp") || byAgent && strings.HasSuffix(r.URL.Path, ":associateElasticIp") {
+			if p.refuseAgentAssociates.Add(-1) >= 0 {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusForbidden)
+				_, _ = w.Write([]byte(`{"requestId":"injected","error":{"code":403,"status":"HTTP_FORBIDDEN","message":"No permission (not propagated yet)"}}`))
+				return
+			}
+		}
+		isPolicyWrite := r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/policy") ||
+			r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/policy/")
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		if isPolicyWrite && p.tamper != nil && rec.Code == http.StatusOK {
+			p.rewrite()
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	})
+}
+
+func (p *policyTamper) rewrite() {
+	p.inside.Store(true)
+	defer p.inside.Store(false)
+	_, _, _, admin := acctest.SDKClients(p.srv)
+	pol, err := admin.DescribePolicy(iamapis.NewDescribePolicyRequest(policyName))
+	if err != nil || pol.Error.Code != 0 {
+		return // the test's checks then fail on an untampered policy
+	}
+	doc := p.tamper(pol.Result.DefaultPolicyEdition.PolicyDocument)
+	_, _ = admin.UpdatePolicy(iamapis.NewUpdatePolicyRequest(policyName, &iammodels.UpdatePolicyInfo{Content: doc}))
+}
+
+// checkedLines make the EIP sit on the master before the credentials are
+// created, so the self-check can probe associate on both members.
+const checkedLines = `rotation            = "1"
+  propagation_timeout = "1s"
+  depends_on          = [jdcloudha_failover_pair.web]`
+
+// TestAccFailoverCredentials_selfCheckNamesTheRefusedCall: when the policy the
+// cloud enforces lacks one action, or names one resource wrongly, the apply
+// fails with the agent's refused call named, at create and at rotation.
+func TestAccFailoverCredentials_selfCheckNamesTheRefusedCall(t *testing.T) {
+	acctest.PreCheck(t)
+	for _, tc := range []struct {
+		name   string
+		tamper func(string) string
+		want   []string
+	}{
+		{"missing disassociate", func(d string) string { return strings.Replace(d, `,"vm:disassociateElasticIp"`, "", 1) },
+			[]string{"Failover agent permission refused: vm:disassociateElasticIp", "HTTP_FORBIDDEN"}},
+		{"EIP named as elasticip", func(d string) string { return strings.ReplaceAll(d, ":elasticIps/", ":elasticip/") },
+			[]string{"Failover agent permission refused: vpc:describeElasticIp", "403"}},
+		{"one instance named wrongly", func(d string) string { return strings.Replace(d, ":instances/", ":instance/", 1) },
+			[]string{"Failover agent permission refused: vm:associateElasticIp", "with instance i-"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &policyTamper{tamper: tc.tamper}
+			p.srv = acctest.StartEmulatorWith(t, p.wrap)
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             checkNoIAMLeft(p.srv),
+				Steps: []resource.TestStep{{
+					Config:      credentialsConfigWith(p.srv, checkedLines, otherResources, "jdcloudha_instance.backup.id"),
+					ExpectError: acctest.ErrorRegexp(tc.want...),
+				}},
+			})
+		})
+	}
+}
+
+// TestAccFailoverCredentials_selfCheckOnRotationAndPropagation: refusals that
+// stop within propagation_timeout do not fail the apply; a rotation whose
+// check is refused fails, keeps the previous key working and is retried by
+// the next apply without making a third key.
+func TestAccFailoverCredentials_selfCheckOnRotationAndPropagation(t *testing.T) {
+	acctest.PreCheck(t)
+	p := &policyTamper{}
+	p.srv = acctest.StartEmulatorWith(t, p.wrap)
+	srv := p.srv
+	lines := func(rotation, timeout string) string {
+		return fmt.Sprintf("rotation = %q\n  propagation_timeout = %q\n  depends_on = [jdcloudha_failover_pair.web]", rotation, timeout)
+	}
+	var first keyPair
+	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkNoIAMLeft(srv),
+		CheckDestroy:             checkNoIAMLeft(srv, &first),
 		Steps: []resource.TestStep{
 			{
-				Config:      credentialsConfig(srv, "1", ""),
-				ExpectError: acctest.ErrorRegexp("ALREADY_EXISTS", "already exists and was left alone"),
+				// Two refusals, then the key works: within the window.
+				PreConfig: func() { p.refuseAgentAssociates.Store(2) },
+				Config:    credentialsConfigWith(srv, lines("1", "30s"), otherResources, "jdcloudha_instance.backup.id"),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkKeyDescribesTheEIP(srv, &first),
+					func(*terraform.State) error {
+						if n := p.refuseAgentAssociates.Load(); n >= 0 {
+							return fmt.Errorf("the check made %d fewer associate probes than injected refusals", n+1)
+						}
+						return nil
+					},
+				),
 			},
 			{
-				PreConfig: func() {
-					pol, err := acctest.Call("iam.DescribePolicy", func() (*iamapis.DescribePolicyResponse, error) {
-						return admin.DescribePolicy(iamapis.NewDescribePolicyRequest(policyName))
-					})
-					if err != nil || pol.Result.DefaultPolicyEdition.PolicyDocument != theirs {
-						t.Fatalf("the clashing policy was changed or removed: %v %+v", err, pol)
-					}
-					mustCall(t, "iam.DeletePolicy", func() (*iamapis.DeletePolicyResponse, error) {
-						return admin.DeletePolicy(iamapis.NewDeletePolicyRequest(policyName))
-					})
-				},
-				Config: credentialsConfig(srv, "1", ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(checkIAM(srv), checkPolicyDocument(srv), checkKeyDescribesTheEIP(srv, nil)),
+				// Refused for longer than the window: the rotation fails.
+				PreConfig:   func() { p.refuseAgentAssociates.Store(1 << 20) },
+				Config:      credentialsConfigWith(srv, lines("2", "1s"), otherResources, "jdcloudha_instance.backup.id"),
+				ExpectError: acctest.ErrorRegexp("Failover agent permission refused: vm:associateElasticIp", "not propagated yet", "propagation_timeout"),
 			},
+			{
+				PreConfig: func() { p.refuseAgentAssociates.Store(0) },
+				Config:    credentialsConfigWith(srv, lines("2", "1s"), otherResources, "jdcloudha_instance.backup.id"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(addr, tfjsonPath("rotation"), knownvalue.StringExact("2")),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr(addr, "rotation", "2"),
+					checkKeyWorks(srv, &first),
+					checkIAM(srv),
+					func(s *terraform.State) error {
+						if prev, _ := attr(s, addr, "previous_access_key"); prev != first.ak {
+							return fmt.Errorf("previous_access_key = %q, want %s", prev, first.ak)
+						}
+						if n := srv.Emulator.Stats().Calls["iam.CreateSubUserAccessKey"]; n != 2 {
+							return fmt.Errorf("CreateSubUserAccessKey was called %d times; want 2 (create, one rotation)", n)
+						}
+						return nil
+					},
+				),
+			},
+			{Config: credentialsConfigWith(srv, lines("2", "1s"), otherResources, "jdcloudha_instance.backup.id"), PlanOnly: true},
+		},
+	})
+}
+
+// TestAccFailoverCredentials_rotationWindow: the emergency rotation (both
+// attributes at once) retires the old key in the same apply; rotating while
+// the nodes still run the key two rotations back is refused at plan time.
+func TestAccFailoverCredentials_rotationWindow(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	var first, second keyPair
+	cfg := func(rotation, installed string) string {
+		l := fmt.Sprintf("rotation = %q", rotation)
+		if installed != "" {
+			l += fmt.Sprintf("\n  installed_rotation = %q", installed)
+		}
+		return credentialsConfigWith(srv, l, "", "jdcloudha_instance.backup.id")
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkNoIAMLeft(srv, &first, &second),
+		Steps: []resource.TestStep{
+			{Config: cfg("1", "1"), Check: checkKeyDescribesTheEIP(srv, &first)},
+			{
+				Config: cfg("2", "1"),
+				Check:  resource.ComposeAggregateTestCheckFunc(checkKeyDescribesTheEIP(srv, &second), checkKeyWorks(srv, &first), checkIAM(srv)),
+			},
+			{
+				Config:      cfg("3", "1"),
+				PlanOnly:    true,
+				ExpectError: acctest.ErrorRegexp("still run the key of rotation \"1\"", "installed_rotation = \"2\""),
+			},
+			{
+				Config:      cfg("3", "nothing"),
+				PlanOnly:    true,
+				ExpectError: acctest.ErrorRegexp("installed_rotation \"nothing\" is neither"),
+			},
+			{
+				// After a suspected leak: new key, every old one retired now.
+				Config: cfg("3", "3"),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckNoResourceAttr(addr, "previous_access_key"),
+					checkKeyRefused(srv, &first), checkKeyRefused(srv, &second), checkIAM(srv), checkKeyDescribesTheEIP(srv, nil)),
+			},
+			{Config: cfg("3", "3"), PlanOnly: true},
 		},
 	})
 }
