@@ -1,5 +1,6 @@
-# An all-zone EIP (no az): it can be bound to instances in any zone of the
-# region, which a failover pair across two zones needs.
+# JD Cloud's standard EIPs are all-zone: it can be bound to instances in any
+# zone of the region, which a failover pair across two zones needs. The line
+# is bgp (no_bgp is refused at plan time in cn-north-1 and cn-east-2).
 resource "jdcloudha_elastic_ip" "vip" {
   name           = "ha-vip"
   bandwidth_mbps = 5

@@ -3,8 +3,10 @@ resource "jdcloudha_vpc" "ha" {
   cidr_block = "10.0.0.0/16"
 }
 
-# Web traffic from anywhere; VRRP (IP protocol 112) only between the two
-# keepalived peers, so nobody else on the subnet can forge adverts.
+# Web traffic from anywhere; keepalived's unicast VRRP only between the two
+# peers, so nobody else on the subnet can forge adverts. JD Cloud's groups have
+# no rule for IP protocol 112 (only tcp, udp, icmp and all), so VRRP is let
+# through as protocol "all" from each peer's /32.
 resource "jdcloudha_security_group" "web" {
   vpc_id      = jdcloudha_vpc.ha.id
   name        = "ha-web"
@@ -26,13 +28,13 @@ resource "jdcloudha_security_group" "web" {
   }
   rule {
     direction   = "ingress"
-    protocol    = "112"
+    protocol    = "all"
     cidr        = "10.0.1.18/32"
     description = "VRRP from the master"
   }
   rule {
     direction   = "ingress"
-    protocol    = "112"
+    protocol    = "all"
     cidr        = "10.0.1.19/32"
     description = "VRRP from the backup"
   }
@@ -40,5 +42,10 @@ resource "jdcloudha_security_group" "web" {
     direction = "egress"
     protocol  = "all"
     cidr      = "0.0.0.0/0"
+  }
+
+  # The one timeouts style of every resource: a nested attribute.
+  timeouts = {
+    delete = "10m"
   }
 }
