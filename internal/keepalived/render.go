@@ -130,17 +130,29 @@ func renderNode(s Spec, i int) string {
 		w.line(2, "%s", healthScriptName)
 		w.line(1, "}")
 	}
-	takeover := agentCommand(s, self, "takeover")
-	w.line(1, "# Becoming MASTER, and hearing a lower-priority master while MASTER (a healed split")
-	w.line(1, "# brain), both run the agent's takeover: idempotent, locked, safe to run twice.")
-	w.line(1, "notify_master \"%s\"", takeover)
-	w.line(1, "notify_master_rx_lower_pri \"%s\"", takeover)
-	w.line(1, "# Other transitions are only logged; the agent never releases the EIP.")
-	for _, state := range []string{"BACKUP", "FAULT", "STOP"} {
-		// The same arguments keepalived's generic notify would append; a per-state hook avoids
-		// a second takeover on MASTER.
-		w.line(1, "notify_%s \"%s\"", strings.ToLower(state),
-			agentCommand(s, self, "notify", "INSTANCE", s.InstanceName, state, strconv.Itoa(self.Priority)))
+	if s.Daemon {
+		w.line(1, "# Every transition is handed to the agent daemon (jdcloud-eip-failover run), which")
+		w.line(1, "# keeps the EIP on the MASTER by itself: report records the state and wakes it, and")
+		w.line(1, "# never calls the API. A healed split brain (rx_lower_pri) makes it verify at once.")
+		for _, state := range []string{"MASTER", "BACKUP", "FAULT", "STOP"} {
+			w.line(1, "notify_%s \"%s\"", strings.ToLower(state),
+				agentCommand(s, self, "report", "INSTANCE", s.InstanceName, state, strconv.Itoa(self.Priority)))
+		}
+		w.line(1, "notify_master_rx_lower_pri \"%s\"",
+			agentCommand(s, self, "report", "INSTANCE", s.InstanceName, "MASTER_RX_LOWER_PRI", strconv.Itoa(self.Priority)))
+	} else {
+		takeover := agentCommand(s, self, "takeover")
+		w.line(1, "# Becoming MASTER, and hearing a lower-priority master while MASTER (a healed split")
+		w.line(1, "# brain), both run the agent's takeover: idempotent, locked, safe to run twice.")
+		w.line(1, "notify_master \"%s\"", takeover)
+		w.line(1, "notify_master_rx_lower_pri \"%s\"", takeover)
+		w.line(1, "# Other transitions are only logged; the agent never releases the EIP.")
+		for _, state := range []string{"BACKUP", "FAULT", "STOP"} {
+			// The same arguments keepalived's generic notify would append; a per-state hook avoids
+			// a second takeover on MASTER.
+			w.line(1, "notify_%s \"%s\"", strings.ToLower(state),
+				agentCommand(s, self, "notify", "INSTANCE", s.InstanceName, state, strconv.Itoa(self.Priority)))
+		}
 	}
 	w.line(0, "}")
 	return w.b.String()

@@ -80,7 +80,37 @@ func variants() map[string]Spec {
 	s.PreemptDelay = 2 * time.Second
 	s.HealthCheck = HealthCheck{Kind: HealthCheckNone}
 	v["v3-preemptdelay-none"] = s
+
+	s = baseSpec()
+	s.Version = 3
+	s.AdvertInterval = 100 * time.Millisecond
+	s.Preempt = false
+	s.Daemon = true
+	v["v3-nopreempt-daemon"] = s
 	return v
+}
+
+// TestRenderDaemonHooks: with the daemon, every hook only reports (no API
+// call from keepalived), MASTER_RX_LOWER_PRI included.
+func TestRenderDaemonHooks(t *testing.T) {
+	s := baseSpec()
+	s.Daemon = true
+	nodes, err := Render(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range nodes {
+		prio := []string{"150", "100"}[i]
+		for _, state := range []string{"master", "backup", "fault", "stop"} {
+			want := "notify_" + state + " \"" + DefaultAgentPath + " --config " + DefaultAgentConfigPath + " report INSTANCE VI_1 " + strings.ToUpper(state) + " " + prio + "\""
+			if !hasLine(n.Text, want) {
+				t.Fatalf("%s lacks %s:\n%s", n.Role, want, n.Text)
+			}
+		}
+		if !strings.Contains(n.Text, "report INSTANCE VI_1 MASTER_RX_LOWER_PRI "+prio) || strings.Contains(n.Text, " takeover") || strings.Contains(n.Text, " notify INSTANCE") {
+			t.Fatalf("%s: daemon hooks wrong:\n%s", n.Role, n.Text)
+		}
+	}
 }
 
 func TestRenderGolden(t *testing.T) {

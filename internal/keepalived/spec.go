@@ -163,6 +163,10 @@ type Spec struct {
 	DummyVIP string
 	// CheckUnicastSrc makes keepalived drop adverts whose source is not the peer.
 	CheckUnicastSrc bool
+	// Daemon hands every VRRP transition to the agent daemon (`report`, which only records
+	// the state and wakes `jdcloud-eip-failover run`) instead of running the one-shot
+	// takeover from the hooks. The daemon's config then needs vrrp_address = DummyVIP.
+	Daemon bool
 }
 
 // NodeConfig is one node's rendered keepalived.conf.
