@@ -5,4 +5,9 @@ resource "jdcloudha_availability_group" "ha" {
   azs            = ["cn-east-2a", "cn-east-2b"]
   placement_type = "fd"
   description    = "nginx pair behind keepalived"
+
+  # Deleting waits while instances are still leaving the group.
+  timeouts = {
+    delete = "5m"
+  }
 }

@@ -9,16 +9,22 @@ import (
 )
 
 func TestCheckZone(t *testing.T) {
-	for _, ok := range []string{"cn-north-1a", "cn-north-1c"} {
-		if err := checkZone(ok, "cn-north-1"); err != nil {
-			t.Errorf("checkZone(%q): %v", ok, err)
+	ok := [][2]string{{"cn-north-1a", "cn-north-1"}, {"cn-north-1c", "cn-north-1"}, {"cn-east-1a", "cn-east-1"},
+		{"cn-west-9d", "cn-west-9"}} // a region this provider does not know yet: only the shape is checked
+	for _, c := range ok {
+		if err := CheckZone(c[0], c[1]); err != nil {
+			t.Errorf("CheckZone(%q, %q): %v", c[0], c[1], err)
 		}
 	}
-	for _, bad := range []string{"cn-east-2a", "cn-north-1", "cn-north-1ab", "cn-north-1A", "a"} {
-		err := checkZone(bad, "cn-north-1")
+	for _, bad := range []string{"cn-east-2a", "cn-north-1", "cn-north-1ab", "cn-north-1A", "a", "cn-north-1d"} {
+		err := CheckZone(bad, "cn-north-1")
 		if err == nil || !strings.Contains(err.Error(), "is not a zone of region cn-north-1") {
-			t.Errorf("checkZone(%q) = %v", bad, err)
+			t.Errorf("CheckZone(%q) = %v", bad, err)
 		}
+	}
+	// Suqian has one zone.
+	if err := CheckZone("cn-east-1b", "cn-east-1"); err == nil || !strings.Contains(err.Error(), "which has cn-east-1a") {
+		t.Errorf("CheckZone(cn-east-1b) = %v, want the region's one zone named", err)
 	}
 }
 

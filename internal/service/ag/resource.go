@@ -3,6 +3,7 @@ package ag
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,8 +54,13 @@ func (r *agResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp 
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A JD Cloud availability group (高可用组): instances launched in it are spread over its zones and, " +
 			"within a zone, over separate fault domains (5 per zone by default), so one hardware failure does not take down " +
-			"both members of an HA pair. Its zones cannot change after creation, existing instances cannot be added, and it " +
-			"can only be deleted once it has no instances. Quota: 20 groups per region.",
+			"both members of an HA pair. Its zones cannot change after creation; an existing instance in one of its zones can " +
+			"move into it (changing a `jdcloudha_instance`'s `availability_group_id` does that in place); it can only be " +
+			"deleted once it has no instances. Quota: 20 groups per region.\n\n" +
+			"Groups are created with `configurationType` `loose` (自定义配置型): each instance carries its own type, image " +
+			"and network. A `strict` group (关联模板型, made elsewhere from an instance template) launches instances only from " +
+			"its template, so `jdcloudha_instance` refuses one at plan time.\n\n" +
+			"`timeouts` is an attribute: write `timeouts = { delete = \"5m\" }`.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The availability group ID, e.g. `ag-7f3c9a2b1d`.",
@@ -68,7 +74,8 @@ func (r *agResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp 
 			},
 			"azs": schema.ListAttribute{
 				MarkdownDescription: "The availability zones the group spreads instances over: 1 to " + fmt.Sprint(maxZones) + ", each a zone of the provider's " +
-					"region (e.g. `cn-north-1a`), no duplicates. JD Cloud cannot change them after creation: changing them replaces the group.",
+					"region (cn-east-1 has only `cn-east-1a`; cn-north-1, cn-east-2 and cn-south-1 have `a`, `b` and `c`), checked at plan time, " +
+					"no duplicates. JD Cloud cannot change them after creation: changing them replaces the group.",
 				Required:    true,
 				ElementType: types.StringType,
 				Validators: []validator.List{
@@ -105,9 +112,7 @@ func (r *agResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp 
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-		},
-		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
 				Delete: true,
 				DeleteDescription: "How long to keep retrying the deletion while JD Cloud refuses it because instances are still " +
 					"in the group (e.g. still being deleted), e.g. `5m`. Default `2m`.",
@@ -136,7 +141,7 @@ func (r *agResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 		if !ok || s.IsUnknown() || s.IsNull() {
 			continue
 		}
-		if err := checkZone(s.ValueString(), r.client.Region); err != nil {
+		if err := CheckZone(s.ValueString(), r.client.Region); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("azs").AtListIndex(i), "Zone not in the provider's region",
 				fmt.Sprintf("azs[%d] %s.", i, err))
 		}
@@ -147,11 +152,25 @@ func (r *agResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 // longer list is a mistake that can be caught at plan time.
 const maxZones = 3
 
-// checkZone reports a zone that is not "<region><letter>".
-func checkZone(zone, region string) error {
+// regionZones are the zones of JD Cloud's regions (virtual-machines docs,
+// Regions-and-AvailabilityZones). A region not listed here is checked only
+// for the "<region><letter>" shape, so a new region still works.
+var regionZones = map[string][]string{
+	"cn-north-1": {"cn-north-1a", "cn-north-1b", "cn-north-1c"},
+	"cn-east-1":  {"cn-east-1a"},
+	"cn-east-2":  {"cn-east-2a", "cn-east-2b", "cn-east-2c"},
+	"cn-south-1": {"cn-south-1a", "cn-south-1b", "cn-south-1c"},
+}
+
+// CheckZone reports a zone that does not belong to region: not named
+// "<region><letter>", or not one of the region's known zones.
+func CheckZone(zone, region string) error {
 	rest, ok := strings.CutPrefix(zone, region)
 	if !ok || len(rest) != 1 || rest[0] < 'a' || rest[0] > 'z' {
 		return fmt.Errorf("%q is not a zone of region %s (zones are named like %sa)", zone, region, region)
+	}
+	if known, ok := regionZones[region]; ok && !slices.Contains(known, zone) {
+		return fmt.Errorf("%q is not a zone of region %s, which has %s", zone, region, strings.Join(known, ", "))
 	}
 	return nil
 }
@@ -200,7 +219,7 @@ func (r *agResource) Create(ctx context.Context, req resource.CreateRequest, res
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 
-	g, err := describeAg(ctx, c, id)
+	g, err := DescribeAg(ctx, c, id)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading availability group %q after creating it", id), err)
 		return
@@ -215,7 +234,7 @@ func (r *agResource) Read(ctx context.Context, req resource.ReadRequest, resp *r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	g, err := describeAg(ctx, r.client, state.ID.ValueString())
+	g, err := DescribeAg(ctx, r.client, state.ID.ValueString())
 	if jdcloud.IsNotFound(err) {
 		resp.State.RemoveResource(ctx)
 		return
@@ -252,7 +271,7 @@ func (r *agResource) Update(ctx context.Context, req resource.UpdateRequest, res
 			return
 		}
 	}
-	g, err := describeAg(ctx, c, id)
+	g, err := DescribeAg(ctx, c, id)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading availability group %q after updating it", id), err)
 		return
@@ -298,7 +317,8 @@ func (r *agResource) ImportState(ctx context.Context, req resource.ImportStateRe
 	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
 }
 
-func describeAg(ctx context.Context, c *jdcloud.Client, id string) (agmodels.AvailabilityGroup, error) {
+// DescribeAg reads one availability group.
+func DescribeAg(ctx context.Context, c *jdcloud.Client, id string) (agmodels.AvailabilityGroup, error) {
 	out, err := jdcloud.Call(ctx, c, "ag.DescribeAg", func() (*agapis.DescribeAgResponse, error) {
 		return c.AG.DescribeAg(agapis.NewDescribeAgRequest(c.Region, id))
 	})

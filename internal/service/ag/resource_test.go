@@ -1,12 +1,14 @@
 package ag_test
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network"
 )
 
 const agAddr = "jdcloudha_availability_group.test"
@@ -193,15 +196,13 @@ resource "jdcloudha_subnet" "test" {
   vpc_id     = jdcloudha_vpc.test.id
   name       = "ag-test"
   cidr_block = "10.0.1.0/24"
-  timeouts {
-    delete = "1s"
-  }
+  %[2]s
 }
 
 resource "jdcloudha_availability_group" "test" {
   name = "busy"
   azs  = ["%[1]sa", "%[1]sb"]
-  timeouts {
+  timeouts = {
     delete = "1s"
   }
 }
@@ -209,7 +210,7 @@ resource "jdcloudha_availability_group" "test" {
 data "jdcloudha_availability_group" "test" {
   id = jdcloudha_availability_group.test.id
 }
-`, region)
+`, region, subnetShortDeleteTimeout())
 	var instanceID string
 	createInstance := func(s *terraform.State) error {
 		agID, err := stateID(s, agAddr)
@@ -321,4 +322,16 @@ resource "jdcloudha_availability_group" "test" {
 		CheckDestroy:             acctest.CheckNothingLeft(srv),
 		Steps:                    steps,
 	})
+}
+
+// subnetShortDeleteTimeout is the subnet's 1s delete timeout in whichever
+// style jdcloudha_subnet declares (a block, or the nested attribute the
+// framework recommends).
+func subnetShortDeleteTimeout() string {
+	var resp fwresource.SchemaResponse
+	network.NewSubnetResource().Schema(context.Background(), fwresource.SchemaRequest{}, &resp)
+	if _, isBlock := resp.Schema.Blocks["timeouts"]; isBlock {
+		return "timeouts {\n    delete = \"1s\"\n  }"
+	}
+	return "timeouts = {\n    delete = \"1s\"\n  }"
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 
-	agapis "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/apis"
 	commonmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/common/models"
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
@@ -90,20 +89,4 @@ func checkPrivateIP(ctx context.Context, c *jdcloud.Client, subnetID, ip string)
 		return fmt.Errorf("private_ip %s (subnet %s is %s). Pick an address inside the subnet, or omit private_ip to have one allocated", err, subnetID, cidr), nil
 	}
 	return nil, nil
-}
-
-// checkZone checks that az is one of the availability group's zones.
-func checkZone(ctx context.Context, c *jdcloud.Client, agID, az string) (problem, apiErr error) {
-	resp, err := jdcloud.Call(ctx, c, "ag.DescribeAg", func() (*agapis.DescribeAgResponse, error) {
-		return c.AG.DescribeAg(agapis.NewDescribeAgRequest(c.Region, agID))
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, z := range resp.Result.Ag.Azs {
-		if z == az {
-			return nil, nil
-		}
-	}
-	return fmt.Errorf("az %q is not one of availability group %s's zones %v; an availability group places instances only in its own zones", az, agID, resp.Result.Ag.Azs), nil
 }

@@ -29,6 +29,7 @@ type instanceModel struct {
 	PrimaryNetworkInterfaceID types.String   `tfsdk:"primary_network_interface_id"`
 	Status                    types.String   `tfsdk:"status"`
 	VpcID                     types.String   `tfsdk:"vpc_id"`
+	ShutdownBeforeDeletion    types.Bool     `tfsdk:"shutdown_before_deletion"`
 	Timeouts                  timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -102,6 +103,10 @@ func (m *instanceModel) fill(ctx context.Context, inst vmmodels.Instance) diag.D
 	}
 	if m.UserData.IsUnknown() {
 		m.UserData = types.StringNull()
+	}
+	// A setting of this provider, not of the API: an import starts with the default.
+	if m.ShutdownBeforeDeletion.IsNull() || m.ShutdownBeforeDeletion.IsUnknown() {
+		m.ShutdownBeforeDeletion = types.BoolValue(true)
 	}
 	return diags
 }

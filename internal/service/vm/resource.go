@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
@@ -24,6 +25,7 @@ import (
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	agservice "github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/ag"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -60,8 +62,15 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 		MarkdownDescription: "A virtual machine in an availability group. The group spreads its instances over fault domains, " +
 			"so the two members of a failover pair do not share one (`fault_domain` reports where each landed).\n\n" +
 			"Creating waits until the instance is `running`; an instance that ends in status `error` is deleted again and " +
-			"the apply fails with the reason, leaving nothing behind. Destroying waits until the instance is gone. " +
-			"`name` and `description` change in place; every other argument replaces the instance.\n\n" +
+			"the apply fails with the reason, leaving nothing behind. Destroying (and replacing) first stops the instance " +
+			"(`shutdown_before_deletion`), so keepalived on it shuts down cleanly and its peer takes over at once, then deletes " +
+			"it and waits until it is gone. `name`, `description` and `availability_group_id` change in place; every other " +
+			"argument replaces the instance.\n\n" +
+			"The group must be `loose` (as `jdcloudha_availability_group` makes them): a `strict` group launches instances only " +
+			"from its instance template, which is refused at plan time. Should JD Cloud refuse an instance's own specification in " +
+			"a loose group too, the instance is created outside the group in `az` and then moved into it (ModifyInstancePlacement).\n\n" +
+			"The plan warns when the instance is not `running` (for example stopped outside Terraform): a stopped member " +
+			"of a failover pair cannot take over.\n\n" +
 			"Import by ID (`i-…`). `password` and `user_data` cannot be read back from the API: after an import they are " +
 			"empty in state, and if the configuration sets them the next plan shows an in-place update that only records " +
 			"them in state (no API call, no replacement).",
@@ -78,15 +87,18 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			},
 			"availability_group_id": schema.StringAttribute{
 				Required: true,
-				MarkdownDescription: "ID of the availability group (`ag-…`) that places the instance in a fault domain. " +
-					"Existing instances cannot join a group, so changing it replaces the instance.",
-				PlanModifiers: replace,
+				MarkdownDescription: "ID of the availability group (`ag-…`) that places the instance in a fault domain; it must be a " +
+					"`loose` group that spans `az` (both checked at plan time when the group exists). Changing it moves the running " +
+					"or stopped instance into the other group in place (ModifyInstancePlacement: same zone and VPC), and " +
+					"`fault_domain` is read again.",
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"az": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "Availability zone, e.g. `cn-east-2a`; must be one of the availability group's zones (checked at plan time when the group exists). Changing it replaces the instance.",
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers:       replace,
+				Required: true,
+				MarkdownDescription: "Availability zone, e.g. `cn-east-2a`: a zone of the provider's region (cn-east-1 has only `cn-east-1a`) " +
+					"and one of the availability group's zones, both checked at plan time (the latter once the group exists). Changing it replaces the instance.",
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: replace,
 			},
 			"instance_type": schema.StringAttribute{
 				Required:            true,
@@ -110,7 +122,8 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				Computed: true,
 				MarkdownDescription: "Primary private IPv4 address, e.g. `10.0.1.18`. It must be a usable host address inside the subnet " +
 					"(not the network, broadcast, gateway or DHCP address): checked at plan time when the subnet already exists, " +
-					"otherwise before the instance is created. Omit it to have one allocated. Changing it replaces the instance.",
+					"otherwise before the instance is created; an address another instance already holds is refused at plan time too. " +
+					"Omit it to have one allocated. Changing it replaces the instance.",
 				Validators:    []validator.String{validate.IPv4Address()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
 			},
@@ -168,7 +181,16 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			},
 			"status": schema.StringAttribute{
 				Computed:            true,
-				MarkdownDescription: "Instance status as last read: `running`, `stopped`, `error`, or a transitional state such as `starting`.",
+				MarkdownDescription: "Instance status as last read: `running`, `stopped`, `error`, or a transitional state such as `starting`. Any status but `running` gives a warning at plan time.",
+			},
+			"shutdown_before_deletion": schema.BoolAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+				MarkdownDescription: "Stop the instance (and wait until it is stopped) before deleting or replacing it. Default `true`: " +
+					"the guest shuts down cleanly, so keepalived sends its priority-0 advert and the peer takes the elastic IP over " +
+					"within a second, instead of after the advert timeout of a vanished node. Set `false` to delete at once. " +
+					"Best effort: if the stop is refused, the instance is deleted running.",
 			},
 			"vpc_id": schema.StringAttribute{
 				Computed:            true,
@@ -191,10 +213,12 @@ func (r *instanceResource) Configure(_ context.Context, req resource.ConfigureRe
 }
 
 // ModifyPlan checks, once the IDs are known and before anything is created,
-// what only the API can tell: the private IP lies in the subnet and the zone
-// belongs to the group. API failures here are left to apply time.
+// what only the API can tell: the private IP lies in the subnet and is free,
+// the zone belongs to the region and the group, and the group is loose. API
+// failures here are left to apply time. It also warns about an instance that
+// is not running, and marks fault_domain unknown when the group changes.
 func (r *instanceResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.client == nil {
+	if req.Plan.Raw.IsNull() {
 		return
 	}
 	var plan instanceModel
@@ -212,18 +236,64 @@ func (r *instanceResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	}
 	changed := func(p, s types.String) bool { return state == nil || !p.Equal(s) }
 
+	if state != nil && state.Status.ValueString() != statusRunning && !state.Status.IsNull() {
+		resp.Diagnostics.AddWarning(fmt.Sprintf("Instance %s (%s) is %s", state.ID.ValueString(), state.Name.ValueString(), state.Status.ValueString()),
+			fmt.Sprintf("JD Cloud reports instance %s as %q, not running: as a member of a failover pair it cannot serve or take over. "+
+				"Start it (console, or `jdc vm start-instance --instance-id %s`), or replace it with "+
+				"`terraform apply -replace=<address>`. This plan does not start it.",
+				state.ID.ValueString(), state.Status.ValueString(), state.ID.ValueString()))
+	}
+	if r.client == nil { // validation before the provider is configured: nothing to ask the API
+		return
+	}
+
 	ip, subnet := plan.PrivateIP, plan.SubnetID
 	if known(ip) && known(subnet) && (state == nil || changed(ip, state.PrivateIP) || changed(subnet, state.SubnetID)) {
 		if problem, _ := checkPrivateIP(ctx, r.client, subnet.ValueString(), ip.ValueString()); problem != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("private_ip"), "Private IP outside the subnet", problem.Error())
+		} else if holder, err := privateIPHolder(ctx, r.client, subnet.ValueString(), ip.ValueString(), stateID(state), plan.Name.ValueString()); err == nil && holder != "" {
+			resp.Diagnostics.AddAttributeError(path.Root("private_ip"), "Private IP already in use",
+				fmt.Sprintf("private_ip %s is already the primary address of instance %s in subnet %s. Pick another address, or omit private_ip to have one allocated.",
+					ip.ValueString(), holder, subnet.ValueString()))
 		}
 	}
 	az, ag := plan.AZ, plan.AvailabilityGroupID
-	if known(az) && known(ag) && (state == nil || changed(az, state.AZ) || changed(ag, state.AvailabilityGroupID)) {
-		if problem, _ := checkZone(ctx, r.client, ag.ValueString(), az.ValueString()); problem != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("az"), "Zone not in the availability group", problem.Error())
+	if known(az) && changed(az, stateAZ(state)) {
+		if err := agservice.CheckZone(az.ValueString(), r.client.Region); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("az"), "Zone not in the provider's region", "az "+err.Error()+".")
+			return
 		}
 	}
+	if known(az) && known(ag) && (state == nil || changed(az, state.AZ) || changed(ag, state.AvailabilityGroupID)) {
+		if g, err := describeGroup(ctx, r.client, ag.ValueString()); err == nil {
+			strict, zone := groupProblems(g, az.ValueString())
+			if strict != nil {
+				resp.Diagnostics.AddAttributeError(path.Root("availability_group_id"), "Availability group is strict (template-based)", strict.Error()+".")
+			}
+			if zone != nil {
+				resp.Diagnostics.AddAttributeError(path.Root("az"), "Zone not in the availability group", zone.Error())
+			}
+		}
+	}
+	if state != nil && !ag.Equal(state.AvailabilityGroupID) {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("fault_domain"), types.StringUnknown())...)
+	}
+}
+
+// stateID is the instance being changed or replaced ("" for a new one),
+// which may hold its own private IP.
+func stateID(state *instanceModel) string {
+	if state == nil {
+		return ""
+	}
+	return state.ID.ValueString()
+}
+
+func stateAZ(state *instanceModel) types.String {
+	if state == nil {
+		return types.StringNull()
+	}
+	return state.AZ
 }
 
 func known(v types.String) bool { return !v.IsNull() && !v.IsUnknown() && v.ValueString() != "" }
@@ -264,20 +334,11 @@ func (r *instanceResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	// One token for every retry of this create: a retried request after a
 	// lost answer returns the first instance instead of making a second.
-	token := jdcloud.NewClientToken()
-	one := 1
-	created, err := jdcloud.Call(ctx, r.client, "vm.CreateInstances", func() (*vmapis.CreateInstancesResponse, error) {
-		return r.client.VM.CreateInstances(vmapis.NewCreateInstancesRequestWithAllParams(r.client.Region, spec, &one, &token))
-	})
+	id, joinLater, err := r.createInstance(ctx, spec)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
 		return
 	}
-	if n := len(created.Result.InstanceIds); n != 1 {
-		resp.Diagnostics.AddError("Error "+what, fmt.Sprintf("vm.CreateInstances returned %d instance IDs for a request of one (request ID %s).", n, created.RequestID))
-		return
-	}
-	id := created.Result.InstanceIds[0]
 	// Record the ID before waiting: if the wait fails or times out, the
 	// instance stays in state (tainted) and is not leaked.
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
@@ -303,6 +364,22 @@ func (r *instanceResource) Create(ctx context.Context, req resource.CreateReques
 		jdcloud.AddError(&resp.Diagnostics, what, err)
 		return
 	}
+	if joinLater != "" {
+		if inst, err = r.moveToGroup(ctx, id, joinLater); err != nil {
+			// The instance exists but is outside its group: delete it rather
+			// than leave a member without anti-affinity.
+			detail := fmt.Sprintf("Instance %s was created outside availability group %s (JD Cloud refused its own specification "+
+				"in the group) but could not be moved into it:\n\n%s", id, joinLater, jdcloud.Detail(err))
+			if derr := r.deleteAndWait(ctx, id, false); derr != nil {
+				detail += "\n\nDeleting it did not complete, so it stays in state and will be replaced on the next apply: " + jdcloud.Detail(derr)
+			} else {
+				detail += "\n\nThe instance has been deleted again."
+				resp.State.RemoveResource(ctx)
+			}
+			resp.Diagnostics.AddError("Error "+what, detail)
+			return
+		}
+	}
 	resp.Diagnostics.Append(plan.fill(ctx, inst)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -318,7 +395,7 @@ func (r *instanceResource) cleanUpFailedCreate(ctx context.Context, id, status s
 		detail = fmt.Sprintf("Instance %s disappeared while starting: JD Cloud removes instances whose creation failed. "+
 			"Common causes are an image that does not fit the instance type or no capacity for the type in the zone.", id)
 	}
-	if err := r.deleteAndWait(ctx, id); err != nil {
+	if err := r.deleteAndWait(ctx, id, false); err != nil {
 		detail += "\n\nDeleting the failed instance did not complete, so it stays in state and will be replaced on the next apply: " + jdcloud.Detail(err)
 	} else {
 		detail += "\n\nThe failed instance has been deleted; nothing is left behind."
@@ -384,6 +461,12 @@ func (r *instanceResource) Update(ctx context.Context, req resource.UpdateReques
 			return
 		}
 	}
+	if agID := plan.AvailabilityGroupID.ValueString(); agID != state.AvailabilityGroupID.ValueString() {
+		if _, err := r.moveToGroup(ctx, id, agID); err != nil {
+			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("moving instance %s into availability group %s", id, agID), err)
+			return
+		}
+	}
 	inst, err := describeInstance(ctx, r.client, id)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
@@ -406,15 +489,17 @@ func (r *instanceResource) Delete(ctx context.Context, req resource.DeleteReques
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := r.deleteAndWait(ctx, state.ID.ValueString()); err != nil {
+	shutdown := state.ShutdownBeforeDeletion.IsNull() || state.ShutdownBeforeDeletion.ValueBool()
+	if err := r.deleteAndWait(ctx, state.ID.ValueString(), shutdown); err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("deleting instance %s (%s)", state.ID.ValueString(), state.Name.ValueString()), err)
 	}
 }
 
 // deleteAndWait deletes an instance and waits until it is gone. The API
 // refuses to delete an instance with a task in progress, so a transitional
-// state is waited out first.
-func (r *instanceResource) deleteAndWait(ctx context.Context, id string) error {
+// state is waited out first. With shutdown, a running instance is stopped
+// first (see stopBeforeDelete).
+func (r *instanceResource) deleteAndWait(ctx context.Context, id string, shutdown bool) error {
 	inst, err := jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vmmodels.Instance]{
 		What:      fmt.Sprintf("instance %s to finish its current task before deletion", id),
 		PollFirst: true, // usually idle already
@@ -427,6 +512,9 @@ func (r *instanceResource) deleteAndWait(ctx context.Context, id string) error {
 	}
 	if inst.InstanceId == "" { // gone already
 		return nil
+	}
+	if shutdown && inst.Status == statusRunning {
+		r.stopBeforeDelete(ctx, id)
 	}
 	if inst.Status != statusDeleting {
 		if err := deleteInstance(ctx, r.client, id); err != nil {

@@ -1,0 +1,191 @@
+package vm
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
+	commonmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/common/models"
+	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
+	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	agservice "github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/ag"
+)
+
+// Availability-group configuration types (ag CreateAg): a strict group
+// launches instances only from its instance template, a loose one takes
+// each instance's own specification.
+const (
+	configStrict = "strict"
+	configLoose  = "loose"
+)
+
+func describeGroup(ctx context.Context, c *jdcloud.Client, agID string) (agmodels.AvailabilityGroup, error) {
+	return agservice.DescribeAg(ctx, c, agID)
+}
+
+// groupProblems reports, for a planned instance, what the group makes
+// impossible: a strict group (this resource gives every instance its own
+// type, image and network, which JD Cloud refuses there) and a zone the
+// group does not span.
+func groupProblems(g agmodels.AvailabilityGroup, az string) (strict, zone error) {
+	if g.ConfigurationType == configStrict {
+		strict = fmt.Errorf("availability group %s has configurationType %q (关联模板型): JD Cloud creates its instances from the "+
+			"group's instance template %q and refuses an instance type, image or network given with them, so jdcloudha_instance "+
+			"cannot create or move instances into it. Use a group with configurationType %q, such as one made by "+
+			"jdcloudha_availability_group", g.Id, configStrict, g.InstanceTemplateId, configLoose)
+	}
+	if az != "" && !slices.Contains(g.Azs, az) {
+		zone = fmt.Errorf("az %q is not one of availability group %s's zones %v; an availability group places instances only in its own zones", az, g.Id, g.Azs)
+	}
+	return strict, zone
+}
+
+// privateIPHolder returns the ID of an instance other than self whose
+// primary IP in subnet is ip ("" if none). The API's privateIpAddress filter
+// is a fuzzy match, so the address is compared exactly here.
+//
+// Terraform plans the create half of a replacement with no prior state, so
+// self is unknown then: an instance named selfName is taken to be the one
+// being replaced (it is destroyed first and frees the address).
+func privateIPHolder(ctx context.Context, c *jdcloud.Client, subnetID, ip, self, selfName string) (string, error) {
+	req := vmapis.NewDescribeInstancesRequest(c.Region)
+	req.SetFilters([]commonmodels.Filter{
+		{Name: "privateIpAddress", Values: []string{ip}},
+		{Name: "subnetId", Values: []string{subnetID}},
+	})
+	req.SetPageSize(100)
+	resp, err := jdcloud.Call(ctx, c, "vm.DescribeInstances", func() (*vmapis.DescribeInstancesResponse, error) {
+		return c.VM.DescribeInstances(req)
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, inst := range resp.Result.Instances {
+		if inst.InstanceId != self && inst.InstanceName != selfName && first(inst.PrivateIpAddress, inst.PrimaryNetworkInterface.NetworkInterface.PrimaryIp.PrivateIpAddress) == ip {
+			return inst.InstanceId, nil
+		}
+	}
+	return "", nil
+}
+
+// moveToGroup moves an existing instance into agID (ModifyInstancePlacement:
+// running or stopped, same zone and VPC) and waits until the API reports the
+// new group. A task in progress is waited out first.
+func (r *instanceResource) moveToGroup(ctx context.Context, id, agID string) (vmmodels.Instance, error) {
+	if _, err := jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vmmodels.Instance]{
+		What:      fmt.Sprintf("instance %s to be running or stopped before changing its availability group", id),
+		PollFirst: true,
+		Pending:   transitional,
+		Target:    []string{statusRunning, statusStopped},
+		Refresh:   r.refresh(id),
+	}); err != nil {
+		return vmmodels.Instance{}, err
+	}
+	req := vmapis.NewModifyInstancePlacementRequest(r.client.Region, id)
+	req.SetAgId(agID)
+	if _, err := jdcloud.Call(ctx, r.client, "vm.ModifyInstancePlacement", func() (*vmapis.ModifyInstancePlacementResponse, error) {
+		return r.client.VM.ModifyInstancePlacement(req)
+	}); err != nil {
+		return vmmodels.Instance{}, err
+	}
+	// Whether the move is complete when the call answers is not documented.
+	const moved, moving = "moved", "moving"
+	return jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vmmodels.Instance]{
+		What:      fmt.Sprintf("instance %s to show availability group %s", id, agID),
+		PollFirst: true,
+		Pending:   []string{moving},
+		Target:    []string{moved},
+		Refresh: func(ctx context.Context) (vmmodels.Instance, string, error) {
+			inst, err := describeInstance(ctx, r.client, id)
+			if err != nil {
+				return inst, "", err
+			}
+			if inst.Ag.Id == agID && inst.FaultDomain != "" {
+				return inst, moved, nil
+			}
+			return inst, moving, nil
+		},
+	})
+}
+
+// stopBeforeDelete stops a running instance and waits until it is stopped,
+// so that its services shut down cleanly: keepalived sends a priority-0
+// advert on SIGTERM and the peer takes over at once instead of after the
+// advert timeout. It is best effort: a refusal is logged and the deletion
+// goes ahead.
+func (r *instanceResource) stopBeforeDelete(ctx context.Context, id string) {
+	// Keep at least half of the delete timeout for the deletion itself.
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Until(deadline)/2)
+		defer cancel()
+	}
+	_, err := jdcloud.Call(ctx, r.client, "vm.StopInstance", func() (*vmapis.StopInstanceResponse, error) {
+		return r.client.VM.StopInstance(vmapis.NewStopInstanceRequest(r.client.Region, id))
+	})
+	if err == nil {
+		_, err = jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vmmodels.Instance]{
+			What:    fmt.Sprintf("instance %s to stop before deletion", id),
+			Pending: append([]string{statusRunning}, transitional...),
+			Target:  []string{statusStopped, statusError, jdcloud.StateGone},
+			Refresh: r.refresh(id),
+		})
+	}
+	if err != nil {
+		tflog.Warn(ctx, "stopping the instance before deleting it failed; deleting it running", map[string]any{"instance_id": id, "error": err.Error()})
+	}
+}
+
+// createInstance sends CreateInstances for one instance and returns its ID.
+// Which instanceSpec fields a loose group accepts is not documented: if
+// JD Cloud refuses the spec with the group's agId as an invalid argument and
+// the group is loose, the instance is created without agId in its zone, and
+// joinLater names the group to move it into once it runs.
+func (r *instanceResource) createInstance(ctx context.Context, spec *vmmodels.InstanceSpec) (id, joinLater string, err error) {
+	id, err = r.sendCreate(ctx, spec)
+	agID := ""
+	if spec.AgId != nil {
+		agID = *spec.AgId
+	}
+	if err == nil || agID == "" || !jdcloud.HasStatus(err, "INVALID_ARGUMENT") {
+		return id, "", err
+	}
+	g, gerr := describeGroup(ctx, r.client, agID)
+	if gerr != nil || g.ConfigurationType != configLoose {
+		return "", "", err
+	}
+	tflog.Info(ctx, "JD Cloud refused the instance's own specification in a loose availability group; creating it outside the group and moving it in",
+		map[string]any{"ag_id": agID, "error": err.Error()})
+	outside := *spec
+	outside.AgId = nil
+	id, ferr := r.sendCreate(ctx, &outside)
+	if ferr != nil {
+		// Refused without the group too: the spec itself is wrong, and this
+		// answer names it without the group in the way.
+		return "", "", ferr
+	}
+	return id, agID, nil
+}
+
+// sendCreate is one CreateInstances of one instance, with one client token
+// for every retry so that a retried request after a lost answer returns the
+// first instance instead of making a second.
+func (r *instanceResource) sendCreate(ctx context.Context, spec *vmmodels.InstanceSpec) (string, error) {
+	token := jdcloud.NewClientToken()
+	one := 1
+	created, err := jdcloud.Call(ctx, r.client, "vm.CreateInstances", func() (*vmapis.CreateInstancesResponse, error) {
+		return r.client.VM.CreateInstances(vmapis.NewCreateInstancesRequestWithAllParams(r.client.Region, spec, &one, &token))
+	})
+	if err != nil {
+		return "", err
+	}
+	if n := len(created.Result.InstanceIds); n != 1 {
+		return "", fmt.Errorf("vm.CreateInstances returned %d instance IDs for a request of one (request ID %s)", n, created.RequestID)
+	}
+	return created.Result.InstanceIds[0], nil
+}
