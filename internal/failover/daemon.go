@@ -221,20 +221,24 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 			wait = min(wait, max(d.nextVerify.Sub(d.clock().Now()), time.Millisecond))
 		}
-		d.wait(ctx, wait)
+		if d.wait(ctx, wait) && state == StateMaster {
+			// keepalived said something (e.g. rx_lower_pri: a split brain
+			// healed): verify now rather than at the next interval.
+			d.nextVerify = time.Time{}
+		}
 	}
 	return ctx.Err()
 }
 
-// wait sleeps d or until a notification or ctx ends.
-func (d *Daemon) wait(ctx context.Context, dur time.Duration) {
+// wait sleeps d or until a notification (woken) or ctx ends.
+func (d *Daemon) wait(ctx context.Context, dur time.Duration) (woken bool) {
 	if d.Wake == nil {
 		_ = d.clock().Sleep(ctx, dur)
-		return
+		return false
 	}
 	select {
 	case <-d.Wake:
-		return
+		return true
 	default:
 	}
 	wctx, cancel := context.WithCancel(ctx)
@@ -244,6 +248,7 @@ func (d *Daemon) wait(ctx context.Context, dur time.Duration) {
 		defer close(done)
 		select {
 		case <-d.Wake:
+			woken = true
 			cancel()
 		case <-wctx.Done():
 		}
@@ -251,6 +256,7 @@ func (d *Daemon) wait(ctx context.Context, dur time.Duration) {
 	_ = d.clock().Sleep(wctx, dur)
 	cancel()
 	<-done
+	return woken
 }
 
 func (d *Daemon) learnHolder(ctx context.Context) {
