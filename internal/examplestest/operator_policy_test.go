@@ -59,8 +59,9 @@ func (p operatorPolicy) actions() []string {
 	return out
 }
 
-// without is the policy's JSON with one action left out.
+// without is the policy's JSON with one action left out (p is not changed).
 func (p operatorPolicy) without(action string) string {
+	p.Statement = append(p.Statement[:0:0], p.Statement...)
 	for i := range p.Statement {
 		var kept []string
 		for _, a := range p.Statement[i].Action {
@@ -184,9 +185,25 @@ func operatorKey(t *testing.T, srv *emulator.Server, name, policy string) (strin
 	return k.Result.UserAccessKey.AccessKey, k.Result.UserAccessKey.SecretAccessKey
 }
 
+// providerForExamples is the provider binary's directory, built once (or
+// the one scripts/check-examples.sh built).
+func providerForExamples(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	if dir := os.Getenv("JDCLOUDHA_EXAMPLES_PROVIDER_DIR"); dir != "" {
+		return dir
+	}
+	dir := t.TempDir()
+	build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, "terraform-provider-jdcloudha"), ".")
+	build.Dir = repoRoot(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build of the provider: %v\n%s", err, out)
+	}
+	return dir
+}
+
 // haPairWith prepares examples/ha-pair in a temporary directory, run with the
 // given access key against srv, as TestAccHAPairExample runs it.
-func haPairWith(ctx context.Context, t *testing.T, srv *emulator.Server, ak, sk string) tfRun {
+func haPairWith(ctx context.Context, t *testing.T, srv *emulator.Server, pluginDir, ak, sk string) tfRun {
 	t.Helper()
 	tfBin := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if tfBin == "" {
@@ -196,15 +213,6 @@ func haPairWith(ctx context.Context, t *testing.T, srv *emulator.Server, ak, sk 
 		}
 	}
 	root, work := repoRoot(t), t.TempDir()
-	pluginDir := os.Getenv("JDCLOUDHA_EXAMPLES_PROVIDER_DIR")
-	if pluginDir == "" {
-		pluginDir = filepath.Join(work, "plugins")
-		build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(pluginDir, "terraform-provider-jdcloudha"), ".")
-		build.Dir = root
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build of the provider: %v\n%s", err, out)
-		}
-	}
 	moduleDir, home := filepath.Join(work, "ha-pair"), filepath.Join(work, "home")
 	for _, d := range []string{moduleDir, home} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -217,13 +225,15 @@ func haPairWith(ctx context.Context, t *testing.T, srv *emulator.Server, ak, sk 
 		t.Fatal(err)
 	}
 	copyExample(t, filepath.Join(root, "examples", "ha-pair"), moduleDir)
-	return tfRun{
+	tf := tfRun{
 		t: t, bin: tfBin, dir: moduleDir,
 		env: environ("HOME="+home, "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
 			"JDCLOUD_ENDPOINT="+srv.Endpoint, "JDCLOUD_SCHEME=http", "JDCLOUD_ACCESS_KEY="+ak, "JDCLOUD_SECRET_KEY="+sk,
 			"JDCLOUD_POLL_INTERVAL=20ms"),
 		vars: []string{"-var", "emulator=true", "-var", "region=" + acctest.Region(srv), "-var", "agent_endpoint=" + srv.Endpoint},
 	}
+	tf.mustRun(ctx, "get", "-no-color") // the example's local modules, offline
+	return tf
 }
 
 // TestAccOperatorPolicyAppliesHAPair: with the emulator enforcing IAM, a key
@@ -240,11 +250,12 @@ func TestAccOperatorPolicyAppliesHAPair(t *testing.T) {
 	}
 	defer cancel()
 	policy, raw := readOperatorPolicy(t)
+	pluginDir := providerForExamples(ctx, t)
 
 	t.Run("exactly the policy", func(t *testing.T) {
 		srv := acctest.StartEmulator(t)
 		ak, sk := operatorKey(t, srv, "terraform", string(raw))
-		tf := haPairWith(ctx, t, srv, ak, sk)
+		tf := haPairWith(ctx, t, srv, pluginDir, ak, sk)
 		tf.mustRun(ctx, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, tf.vars...)...)
 		tf.planIsEmpty(ctx, "after an apply with the operator policy")
 		tf.mustRun(ctx, append([]string{"destroy", "-auto-approve", "-input=false", "-no-color"}, tf.vars...)...)
@@ -266,7 +277,7 @@ func TestAccOperatorPolicyAppliesHAPair(t *testing.T) {
 		t.Run("without "+tc.action, func(t *testing.T) {
 			srv := acctest.StartEmulator(t)
 			ak, sk := operatorKey(t, srv, "terraform", policy.without(tc.action))
-			tf := haPairWith(ctx, t, srv, ak, sk)
+			tf := haPairWith(ctx, t, srv, pluginDir, ak, sk)
 			out, code := tf.run(ctx, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, tf.vars...)...)
 			if code == 0 {
 				t.Fatalf("apply without %s succeeded:\n%s", tc.action, out)
