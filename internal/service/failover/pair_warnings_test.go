@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,6 +165,20 @@ func waitStatus(t *testing.T, srv *emulator.Server, id, status string) {
 	t.Fatalf("instance %s never became %s", id, status)
 }
 
+// settle polls the emulator until the EIP is no longer PROCESSING an
+// association change (the real API may refuse the next change until then).
+func settle(t *testing.T, srv *emulator.Server, eip string) {
+	t.Helper()
+	delay := 2 * time.Millisecond
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); delay = min(2*delay, 100*time.Millisecond) {
+		if x := srv.Emulator.Snapshot().ElasticIps[eip]; x != nil && !x.Processing {
+			return
+		}
+		time.Sleep(delay)
+	}
+	t.Errorf("elastic IP %s stayed PROCESSING", eip) // not Fatal: also called from a server goroutine
+}
+
 const otherInstance = `
 resource "jdcloudha_instance" "other" {
   name                  = "not-a-member"
@@ -208,23 +228,106 @@ func TestAccFailoverPair_planWarnsAboutDriftThatMatters(t *testing.T) {
 	vmCall(t, "vm.DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
 		return vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(region, master, eip))
 	})
+	settle(t, srv, eip)
 	expectWarning(t, c.run("plan", "-input=false"), "Elastic IP is on no member", eip, "takeover", "-replace")
 
 	vmCall(t, "vm.AssociateElasticIp", func() (*vmapis.AssociateElasticIpResponse, error) {
 		return vm.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(region, other, eip))
 	})
+	settle(t, srv, eip)
 	expectWarning(t, c.run("plan", "-input=false"), "Elastic IP is on an instance outside the pair", eip, other, "disassociate-elastic-ip --instance-id "+other)
 
 	vmCall(t, "vm.DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
 		return vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(region, other, eip))
 	})
+	settle(t, srv, eip)
 	vmCall(t, "vm.AssociateElasticIp", func() (*vmapis.AssociateElasticIpResponse, error) {
 		return vm.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(region, master, eip))
 	})
+	settle(t, srv, eip)
 	out = c.run("plan", "-input=false", "-replace=jdcloudha_instance.master")
 	expectWarning(t, out, "This plan takes the elastic IP's holder away", master, eip, backup)
 	if strings.Contains(c.run("plan", "-input=false", "-replace=jdcloudha_instance.backup"), "holder away") {
 		t.Error("replacing the member that does not hold the EIP warns that the holder goes away")
+	}
+	c.run("destroy", "-auto-approve", "-input=false")
+}
+
+// Replacing the member that holds the EIP while the peer is healthy. A proxy
+// between the provider and the emulator plays keepalived: when the holder is
+// told to stop, the peer takes the EIP over before the stop goes through, as
+// keepalived's priority-0 advert at shutdown makes it do within a second.
+// Because jdcloudha_instance stops an instance before deleting it, the EIP
+// is then already on the backup when the old master is deleted, and the
+// pair leaves it there.
+func TestAccFailoverPair_replacingTheHolderKeepsTheEIPOnAMember(t *testing.T) {
+	srv := acctest.StartEmulator(t)
+	target, _ := url.Parse("http://" + srv.Endpoint)
+	vm, _, _, _ := acctest.SDKClients(srv)
+	region := acctest.Region(srv)
+
+	var mu sync.Mutex
+	var eip, master, backup string // set once the pair exists
+	var stopped bool
+	var holderAtDelete = "(not deleted)"
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := url.PathUnescape(r.URL.EscapedPath())
+		mu.Lock()
+		m := master
+		mu.Unlock()
+		switch {
+		case m != "" && r.Method == http.MethodPost && strings.HasSuffix(p, "/instances/"+m+":stopInstance"):
+			// The backup's keepalived hears the priority-0 advert; its agent moves the EIP.
+			// (Errors, not Fatal: this runs on the server's goroutine.)
+			if _, err := acctest.Call("vm.DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
+				return vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(region, m, eip))
+			}); err != nil {
+				t.Errorf("stand-in takeover: %v", err)
+			}
+			settle(t, srv, eip)
+			if _, err := acctest.Call("vm.AssociateElasticIp", func() (*vmapis.AssociateElasticIpResponse, error) {
+				return vm.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(region, backup, eip))
+			}); err != nil {
+				t.Errorf("stand-in takeover: %v", err)
+			}
+			settle(t, srv, eip)
+			mu.Lock()
+			stopped = true
+			mu.Unlock()
+		case m != "" && r.Method == http.MethodDelete && strings.HasSuffix(p, "/instances/"+m):
+			mu.Lock()
+			holderAtDelete = srv.Emulator.Snapshot().ElasticIps[eip].InstanceId
+			mu.Unlock()
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+
+	attrs := acctest.ProviderAttrs(srv)
+	attrs["endpoint"] = fmt.Sprintf("%q", strings.TrimPrefix(front.URL, "http://"))
+	c := newCLI(t, acctest.ProviderBlock(attrs)+acctest.ArticleTopology+pairConfig)
+	c.run("apply", "-auto-approve", "-input=false")
+	mu.Lock()
+	eip = c.state("jdcloudha_elastic_ip.vip", "id")
+	backup = c.state("jdcloudha_instance.backup", "id")
+	master = c.state("jdcloudha_instance.master", "id")
+	mu.Unlock()
+
+	out := c.run("apply", "-auto-approve", "-input=false", "-replace=jdcloudha_instance.master")
+	expectWarning(t, out, "This plan takes the elastic IP's holder away", master, eip)
+
+	mu.Lock()
+	wasStopped, heldAtDelete := stopped, holderAtDelete
+	mu.Unlock()
+	if !wasStopped {
+		t.Errorf("the holder %s was deleted without being stopped first: keepalived on it got no clean shutdown, so the EIP was on no member until the pair bound it again", master)
+	}
+	if heldAtDelete != backup {
+		t.Errorf("when the old master was deleted the EIP was on %q; want it already on the backup %s", heldAtDelete, backup)
+	}
+	if got := c.state("jdcloudha_failover_pair.web", "active_instance_id"); got != backup {
+		t.Errorf("after the replacement active_instance_id = %q, want the backup %s (the pair must not move it)", got, backup)
 	}
 	c.run("destroy", "-auto-approve", "-input=false")
 }
