@@ -255,7 +255,7 @@ func (e *Emulator) allowed(docs []PolicyDocument, action, res string) bool {
 	allowed := false
 	for _, d := range docs {
 		for _, st := range d.Statement {
-			if !anyMatch(st.Action, action, true) || !e.anyResourceMatch(st.Resource, res) {
+			if !anyActionMatch(st.Action, action) || !e.anyResourceMatch(st.Resource, res) {
 				continue
 			}
 			if st.Effect == "Deny" {
@@ -296,13 +296,11 @@ func wildcardAccount(p string) bool {
 	return len(parts) < 5 || strings.ContainsAny(parts[3], "*?")
 }
 
-func anyMatch(patterns []string, s string, foldCase bool) bool {
+// anyActionMatch matches action names case-insensitively (JD Cloud's
+// action names are case-insensitive; resource names are not).
+func anyActionMatch(patterns []string, action string) bool {
 	for _, p := range patterns {
-		if foldCase {
-			if globMatch(strings.ToLower(p), strings.ToLower(s)) {
-				return true
-			}
-		} else if globMatch(p, s) {
+		if globMatch(strings.ToLower(p), strings.ToLower(action)) {
 			return true
 		}
 	}
