@@ -921,8 +921,8 @@ func (r *credentialsResource) checkPermissions(ctx context.Context, m credential
 		if errors.Is(err, failover.ErrNotProbeable) {
 			diags.AddWarning("Failover permissions only partly checked",
 				fmt.Sprintf("Access key %s may describe elastic IP %s, but the EIP is on no instance, so associating it cannot be "+
-					"checked without moving it. jdcloudha_keepalived_config and the agent's `check` command check it once the EIP "+
-					"is on a member.", ak, m.ElasticIPID.ValueString()))
+					"checked without moving it. Once the EIP is on a member, `jdcloud-eip-failover --config <agent.json> check` on "+
+					"a node checks it.", ak, m.ElasticIPID.ValueString()))
 			return true
 		}
 		left := deadline.Sub(clock.Now())
