@@ -2,6 +2,7 @@ package jdcloud
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -41,6 +42,14 @@ func DeleteUntilGone(ctx context.Context, c *Client, what string, timeout time.D
 
 // DeleteFailure renders a failed DeleteUntilGone for a diagnostic.
 func DeleteFailure(blocked, err error, timeout time.Duration) string {
+	if errors.Is(err, context.Canceled) {
+		// Interrupted (Ctrl-C): not a timeout, whatever the last refusal said.
+		s := "Cancelled before the deletion completed: " + err.Error()
+		if blocked != nil {
+			s += "\n\nThe API's last answer:\n" + Detail(blocked)
+		}
+		return s
+	}
 	if blocked != nil {
 		return "JD Cloud still refused the deletion after retrying for " + timeout.String() +
 			" (set timeouts.delete to wait longer). Something still uses it: delete that first.\n\n" + Detail(blocked)
