@@ -7,6 +7,12 @@
 // and need TF_ACC=1, which `make testacc` sets. Each test starts its own
 // emulator and writes its own provider block (no environment variables), so
 // tests can run with resource.ParallelTest.
+//
+// The emulator's switches for undocumented API behaviour (see
+// internal/emulator/FIDELITY.md) default to the stricter reading. Tests of
+// resources that depend on one loop over its alternatives with
+// EachAlternative; JDCLOUDHA_EMULATOR_UNKNOWNS=name=value,… runs every
+// acceptance test under another reading.
 package acctest
 
 import (

@@ -391,3 +391,26 @@ func TestAccSecurityGroup_invalidRules(t *testing.T) {
 		Steps:                    steps,
 	})
 }
+
+// Protocol 112 is not refused by the provider (the real API might take it;
+// it gets a plan-time warning), and the emulator, like JD Cloud's documented
+// API, refuses it: the apply fails cleanly, naming the call and the reason.
+func TestAccSecurityGroup_protocol112RefusedByTheAPI(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(srv),
+		Steps: []resource.TestStep{{
+			Config: sgConfig(srv, "a", "vrrp112", `
+  rule {
+    direction = "ingress"
+    protocol  = "112"
+    cidr      = "10.0.1.19/32"
+  }
+`),
+			ExpectError: acctest.ErrorRegexp("vpc.AddNetworkSecurityGroupRules", "400 INVALID_ARGUMENT", "Invalid protocol 112"),
+		}},
+	})
+}
