@@ -56,7 +56,21 @@ func allow(actions []string, resources ...string) map[string]any {
 
 func TestIAMSubUserShowsTheRealAccountID(t *testing.T) {
 	c := startEmu(t, Options{})
-	c.subUser(t, "agent01")
+	// The SDK's CreateSubUserRes has no account field: read the raw answer.
+	body, err := c.iam.Send(iamapi.NewCreateSubUserRequest(&iamm.CreateSubUserInfo{Name: "agent01", Password: goodPassword}), "iam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct {
+		Result struct {
+			SubUser struct {
+				Account string `json:"account"`
+			} `json:"subUser"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(body, &created); err != nil || created.Result.SubUser.Account != AccountID {
+		t.Fatalf("CreateSubUser answer %s: want account %s (%v)", body, AccountID, err)
+	}
 	d, err := c.iam.DescribeSubUser(iamapi.NewDescribeSubUserRequest("agent01"))
 	check(t, err, d.Error, "DescribeSubUser")
 	acct := d.Result.SubUser.Account
