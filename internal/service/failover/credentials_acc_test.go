@@ -41,6 +41,9 @@ resource "jdcloudha_failover_credentials" "agent" {
   elastic_ip_id = jdcloudha_elastic_ip.vip.id
   instance_ids  = [jdcloudha_instance.master.id, jdcloudha_instance.backup.id]
   rotation      = %[3]q
+  # The nodes' bundles are rewritten in the same apply, so the previous key
+  # is retired at once (the guide's one-step path for bundles read in place).
+  installed_rotation = %[3]q
 }
 
 resource "jdcloudha_keepalived_config" "web" {
@@ -85,7 +88,8 @@ func TestAccKeepalivedConfig_withFailoverCredentials(t *testing.T) {
 				),
 			},
 			{
-				// Rotation rewrites both bundles with the new key; the old one is dead.
+				// Rotation rewrites both bundles with the new key; with installed_rotation
+				// following it, the old one is dead.
 				Config: credWiredConfig(srv, dir, "2"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(credAddr, plancheck.ResourceActionUpdate),
