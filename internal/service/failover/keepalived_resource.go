@@ -563,7 +563,13 @@ func (m *keepalivedConfigModel) configDir(n *nodeModel) string {
 }
 
 func (m *keepalivedConfigModel) writeNodeBundle(dir string, rn keepalived.NodeConfig, configDir string, agentCfg, bin []byte, write bundleWriter) (map[string]string, error) {
-	install, err := renderInstallScript(installParams{Node: rn.Name, AgentPath: m.AgentPath.ValueString(), ConfigDir: configDir, ScriptUser: m.ScriptUser.ValueString()})
+	params := installParams{Node: rn.Name, AgentPath: m.AgentPath.ValueString(), ConfigDir: configDir, ScriptUser: m.ScriptUser.ValueString(),
+		RunDir: agentRunDir(configDir, m.ConfigDir.ValueString()), Daemon: strings.Contains(rn.Text, " report INSTANCE ")}
+	install, err := renderInstallScript(params)
+	if err != nil {
+		return nil, err
+	}
+	unit, err := renderSystemdUnit(params)
 	if err != nil {
 		return nil, err
 	}
@@ -574,6 +580,7 @@ func (m *keepalivedConfigModel) writeNodeBundle(dir string, rn keepalived.NodeCo
 		{bundleCredentials, []byte(creds), 0o600},
 		{bundleAgent, bin, 0o755},
 		{bundleInstallScript, install, 0o755},
+		{bundleSystemdUnit, unit, 0o644},
 	})
 }
 
@@ -596,6 +603,15 @@ func (m *keepalivedConfigModel) agentConfig(self, peer *nodeModel) ([]byte, erro
 		// Nodes sharing one filesystem must not share the agent's default lock file.
 		cfg.LockFile = m.configDir(self) + "/takeover.lock"
 	}
+	// The daemon (run): the preferred master wins a split brain (2 vs 1, not
+	// the VRRP priorities, so a priority change leaves agent.json alone),
+	// MASTER read from keepalived's placeholder address, a run_dir per node.
+	cfg.Priority, cfg.PeerPriority = 1, 2
+	if self.Priority.ValueInt64() > peer.Priority.ValueInt64() {
+		cfg.Priority, cfg.PeerPriority = 2, 1
+	}
+	cfg.VRRPAddress = keepalived.DefaultDummyVIP
+	cfg.RunDir = agentRunDir(m.configDir(self), m.ConfigDir.ValueString())
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return nil, err
