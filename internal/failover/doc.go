@@ -1,7 +1,9 @@
 // Package failover is the logic of the EIP failover agent
-// (cmd/jdcloud-eip-failover), the program keepalived runs when a node becomes
-// MASTER, in place of the seed article's master.sh and `jdc` CLI. It is plain
-// Go (no Terraform types) and uses only the SDK's vm, vpc and core packages,
+// (cmd/jdcloud-eip-failover), which keeps the EIP on keepalived's MASTER in
+// place of the seed article's master.sh and `jdc` CLI: a reconciling daemon
+// (Daemon, `run`), the one-shot takeover keepalived can run instead (Agent),
+// and the permission self-check (CheckPermissions, `check`). It is plain Go
+// (no Terraform types) and uses only the SDK's vm, vpc and core packages,
 // through internal/apicall for retries.
 //
 // # Config file
@@ -24,6 +26,14 @@
 //	lock_file         no        /run/jdcloud-eip-failover.lock
 //	log_tag           no        jdcloud-eip-failover   syslog tag and stderr prefix
 //	syslog            no        true               also log to syslog (/dev/log)
+//	run_dir           no        /run/jdcloud-eip-failover   state record, socket, status.json
+//	verify_interval   no        5s                 daemon: describe period while MASTER (±10 %)
+//	priority          no        -                  daemon: this node's split-brain rank
+//	peer_priority     no        -                  (higher wins; equal/unset: smaller instance_id)
+//	vrrp_address      no        -                  keepalived's placeholder VIP: MASTER while present
+//	keepalived_pid_file no      -                  keepalived's VRRP pid file (-r)
+//	metrics_file      no        -                  Prometheus text file with the daemon's status
+//	yield_delay       no        2s                 daemon: see Split brain below
 //
 // Example (JSON):
 //
@@ -71,6 +81,28 @@
 // unassociated EIP is retried until the deadline. A second SIGTERM/SIGINT
 // (handled in cmd) exits at once. The deadline bounds waiting between calls;
 // one request in flight can add up to request_timeout.
+//
+// # Daemon
+//
+// `run` (Daemon) is level-triggered. Each pass reads this node's VRRP state
+// now (LocalState: the record `report` leaves in run_dir, keepalived's
+// liveness by pid, and vrrp_address in the kernel, which wins over hooks
+// that ran out of order):
+//   - not MASTER: no API call, never touch the EIP;
+//   - MASTER: describe (or, at the start of a MASTER term, act on the last
+//     known holder: 2 round trips before the EIP is here), move it here if it
+//     is not, verify by describing until the holder shows, then again every
+//     verify_interval. Failures back off (capped at 5 s, jittered) and never
+//     end while MASTER. The state is read again before every mutating call,
+//     so a move in flight stops the moment the node leaves MASTER. A describe
+//     showing PROCESSING decides nothing; an associate refused while the EIP
+//     is PROCESSING is retried within a second.
+//
+// Split brain: the node with the higher priority always takes the EIP while
+// MASTER. The lower one takes it at the start of its MASTER term, but once
+// the EIP leaves it (for the peer, or for no instance for longer than
+// yield_delay) during that term, the peer took it while both were MASTER,
+// and it yields until its state changes: at most one move away and one back.
 //
 // # Notify
 //
