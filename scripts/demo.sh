@@ -71,7 +71,7 @@ tf output
 master=$(tf output -raw master_instance_id)
 backup=$(tf output -raw backup_instance_id)
 # The holder is read from state, not an output: an output would change on every failover.
-active_instance() { echo 'jdcloudha_failover_pair.web.active_instance_id' | tf console | tr -d '"'; }
+active_instance() { echo 'jdcloudha_failover_pair.web.active_instance_id' | tf console "${vars[@]}" | tr -d '"'; }
 [ "$(active_instance)" = "$master" ] || die "the EIP is not on the master after apply"
 
 bold "Failover: keepalived on the backup would now run the embedded agent; we run it by hand"
@@ -95,6 +95,15 @@ code=$?
 set -e
 [ $code -eq 0 ] || die "terraform plan after the failover is not empty (exit $code): see .demo/plan-after-failover.txt"
 echo "terraform plan: no changes."
+
+bold "Another machine, without bundles/: the plan rewrites the files in place and replaces nothing"
+rm -rf "$demo/ha-pair/bundles"
+tf plan -input=false -no-color "${vars[@]}" >"$demo/plan-without-bundles.txt" || die "plan without the bundles failed"
+grep -E 'bundle_status|will be|^Plan:' "$demo/plan-without-bundles.txt" || true
+grep -q '^Plan: 0 to add, 1 to change, 0 to destroy' "$demo/plan-without-bundles.txt" ||
+  die "without the bundles the plan should be one in-place update: see .demo/plan-without-bundles.txt"
+tf apply -auto-approve -input=false "${vars[@]}" >/dev/null || die "rewriting the bundles failed"
+echo "bundles rewritten; the node hashes are unchanged: $(tf output -json node_bundle_sha256)"
 
 bold "Importing an EIP that was created outside Terraform"
 existing=$(go run ./scripts/create-eip -name existing-eip -bandwidth 10) || die "could not create the EIP through the SDK"

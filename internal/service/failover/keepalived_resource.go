@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -367,7 +368,9 @@ func (r *keepalivedConfigResource) Read(ctx context.Context, req resource.ReadRe
 		n := nodes[name]
 		sums := map[string]string{}
 		resp.Diagnostics.Append(n.Files.ElementsAs(ctx, &sums, false)...)
-		if drift := bundleDrift(n.BundleDir.ValueString(), sums); drift != "" {
+		if _, err := os.Stat(n.BundleDir.ValueString()); errors.Is(err, fs.ErrNotExist) {
+			drifts = append(drifts, name+": folder "+n.BundleDir.ValueString()+" is missing")
+		} else if drift := bundleDrift(n.BundleDir.ValueString(), sums); drift != "" {
 			drifts = append(drifts, name+": "+drift)
 		}
 	}
