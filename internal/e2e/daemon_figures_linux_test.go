@@ -1,0 +1,109 @@
+//go:build linux
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDaemonFigures measures the agent daemon with real keepalived, for
+// BENCHMARKS.md: kill -9 of the MASTER's keepalived → the EIP on the new
+// MASTER, the new MASTER's API round trips before the EIP arrived, describes
+// per minute in the steady state, and recovery after an API outage. Opt-in:
+//
+//	JDHA_E2E_BENCH=1 go test -v -count=1 -run TestDaemonFigures -timeout 30m ./internal/e2e/
+//
+// JDHA_E2E_RUNS sets the runs per figure (default 5).
+func TestDaemonFigures(t *testing.T) {
+	if os.Getenv("JDHA_E2E_BENCH") == "" {
+		t.Skip("figures for BENCHMARKS.md: set JDHA_E2E_BENCH=1 to measure (takes several minutes)")
+	}
+	runs := 5
+	if v, err := strconv.Atoi(os.Getenv("JDHA_E2E_RUNS")); err == nil && v > 0 {
+		runs = v
+	}
+	var rows []string
+	for _, v := range []struct {
+		name    string
+		version int
+		advert  time.Duration
+	}{{"VRRPv3, advert_int 0.1", 3, 100 * time.Millisecond}, {"VRRPv2, advert_int 1", 2, time.Second}} {
+		t.Run(strings.Fields(v.name)[0], func(t *testing.T) {
+			l := newDaemonLab(t, v.version, v.advert)
+			l.start()
+
+			// Steady state: describes by both nodes over a minute.
+			t0 := time.Now()
+			time.Sleep(time.Minute) // the measuring window
+			calls, _ := l.rec.since(t0, "")
+			describes := 0
+			for _, c := range calls {
+				if c.Method == "GET" && strings.Contains(c.Path, "elasticIps") {
+					describes++
+				}
+			}
+
+			var total durations
+			var before []int
+			for run := 0; run < runs; run++ {
+				m := l.master()
+				to := 1 - m
+				t0 := time.Now()
+				l.killKeepalived(m)
+				l.poll("the EIP on the new MASTER", 20*time.Second, func() bool { return l.holder() == l.vmID[to] })
+				calls, changes := l.rec.since(t0, privateIP[to])
+				var arrived time.Time
+				for _, c := range changes {
+					if c.Holder == l.vmID[to] {
+						arrived = c.At
+						break
+					}
+				}
+				n := 0
+				for _, c := range calls {
+					if !c.End.After(arrived) {
+						n++
+					}
+				}
+				total = append(total, arrived.Sub(t0))
+				before = append(before, n)
+				l.converged(time.Now())
+				l.startKeepalived(m)
+				l.poll("the restarted node becomes BACKUP", 30*time.Second, func() bool { return l.vrrpState(m) == "BACKUP" })
+			}
+
+			var recovery durations
+			for run := 0; run < min(runs, 3); run++ {
+				m := l.master()
+				end := l.api.downFor(20 * time.Second)
+				time.Sleep(time.Second) // the MASTER dies 1 s into the outage
+				l.killKeepalived(m)
+				l.poll("the EIP on the new MASTER after the outage", 40*time.Second, func() bool { return l.holder() == l.vmID[1-m] })
+				_, changes := l.rec.since(end, "")
+				for _, c := range changes {
+					if c.Holder == l.vmID[1-m] {
+						recovery = append(recovery, c.At.Sub(end))
+						break
+					}
+				}
+				l.converged(time.Now())
+				l.startKeepalived(m)
+				l.poll("the restarted node becomes BACKUP", 30*time.Second, func() bool { return l.vrrpState(m) == "BACKUP" })
+			}
+			rows = append(rows, fmt.Sprintf("| %s | %d ms | %d ms | %s | %d | %d ms / %d ms (%d runs) |",
+				v.name, total.median().Milliseconds(), total.max().Milliseconds(), intRange(before), describes,
+				recovery.median().Milliseconds(), recovery.max().Milliseconds(), len(recovery)))
+		})
+	}
+	t.Logf("load average: %s", loadAverage())
+	t.Log("| setting | kill -9 of the MASTER → EIP on the new MASTER, median | max | API round trips before the EIP arrived | describes per minute, steady pair | after a 20 s API outage: outage end → EIP moved, median / max |")
+	t.Log("|---|---|---|---|---|---|")
+	for _, r := range rows {
+		t.Log(r)
+	}
+}
