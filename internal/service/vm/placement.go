@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
 	commonmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/common/models"
@@ -105,7 +107,7 @@ func (r *instanceResource) moveToGroup(ctx context.Context, id, agID string) (vm
 			if err != nil {
 				return inst, "", err
 			}
-			if inst.Ag.Id == agID && inst.FaultDomain != "" {
+			if inst.Ag.Id == agID {
 				return inst, moved, nil
 			}
 			return inst, moving, nil
@@ -188,4 +190,55 @@ func (r *instanceResource) sendCreate(ctx context.Context, spec *vmmodels.Instan
 		return "", fmt.Errorf("vm.CreateInstances returned %d instance IDs for a request of one (request ID %s)", n, created.RequestID)
 	}
 	return created.Result.InstanceIds[0], nil
+}
+
+// passwordSpecials are the special characters JD Cloud allows in an
+// instance password (vm InstanceSpec password note); validate.Password
+// checks the length and classes.
+const passwordSpecials = "()`~!@#$%^&*_-+=|{}[]:\";'<>,.?/"
+
+// passwordCharset refuses a character JD Cloud does not allow, without
+// echoing the password.
+type passwordCharset struct{}
+
+func (passwordCharset) Description(context.Context) string {
+	return "special characters only from " + passwordSpecials
+}
+func (v passwordCharset) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (passwordCharset) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	for _, r := range req.ConfigValue.ValueString() {
+		isAlnum := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+		if !isAlnum && !strings.ContainsRune(passwordSpecials, r) {
+			resp.Diagnostics.AddAttributeError(req.Path, "Invalid password",
+				fmt.Sprintf("The password contains %q, which JD Cloud does not accept; its special characters are %s", r, passwordSpecials))
+			return
+		}
+	}
+}
+
+// launchScriptProblem applies JD Cloud's rule for Linux launch scripts: the
+// first line is #!/bin/bash or #!/usr/bin/env python (vm Userdata note).
+func launchScriptProblem(osType, script string) error {
+	if osType != "linux" || script == "" {
+		return nil
+	}
+	if strings.HasPrefix(script, "#!/bin/bash") || strings.HasPrefix(script, "#!/usr/bin/env python") {
+		return nil
+	}
+	firstLine, _, _ := strings.Cut(script, "\n")
+	return fmt.Errorf("the image is a Linux image, and JD Cloud runs a Linux launch script only if its first line is "+
+		"#!/bin/bash or #!/usr/bin/env python; this one starts with %q", firstLine)
+}
+
+func describeImage(ctx context.Context, c *jdcloud.Client, id string) (vmmodels.Image, error) {
+	resp, err := jdcloud.Call(ctx, c, "vm.DescribeImage", func() (*vmapis.DescribeImageResponse, error) {
+		return c.VM.DescribeImage(vmapis.NewDescribeImageRequest(c.Region, id))
+	})
+	if err != nil {
+		return vmmodels.Image{}, err
+	}
+	return resp.Result.Image, nil
 }

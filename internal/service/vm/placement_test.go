@@ -156,6 +156,19 @@ resource "jdcloudha_instance" "master" {
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)Zone not in the provider's region`),
 			},
+			{
+				// The image is Linux: JD Cloud runs only bash or python launch scripts.
+				Config:      base + instanceConfig("master", "web-master", plainAttrs+"\n  user_data = \"#!/bin/sh\\necho hi\\n\""),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Launch script not runnable.*"#!/bin/sh"`),
+			},
+			{
+				Config: base + instanceConfig("master", "web-master", `instance_type = "g.n2.medium"
+  image_id      = "img-debian12-x64"
+  password      = "Abcdef12\\x"`),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid password.*does\s+not\s+accept`),
+			},
 		},
 	})
 }

@@ -147,17 +147,17 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			"password": schema.StringAttribute{
 				Optional:  true,
 				Sensitive: true,
-				MarkdownDescription: "Login password: 8 to 30 printable ASCII characters with at least three of upper-case letters, " +
-					"lower-case letters, digits and special characters. Set exactly one of `key_names` and `password`. " +
+				MarkdownDescription: "Login password: 8 to 30 characters with at least three of upper-case letters, " +
+					"lower-case letters, digits and the special characters `` " + passwordSpecials + " `` (no others). Set exactly one of `key_names` and `password`. " +
 					"Write-only in practice: the API never returns it, so it is kept as configured. Changing it replaces the instance.",
-				Validators:    []validator.String{validate.Password()},
+				Validators:    []validator.String{validate.Password(), passwordCharset{}},
 				PlanModifiers: []planmodifier.String{replaceUnlessImported{}},
 			},
 			"user_data": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Launch script in plain text (the provider base64-encodes it into the `launch-script` user data). " +
-					"At most 16 KB (16384 bytes) before encoding, checked at plan time. On Linux the first line must be " +
-					"`#!/bin/bash` or `#!/usr/bin/env python`. It runs at first boot only, so changing it replaces the instance. " +
+					"At most 16 KB (16384 bytes) before encoding, checked at plan time. On a Linux image the first line must be " +
+					"`#!/bin/bash` or `#!/usr/bin/env python` (checked at plan time once the image is known; a `#!/bin/sh` script is refused). It runs at first boot only, so changing it replaces the instance. " +
 					"Not readable from the API: kept as configured.",
 				Validators:    []validator.String{validate.UserData()},
 				PlanModifiers: []planmodifier.String{replaceUnlessImported{}},
@@ -255,6 +255,13 @@ func (r *instanceResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 			resp.Diagnostics.AddAttributeError(path.Root("private_ip"), "Private IP already in use",
 				fmt.Sprintf("private_ip %s is already the primary address of instance %s in subnet %s. Pick another address, or omit private_ip to have one allocated.",
 					ip.ValueString(), holder, subnet.ValueString()))
+		}
+	}
+	if ud, img := plan.UserData, plan.ImageID; known(ud) && known(img) && (state == nil || changed(ud, state.UserData) || changed(img, state.ImageID)) {
+		if image, err := describeImage(ctx, r.client, img.ValueString()); err == nil {
+			if problem := launchScriptProblem(image.OsType, ud.ValueString()); problem != nil {
+				resp.Diagnostics.AddAttributeError(path.Root("user_data"), "Launch script not runnable", problem.Error()+".")
+			}
 		}
 	}
 	az, ag := plan.AZ, plan.AvailabilityGroupID
