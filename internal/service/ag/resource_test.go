@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -223,8 +224,10 @@ data "jdcloudha_availability_group" "test" {
 		}
 		vm, _, _, _ := acctest.SDKClients(srv)
 		az, itype, image := region+"a", "g.n2.medium", "img-debian12-x64"
+		// Created outside the group and moved in: that works whichever
+		// instanceSpec fields a loose group accepts (switch loose-ag-spec).
 		spec := &vmmodels.InstanceSpec{
-			AgId: &agID, Az: &az, InstanceType: &itype, ImageId: &image, Name: "in-the-way",
+			Az: &az, InstanceType: &itype, ImageId: &image, Name: "in-the-way",
 			PrimaryNetworkInterface: &vmmodels.InstanceNetworkInterfaceAttachmentSpec{
 				NetworkInterface: &vmmodels.NetworkInterfaceSpec{SubnetId: subnetID},
 			},
@@ -239,7 +242,27 @@ data "jdcloudha_availability_group" "test" {
 			return fmt.Errorf("created %v, want one instance", out.Result.InstanceIds)
 		}
 		instanceID = out.Result.InstanceIds[0]
-		return nil
+		for delay := time.Millisecond; ; delay *= 2 {
+			in, err := acctest.Call("vm.DescribeInstance", func() (*vmapis.DescribeInstanceResponse, error) {
+				return vm.DescribeInstance(vmapis.NewDescribeInstanceRequest(region, instanceID))
+			})
+			if err != nil {
+				return err
+			}
+			if in.Result.Instance.Status == "running" {
+				break
+			}
+			if delay > 5*time.Second {
+				return fmt.Errorf("instance %s still %s", instanceID, in.Result.Instance.Status)
+			}
+			time.Sleep(delay)
+		}
+		move := vmapis.NewModifyInstancePlacementRequest(region, instanceID)
+		move.SetAgId(agID)
+		_, err = acctest.Call("vm.ModifyInstancePlacement", func() (*vmapis.ModifyInstancePlacementResponse, error) {
+			return vm.ModifyInstancePlacement(move)
+		})
+		return err
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
