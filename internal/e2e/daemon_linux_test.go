@@ -471,15 +471,32 @@ func TestDaemonConvergesWithRealKeepalived(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			l := newDaemonLab(t, v.version, v.advert)
 			l.start()
+			var dp *dataPlane
+			if v.version == 3 {
+				// The article's view: the EIP's address answers from the MASTER's web server.
+				dp = l.startDataPlane()
+				l.poll("http://EIP/ answers from the master", 10*time.Second, func() bool { return dp.get(time.Second) == "master" })
+			}
 
 			l.logf("kill -9 of the MASTER's keepalived: the other node becomes MASTER, its daemon takes the EIP")
 			m := l.master()
+			var loop *clientLoop
+			if dp != nil {
+				loop = dp.loop(100 * time.Millisecond)
+			}
 			l.killKeepalived(m)
 			now := l.converged(time.Now())
 			if now == m {
 				t.Fatalf("the killed node is still MASTER; %s", l.describe())
 			}
 			l.logf("   EIP on the %s", roles[now])
+			if loop != nil {
+				failed, outage, last := loop.end()
+				l.logf("   client (request every 100 ms): %d failed, outage %s as the client saw it", failed, outage.Round(time.Millisecond))
+				if last != roles[now] {
+					t.Fatalf("http://EIP/ last answered from %q, want the %s:\n%s", last, roles[now], loop)
+				}
+			}
 			l.startKeepalived(m) // nopreempt: it comes back as BACKUP, the EIP stays
 			l.poll("the restarted node becomes BACKUP", 30*time.Second, func() bool { return l.vrrpState(m) == "BACKUP" })
 			if got := l.converged(time.Now()); got != now {
