@@ -160,6 +160,7 @@ func TestApplyFigures(t *testing.T) {
 	srv := acctest.StartEmulator(t, func(o *emulator.Options) {
 		o.Latency = "realistic"
 		o.Quotas.ElasticIps = 30
+		o.Quotas.Instances = 30 // 22 instances; JD Cloud's default quota is 20 per region
 	})
 	attrs := acctest.ProviderAttrs(srv)
 	delete(attrs, "poll_interval") // the provider's default, as users run it
