@@ -223,8 +223,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		if d.wait(ctx, wait) && state == StateMaster {
 			// keepalived said something (e.g. rx_lower_pri: a split brain
-			// healed): verify now rather than at the next interval.
-			d.nextVerify = time.Time{}
+			// healed): verify now rather than at the next interval, but at
+			// most once a second (rx_lower_pri repeats with every advert).
+			if soon := d.status.LastReconcile.Add(time.Second); soon.Before(d.nextVerify) {
+				d.nextVerify = soon
+			}
 		}
 	}
 	return ctx.Err()

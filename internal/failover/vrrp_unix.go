@@ -21,7 +21,27 @@ func keepalivedAlive(pid int) bool {
 		// No /proc (not Linux): the signal check is all we have.
 		return !errors.Is(err, fs.ErrNotExist) || !procMounted()
 	}
-	return strings.TrimSpace(string(comm)) == "keepalived"
+	if strings.TrimSpace(string(comm)) != "keepalived" {
+		return false
+	}
+	return !isZombie(pid)
+}
+
+// isZombie: a killed keepalived whose parent died too can stay a zombie for
+// a while (an init that reaps late, as in containers): it still answers
+// signal 0 and keeps its comm, but it is dead.
+func isZombie(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	if i := strings.LastIndexByte(string(stat), ')'); i >= 0 && i+2 < len(stat) {
+		switch stat[i+2] {
+		case 'Z', 'X', 'x':
+			return true
+		}
+	}
+	return false
 }
 
 func procMounted() bool {
