@@ -10,12 +10,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
-	commonmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/common/models"
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 	agservice "github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/ag"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network"
 )
 
 // Availability-group configuration types (ag CreateAg): a strict group
@@ -47,32 +47,24 @@ func groupProblems(g agmodels.AvailabilityGroup, az string) (strict, zone error)
 	return strict, zone
 }
 
-// privateIPHolder returns the ID of an instance other than self whose
-// primary IP in subnet is ip ("" if none). The API's privateIpAddress filter
-// is a fuzzy match, so the address is compared exactly here.
+// privateIPHolder says who holds ip in subnetID ("" when free), through
+// the network package's check (every interface of the subnet), ignoring
+// self, the instance being changed.
 //
 // Terraform plans the create half of a replacement with no prior state, so
 // self is unknown then: an instance named selfName is taken to be the one
 // being replaced (it is destroyed first and frees the address).
 func privateIPHolder(ctx context.Context, c *jdcloud.Client, subnetID, ip, self, selfName string) (string, error) {
-	req := vmapis.NewDescribeInstancesRequest(c.Region)
-	req.SetFilters([]commonmodels.Filter{
-		{Name: "privateIpAddress", Values: []string{ip}},
-		{Name: "subnetId", Values: []string{subnetID}},
-	})
-	req.SetPageSize(100)
-	resp, err := jdcloud.Call(ctx, c, "vm.DescribeInstances", func() (*vmapis.DescribeInstancesResponse, error) {
-		return c.VM.DescribeInstances(req)
-	})
-	if err != nil {
-		return "", err
+	holder, err := network.PrivateIPHolder(ctx, c, subnetID, ip, self)
+	if err != nil || holder == "" || self != "" {
+		return holder, err
 	}
-	for _, inst := range resp.Result.Instances {
-		if inst.InstanceId != self && inst.InstanceName != selfName && first(inst.PrivateIpAddress, inst.PrimaryNetworkInterface.NetworkInterface.PrimaryIp.PrivateIpAddress) == ip {
-			return inst.InstanceId, nil
+	if id, isInstance := strings.CutPrefix(holder, "instance "); isInstance {
+		if inst, err := describeInstance(ctx, c, id); err == nil && inst.InstanceName == selfName {
+			return "", nil
 		}
 	}
-	return "", nil
+	return holder, nil
 }
 
 // moveToGroup moves an existing instance into agID (ModifyInstancePlacement:

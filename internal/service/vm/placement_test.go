@@ -187,7 +187,7 @@ func TestAccInstance_privateIPTaken(t *testing.T) {
 			{
 				Config:      base + instanceConfig("backup", "web-backup", plainAttrs+"\n  private_ip = \"10.0.1.18\""),
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Private IP already in use.*10\.0\.1\.18 is already the primary\s+address of instance i-`),
+				ExpectError: regexp.MustCompile(`(?s)Private IP already in use.*10\.0\.1\.18 is already in use in\s+subnet\s+subnet-\S+\s+by\s+instance i-`),
 			},
 		},
 	})

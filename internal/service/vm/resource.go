@@ -26,6 +26,7 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 	agservice "github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/ag"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -253,8 +254,7 @@ func (r *instanceResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 			resp.Diagnostics.AddAttributeError(path.Root("private_ip"), "Private IP outside the subnet", problem.Error())
 		} else if holder, err := privateIPHolder(ctx, r.client, subnet.ValueString(), ip.ValueString(), stateID(state), plan.Name.ValueString()); err == nil && holder != "" {
 			resp.Diagnostics.AddAttributeError(path.Root("private_ip"), "Private IP already in use",
-				fmt.Sprintf("private_ip %s is already the primary address of instance %s in subnet %s. Pick another address, or omit private_ip to have one allocated.",
-					ip.ValueString(), holder, subnet.ValueString()))
+				network.PrivateIPTakenMessage(ip.ValueString(), subnet.ValueString(), holder))
 		}
 	}
 	if ud, img := plan.UserData, plan.ImageID; known(ud) && known(img) && (state == nil || changed(ud, state.UserData) || changed(img, state.ImageID)) {
