@@ -53,7 +53,10 @@ func sortedKeys(m map[string]string) []string {
 // userDataOfSize is an HCL expression for a script of n bytes that
 // terraform evaluates at plan time.
 func userDataOfSize(n int) string {
-	return fmt.Sprintf(`"${join("", [for i in range(%d) : "0123456789abcdef"])}%s"`, n/16, strings.Repeat("x", n%16))
+	// A Linux launch script must start with #!/bin/bash (checked at plan time once the image is known).
+	const shebang = `#!/bin/bash\n` // 12 bytes once HCL unescapes it
+	n -= 12
+	return fmt.Sprintf(`"%s${join("", [for i in range(%d) : "0123456789abcdef"])}%s"`, shebang, n/16, strings.Repeat("x", n%16))
 }
 
 // Every invalid configuration fails at plan time with a message that names
