@@ -41,7 +41,8 @@ if ! terraform fmt -check -recursive -diff "$examples"; then
 fi
 
 echo "examples-check: building the provider"
-go build -o "$work/plugins/terraform-provider-jdcloudha" .
+# -trimpath, as make build and install-mirror do: the mirror test then reuses the compiled packages.
+go build -trimpath -o "$work/plugins/terraform-provider-jdcloudha" .
 cat >"$work/terraformrc" <<RC
 provider_installation {
   dev_overrides {

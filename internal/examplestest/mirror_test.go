@@ -45,7 +45,9 @@ func TestAccMirrorInstall(t *testing.T) {
 
 	install := exec.CommandContext(ctx, filepath.Join(root, "scripts", "install-mirror.sh"))
 	install.Dir = root
-	install.Env = environ("HOME="+home, "MIRROR_DIR="+mirror, "MIRROR_VERSION=0.1.0")
+	// The real HOME here: go build keeps its build and module caches under it.
+	realHome, _ := os.UserHomeDir()
+	install.Env = environ("HOME="+realHome, "MIRROR_DIR="+mirror, "MIRROR_VERSION=0.1.0")
 	out, err := install.CombinedOutput()
 	if err != nil {
 		t.Fatalf("install-mirror.sh: %v\n%s", err, out)
