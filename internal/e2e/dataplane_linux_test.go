@@ -38,6 +38,7 @@ type dataPlane struct {
 
 	mu    sync.Mutex
 	route string // private IP the address is routed to, "" when on no instance
+	web   [2]*netns.Process
 	stop  chan struct{}
 	done  chan struct{}
 }
@@ -69,11 +70,20 @@ func (l *dlab) startDataPlane() *dataPlane {
 	for i, role := range roles {
 		l.hosts[i].AddAddr(t, "lo", d.addr+"/32")
 		l.hosts[i].MustIP(t, "route", "add", clientNet, "via", cloudIP)
-		l.hosts[i].Start(t, self, webServerArg, "0.0.0.0:80", role)
+		d.web[i] = l.hosts[i].Start(t, self, webServerArg, "0.0.0.0:80", role)
 	}
 	go d.follow()
 	t.Cleanup(func() { close(d.stop); <-d.done })
 	return d
+}
+
+// restartWeb starts node i's web server again after a "node down" fault.
+func (d *dataPlane) restartWeb(i int) {
+	self, err := os.Executable()
+	if err != nil {
+		d.l.t.Fatal(err)
+	}
+	d.web[i] = d.l.hosts[i].Start(d.l.t, self, webServerArg, "0.0.0.0:80", roles[i])
 }
 
 type eipState struct {
