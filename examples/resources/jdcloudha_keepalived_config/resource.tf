@@ -56,7 +56,8 @@ output "bundle_dirs" {
   value = { for name, node in jdcloudha_keepalived_config.web.nodes : name => node.bundle_dir }
 }
 
-# What the next apply changes on the nodes, in short (changed lines per node).
+# The latest change on the nodes, in short (changed lines per node); the
+# plan shows the new value before it is applied.
 output "keepalived_changes" {
   value = jdcloudha_keepalived_config.web.changes
 }
