@@ -152,6 +152,20 @@ resource "jdcloudha_failover_pair" "web" {
 }
 `, run, envOr("JDHA_LIVE_IMAGE_NAME", "Ubuntu 22.04"), za, zb, envOr("JDHA_LIVE_INSTANCE_TYPE", "g.n2.medium"), password)
 
+	// Step 2 moves the backup into a second group in place (ModifyInstancePlacement).
+	second := fmt.Sprintf(`
+resource "jdcloudha_availability_group" "second" {
+  name = "%[1]s-ag2"
+  azs  = distinct([%[2]q, %[3]q])
+}
+`, run, za, zb)
+	moved := strings.Replace(config, `name                  = "`+run+`-backup"
+  availability_group_id = jdcloudha_availability_group.n.id`, `name                  = "`+run+`-backup"
+  availability_group_id = jdcloudha_availability_group.second.id`, 1) + second
+	if moved == config+second {
+		t.Fatal("the move step did not change the backup's group")
+	}
+
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		CheckDestroy: func(*terraform.State) error {
@@ -178,6 +192,16 @@ resource "jdcloudha_failover_pair" "web" {
 						s.RootModule().Resources["jdcloudha_instance.master"].Primary.Attributes["fault_domain"],
 						s.RootModule().Resources["jdcloudha_instance.backup"].Primary.Attributes["fault_domain"])
 					return probeAssociation(t, s)
+				},
+			),
+		}, {
+			Config: moved,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttrPair("jdcloudha_instance.backup", "availability_group_id", "jdcloudha_availability_group.second", "id"),
+				func(s *terraform.State) error {
+					t.Logf("RESULT modify-instance-placement: backup moved in place, fault domain now %q",
+						s.RootModule().Resources["jdcloudha_instance.backup"].Primary.Attributes["fault_domain"])
+					return nil
 				},
 			),
 		}},
