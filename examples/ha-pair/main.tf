@@ -154,6 +154,9 @@ resource "jdcloudha_failover_credentials" "agent" {
   elastic_ip_id = jdcloudha_elastic_ip.vip.id
   instance_ids  = [jdcloudha_instance.master.id, jdcloudha_instance.backup.id]
   rotation      = var.agent_key_rotation
+  # Set to agent_key_rotation once both nodes run the new bundles: that
+  # retires the previous key (it stays valid until then: no dead window).
+  installed_rotation = var.agent_key_installed_rotation
 }
 
 # keepalived.conf, agent.json, credentials, the agent binary and install.sh

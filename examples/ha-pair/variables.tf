@@ -70,7 +70,13 @@ variable "agent_user_name" {
 }
 
 variable "agent_key_rotation" {
-  description = "Any string; changing it rotates the agent's access key (apply, then the provisioners re-install the bundles). A date such as 2026-11 makes a good value."
+  description = "Any string; changing it rotates the agent's access key: the apply creates the new key, keeps the old one valid and installs the new bundles one node at a time; then set agent_key_installed_rotation to the same value. A date such as 2026-11 makes a good value."
+  type        = string
+  default     = null
+}
+
+variable "agent_key_installed_rotation" {
+  description = "The agent_key_rotation value both nodes run (set it after the apply that rotated the key has installed the new bundles on both nodes): retires the previous key. Null: the previous key stays valid until the next rotation."
   type        = string
   default     = null
 }
