@@ -433,6 +433,17 @@ func TestBinaryDaemonReportCheckStatus(t *testing.T) {
 		t.Fatalf("check: stdout %q, EIP on %q (must not move)", r.stdout, e.holder(t))
 	}
 
+	// A key the API refuses: check exits 2 naming the call.
+	bad := e.writeConfig(t, e.b, e.a, nil)
+	if err := os.WriteFile(filepath.Join(filepath.Dir(bad), "credentials"), []byte("access_key = "+accessKey+"\nsecret_key = not-the-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = runAgent(t, "--config", bad, "check")
+	wantExit(t, r, 2, "check with a refused key")
+	if !strings.Contains(r.stderr, "vpc:describeElasticIp") {
+		t.Fatalf("check does not name the refused call:\n%s", r.stderr)
+	}
+
 	cmd := exec.Command(agentBinary(t), "--config", cfgB, "run")
 	var buf bytes.Buffer
 	errb := &lockedWriter{w: &buf, mu: &sync.Mutex{}}
