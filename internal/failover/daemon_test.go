@@ -361,7 +361,9 @@ func TestLocalState(t *testing.T) {
 	cfg.RunDir = t.TempDir()
 	addrs := []net.Addr{&net.IPNet{IP: net.ParseIP("10.0.1.18"), Mask: net.CIDRMask(24, 32)}}
 	alive := map[int]bool{}
-	ls := LocalState{Config: cfg, Addrs: func() ([]net.Addr, error) { return addrs, nil }, Alive: func(pid int) bool { return alive[pid] }}
+	defaultPID := filepath.Join(t.TempDir(), "vrrp.pid")
+	ls := LocalState{Config: cfg, Addrs: func() ([]net.Addr, error) { return addrs, nil }, Alive: func(pid int) bool { return alive[pid] },
+		DefaultPIDFiles: []string{defaultPID}}
 	expect := func(want string) {
 		t.Helper()
 		if got, why := ls.Current(); got != want {
@@ -385,6 +387,17 @@ func TestLocalState(t *testing.T) {
 	if err := WriteStateRecord(cfg.StateRecordPath(), StateRecord{State: StateBackup, KeepalivedPID: 42}); err != nil {
 		t.Fatal(err)
 	}
+	expect(StateMaster)
+
+	// A report without a pid (run by hand): keepalived's default pid file decides.
+	if err := WriteStateRecord(cfg.StateRecordPath(), StateRecord{State: StateBackup}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(defaultPID, []byte("44\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	expect(StateStop)
+	alive[44] = true
 	expect(StateMaster)
 
 	// A pid file wins over the recorded pid.

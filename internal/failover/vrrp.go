@@ -123,7 +123,14 @@ type LocalState struct {
 	Addrs func() ([]net.Addr, error)
 	// Alive reports whether pid is a running keepalived (default: /proc).
 	Alive func(pid int) bool
+	// DefaultPIDFiles are tried when neither keepalived_pid_file nor a
+	// report names keepalived's pid (default: keepalived 2.2's own paths).
+	DefaultPIDFiles []string
 }
+
+// defaultVRRPPIDFiles are where keepalived 2.2 writes its VRRP process's pid
+// without -r (the first when /run/keepalived exists).
+var defaultVRRPPIDFiles = []string{"/run/keepalived/vrrp.pid", "/run/vrrp.pid"}
 
 // Current returns the state and a short reason.
 func (l LocalState) Current() (state, why string) {
@@ -139,8 +146,23 @@ func (l LocalState) Current() (state, why string) {
 		}
 		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 		pidFrom = f
-	} else if ok {
+	} else if ok && rec.KeepalivedPID > 0 {
 		pid, pidFrom = rec.KeepalivedPID, "the last report"
+	} else {
+		// No report with a pid yet (e.g. the daemon started after keepalived,
+		// which reloads without re-running hooks): keepalived's own defaults.
+		files := l.DefaultPIDFiles
+		if files == nil {
+			files = defaultVRRPPIDFiles
+		}
+		for _, f := range files {
+			if b, err := os.ReadFile(f); err == nil {
+				if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n > 0 {
+					pid, pidFrom = n, f
+					break
+				}
+			}
+		}
 	}
 	alive := l.Alive
 	if alive == nil {
