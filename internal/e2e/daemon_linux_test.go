@@ -510,6 +510,22 @@ func TestDaemonConvergesWithRealKeepalived(t *testing.T) {
 				t.Fatalf("the EIP moved back to the %s under nopreempt", roles[got])
 			}
 
+			l.logf("the daemons are killed (SIGKILL), and the MASTER dies while the other's daemon is down: restarted, it learns MASTER and takes the EIP")
+			m = l.master()
+			for i := range roles {
+				_ = syscall.Kill(-l.daemon[i].PID(), syscall.SIGKILL)
+				<-l.daemon[i].Done()
+			}
+			l.startDaemon(m)
+			l.killKeepalived(m)
+			l.poll("the other node becomes MASTER", 20*time.Second, func() bool { return l.vrrpState(1-m) == "MASTER" })
+			l.startDaemon(1 - m)
+			if got := l.converged(time.Now()); got != 1-m {
+				t.Fatalf("the %s is MASTER, want the %s; %s", roles[got], roles[1-m], l.describe())
+			}
+			l.startKeepalived(m)
+			l.poll("the restarted node becomes BACKUP", 30*time.Second, func() bool { return l.vrrpState(m) == "BACKUP" })
+
 			l.logf("out-of-band disassociation while healthy: the MASTER's daemon re-attaches it")
 			m = l.master()
 			r, err := l.vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest("cn-east-2", l.vmID[m], l.eipID))
