@@ -35,7 +35,7 @@ import (
 // the default so the scenarios run quickly ("" = the agent's default).
 var labVerifyInterval = "2s"
 
-// convergeBudget is the pass rule: the EIP is on keepalived's
+// convergeBudget is the pass rule: the EIP is on keepalived's
 // MASTER within 10 s of the last fault ending.
 const convergeBudget = 10 * time.Second
 
@@ -463,7 +463,7 @@ func (l *dlab) checkLogs() {
 	}
 }
 
-// TestDaemonConvergesWithRealKeepalived runs the scenarios against
+// TestDaemonConvergesWithRealKeepalived runs the failover scenarios against
 // real keepalived in daemon mode, VRRPv3 (500 ms adverts: fast, yet robust
 // on a loaded 2-core machine) and VRRPv2 (1 s adverts). Pass rule for each:
 // the EIP ends on the node keepalived has MASTER within 10 s of the last

@@ -36,7 +36,7 @@ type vrrpSetting struct {
 	name, hcl string
 }
 
-// The two settings; the health check keeps the resource's defaults
+// The two settings measured; the health check keeps the resource's defaults
 // (interval 1 s, timeout 1 s, fall 2, rise 2).
 var vrrpSettings = []vrrpSetting{
 	{"VRRPv2 advert_int 1", "vrrp_version = 2\n  advert_interval = \"1s\""},

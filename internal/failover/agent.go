@@ -245,8 +245,8 @@ func isNotAssociated(err error) bool {
 }
 
 // isProcessing: the API refused a change because the EIP is still PROCESSING
-// an earlier one (FACTS: an associate right after a disassociate may be
-// refused for a moment). Always worth retrying.
+// an earlier one (an associate right after a disassociate may be refused for
+// a moment). Always worth retrying.
 func isProcessing(err error) bool {
 	e, ok := apicall.AsError(err)
 	if !ok || e.Kind != apicall.KindAPI || e.Code != 400 && e.Code != 409 {
