@@ -108,7 +108,7 @@ echo "examples-check: every resource and data source has its example"
 gotest coverage -count=1 -run '^TestEveryTypeHasItsExample$' ./internal/examplestest/
 
 if [ "$apply" = 1 ]; then
-  echo "examples-check: applying examples/ha-pair against the emulator"
+  echo "examples-check: applying examples/ha-pair against the emulator (also with only the operator policy), and the mirror install"
   TF_ACC=1 JDCLOUDHA_EXAMPLES_PROVIDER_DIR="$work/plugins" \
-    gotest hapair -count=1 -timeout 15m -run '^TestAccHAPairExample$|^TestAccMirrorInstall' -v ./internal/examplestest/
+    gotest hapair -count=1 -timeout 15m -run '^TestAccHAPairExample$|^TestAccMirrorInstall|^TestAccOperatorPolicyAppliesHAPair$' -v ./internal/examplestest/
 fi
