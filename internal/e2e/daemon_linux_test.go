@@ -559,6 +559,27 @@ func TestDaemonConvergesWithRealKeepalived(t *testing.T) {
 			l.startKeepalived(m)
 			l.poll("the restarted node becomes BACKUP", 30*time.Second, func() bool { return l.vrrpState(m) == "BACKUP" })
 
+			l.logf("30 %% of API calls fail (500, 503, 429, dropped) during a failover")
+			m = l.master()
+			l.srv.Emulator.SetFaults(emulator.Faults{Rate500: 0.15, Rate503: 0.05, Rate429: 0.05, Drop: 0.05})
+			before := l.srv.Emulator.Stats()
+			l.killKeepalived(m)
+			l.poll("the EIP on the new MASTER under faults", 30*time.Second, func() bool {
+				return l.vrrpState(1-m) == "MASTER" && l.holder() == l.vmID[1-m] && !l.processing()
+			})
+			after := l.srv.Emulator.Stats()
+			l.srv.Emulator.SetFaults(emulator.Faults{})
+			failed := 0
+			for k, n := range after.Status {
+				if !strings.HasPrefix(k, "2") {
+					failed += n - before.Status[k]
+				}
+			}
+			l.logf("   %d API calls, %d failed (injected or refused)", after.Total-before.Total, failed)
+			l.converged(time.Now())
+			l.startKeepalived(m)
+			l.poll("the restarted node becomes BACKUP", 30*time.Second, func() bool { return l.vrrpState(m) == "BACKUP" })
+
 			for run := 1; run <= v.repeats; run++ {
 				l.logf("simultaneous restart of both keepalived (run %d of %d)", run, v.repeats)
 				l.killKeepalived(0)
