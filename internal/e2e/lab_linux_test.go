@@ -42,7 +42,7 @@ var (
 )
 
 // forbiddenLog are keepalived messages meaning part of the config was
-// silently dropped or a script will never run (see FACTS.md, keepalived).
+// silently dropped or a script will never run.
 var forbiddenLog = []string{"disabling", "ignoring", "cannot be accessed", "unsafe permissions", "security violation"}
 
 const (
@@ -244,6 +244,9 @@ resource "jdcloudha_keepalived_config" "web" {
   elastic_ip_id = jdcloudha_failover_pair.web.elastic_ip_id
   endpoint      = %q
   scheme        = "http"
+  # This lab drives keepalived's one-shot hooks through Terraform's bundles;
+  # the daemon (the default mode) has its own end-to-end test.
+  agent_mode = "one-shot"
   master = {
     instance_id = jdcloudha_instance.master.id
     private_ip  = jdcloudha_instance.master.private_ip

@@ -258,14 +258,16 @@ func TestKeepalivedAcceptsEveryVariant(t *testing.T) {
 			// The master first, as in a real rollout: started together, a preempt_delay lets
 			// the backup win the first election, which is correct but not what this checks.
 			timeout := electionTimeout(p.spec)
-			becameMaster, backupHook := "takeover", "notify"
-			if p.spec.Daemon {
-				becameMaster, backupHook = fmt.Sprintf("report INSTANCE %s MASTER %d", p.spec.InstanceName, p.spec.Nodes[0].Priority), "report"
+			becameMaster := "takeover"
+			becameBackup := fmt.Sprintf("notify INSTANCE %s BACKUP %d", p.spec.InstanceName, p.spec.Nodes[1].Priority)
+			if p.spec.Daemon { // the daemon's hooks carry no priority
+				becameMaster = fmt.Sprintf("report INSTANCE %s MASTER", p.spec.InstanceName)
+				becameBackup = fmt.Sprintf("report INSTANCE %s BACKUP", p.spec.InstanceName)
 			}
 			procs := [2]*netns.Process{p.start(t, bin, 0)}
 			p.waitCall(t, 0, becameMaster, timeout)
 			procs[1] = p.start(t, bin, 1)
-			p.waitCall(t, 1, fmt.Sprintf("%s INSTANCE %s BACKUP %d", backupHook, p.spec.InstanceName, p.spec.Nodes[1].Priority), timeout)
+			p.waitCall(t, 1, becameBackup, timeout)
 			for i, proc := range procs {
 				if p.spec.HealthCheck.Kind != HealthCheckNone && !proc.WaitOutput("VRRP_Script(chk_health) succeeded", timeout) {
 					t.Errorf("node %d: the health check never succeeded:\n%s", i, proc.Output())

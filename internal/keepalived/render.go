@@ -105,8 +105,8 @@ func renderNode(s Spec, i int) string {
 	w.line(2, "%s", peer.PrivateIP)
 	w.line(1, "}")
 	if s.CheckUnicastSrc {
-		w.line(1, "# Drop adverts whose source is not the peer. Also allow IP protocol 112 from the")
-		w.line(1, "# peer only (security group): unicast adverts are easy to forge.")
+		w.line(1, "# Drop adverts whose source is not the peer, and let only the peer's /32 reach")
+		w.line(1, "# this node (security group, protocol all): unicast adverts are easy to forge.")
 		w.line(1, "check_unicast_src")
 	}
 	w.line(1, "# Healing a split brain: the node yielding MASTER sends one last (lower-priority)")
@@ -134,12 +134,14 @@ func renderNode(s Spec, i int) string {
 		w.line(1, "# Every transition is handed to the agent daemon (jdcloud-eip-failover run), which")
 		w.line(1, "# keeps the EIP on the MASTER by itself: report records the state and wakes it, and")
 		w.line(1, "# never calls the API. A healed split brain (rx_lower_pri) makes it verify at once.")
+		w.line(1, "# No priority argument: the daemon arbitrates with agent.json's, and a priority")
+		w.line(1, "# change then touches one line of this file, not every hook.")
 		for _, state := range []string{"MASTER", "BACKUP", "FAULT", "STOP"} {
 			w.line(1, "notify_%s \"%s\"", strings.ToLower(state),
-				agentCommand(s, self, "report", "INSTANCE", s.InstanceName, state, strconv.Itoa(self.Priority)))
+				agentCommand(s, self, "report", "INSTANCE", s.InstanceName, state))
 		}
 		w.line(1, "notify_master_rx_lower_pri \"%s\"",
-			agentCommand(s, self, "report", "INSTANCE", s.InstanceName, "MASTER_RX_LOWER_PRI", strconv.Itoa(self.Priority)))
+			agentCommand(s, self, "report", "INSTANCE", s.InstanceName, "MASTER_RX_LOWER_PRI"))
 	} else {
 		takeover := agentCommand(s, self, "takeover")
 		w.line(1, "# Becoming MASTER, and hearing a lower-priority master while MASTER (a healed split")

@@ -99,15 +99,15 @@ func TestRenderDaemonHooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, n := range nodes {
-		prio := []string{"150", "100"}[i]
+	for _, n := range nodes {
 		for _, state := range []string{"master", "backup", "fault", "stop"} {
-			want := "notify_" + state + " \"" + DefaultAgentPath + " --config " + DefaultAgentConfigPath + " report INSTANCE VI_1 " + strings.ToUpper(state) + " " + prio + "\""
+			// No priority argument: a priority change must not rewrite every hook.
+			want := "notify_" + state + " \"" + DefaultAgentPath + " --config " + DefaultAgentConfigPath + " report INSTANCE VI_1 " + strings.ToUpper(state) + "\""
 			if !hasLine(n.Text, want) {
 				t.Fatalf("%s lacks %s:\n%s", n.Role, want, n.Text)
 			}
 		}
-		if !strings.Contains(n.Text, "report INSTANCE VI_1 MASTER_RX_LOWER_PRI "+prio) || strings.Contains(n.Text, " takeover") || strings.Contains(n.Text, " notify INSTANCE") {
+		if !hasLine(n.Text, "notify_master_rx_lower_pri \""+DefaultAgentPath+" --config "+DefaultAgentConfigPath+" report INSTANCE VI_1 MASTER_RX_LOWER_PRI\"") || strings.Contains(n.Text, " takeover") || strings.Contains(n.Text, " notify INSTANCE") {
 			t.Fatalf("%s: daemon hooks wrong:\n%s", n.Role, n.Text)
 		}
 	}

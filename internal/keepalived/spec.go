@@ -1,7 +1,7 @@
 // Package keepalived renders the keepalived.conf of each node of a two-node EIP failover pair
 // and validates the settings first.
 //
-// It fixes what the hand-written config of the seed article gets wrong (see FACTS.md section 2):
+// It fixes what the hand-written config of the seed article gets wrong:
 //   - ASCII only, and no input can change the config's structure: any value holding quotes,
 //     braces, '#', '!', '$', a backslash, whitespace where a single word is expected, a control
 //     character or a non-ASCII character (the article's curly quotes) is rejected, and the error
@@ -142,7 +142,7 @@ type Spec struct {
 	PreemptDelay time.Duration
 	// AuthPass enables VRRPv2 PASS authentication (at most 8 characters). It travels in
 	// cleartext in every advert: it separates VRRP domains by accident, it is NOT a security
-	// control. Restrict IP protocol 112 to the peer in the security group instead. VRRPv3 has
+	// control. Let only the peer's /32 reach the node in the security group instead. VRRPv3 has
 	// no authentication.
 	AuthPass string
 	// HealthCheck is tracked by both nodes.

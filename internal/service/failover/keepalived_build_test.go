@@ -21,7 +21,7 @@ func testModel(outputDir string) keepalivedConfigModel {
 		Interface: types.StringValue("eth0"), VirtualRouterID: types.Int64Value(51), VRRPVersion: types.Int64Value(2),
 		AdvertInterval: types.StringValue("1s"), Preempt: types.BoolValue(false), PreemptDelay: types.StringNull(),
 		AuthPass: types.StringNull(), ScriptUser: types.StringValue("root"), AgentPath: types.StringValue("/usr/local/sbin/jdcloud-eip-failover"),
-		ConfigDir: types.StringValue("/etc/jdcloud-eip-failover"), AgentDeadline: types.StringValue("30s"),
+		ConfigDir: types.StringValue("/etc/jdcloud-eip-failover"), AgentMode: types.StringValue(agentModeDaemon), AgentDeadline: types.StringValue("30s"),
 		AccessKey: types.StringValue("ak"), SecretKey: types.StringValue("sk"), OutputDir: types.StringValue(outputDir),
 		AgentArchitecture: types.StringValue("amd64"),
 	}
@@ -133,5 +133,24 @@ func TestPlanChanges(t *testing.T) {
 	}
 	if c := planChanges(context.Background(), old, old); c != "" {
 		t.Errorf("no change gives %q", c)
+	}
+}
+
+// agent_mode decides who keepalived hands its transitions to: the daemon's
+// report hook for every state (default), or one-shot takeover on MASTER.
+func TestBuild_agentModeChoosesTheHooks(t *testing.T) {
+	r := &keepalivedConfigResource{agent: fakeAgent("agent")}
+	_, daemon := built(t, r, testModel("/tmp/bundles"))
+	oneShotModel := testModel("/tmp/bundles")
+	oneShotModel.AgentMode = types.StringValue(agentModeOneShot)
+	_, oneShot := built(t, r, oneShotModel)
+	for _, name := range []string{"master", "backup"} {
+		d, o := daemon[name].KeepalivedConf.ValueString(), oneShot[name].KeepalivedConf.ValueString()
+		if !strings.Contains(d, "agent.json report INSTANCE ") || strings.Contains(d, " takeover\"") {
+			t.Errorf("%s, daemon mode: want report hooks and no takeover:\n%s", name, d)
+		}
+		if !strings.Contains(o, "notify_master \"/usr/local/sbin/jdcloud-eip-failover --config /etc/jdcloud-eip-failover/agent.json takeover\"") || strings.Contains(o, " report ") {
+			t.Errorf("%s, one-shot mode: want takeover on MASTER and no report hook:\n%s", name, o)
+		}
 	}
 }

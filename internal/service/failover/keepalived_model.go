@@ -24,6 +24,7 @@ type keepalivedConfigModel struct {
 	ScriptUser        types.String `tfsdk:"script_user"`
 	AgentPath         types.String `tfsdk:"agent_path"`
 	ConfigDir         types.String `tfsdk:"config_dir"`
+	AgentMode         types.String `tfsdk:"agent_mode"`
 	AgentDeadline     types.String `tfsdk:"agent_deadline"`
 	AccessKey         types.String `tfsdk:"access_key"`
 	SecretKey         types.String `tfsdk:"secret_key"`

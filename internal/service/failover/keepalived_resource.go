@@ -42,6 +42,18 @@ var (
 	_ resource.ResourceWithModifyPlan = (*keepalivedConfigResource)(nil)
 )
 
+// agent_mode values: the reconciling daemon, or keepalived's one-shot hooks.
+const (
+	agentModeDaemon  = "daemon"
+	agentModeOneShot = "one-shot"
+)
+
+// daemonMode: anything but an explicit one-shot is the daemon (also for state
+// written before agent_mode existed, where the attribute is null).
+func (m *keepalivedConfigModel) daemonMode() bool {
+	return m.AgentMode.ValueString() != agentModeOneShot
+}
+
 // NewKeepalivedConfigResource is the jdcloudha_keepalived_config resource.
 func NewKeepalivedConfigResource() resource.Resource {
 	return &keepalivedConfigResource{agent: agentbin.Binary}
@@ -197,9 +209,17 @@ func (r *keepalivedConfigResource) Schema(_ context.Context, _ resource.SchemaRe
 				Optional: true, Computed: true, Default: stringdefault.StaticString("/etc/jdcloud-eip-failover"),
 				MarkdownDescription: "Directory for `agent.json` and `credentials` on the nodes. Default `/etc/jdcloud-eip-failover`.",
 			},
+			"agent_mode": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString(agentModeDaemon),
+				Validators: []validator.String{stringvalidator.OneOf(agentModeDaemon, agentModeOneShot)},
+				MarkdownDescription: "How keepalived drives the agent. `daemon` (default): every transition goes to `jdcloud-eip-failover run`, " +
+					"a reconciling daemon per node that `install.sh` installs as a systemd unit; while MASTER it keeps the EIP here, retrying without end " +
+					"and verifying every few seconds, so API outages, missed hooks and out-of-band changes heal by themselves. `one-shot`: keepalived runs " +
+					"`takeover` on becoming MASTER and nothing runs after its deadline; a failure is not retried until the next VRRP transition.",
+			},
 			"agent_deadline": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString("30s"),
-				MarkdownDescription: "How long one takeover keeps retrying before giving up (duration). Default `30s`.",
+				MarkdownDescription: "How long one `takeover` (one-shot mode, or the agent run by hand) keeps retrying before giving up (duration). Default `30s`.",
 			},
 			"access_key": schema.StringAttribute{
 				Required: true, Sensitive: true,
@@ -567,7 +587,7 @@ func (m *keepalivedConfigModel) configDir(n *nodeModel) string {
 
 func (m *keepalivedConfigModel) writeNodeBundle(dir string, rn keepalived.NodeConfig, configDir string, agentCfg, bin []byte, write bundleWriter) (map[string]string, error) {
 	params := installParams{Node: rn.Name, AgentPath: m.AgentPath.ValueString(), ConfigDir: configDir, ScriptUser: m.ScriptUser.ValueString(),
-		RunDir: agentRunDir(configDir, m.ConfigDir.ValueString()), Daemon: strings.Contains(rn.Text, " report INSTANCE ")}
+		RunDir: agentRunDir(configDir, m.ConfigDir.ValueString()), Daemon: m.daemonMode()}
 	install, err := renderInstallScript(params)
 	if err != nil {
 		return nil, err
@@ -665,6 +685,7 @@ func (m *keepalivedConfigModel) spec() (keepalived.Spec, error) {
 		AgentPath:       m.AgentPath.ValueString(),
 		AgentConfigPath: strings.TrimRight(m.ConfigDir.ValueString(), "/") + "/" + bundleAgentConfig,
 		CheckUnicastSrc: true,
+		Daemon:          m.daemonMode(),
 	}
 	if h := m.HealthCheck; h != nil {
 		s.HealthCheck = keepalived.HealthCheck{
@@ -704,7 +725,7 @@ func allKnown(m *keepalivedConfigModel) bool {
 		return false
 	}
 	vals := []attr.Value{m.ElasticIPID, m.Interface, m.VirtualRouterID, m.VRRPVersion, m.AdvertInterval, m.Preempt,
-		m.PreemptDelay, m.AuthPass, m.ScriptUser, m.AgentPath, m.ConfigDir}
+		m.PreemptDelay, m.AuthPass, m.ScriptUser, m.AgentPath, m.ConfigDir, m.AgentMode}
 	for _, n := range []*nodeModel{m.Master, m.Backup} {
 		vals = append(vals, n.Name, n.InstanceID, n.PrivateIP, n.Priority, n.Interface, n.ConfigDir)
 	}

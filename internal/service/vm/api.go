@@ -14,7 +14,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
-// VM states (FACTS.md): the transitional ones are worth waiting through.
+// VM states (the SDK's vm models): the transitional ones are worth waiting through.
 const (
 	statusRunning  = "running"
 	statusStopped  = "stopped"
