@@ -64,6 +64,7 @@ type dlab struct {
 
 	ka     [2]*netns.Process
 	daemon [2]*netns.Process
+	kaMu   sync.Mutex // both nodes' keepalived start at once in the simultaneous restart
 	allKA  []*netns.Process
 }
 
@@ -298,8 +299,11 @@ func (l *dlab) startKeepalived(i int) {
 			l.t.Fatal(err)
 		}
 	}
-	l.ka[i] = l.hosts[i].Start(l.t, l.keepBin, "-n", "-l", "-D", "--vrrp", "-f", l.conf[i], "-p", pid, "-r", vrrpPid)
-	l.allKA = append(l.allKA, l.ka[i])
+	p := l.hosts[i].Start(l.t, l.keepBin, "-n", "-l", "-D", "--vrrp", "-f", l.conf[i], "-p", pid, "-r", vrrpPid)
+	l.kaMu.Lock()
+	defer l.kaMu.Unlock()
+	l.ka[i] = p
+	l.allKA = append(l.allKA, p)
 }
 
 func (l *dlab) running(p *netns.Process) bool {
