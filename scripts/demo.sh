@@ -74,7 +74,7 @@ backup=$(tf output -raw backup_instance_id)
 active_instance() { echo 'jdcloudha_failover_pair.web.active_instance_id' | tf console "${vars[@]}" | tr -d '"'; }
 [ "$(active_instance)" = "$master" ] || die "the EIP is not on the master after apply"
 
-bold "Failover: keepalived on the backup would now run the embedded agent; we run it by hand"
+bold "Failover: on the nodes the agent daemon moves the EIP when keepalived makes the backup MASTER; here we run its one-shot takeover by hand"
 bundle="$demo/ha-pair/bundles/backup"
 # On the node, agent.json names /etc/jdcloud-eip-failover/credentials; here the bundle's own
 # copy (mode 0600) is used, with a lock file beside it.
