@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"syscall"
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
@@ -37,18 +39,7 @@ func TestFailoverWithRealKeepalived(t *testing.T) {
 	nopreempt := l.config(fastVRRP)
 	preempt := l.config(fastVRRP + "\n  preempt = true")
 
-	emptyPlanStep := func(config, active string) resource.TestStep {
-		return resource.TestStep{
-			Config:           config,
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			Check:            resource.TestCheckResourceAttr(pairAddr, "active_role", active),
-		}
-	}
-	step := func(config, active string, pre func()) resource.TestStep {
-		s := emptyPlanStep(config, active)
-		s.PreConfig = pre
-		return s
-	}
+	step := emptyPlanStep
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
@@ -174,6 +165,154 @@ func TestFailoverWithRealKeepalived(t *testing.T) {
 				}
 			}),
 		},
+	})
+}
+
+// emptyPlanStep runs pre (the faults of one scenario), then requires
+// `terraform plan` to change nothing and the pair to report active.
+func emptyPlanStep(config, active string, pre func()) resource.TestStep {
+	return resource.TestStep{
+		PreConfig:        pre,
+		Config:           config,
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+		Check:            resource.TestCheckResourceAttr(pairAddr, "active_role", active),
+	}
+}
+
+// daemonBudget is the daemon mode's pass rule: the EIP is on keepalived's
+// new MASTER (or back where it belongs) within 10 s of the fault.
+const daemonBudget = 10 * time.Second
+
+// TestFailoverWithRealKeepalivedDaemonMode is the lab in the mode users get
+// by default: agent_mode is not set, so keepalived's hooks only report and
+// each node runs the bundle's agent daemon (`run`, as its systemd unit
+// would), per node run dir and lock on the one shared filesystem. The
+// daemons alone move the EIP: after a kill -9 of the MASTER's keepalived,
+// both ways, and after an out-of-band disassociation; after every step
+// `terraform plan` is empty.
+func TestFailoverWithRealKeepalivedDaemonMode(t *testing.T) {
+	l := newLab(t)
+	l.daemon = true
+	config := l.config(fastVRRP)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckNothingLeft(l.srv),
+		Steps: []resource.TestStep{
+			{
+				// Apply, install the bundles, start the daemons, web servers
+				// and keepalived: the master's daemon finds the EIP already there.
+				Config: config,
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckResourceAttr(kaAddr, "agent_mode", "daemon"),
+					resource.TestCheckResourceAttr(pairAddr, "active_role", "master"),
+					func(s *terraform.State) error {
+						if err := l.install(s); err != nil {
+							return err
+						}
+						for i := range roles {
+							l.startDaemon(i)
+						}
+						l.reset()
+						l.daemonsAgree(0)
+						return nil
+					},
+				),
+			},
+			emptyPlanStep(config, "backup", func() {
+				l.logf("1. kill -9 of the MASTER's (the master's) keepalived: the backup's daemon takes the EIP")
+				l.failoverByKill(0, 1)
+				l.logf("   the master's keepalived restarts: nopreempt, so the EIP stays on the backup")
+				l.startKeepalived(0)
+				l.poll("the restarted master becomes BACKUP with a passing check", 20*time.Second, func() bool {
+					return l.vrrpState(0) == "BACKUP" && l.checkHealthy(0)
+				})
+				l.steady(1, noPreemptWindow)
+				l.daemonsAgree(1)
+			}),
+			emptyPlanStep(config, "master", func() {
+				l.logf("2. kill -9 of the MASTER's (the backup's) keepalived: the master's daemon takes the EIP back")
+				l.failoverByKill(1, 0)
+				l.startKeepalived(1)
+				l.poll("the restarted backup becomes BACKUP with a passing check", 20*time.Second, func() bool {
+					return l.vrrpState(1) == "BACKUP" && l.checkHealthy(1)
+				})
+				l.steady(0, noPreemptWindow)
+				l.daemonsAgree(0)
+			}),
+			emptyPlanStep(config, "master", func() {
+				l.logf("3. out-of-band disassociation while the pair is healthy: the MASTER's daemon re-attaches the EIP")
+				vm, _, _, _ := acctest.SDKClients(l.srv)
+				t0 := time.Now()
+				if _, err := acctest.Call("DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
+					return vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(acctest.Region(l.srv), l.vmID[0], l.eipID))
+				}); err != nil {
+					t.Fatalf("out-of-band disassociate: %v", err)
+				}
+				l.poll("the disassociation takes effect", 5*time.Second, func() bool { return l.holder() != l.vmID[0] })
+				l.poll("the master's daemon re-attaches the EIP", time.Until(t0.Add(daemonBudget)), func() bool {
+					return l.holder() == l.vmID[0] && !l.eipProcessing()
+				})
+				l.logf("   EIP back on the master %s after the disassociation", time.Since(t0).Round(time.Millisecond))
+				if !l.associatedBy(0, t0) {
+					t.Fatalf("the EIP came back without an associate call from the master's daemon; %s", l.describe())
+				}
+				l.steady(0, noPreemptWindow)
+				l.daemonsAgree(0)
+			}),
+			emptyPlanStep(config, "master", func() {
+				// Before terraform destroys the EIP, which a running MASTER's
+				// daemon would otherwise re-attach.
+				l.logf("4. the daemons stop (SIGTERM): stopping them never moves the EIP")
+				for i := range roles {
+					l.stopDaemon(i)
+				}
+				l.steady(0, noPreemptWindow)
+				l.stopKeepalived(1)
+				l.stopKeepalived(0)
+			}),
+		},
+	})
+}
+
+// failoverByKill kills node from's keepalived with SIGKILL (no goodbye
+// advert, no STOP hook) and requires node to's daemon to have the EIP on it,
+// with node to MASTER, within daemonBudget.
+func (l *lab) failoverByKill(from, to int) {
+	l.t.Helper()
+	l.settled()
+	t0 := time.Now()
+	l.killKeepalived(from, syscall.SIGKILL)
+	l.poll(fmt.Sprintf("the EIP on the %s, MASTER", roles[to]), time.Until(t0.Add(daemonBudget)), func() bool {
+		return l.vrrpState(to) == "MASTER" && l.holder() == l.vmID[to] && !l.eipProcessing()
+	})
+	l.logf("   EIP on the %s %s after the kill", roles[to], time.Since(t0).Round(time.Millisecond))
+	if !l.associatedBy(to, t0) {
+		l.t.Fatalf("the EIP reached the %s without an associate call from its daemon; %s", roles[to], l.describe())
+	}
+}
+
+// associatedBy reports whether node i (its daemon: the report hooks never
+// call the API) asked the API to associate the EIP since t.
+func (l *lab) associatedBy(i int, t time.Time) bool {
+	calls, _ := l.rec.since(t, privateIP[i])
+	for _, c := range calls {
+		p := strings.ToLower(c.Path)
+		if c.Status == http.StatusOK && strings.Contains(p, "associateelasticip") && !strings.Contains(p, "disassociate") {
+			return true
+		}
+	}
+	return false
+}
+
+// daemonsAgree waits until the daemons' status files (one per node's run
+// dir) say node m is MASTER with the EIP here and the other is BACKUP.
+func (l *lab) daemonsAgree(m int) {
+	l.t.Helper()
+	l.poll(fmt.Sprintf("the daemons' status: the %s MASTER with the EIP here, the %s BACKUP", roles[m], roles[1-m]), 10*time.Second, func() bool {
+		sm, so := l.daemonStatus(m), l.daemonStatus(1-m)
+		return sm.VRRPState == "MASTER" && sm.EIPLocation == "here" && sm.InstanceID == l.vmID[m] &&
+			so.VRRPState == "BACKUP" && so.InstanceID == l.vmID[1-m]
 	})
 }
 

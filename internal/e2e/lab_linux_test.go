@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -25,6 +26,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	eipagent "github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/netns"
 )
 
@@ -68,9 +70,16 @@ type lab struct {
 	confDir  [2]string
 	outDir   string // terraform's output_dir; "" when the provider has no embedded agent
 	ownAgent string // agent built by the test when the provider has none embedded
+	// daemon: agent_mode is left to its default ("daemon"): the hooks only
+	// report, and each node runs the bundle's `run` daemon, which moves the
+	// EIP. Otherwise the lab sets agent_mode = "one-shot" (takeover hooks).
+	daemon bool
 
-	web [2]*netns.Process
-	ka  [2]*netns.Process
+	web       [2]*netns.Process
+	ka        [2]*netns.Process
+	agentd    [2]*netns.Process  // the agent daemons (daemon mode)
+	daemonCmd [2][]string        // each node's daemon command line, from its bundle's unit
+	agentCfg  [2]eipagent.Config // each node's installed agent.json, as the agent loads it
 
 	mu     sync.Mutex
 	allKA  []*netns.Process // every keepalived started, for the log check
@@ -244,9 +253,7 @@ resource "jdcloudha_keepalived_config" "web" {
   elastic_ip_id = jdcloudha_failover_pair.web.elastic_ip_id
   endpoint      = %q
   scheme        = "http"
-  # This lab drives keepalived's one-shot hooks through Terraform's bundles;
-  # the daemon (the default mode) has its own end-to-end test.
-  agent_mode = "one-shot"
+  %s
   master = {
     instance_id = jdcloudha_instance.master.id
     private_ip  = jdcloudha_instance.master.private_ip
@@ -270,7 +277,16 @@ resource "jdcloudha_keepalived_config" "web" {
   %s
   %s
 }
-`, apiEndpoint, l.confDir[0], l.confDir[1], healthURL, l.agent, agentArch(), out, extra)
+`, apiEndpoint, l.agentModeLine(), l.confDir[0], l.confDir[1], healthURL, l.agent, agentArch(), out, extra)
+}
+
+// agentModeLine is the keepalived config's agent_mode setting: none in daemon
+// mode, so the lab gets what users get by default.
+func (l *lab) agentModeLine() string {
+	if l.daemon {
+		return "# agent_mode left to its default: the reconciling daemon."
+	}
+	return "agent_mode = \"one-shot\" # keepalived's hooks run the takeover"
 }
 
 // install copies each node's bundle into place the way install.sh would
@@ -318,9 +334,30 @@ func (l *lab) install(s *terraform.State) error {
 		if strings.Contains(string(creds), l.srv.SecretKey) || !strings.Contains(string(creds), "access_key") {
 			return fmt.Errorf("%s: the agent's credentials must be the sub-user's, not the account's", role)
 		}
-		for _, want := range []string{l.agent + " --config " + filepath.Join(l.confDir[i], "agent.json") + " takeover", "unicast_src_ip " + privateIP[i], healthURL} {
+		hook, notHook := " takeover", " report "
+		if l.daemon {
+			hook, notHook = notHook, hook
+		}
+		agentCmd := l.agent + " --config " + filepath.Join(l.confDir[i], "agent.json")
+		for _, want := range []string{agentCmd + hook, "unicast_src_ip " + privateIP[i], healthURL} {
 			if !strings.Contains(string(conf), want) {
 				return fmt.Errorf("%s keepalived.conf lacks %q:\n%s", role, want, conf)
+			}
+		}
+		if strings.Contains(string(conf), agentCmd+notHook) {
+			return fmt.Errorf("%s keepalived.conf (daemon mode %v) has a %q hook:\n%s", role, l.daemon, strings.TrimSpace(notHook), conf)
+		}
+		l.daemonCmd[i] = []string{l.agent, "--config", filepath.Join(l.confDir[i], "agent.json"), "run"}
+		if l.daemon && l.outDir != "" {
+			cmd, err := unitExecStart(filepath.Join(attrs["nodes."+role+".bundle_dir"], "jdcloud-eip-failover.service"))
+			if err != nil {
+				return fmt.Errorf("%s: %v", role, err)
+			}
+			if strings.Join(cmd, " ") != strings.Join(l.daemonCmd[i], " ") {
+				return fmt.Errorf("%s: the unit starts %q, want %q", role, cmd, l.daemonCmd[i])
+			}
+			if b, err := os.ReadFile(filepath.Join(attrs["nodes."+role+".bundle_dir"], "install.sh")); err != nil || !strings.Contains(string(b), "daemon=yes") {
+				return fmt.Errorf("%s: install.sh does not install the daemon (%v)", role, err)
 			}
 		}
 		bin, err := os.ReadFile(agentBin)
@@ -348,8 +385,88 @@ func (l *lab) install(s *terraform.State) error {
 		if bad := forbiddenLines(out); len(bad) > 0 {
 			return fmt.Errorf("keepalived -t on the %s's config: %q", role, bad)
 		}
+		if l.agentCfg[i], err = eipagent.LoadConfig(filepath.Join(l.confDir[i], "agent.json")); err != nil {
+			return fmt.Errorf("the %s's agent.json: %v", role, err)
+		}
+	}
+	if l.daemon {
+		return l.checkDaemonConfigs()
 	}
 	return nil
+}
+
+// checkDaemonConfigs checks what lets two daemons share one filesystem: each
+// node has its own run dir (state record, socket, status) and lock file,
+// under its config_dir; and the preferred master wins a split brain.
+func (l *lab) checkDaemonConfigs() error {
+	for i, role := range roles {
+		c := l.agentCfg[i]
+		if want := filepath.Join(l.confDir[i], "run"); c.RunDir != want {
+			return fmt.Errorf("the %s's agent.json: run_dir %q, want %q", role, c.RunDir, want)
+		}
+		if want := filepath.Join(l.confDir[i], "takeover.lock"); c.LockFile != want {
+			return fmt.Errorf("the %s's agent.json: lock_file %q, want %q", role, c.LockFile, want)
+		}
+		if c.VRRPAddress == "" {
+			return fmt.Errorf("the %s's agent.json has no vrrp_address: the daemon would rely on hooks alone", role)
+		}
+	}
+	if c := l.agentCfg; c[0].Priority <= c[0].PeerPriority || c[1].Priority >= c[1].PeerPriority {
+		return fmt.Errorf("agent.json priorities: master %d (peer %d), backup %d (peer %d): the master must win a split brain",
+			c[0].Priority, c[0].PeerPriority, c[1].Priority, c[1].PeerPriority)
+	}
+	return nil
+}
+
+// unitExecStart is the command line of a systemd unit's ExecStart.
+func unitExecStart(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "ExecStart="); ok {
+			return strings.Fields(v), nil
+		}
+	}
+	return nil, fmt.Errorf("%s has no ExecStart", path)
+}
+
+// startDaemon (re)starts node i's agent daemon in its namespace, as the
+// bundle's unit would.
+func (l *lab) startDaemon(i int) {
+	l.t.Helper()
+	l.stopDaemon(i)
+	cmd := l.daemonCmd[i]
+	l.agentd[i] = l.hosts[i].Start(l.t, cmd[0], cmd[1:]...)
+}
+
+// stopDaemon stops node i's agent daemon (SIGTERM; stopping it never moves the EIP).
+func (l *lab) stopDaemon(i int) {
+	if l.daemonUp(i) {
+		_ = l.agentd[i].Stop(10 * time.Second)
+	}
+}
+
+func (l *lab) daemonUp(i int) bool {
+	if l.agentd[i] == nil {
+		return false
+	}
+	select {
+	case <-l.agentd[i].Done():
+		return false
+	default:
+		return true
+	}
+}
+
+// daemonStatus is node i's daemon's status.json ("" state when unreadable).
+func (l *lab) daemonStatus(i int) eipagent.DaemonStatus {
+	var s eipagent.DaemonStatus
+	if b, err := os.ReadFile(l.agentCfg[i].StatusPath()); err == nil {
+		_ = json.Unmarshal(b, &s)
+	}
+	return s
 }
 
 // writeFileAtomic replaces path (a running agent binary cannot be opened for
@@ -504,6 +621,12 @@ func (l *lab) holder() string {
 	return ""
 }
 
+// eipProcessing reports whether a change of the EIP's holder is in flight.
+func (l *lab) eipProcessing() bool {
+	e := l.srv.Emulator.Snapshot().ElasticIps[l.eipID]
+	return e != nil && e.Processing
+}
+
 func (l *lab) holderName() string {
 	switch h := l.holder(); h {
 	case l.vmID[0]:
@@ -554,6 +677,9 @@ func (l *lab) describe() string {
 		if l.ka[i] != nil {
 			fmt.Fprintf(&b, "\n--- %s keepalived (last 40 lines):\n%s", roles[i], lastLines(l.ka[i].Output(), 40))
 		}
+		if l.agentd[i] != nil {
+			fmt.Fprintf(&b, "\n--- %s agent daemon (running %v; last 25 lines):\n%s", roles[i], l.daemonUp(i), lastLines(l.agentd[i].Output(), 25))
+		}
 	}
 	fmt.Fprintf(&b, "\n--- agent API calls (last 20):\n%s", l.rec.tail(20))
 	return b.String()
@@ -567,13 +693,17 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// agentRunning reports whether an agent process runs in node i's namespace.
+// agentRunning reports whether an agent process other than the node's
+// daemon (a hook or a takeover) runs in node i's namespace.
 func (l *lab) agentRunning(i int) bool {
 	pids, err := l.hosts[i].PIDs()
 	if err != nil {
 		return false
 	}
 	for _, pid := range pids {
+		if l.daemonUp(i) && pid == l.agentd[i].PID() {
+			continue
+		}
 		if exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe"); err == nil && strings.TrimSuffix(exe, " (deleted)") == l.agent {
 			return true
 		}
