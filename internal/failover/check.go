@@ -172,3 +172,26 @@ func AsPermissionError(err error) (*PermissionError, bool) {
 	ok := errors.As(err, &pe)
 	return pe, ok
 }
+
+// CheckPermissionsWithin runs CheckPermissions until it passes or window has
+// passed, backing off from 250 ms to 5 s: on the real cloud a new key or
+// policy may take a moment to take effect. ErrNotProbeable ends it at once;
+// otherwise the last error is returned (a *PermissionError names the call).
+func CheckPermissionsWithin(ctx context.Context, clock apicall.Clock, window time.Duration, cloud Cloud, regionID, elasticIPID string, instanceIDs []string) error {
+	deadline := clock.Now().Add(window)
+	delay := 250 * time.Millisecond
+	for {
+		err := CheckPermissions(ctx, cloud, regionID, elasticIPID, instanceIDs)
+		if err == nil || errors.Is(err, ErrNotProbeable) {
+			return err
+		}
+		left := deadline.Sub(clock.Now())
+		if left <= 0 || ctx.Err() != nil {
+			return err
+		}
+		if serr := clock.Sleep(ctx, min(delay, left)); serr != nil {
+			return err
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
+}

@@ -204,3 +204,45 @@ func checkKeyDead(srv *emulator.Server, key [2]string) error {
 	}
 	return nil
 }
+
+// The keepalived config runs the agent's permission self-check with the key
+// it writes into the bundles: a key the cloud refuses fails the apply, naming
+// the call, and no bundle is written.
+func TestAccKeepalivedConfig_permissionCheckRefusesABadKey(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	dir := t.TempDir()
+	config := acctest.ProviderConfig(srv) + acctest.ArticleTopology + fmt.Sprintf(`
+resource "jdcloudha_failover_pair" "web" {
+  elastic_ip_id      = jdcloudha_elastic_ip.vip.id
+  master_instance_id = jdcloudha_instance.master.id
+  backup_instance_id = jdcloudha_instance.backup.id
+}
+
+resource "jdcloudha_keepalived_config" "web" {
+  elastic_ip_id = jdcloudha_failover_pair.web.elastic_ip_id
+  endpoint      = %[1]q
+  master = {
+    instance_id = jdcloudha_instance.master.id
+    private_ip  = jdcloudha_instance.master.private_ip
+  }
+  backup = {
+    instance_id = jdcloudha_instance.backup.id
+    private_ip  = jdcloudha_instance.backup.private_ip
+  }
+  access_key = %[2]q
+  secret_key = "not-the-secret-of-this-key"
+  output_dir = %[3]q
+}
+`, srv.Endpoint, srv.AccessKey, dir)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      config,
+			ExpectError: acctest.ErrorRegexp("Failover agent permission refused: vpc:describeElasticIp", "401"),
+		}},
+	})
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		t.Errorf("a refused key still wrote bundles: %v %v", entries, err)
+	}
+}

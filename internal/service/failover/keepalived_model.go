@@ -25,6 +25,7 @@ type keepalivedConfigModel struct {
 	AgentPath         types.String `tfsdk:"agent_path"`
 	ConfigDir         types.String `tfsdk:"config_dir"`
 	AgentMode         types.String `tfsdk:"agent_mode"`
+	CheckPermissions  types.Bool   `tfsdk:"check_permissions"`
 	AgentDeadline     types.String `tfsdk:"agent_deadline"`
 	AccessKey         types.String `tfsdk:"access_key"`
 	SecretKey         types.String `tfsdk:"secret_key"`

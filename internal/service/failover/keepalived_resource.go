@@ -217,6 +217,13 @@ func (r *keepalivedConfigResource) Schema(_ context.Context, _ resource.SchemaRe
 					"and verifying every few seconds, so API outages, missed hooks and out-of-band changes heal by themselves. `one-shot`: keepalived runs " +
 					"`takeover` on becoming MASTER and nothing runs after its deadline; a failure is not retried until the next VRRP transition.",
 			},
+			"check_permissions": schema.BoolAttribute{
+				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				MarkdownDescription: "Run the agent's permission self-check (`jdcloud-eip-failover check`) with `access_key` at create and whenever the key, " +
+					"the EIP or a member changes: describe the EIP, and associate and disassociate it on both members where the cloud refuses by state " +
+					"(the EIP never moves). A refused call fails the apply, naming it, instead of the first failover. Default `true`; `false` only " +
+					"for configurations rendered for resources Terraform cannot reach.",
+			},
 			"agent_deadline": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString("30s"),
 				MarkdownDescription: "How long one `takeover` (one-shot mode, or the agent run by hand) keeps retrying before giving up (duration). Default `30s`.",
@@ -348,6 +355,9 @@ func (r *keepalivedConfigResource) Create(ctx context.Context, req resource.Crea
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !r.checkAgentPermissions(ctx, &plan, &resp.Diagnostics) {
+		return
+	}
 	r.build(ctx, &plan, writeBundle, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -412,6 +422,9 @@ func (r *keepalivedConfigResource) Update(ctx context.Context, req resource.Upda
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if agentAccessChanged(&state, &plan) && !r.checkAgentPermissions(ctx, &plan, &resp.Diagnostics) {
+		return
+	}
 	r.build(ctx, &plan, writeBundle, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -425,6 +438,54 @@ func (r *keepalivedConfigResource) Update(ctx context.Context, req resource.Upda
 	}
 	removeStaleBundles(ctx, state, plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// agentPermissionWindow is how long a refused self-check is retried: a key
+// or policy made in the same apply may take a moment to take effect.
+const agentPermissionWindow = 2 * time.Minute
+
+// checkAgentPermissions runs the agent's own permission self-check with the
+// key the bundles will carry, through the provider's endpoint (the nodes' own
+// endpoint may be JD Cloud's internal one, out of Terraform's reach): a key
+// that may not move the EIP fails the apply here, not at the first failover.
+func (r *keepalivedConfigResource) checkAgentPermissions(ctx context.Context, m *keepalivedConfigModel, diags *diag.Diagnostics) bool {
+	if r.client == nil || !m.CheckPermissions.ValueBool() {
+		return true
+	}
+	ak := m.AccessKey.ValueString()
+	cfg := agent.Config{Region: r.client.Region, Endpoint: r.client.VM.Config.Endpoint, Scheme: r.client.VM.Config.Scheme}
+	cloud := agent.NewSDKCloud(cfg, agent.Credentials{AccessKey: ak, SecretKey: m.SecretKey.ValueString()})
+	eip := m.ElasticIPID.ValueString()
+	ids := []string{m.Master.InstanceID.ValueString(), m.Backup.InstanceID.ValueString()}
+	err := agent.CheckPermissionsWithin(ctx, r.client.Clock(), agentPermissionWindow, cloud, r.client.Region, eip, ids)
+	switch pe, refused := agent.AsPermissionError(err); {
+	case err == nil:
+		return true
+	case errors.Is(err, agent.ErrNotProbeable):
+		diags.AddWarning("Failover permissions only partly checked",
+			fmt.Sprintf("Access key %s may describe elastic IP %s, but the EIP is on no instance, so associating it cannot be checked "+
+				"without moving it. Bind it first (elastic_ip_id from jdcloudha_failover_pair), or run "+
+				"`jdcloud-eip-failover --config <agent.json> check` on a node once it is.", ak, eip))
+		return true
+	case refused:
+		diags.AddError("Failover agent permission refused: "+pe.Call,
+			fmt.Sprintf("The failover agent's permission self-check with access key %s (the key written into the bundles) was refused: %s.\n\n"+
+				"A failover would fail the same way. Give the key a policy that allows describing %s and associating and "+
+				"disassociating it on %s and %s (jdcloudha_failover_credentials makes one). Retried for %s in case a new key or "+
+				"policy took a moment to apply.", ak, pe.Error(), eip, ids[0], ids[1], agentPermissionWindow))
+	default:
+		diags.AddError("Failover agent permission check failed",
+			fmt.Sprintf("The failover agent's permission self-check with access key %s could not complete (retried for %s): %v",
+				ak, agentPermissionWindow, err))
+	}
+	return false
+}
+
+// agentAccessChanged: the self-check runs again when what the agent may do
+// could have changed (its key, the EIP or a member).
+func agentAccessChanged(old, new *keepalivedConfigModel) bool {
+	return !old.CheckPermissions.Equal(new.CheckPermissions) || !old.AccessKey.Equal(new.AccessKey) || !old.SecretKey.Equal(new.SecretKey) || !old.ElasticIPID.Equal(new.ElasticIPID) ||
+		!old.Master.InstanceID.Equal(new.Master.InstanceID) || !old.Backup.InstanceID.Equal(new.Backup.InstanceID)
 }
 
 func (r *keepalivedConfigResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

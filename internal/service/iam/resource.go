@@ -910,31 +910,19 @@ func (r *credentialsResource) checkPermissions(ctx context.Context, m credential
 	window := propagationTimeout(m.PropagationTimeout)
 	cfg := failover.Config{Region: r.client.Region, Endpoint: r.client.VM.Config.Endpoint, Scheme: r.client.VM.Config.Scheme}
 	cloud := failover.NewSDKCloud(cfg, failover.Credentials{AccessKey: ak, SecretKey: sk})
-	clock := r.client.Clock()
-	deadline := clock.Now().Add(window)
-	delay := 250 * time.Millisecond
-	for {
-		err := failover.CheckPermissions(ctx, cloud, r.client.Region, m.ElasticIPID.ValueString(), ids)
-		if err == nil {
-			return true
-		}
-		if errors.Is(err, failover.ErrNotProbeable) {
-			diags.AddWarning("Failover permissions only partly checked",
-				fmt.Sprintf("Access key %s may describe elastic IP %s, but the EIP is on no instance, so associating it cannot be "+
-					"checked without moving it. Once the EIP is on a member, `jdcloud-eip-failover --config <agent.json> check` on "+
-					"a node checks it.", ak, m.ElasticIPID.ValueString()))
-			return true
-		}
-		left := deadline.Sub(clock.Now())
-		if left <= 0 || ctx.Err() != nil {
-			reportCheckFailure(m, err, window, diags, what)
-			return false
-		}
-		if err := clock.Sleep(ctx, min(delay, left)); err != nil {
-			reportCheckFailure(m, err, window, diags, what)
-			return false
-		}
-		delay = min(2*delay, 5*time.Second)
+	err := failover.CheckPermissionsWithin(ctx, r.client.Clock(), window, cloud, r.client.Region, m.ElasticIPID.ValueString(), ids)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, failover.ErrNotProbeable):
+		diags.AddWarning("Failover permissions only partly checked",
+			fmt.Sprintf("Access key %s may describe elastic IP %s, but the EIP is on no instance, so associating it cannot be "+
+				"checked without moving it. Once the EIP is on a member, `jdcloud-eip-failover --config <agent.json> check` on "+
+				"a node checks it.", ak, m.ElasticIPID.ValueString()))
+		return true
+	default:
+		reportCheckFailure(m, err, window, diags, what)
+		return false
 	}
 }
 
