@@ -14,10 +14,20 @@
 // emulator. It needs root, keepalived, curl and terraform, and skips naming
 // whichever is missing.
 //
+// TestFailoverWithRealKeepalived drives keepalived_config's one-shot hooks;
+// TestFailoverWithRealKeepalivedDaemonMode is the same lab in the default
+// agent_mode, with the bundle's agent daemon (`run`, the command line of its
+// systemd unit) on each node and an empty plan after each fault.
+// TestDaemonConvergesWithRealKeepalived (daemon_linux_test.go) builds its
+// topology through the SDK and runs the daemon through every fault for
+// VRRPv2 and v3 (partitions, outages, restarts, out-of-band changes), with a
+// data plane: the cloud namespace routes the EIP to its holder and a client
+// namespace runs the article's curl loops against it.
+//
 // figures_linux_test.go measures failover times for BENCHMARKS.md; it runs
 // only with JDHA_E2E_BENCH=1.
 //
-//	go test -race -v -run TestFailoverWithRealKeepalived ./internal/e2e/    # about 3 minutes
+//	go test -race -v ./internal/e2e/    # about 6 minutes
 //	JDHA_E2E_BENCH=1 go test -v -count=1 -run TestFailoverFigures -timeout 30m ./internal/e2e/
 //
 // Environment: JDHA_E2E_RUNS (figures: runs per fault, default 5),
