@@ -61,6 +61,7 @@ type dlab struct {
 	vmID    [2]string
 	vpc     *vpcclient.VpcClient
 	vm      *vmclient.VmClient
+	spec    keepalived.Spec // as rendered, so a scenario can change it and reload
 
 	ka     [2]*netns.Process
 	daemon [2]*netns.Process
@@ -138,6 +139,13 @@ func daemonRequirements(t *testing.T) string {
 
 func newDaemonLab(t *testing.T, vrrpVersion int, advert time.Duration) *dlab {
 	t.Helper()
+	return newDaemonLabWith(t, vrrpVersion, advert, nil)
+}
+
+// newDaemonLabWith lets a scenario change the spec (health check,
+// preemption) before it is rendered.
+func newDaemonLabWith(t *testing.T, vrrpVersion int, advert time.Duration, change func(*keepalived.Spec)) *dlab {
+	t.Helper()
 	l := &dlab{t: t, keepBin: daemonRequirements(t)}
 	l.srv = acctest.StartEmulator(t)
 	l.rec = &recorder{emu: l.srv.Emulator}
@@ -180,6 +188,10 @@ func newDaemonLab(t *testing.T, vrrpVersion int, advert time.Duration) *dlab {
 		l.cfg[i] = filepath.Join(l.dir[i], "agent.json")
 		spec.Nodes[i] = keepalived.Node{Name: role, InstanceID: l.vmID[i], PrivateIP: netip.MustParseAddr(privateIP[i]), Priority: prio[i], AgentConfigPath: l.cfg[i]}
 	}
+	if change != nil {
+		change(&spec)
+	}
+	l.spec = spec
 	nodes, err := keepalived.Render(spec)
 	if err != nil {
 		t.Fatalf("render: %v", err)
