@@ -157,6 +157,10 @@ resource "jdcloudha_failover_credentials" "agent" {
   # Set to agent_key_rotation once both nodes run the new bundles: that
   # retires the previous key (it stays valid until then: no dead window).
   installed_rotation = var.agent_key_installed_rotation
+  # The EIP is bound first, so the apply's permission self-check can probe
+  # associate too; on destroy the key goes before the pair releases the EIP,
+  # so no running agent daemon can re-attach it.
+  depends_on = [jdcloudha_failover_pair.web]
 }
 
 # keepalived.conf, agent.json, credentials, the agent binary and install.sh

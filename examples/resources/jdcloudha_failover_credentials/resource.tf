@@ -19,9 +19,11 @@ resource "jdcloudha_failover_credentials" "agent" {
   instance_ids  = [data.jdcloudha_instance.master.id, data.jdcloudha_instance.backup.id]
   description   = "keepalived EIP failover of web-master and web-backup"
 
-  # Change this value to rotate the key: apply, then re-run install.sh on
-  # both nodes (the old key is deleted by the apply).
-  rotation = "2026-11"
+  # Change this value to rotate the key: apply, re-run install.sh on both
+  # nodes, then set installed_rotation to the same value and apply again to
+  # retire the previous key (it stays valid until then: no dead window).
+  rotation           = "2026-11"
+  installed_rotation = "2026-11"
 }
 
 # The key goes only into each node bundle's 0600 credentials file.
