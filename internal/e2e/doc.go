@@ -23,6 +23,9 @@
 // VRRPv2 and v3 (partitions, outages, restarts, out-of-band changes), with a
 // data plane: the cloud namespace routes the EIP to its holder and a client
 // namespace runs the article's curl loops against it.
+// TestDaemonHealthCheckPreemptAndSplitBrain (daemon_more_linux_test.go) adds,
+// for both versions, the web server down and back, SIGTERM, a two-way split
+// brain, and preempt after a reload: the returning master takes the EIP back.
 //
 // figures_linux_test.go measures failover times for BENCHMARKS.md; it runs
 // only with JDHA_E2E_BENCH=1.
