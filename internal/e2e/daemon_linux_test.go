@@ -278,30 +278,11 @@ func (l *dlab) makeTopology() {
 	l.poll("the EIP settles on the master", 10*time.Second, func() bool { return l.holder() == l.vmID[0] && !l.processing() })
 }
 
-func (l *dlab) holder() string {
-	if e := l.srv.Emulator.Snapshot().ElasticIps[l.eipID]; e != nil {
-		return e.InstanceId
-	}
-	return ""
-}
+func (l *dlab) holder() string { return emulatorEIPHolder(l.srv, l.eipID) }
 
-func (l *dlab) processing() bool {
-	e := l.srv.Emulator.Snapshot().ElasticIps[l.eipID]
-	return e != nil && e.Processing
-}
+func (l *dlab) processing() bool { return emulatorEIPProcessing(l.srv, l.eipID) }
 
-func (l *dlab) holderName() string {
-	switch h := l.holder(); h {
-	case l.vmID[0]:
-		return "master"
-	case l.vmID[1]:
-		return "backup"
-	case "":
-		return "none"
-	default:
-		return h
-	}
-}
+func (l *dlab) holderName() string { return roleOf(l.holder(), l.vmID) }
 
 func (l *dlab) startKeepalived(i int) {
 	l.t.Helper()

@@ -614,31 +614,11 @@ func (l *lab) checkHealthy(i int) bool {
 }
 
 // holder is the instance holding the EIP, straight from the emulator.
-func (l *lab) holder() string {
-	if e := l.srv.Emulator.Snapshot().ElasticIps[l.eipID]; e != nil {
-		return e.InstanceId
-	}
-	return ""
-}
+func (l *lab) holder() string { return emulatorEIPHolder(l.srv, l.eipID) }
 
-// eipProcessing reports whether a change of the EIP's holder is in flight.
-func (l *lab) eipProcessing() bool {
-	e := l.srv.Emulator.Snapshot().ElasticIps[l.eipID]
-	return e != nil && e.Processing
-}
+func (l *lab) eipProcessing() bool { return emulatorEIPProcessing(l.srv, l.eipID) }
 
-func (l *lab) holderName() string {
-	switch h := l.holder(); h {
-	case l.vmID[0]:
-		return "master"
-	case l.vmID[1]:
-		return "backup"
-	case "":
-		return "none"
-	default:
-		return h
-	}
-}
+func (l *lab) holderName() string { return roleOf(l.holder(), l.vmID) }
 
 // logf logs with the wall-clock time, to line up with keepalived's log.
 func (l *lab) logf(format string, args ...any) {
