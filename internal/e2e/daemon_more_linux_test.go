@@ -212,21 +212,7 @@ func TestDaemonHealthCheckPreemptAndSplitBrain(t *testing.T) {
 				if l.master() != 0 || l.holder() != l.vmID[0] {
 					t.Fatalf("want the master MASTER with the EIP before the split brain; %s", l.describe())
 				}
-				start := time.Now()
-				l.splitBrain()
-				l.poll("both nodes MASTER", 20*time.Second, func() bool { return l.vrrpState(0) == "MASTER" && l.vrrpState(1) == "MASTER" })
-				time.Sleep(3 * time.Second) // the fault's duration: both stay MASTER for 3 s
-				l.healSplitBrain()
-				healed := time.Now()
-				l.poll("the backup yields", 20*time.Second, func() bool { return l.vrrpState(1) == "BACKUP" })
-				if got := l.converged(healed); got != 0 {
-					t.Fatalf("after the heal the %s is MASTER; %s", roles[got], l.describe())
-				}
-				moves := l.arrivals(start)
-				l.logf("   %d EIP moves during the split brain and heal", moves)
-				if moves > 2 {
-					t.Fatalf("%d EIP moves in one split brain (want at most 2: away and back); %s", moves, l.describe())
-				}
+				l.bothMasterThenHeal("split brain", l.splitBrain, l.healSplitBrain)
 			}
 
 			l.logf("both nodes reloaded with preempt (SIGHUP, the backup first): the EIP does not move")

@@ -89,17 +89,23 @@ type lab struct {
 	wantIP map[string]int // private IP -> node index, to attribute API calls
 }
 
+// keepalivedBinary finds keepalived (root's PATH may lack /usr/sbin), or skips t.
+func keepalivedBinary(t *testing.T) string {
+	t.Helper()
+	if bin, err := exec.LookPath("keepalived"); err == nil {
+		return bin
+	}
+	if _, err := os.Stat("/usr/sbin/keepalived"); err != nil {
+		t.Skip("skipping: no keepalived binary (apt-get install -y keepalived)")
+	}
+	return "/usr/sbin/keepalived"
+}
+
 // requirements skips t naming the first missing machine capability.
 func requirements(t *testing.T) (keepalivedBin string) {
 	t.Helper()
 	netns.SkipIfUnavailable(t)
-	keepalivedBin, err := exec.LookPath("keepalived")
-	if err != nil {
-		if _, serr := os.Stat("/usr/sbin/keepalived"); serr != nil {
-			t.Skip("skipping: no keepalived binary (apt-get install -y keepalived)")
-		}
-		keepalivedBin = "/usr/sbin/keepalived"
-	}
+	keepalivedBin = keepalivedBinary(t)
 	if _, err := os.Stat("/usr/bin/curl"); err != nil {
 		t.Skip("skipping: the rendered http health check needs /usr/bin/curl (apt-get install -y curl)")
 	}
