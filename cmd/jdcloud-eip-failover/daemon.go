@@ -42,12 +42,21 @@ func runDaemon(ctx context.Context, cfg failover.Config, cloud failover.Cloud, l
 		logger.Event(failover.Event{Step: "daemon", Outcome: "bad-config", Detail: "run_dir: " + err.Error(), Loud: true})
 		return failover.ExitConfig
 	}
-	wake, closeWake, err := failover.ListenWake(cfg.SocketPath())
-	if err != nil {
-		// Still correct without it (the daemon polls the local state), only slower to react.
-		logger.Event(failover.Event{Step: "daemon", Outcome: "no-socket", Detail: "cannot listen on " + cfg.SocketPath() + ": " + err.Error() + "; reading the state every 250ms only", Loud: true})
+	// Two wake-up sources, both only hints (the daemon polls the local state
+	// every 250 ms without them): the report hook's poke, and the kernel's
+	// address change when keepalived adds or removes vrrp_address.
+	wake := make(chan struct{}, 1)
+	if closeWake, err := failover.ListenWake(cfg.SocketPath(), wake); err != nil {
+		logger.Event(failover.Event{Step: "daemon", Outcome: "no-socket", Detail: "cannot listen on " + cfg.SocketPath() + ": " + err.Error() + "; the report hook cannot wake the daemon", Loud: true})
 	} else {
 		defer closeWake()
+	}
+	if cfg.VRRPAddress != "" {
+		if stopWatch, err := failover.WatchAddresses(wake); err != nil {
+			logger.Event(failover.Event{Step: "daemon", Outcome: "no-address-watch", Detail: "cannot watch address changes: " + err.Error() + "; keepalived's transitions reach the daemon through the report hook"})
+		} else {
+			defer stopWatch()
+		}
 	}
 	var lastWriteErr string
 	d := &failover.Daemon{Config: cfg, Cloud: cloud, Log: logger, Wake: wake, OnStatus: func(s failover.DaemonStatus) {

@@ -201,6 +201,18 @@ func intRange(v []int) string {
 	return fmt.Sprintf("%d-%d", lo, hi)
 }
 
+// intList prints v in order ("4, 4, 2, 2, 2"), where the sequence matters.
+func intList(v []int) string {
+	if len(v) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, ", ")
+}
+
 func loadAverage() string {
 	b, err := os.ReadFile("/proc/loadavg")
 	if err != nil {

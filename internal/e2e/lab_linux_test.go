@@ -841,19 +841,21 @@ type apiCall struct {
 	Status  int
 }
 
-// holderChange is when the emulator's EIP holder changed, seen after an agent's request.
+// holderChange is when the emulator's EIP holder changed (took effect: an
+// asynchronous association counts when its PROCESSING ends, not when a
+// client next looks).
 type holderChange struct {
 	At     time.Time
 	Holder string
 }
 
 // recorder wraps the emulator served in the cloud namespace: it logs each
-// agent request and, after each, notes when the EIP's holder changed.
+// agent request and, from the emulator's OnChange, when the EIP's holder
+// changed.
 type recorder struct {
 	emu *emulator.Emulator
 
 	mu      sync.Mutex
-	eipID   string
 	vmID    [2]string
 	calls   []apiCall
 	changes []holderChange
@@ -861,9 +863,27 @@ type recorder struct {
 }
 
 func (r *recorder) setEIP(id string, vms [2]string) {
+	now := ""
+	if e := r.emu.Snapshot().ElasticIps[id]; e != nil {
+		now = e.InstanceId
+	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.eipID, r.vmID = id, vms
+	r.vmID, r.last = vms, now
+	r.mu.Unlock()
+	// Called with the emulator locked: takes only r.mu, which is never held
+	// while calling the emulator.
+	r.emu.OnChange(func(st emulator.State) {
+		at, holder := time.Now(), ""
+		if e := st.ElasticIps[id]; e != nil {
+			holder = e.InstanceId
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if holder != r.last {
+			r.changes = append(r.changes, holderChange{At: at, Holder: holder})
+			r.last = holder
+		}
+	})
 }
 
 type statusWriter struct {
@@ -886,17 +906,6 @@ func (r *recorder) wrap(next http.Handler) http.Handler {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.calls = append(r.calls, apiCall{At: start, End: end, From: host, Method: req.Method, Path: req.URL.Path, Status: sw.status})
-		if r.eipID == "" {
-			return
-		}
-		holder := ""
-		if e := r.emu.Snapshot().ElasticIps[r.eipID]; e != nil {
-			holder = e.InstanceId
-		}
-		if holder != r.last {
-			r.changes = append(r.changes, holderChange{At: end, Holder: holder})
-			r.last = holder
-		}
 	})
 }
 

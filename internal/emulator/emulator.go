@@ -85,6 +85,7 @@ type Emulator struct {
 	timers map[*time.Timer]struct{}
 	closed bool
 	dirty  bool
+	watch  func(State) // OnChange's observer, called with e.mu held
 
 	faultMu sync.Mutex // guards faults, faultRnd, limiter, stats
 	faults  Faults
@@ -178,6 +179,26 @@ func (e *Emulator) SetRateLimit(perSecond float64) {
 	e.limiter = newRateLimiter(perSecond, e.now)
 }
 
+// OnChange calls fn with a copy of the state after every change: each
+// mutating API call and each transition that completes later (an instance
+// booting, an EIP association taking effect). fn runs with the emulator
+// locked, so it must not call the emulator. nil stops it. Tests use it to
+// time when a change took effect, not when a client first saw it.
+func (e *Emulator) OnChange(fn func(State)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.watch = fn
+}
+
+// changedLocked marks the state changed: persisted, and shown to OnChange.
+func (e *Emulator) changedLocked() {
+	e.dirty = true
+	e.persistLocked()
+	if e.watch != nil {
+		e.watch(e.st.clone())
+	}
+}
+
 // Snapshot returns a deep copy of every resource.
 func (e *Emulator) Snapshot() State {
 	e.mu.Lock()
@@ -194,8 +215,7 @@ func (e *Emulator) Reset() {
 	}
 	e.timers = map[*time.Timer]struct{}{}
 	e.st = newState()
-	e.dirty = true
-	e.persistLocked()
+	e.changedLocked()
 }
 
 // Close stops pending transitions and persists the state.
@@ -234,8 +254,7 @@ func (e *Emulator) after(d time.Duration, fn func()) {
 		}
 		delete(e.timers, t)
 		fn()
-		e.dirty = true
-		e.persistLocked()
+		e.changedLocked()
 	})
 	e.timers[t] = struct{}{}
 }
@@ -421,8 +440,7 @@ func (e *Emulator) dispatch(c *call) (res any, aerr *apiError) {
 	}
 	res, aerr = e.handleAuthorized(c) // IAM checks for sub-users (iam.go)
 	if aerr == nil && c.route.mutates {
-		e.dirty = true
-		e.persistLocked()
+		e.changedLocked()
 	}
 	return res, aerr
 }

@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"time"
+
 	"fmt"
 	"testing"
 
@@ -344,4 +346,43 @@ func TestBadSignatureIsAccessError(t *testing.T) {
 	if r.Error.Message != "sign result is not same [gw]" {
 		t.Fatalf("message %q", r.Error.Message)
 	}
+}
+
+// OnChange shows every change when it happens, including the association
+// that takes effect after the call returned (async), so tests can time it.
+func TestOnChangeShowsTheAssociationTakingEffect(t *testing.T) {
+	c := startEmu(t, Options{})
+	_, subnetID, _ := c.network(t)
+	ids := c.createInstances(t, instanceSpec("pair", "cn-east-2a", subnetID, ""), 1, "")
+	a := c.waitStatus(t, ids[0], "running")
+	eipID, _ := c.createEIP(t, "")
+	type seen struct{ holder, state string }
+	changes := make(chan seen, 16)
+	c.srv.Emulator.OnChange(func(st State) {
+		if x := st.ElasticIps[eipID]; x != nil {
+			state := "UP"
+			if x.Processing {
+				state = "PROCESSING"
+			}
+			changes <- seen{x.InstanceId, state}
+		}
+	})
+	as, err := c.vm.AssociateElasticIp(vmapi.NewAssociateElasticIpRequest(region, a.InstanceId, eipID))
+	check(t, err, as.Error, "AssociateElasticIp")
+	next := func() seen {
+		select {
+		case s := <-changes:
+			return s
+		case <-time.After(5 * time.Second):
+			t.Fatal("no change reported")
+		}
+		return seen{}
+	}
+	if s := next(); s != (seen{"", "PROCESSING"}) {
+		t.Fatalf("first change %+v, want the association PROCESSING", s)
+	}
+	if s := next(); s != (seen{a.InstanceId, "UP"}) {
+		t.Fatalf("second change %+v, want the holder once PROCESSING ends", s)
+	}
+	c.srv.Emulator.OnChange(nil)
 }

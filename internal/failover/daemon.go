@@ -45,8 +45,13 @@ type Daemon struct {
 		yielded  bool  // the peer took the EIP while this node was MASTER: leave it
 		deferTil time.Time
 	}
-	holder     Where // last known holder across terms (for the fast path)
-	holderAt   time.Time
+	holder   Where // last known holder across terms (for the fast path)
+	holderAt time.Time
+	// settle is how long this cloud takes to finish a release before it
+	// accepts the associate (learned; 0 until one was refused as
+	// PROCESSING, as with a cloud that applies changes at once). Waiting it
+	// out keeps a takeover at 2 round trips instead of refused retries.
+	settle     time.Duration
 	failures   int
 	processing int // consecutive PROCESSING answers
 	nextVerify time.Time
@@ -208,6 +213,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 				d.failures = 0
 			} else {
 				d.term.master = false
+				// Not MASTER, so no describes from here on: guess that the
+				// EIP follows the new MASTER, so the next term starts on the
+				// fast path (a wrong guess costs a refused call, never a
+				// wrong move: the associate is refused while it is here).
+				if d.holder == WhereHere {
+					d.holder = WherePeer
+				}
 				d.update(func(s *DaemonStatus) { s.Yielding = false })
 			}
 			last = state
@@ -393,6 +405,7 @@ func (d *Daemon) reconcile(ctx context.Context) time.Duration {
 // the VRRP state before every mutating call. It returns the next delay.
 func (d *Daemon) move(ctx context.Context, fromPeer bool) time.Duration {
 	begin := d.clock().Now()
+	var released time.Time
 	if fromPeer {
 		err := d.disassociatePeer(ctx)
 		switch {
@@ -400,6 +413,10 @@ func (d *Daemon) move(ctx context.Context, fromPeer bool) time.Duration {
 			return d.abandoned("before releasing it from the peer")
 		case err == nil:
 			d.term.lastSeen = WhereNone
+			released = d.clock().Now()
+			if d.settle > 0 {
+				_ = d.clock().Sleep(ctx, d.settle)
+			}
 		case isNotAssociated(err):
 			// Not on the peer (any more): associate decides where it is.
 		case isProcessing(err):
@@ -418,12 +435,15 @@ func (d *Daemon) move(ctx context.Context, fromPeer bool) time.Duration {
 		case errors.Is(err, errLeftMaster):
 			return d.abandoned("before associating it here")
 		case isProcessing(err) && processing < 30 && ctx.Err() == nil:
-			// The release is still PROCESSING: the usual answer right after
-			// a disassociate on the real API. Not an error; retry soon.
+			// The release is still PROCESSING (a cloud that applies changes
+			// asynchronously). Not an error; retry soon.
 			processing++
-			_ = d.clock().Sleep(ctx, processingBackoff(processing, d.jitter))
+			_ = d.clock().Sleep(ctx, settleRetry(processing, d.jitter))
 			continue
 		case err == nil:
+			if !released.IsZero() {
+				d.learnSettle(processing > 0, d.clock().Now().Sub(released))
+			}
 		case isAlreadyInUse(err):
 			// Someone holds it (the peer's agent, or our fast path guessed
 			// wrong): describe next pass, at once.
@@ -448,6 +468,33 @@ func (d *Daemon) move(ctx context.Context, fromPeer bool) time.Duration {
 	return d.verifyMove(ctx, begin)
 }
 
+// settleRetry spaces associates refused while our release is PROCESSING:
+// short at first (the release takes tens of ms on a fast cloud), growing.
+func settleRetry(try int, jitter func() float64) time.Duration {
+	return apicall.Policy{BaseDelay: 20 * time.Millisecond, MaxDelay: time.Second, Jitter: jitter}.Backoff(try)
+}
+
+// maxSettle bounds the learned wait, so one slow release does not slow
+// every later takeover by more than this.
+const maxSettle = 2 * time.Second
+
+// learnSettle updates the release settle time after an accepted associate,
+// elapsed after the release. Refused first: the cloud needed up to elapsed.
+// Accepted at once after waiting: try 10 % less next time, so the estimate
+// tracks a cloud that got faster instead of only growing.
+func (d *Daemon) learnSettle(refused bool, elapsed time.Duration) {
+	old := d.settle
+	switch {
+	case refused:
+		d.settle = min(elapsed, maxSettle)
+	case d.settle > 0:
+		d.settle -= d.settle / 10
+	}
+	if d.settle != old {
+		d.event(Event{Step: "associate", Outcome: "settle", Detail: fmt.Sprintf("the cloud settles a release in about %s; the next takeover waits that long before associating", d.settle.Round(time.Millisecond))})
+	}
+}
+
 // race spaces out passes after a lost race (growing, jittered), so two
 // agents never trade the EIP in a tight loop.
 func (d *Daemon) race() time.Duration {
@@ -464,7 +511,12 @@ func (d *Daemon) abandoned(when string) time.Duration {
 // verifyMove polls until the EIP shows here (an association may show
 // PROCESSING, or nothing yet, for a moment).
 func (d *Daemon) verifyMove(ctx context.Context, begin time.Time) time.Duration {
-	delay, settledNone := 50*time.Millisecond, 0
+	// The association takes about as long as a release to settle: the
+	// first describe then finds it done rather than PROCESSING.
+	if d.settle > 0 {
+		_ = d.clock().Sleep(ctx, d.settle)
+	}
+	delay, settledNone := 20*time.Millisecond, 0
 	for i := 1; i <= verifyPolls && ctx.Err() == nil; i++ {
 		p, err := d.describe(ctx, "verify-move")
 		if err == nil {

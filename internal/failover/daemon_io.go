@@ -13,22 +13,22 @@ import (
 
 // ListenWake listens on the daemon's unix socket. Every connection (its
 // content is ignored: it means "keepalived said something, look again")
-// sends on the returned channel, which holds at most one pending wake-up.
-// The socket is world-writable on purpose: a wake-up only makes the daemon
-// re-read the local state, and the hook may run as a non-root script_user.
-func ListenWake(path string) (<-chan struct{}, func(), error) {
+// sends on wake without blocking (give it a buffer of one: a pending wake-up
+// is enough). The socket is world-writable on purpose: a wake-up only makes
+// the daemon re-read the local state, and the hook may run as a non-root
+// script_user.
+func ListenWake(path string, wake chan<- struct{}) (stop func(), err error) {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, err
+		return nil, err
 	}
 	ln, err := net.Listen("unix", path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := os.Chmod(path, 0o666); err != nil {
 		ln.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	wake := make(chan struct{}, 1)
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -42,7 +42,7 @@ func ListenWake(path string) (<-chan struct{}, func(), error) {
 			}
 		}
 	}()
-	return wake, func() { ln.Close(); os.Remove(path) }, nil
+	return func() { ln.Close(); os.Remove(path) }, nil
 }
 
 // Poke wakes the daemon listening on path; a daemon not running is not an

@@ -304,6 +304,76 @@ func TestDaemonRetriesAnAssociateRefusedRightAfterTheDisassociate(t *testing.T) 
 	}
 }
 
+// On a cloud that settles a release asynchronously, the first takeover
+// learns how long that takes (refused associates); later takeovers wait it
+// out and need exactly 2 round trips before the move, and the verify after
+// the move finds it done at the first describe.
+func TestDaemonLearnsHowLongAReleaseTakes(t *testing.T) {
+	r := newDaemonRun(t, peer, 150, 100)
+	r.cloud.clock, r.cloud.settleFor = r.clock, 30*time.Millisecond
+	var marks []int // call-log lengths when each MASTER term began
+	phase := 0
+	r.run(t, func(el time.Duration) string {
+		switch phase {
+		case 0, 2: // MASTER until the EIP is here
+			if len(marks) < phase/2+1 {
+				marks = append(marks, len(r.cloud.callLog()))
+			}
+			if r.cloud.getHolder() == self && r.d.Status().Moves == phase/2+1 {
+				phase++
+			}
+			if el > time.Minute {
+				return ""
+			}
+			return StateMaster
+		case 1: // back to BACKUP; the peer takes the EIP back
+			phase++
+			r.cloud.setHolder(peer)
+			return StateBackup
+		}
+		return ""
+	})
+	if len(marks) != 2 || r.cloud.getHolder() != self {
+		t.Fatalf("terms %v, EIP on %q; calls %v", marks, r.cloud.getHolder(), r.cloud.callLog())
+	}
+	log := r.cloud.callLog()
+	first, second := log[marks[0]:marks[1]], log[marks[1]:]
+	if count(first, "associate") < 2 {
+		t.Fatalf("first takeover %v: want the associate refused while the release settles", first)
+	}
+	want := []string{"disassociate " + peer, "associate " + self, "describe"}
+	if len(second) < 3 || strings.Join(second[:3], ",") != strings.Join(want, ",") {
+		t.Fatalf("second takeover %v, want %v first (release, wait, associate, one verify)", second, want)
+	}
+	if r.d.settle < 30*time.Millisecond || r.d.settle > maxSettle {
+		t.Fatalf("learned settle %s, want ≥ the cloud's 30ms", r.d.settle)
+	}
+}
+
+// After a term as BACKUP the daemon guesses the EIP followed the peer. When
+// it did not (a short flap), the guess costs refused calls and a describe,
+// never a release of the EIP from this node.
+func TestDaemonWrongFastPathGuessKeepsTheEIP(t *testing.T) {
+	r := newDaemonRun(t, self, 150, 100)
+	r.run(t, func(el time.Duration) string {
+		switch {
+		case el < 10*time.Second:
+			return StateMaster
+		case el < 11*time.Second:
+			return StateBackup
+		case el < 30*time.Second:
+			return StateMaster
+		}
+		return ""
+	})
+	if r.cloud.getHolder() != self || count(r.cloud.writes(), "disassociate "+self) != 0 {
+		t.Fatalf("EIP on %q, writes %v", r.cloud.getHolder(), r.cloud.writes())
+	}
+	if s := r.d.Status(); s.EIPLocation != "here" || s.Problem() != "" {
+		t.Fatalf("status %+v", s)
+	}
+}
+
 // Right after a disassociate the API may still show the old holder as
 // PROCESSING and refuse the associate: the lower-priority node must not
 // read that as "the peer took it" (yield), nor give up.

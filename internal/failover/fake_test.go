@@ -91,6 +91,9 @@ type fakeCloud struct {
 	releasing       int
 	loseAssociates  int // accepted associates that never take effect
 	released        string
+	settleFor       time.Duration // on clock: after a disassociate, associates are refused as PROCESSING this long
+	clock           *fakeClock
+	releasedAt      time.Time
 	deny            map[string]bool // by call label ("describe", "associate i-x"): 403, as IAM refuses before looking at state
 }
 
@@ -199,8 +202,11 @@ func (f *fakeCloud) AssociateElasticIp(r *vmapis.AssociateElasticIpRequest) (*vm
 	resp := &vmapis.AssociateElasticIpResponse{RequestID: id}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.releasing > 0 {
-		f.releasing--
+	settling := f.settleFor > 0 && f.clock.Now().Before(f.releasedAt.Add(f.settleFor))
+	if f.releasing > 0 || settling {
+		if f.releasing > 0 {
+			f.releasing--
+		}
 		resp.Error = core.ErrorResponse{Code: 400, Status: "FAILED_PRECONDITION", Message: "ElasticIp " + testAddr + " is processing (state PROCESSING), retry later"}
 		return resp, nil
 	}
@@ -238,6 +244,9 @@ func (f *fakeCloud) DisassociateElasticIp(r *vmapis.DisassociateElasticIpRequest
 	}
 	f.holder = ""
 	f.released, f.releasing = r.InstanceId, f.releaseLag
+	if f.clock != nil {
+		f.releasedAt = f.clock.Now()
+	}
 	return resp, nil
 }
 
