@@ -476,7 +476,12 @@ func TestBinaryDaemonReportCheckStatus(t *testing.T) {
 	}
 
 	wantExit(t, runAgent(t, "--config", cfgB, "report", "INSTANCE", "VI_1", "MASTER", "100"), 0, "report MASTER")
-	waitFor("the daemon takes the EIP", func() bool { return e.holder(t) == e.b })
+	// Until the daemon has seen the move done (moves 1), a change made now
+	// would be part of the takeover, not an out-of-band change to heal.
+	waitFor("the daemon takes the EIP and sees it here", func() bool {
+		b, _ := os.ReadFile(filepath.Join(runDir, "status.json"))
+		return strings.Contains(string(b), `"moves": 1`) && e.holder(t) == e.b
+	})
 
 	e.settle(t)
 	r2, err := e.vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(region, e.b, e.eip))
