@@ -131,6 +131,24 @@ set -e
 [ $code -eq 0 ] || die "plan after import is not empty: see .demo/plan-after-import.txt"
 echo "imported $existing; terraform plan: no changes."
 
+bold "The article's experiment: curl every 2 s while the master goes down and comes back"
+# Real keepalived (Debian's) and the agent daemon in network namespaces, with
+# the EIP routed to whichever instance the emulator says holds it.
+if [ "$(id -u)" != 0 ] || ! { command -v keepalived >/dev/null || [ -x /usr/sbin/keepalived ]; } || ! command -v ip >/dev/null; then
+  echo "skipped: it needs root, keepalived and iproute2 (apt-get install -y keepalived iproute2, then make demo as root)"
+else
+  echo "(master and backup in their own network namespaces: keepalived VRRPv2, advert 1 s, preempt; the agent daemon on both)"
+  set +e
+  JDHA_DEMO=1 go test -count=1 -v -timeout 10m -run '^TestArticleExperimentDemo$' ./internal/e2e/ 2>&1 |
+    tee "$demo/experiment.log" | sed -un 's/^demo| //p'
+  code=${PIPESTATUS[0]}
+  set -e
+  [ "$code" -eq 0 ] || die "the experiment failed: see .demo/experiment.log"
+  if grep -q -- '--- SKIP' "$demo/experiment.log"; then
+    echo "skipped: $(grep -A1 -- '--- SKIP' "$demo/experiment.log" | tail -1 | sed 's/^ *[a-z_]*\.go:[0-9]*: //')"
+  fi
+fi
+
 bold "Done in $(( $(date +%s) - start ))s"
 cat <<MSG
 The emulator has been stopped; its state is in .demo/emulator-state.json, the topology in .demo/ha-pair.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -58,8 +59,20 @@ func runDaemon(ctx context.Context, cfg failover.Config, cloud failover.Cloud, l
 			defer stopWatch()
 		}
 	}
+	// The SDK sends through http.DefaultTransport: give it a connection
+	// dialed ahead, so a takeover's first call pays no handshake.
+	if base, ok := http.DefaultTransport.(*http.Transport); ok {
+		if rt, w := failover.WarmTransport(cfg, base); w != nil {
+			http.DefaultTransport = rt
+			go w.Keep(ctx)
+		}
+	}
 	var lastWriteErr string
-	d := &failover.Daemon{Config: cfg, Cloud: cloud, Log: logger, Wake: wake, OnStatus: func(s failover.DaemonStatus) {
+	var settle time.Duration
+	if prev, err := failover.ReadStatus(cfg); err == nil {
+		settle = time.Duration(prev.ReleaseSettleMS) * time.Millisecond
+	}
+	d := &failover.Daemon{Config: cfg, Cloud: cloud, Log: logger, Wake: wake, Settle: settle, OnStatus: func(s failover.DaemonStatus) {
 		if err := failover.WriteStatusFiles(cfg, s); err != nil && err.Error() != lastWriteErr {
 			lastWriteErr = err.Error()
 			logger.Event(failover.Event{Step: "status", Outcome: "error", Detail: "writing status files: " + err.Error(), Loud: true})

@@ -482,6 +482,13 @@ func TestBinaryDaemonReportCheckStatus(t *testing.T) {
 		b, _ := os.ReadFile(filepath.Join(runDir, "status.json"))
 		return strings.Contains(string(b), `"moves": 1`) && e.holder(t) == e.b
 	})
+	// The emulator settles a release asynchronously: when the associate was
+	// refused meanwhile (unless the machine was slower than the 20 ms), the
+	// daemon learned how long that takes, and keeps it for its next start.
+	refused := strings.Contains(errb.String(), "step=associate call=vm.AssociateElasticIp") && strings.Contains(errb.String(), "is processing")
+	if b, _ := os.ReadFile(filepath.Join(runDir, "status.json")); refused && !strings.Contains(string(b), `"release_settle_ms": `) {
+		t.Fatalf("status.json does not keep the learned release settle time:\n%s", b)
+	}
 
 	e.settle(t)
 	r2, err := e.vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(region, e.b, e.eip))

@@ -145,17 +145,26 @@ func (d *dataPlane) follow() {
 // get requests http://EIP/ from the client namespace; it returns the node
 // that answered ("" on failure).
 func (d *dataPlane) get(timeout time.Duration) string {
+	node, _ := d.request(timeout)
+	return node
+}
+
+// request is get with the client's error, for showing it.
+func (d *dataPlane) request(timeout time.Duration) (node string, err error) {
 	c := &http.Client{Timeout: timeout, Transport: &http.Transport{DisableKeepAlives: true,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			return d.client.Dial(network, addr, timeout)
 		}}}
 	resp, err := c.Get("http://" + d.addr + "/")
 	if err != nil {
-		return ""
+		return "", err
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return strings.TrimSpace(strings.TrimPrefix(string(b), "served by "))
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(strings.TrimPrefix(string(b), "served by ")), nil
 }
 
 // clientLoop is the article's experiment: a request every interval until

@@ -34,6 +34,10 @@ type Daemon struct {
 	// OnStatus, if set, receives the status after every change (the
 	// command writes status.json and the metrics file from it).
 	OnStatus func(DaemonStatus)
+	// Settle is the release settle time an earlier run learned (the command
+	// reads it from the last status.json), so a restarted daemon's first
+	// takeover needs no refused associate either.
+	Settle time.Duration
 
 	mu     sync.Mutex
 	status DaemonStatus
@@ -74,6 +78,7 @@ type DaemonStatus struct {
 	Moves            int       `json:"moves"`
 	APICalls         int64     `json:"api_calls"`
 	Yielding         bool      `json:"yielding,omitempty"`
+	ReleaseSettleMS  int64     `json:"release_settle_ms,omitempty"` // learned: how long the cloud takes to settle a release
 	UpdatedAt        time.Time `json:"updated_at"`
 	ConsecutiveFails int       `json:"consecutive_failures,omitempty"`
 }
@@ -193,8 +198,10 @@ func (d *Daemon) verifyDelay() time.Duration {
 // Run reconciles until ctx ends. It returns only ctx's error.
 func (d *Daemon) Run(ctx context.Context) error {
 	d.term.lastSeen = -1
+	d.settle = min(max(d.Settle, 0), maxSettle)
 	d.update(func(s *DaemonStatus) {
 		s.EIPID, s.InstanceID, s.EIPLocation, s.VRRPState = d.Config.EIPID, d.Config.InstanceID, "unknown", StateUnknown
+		s.ReleaseSettleMS = d.settle.Milliseconds()
 	})
 	d.event(Event{Step: "daemon", Outcome: "start", Detail: fmt.Sprintf("EIP %s, this instance %s, peer %s, verify every %s while MASTER, split-brain winner: %v",
 		d.Config.EIPID, d.Config.InstanceID, d.Config.PeerInstanceID, time.Duration(d.Config.VerifyInterval), d.higher())})
@@ -491,6 +498,7 @@ func (d *Daemon) learnSettle(refused bool, elapsed time.Duration) {
 		d.settle -= d.settle / 10
 	}
 	if d.settle != old {
+		d.update(func(s *DaemonStatus) { s.ReleaseSettleMS = d.settle.Milliseconds() })
 		d.event(Event{Step: "associate", Outcome: "settle", Detail: fmt.Sprintf("the cloud settles a release in about %s; the next takeover waits that long before associating", d.settle.Round(time.Millisecond))})
 	}
 }

@@ -348,6 +348,24 @@ func TestDaemonLearnsHowLongAReleaseTakes(t *testing.T) {
 	if r.d.settle < 30*time.Millisecond || r.d.settle > maxSettle {
 		t.Fatalf("learned settle %s, want ≥ the cloud's 30ms", r.d.settle)
 	}
+	if got := r.d.Status().ReleaseSettleMS; got != r.d.settle.Milliseconds() {
+		t.Fatalf("status shows release_settle_ms %d, learned %s", got, r.d.settle)
+	}
+
+	// A restarted daemon given what the last one learned (the command reads
+	// it from status.json) needs no refused associate at its first takeover.
+	again := newDaemonRun(t, peer, 150, 100)
+	again.cloud.clock, again.cloud.settleFor = again.clock, 30*time.Millisecond
+	again.d.Settle = r.d.settle
+	again.run(t, func(el time.Duration) string {
+		if again.d.Status().Moves == 1 || el > time.Minute {
+			return ""
+		}
+		return StateMaster
+	})
+	if w := again.cloud.writes(); len(w) != 2 || w[0] != "disassociate "+peer || w[1] != "associate "+self {
+		t.Fatalf("first takeover after a restart: writes %v, want one disassociate and one associate", w)
+	}
 }
 
 // After a term as BACKUP the daemon guesses the EIP followed the peer. When

@@ -95,8 +95,15 @@
 //     verify_interval. Failures back off (capped at 5 s, jittered) and never
 //     end while MASTER. The state is read again before every mutating call,
 //     so a move in flight stops the moment the node leaves MASTER. A describe
-//     showing PROCESSING decides nothing; an associate refused while the EIP
-//     is PROCESSING is retried within a second.
+//     showing PROCESSING decides nothing; an associate refused while our
+//     release is PROCESSING is retried after 10-20 ms, growing, and the time
+//     the release took is learned and waited out before the next takeover's
+//     associate (learnSettle).
+//
+// The daemon is woken by the report hook (unix socket) and, on Linux, by the
+// kernel when an address changes (WatchAddresses), which is how it sees
+// vrrp_address arrive before any hook has started. The run command gives the
+// SDK a WarmDialer, so the first call of a takeover finds a connection open.
 //
 // Split brain: the node with the higher priority always takes the EIP while
 // MASTER. The lower one takes it at the start of its MASTER term, but once
