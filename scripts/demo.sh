@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: the seed article's topology applied against the built-in JD Cloud API emulator,
-# then a failover run by the embedded agent, and the import of an EIP made outside Terraform.
+# then a failover run by the embedded agent, the import of an EIP made outside Terraform, and
+# (as root, with keepalived) the article's curl loop against real keepalived in network namespaces.
 # Everything lives in .demo/ ; every process started here is stopped by its PID on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."

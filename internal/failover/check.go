@@ -62,6 +62,15 @@ func (e *PermissionError) Error() string {
 // permission cannot be proved without moving it (an associate would succeed).
 var ErrNotProbeable = errors.New("the elastic IP is on no instance, so associate cannot be checked without moving it")
 
+// PartlyCheckedWarning words ErrNotProbeable for a Terraform warning, the
+// same wherever the provider runs the self-check.
+func PartlyCheckedWarning(accessKey, eipID string) (summary, detail string) {
+	return "Failover permissions only partly checked",
+		fmt.Sprintf("Access key %s may describe elastic IP %s, but the EIP is on no instance, so associating it cannot be "+
+			"checked without moving it. Bind it first (elastic_ip_id of jdcloudha_failover_pair); once it is on a member, "+
+			"`jdcloud-eip-failover --config <agent.json> check` on a node checks it.", accessKey, eipID)
+}
+
 // checkPolicy retries transient failures a few times: the check runs at
 // install and apply time, where a clear answer soon beats waiting long.
 var checkPolicy = apicall.Policy{MaxRetries: 4, BaseDelay: 200 * time.Millisecond, MaxDelay: 2 * time.Second}

@@ -462,10 +462,7 @@ func (r *keepalivedConfigResource) checkAgentPermissions(ctx context.Context, m 
 	case err == nil:
 		return true
 	case errors.Is(err, agent.ErrNotProbeable):
-		diags.AddWarning("Failover permissions only partly checked",
-			fmt.Sprintf("Access key %s may describe elastic IP %s, but the EIP is on no instance, so associating it cannot be checked "+
-				"without moving it. Bind it first (elastic_ip_id from jdcloudha_failover_pair), or run "+
-				"`jdcloud-eip-failover --config <agent.json> check` on a node once it is.", ak, eip))
+		diags.AddWarning(agent.PartlyCheckedWarning(ak, eip))
 		return true
 	case refused:
 		diags.AddError("Failover agent permission refused: "+pe.Call,

@@ -915,10 +915,7 @@ func (r *credentialsResource) checkPermissions(ctx context.Context, m credential
 	case err == nil:
 		return true
 	case errors.Is(err, failover.ErrNotProbeable):
-		diags.AddWarning("Failover permissions only partly checked",
-			fmt.Sprintf("Access key %s may describe elastic IP %s, but the EIP is on no instance, so associating it cannot be "+
-				"checked without moving it. Once the EIP is on a member, `jdcloud-eip-failover --config <agent.json> check` on "+
-				"a node checks it.", ak, m.ElasticIPID.ValueString()))
+		diags.AddWarning(failover.PartlyCheckedWarning(ak, m.ElasticIPID.ValueString()))
 		return true
 	default:
 		reportCheckFailure(m, err, window, diags, what)
