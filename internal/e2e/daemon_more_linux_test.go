@@ -15,8 +15,9 @@ import (
 )
 
 // hlab is the daemon's lab with a health check: each node runs a web server
-// on 127.0.0.1:80 that keepalived's vrrp_script fetches (weight 0, so a
-// failed check means FAULT and a priority-0 advert).
+// on port 80 that keepalived's vrrp_script fetches at 127.0.0.1 (weight 0,
+// so a failed check means FAULT and a priority-0 advert), and a data plane's
+// client at the EIP.
 type hlab struct {
 	*dlab
 	web [2]*netns.Process
@@ -47,7 +48,7 @@ func (l *hlab) startWeb(i int) {
 	if err != nil {
 		l.t.Fatal(err)
 	}
-	l.web[i] = l.hosts[i].Start(l.t, self, webServerArg, "127.0.0.1:80", roles[i])
+	l.web[i] = l.hosts[i].Start(l.t, self, webServerArg, "0.0.0.0:80", roles[i])
 	l.poll(fmt.Sprintf("the %s's web server answers", roles[i]), 10*time.Second, func() bool {
 		c, err := l.hosts[i].Dial("tcp", "127.0.0.1:80", time.Second)
 		if err != nil {

@@ -43,7 +43,16 @@ type dataPlane struct {
 	done  chan struct{}
 }
 
-func (l *dlab) startDataPlane() *dataPlane {
+func (l *dlab) startDataPlane() *dataPlane { return l.newDataPlane(true) }
+
+// startDataPlane on the health lab serves clients from the nodes' own web
+// servers (the ones the health check fetches), so stopping one is both a
+// failed check and refused connections.
+func (l *hlab) startDataPlane() *dataPlane { return l.newDataPlane(false) }
+
+// newDataPlane starts the client and the routing; with ownWeb it also starts
+// a web server on each node.
+func (l *dlab) newDataPlane(ownWeb bool) *dataPlane {
 	t := l.t
 	t.Helper()
 	d := &dataPlane{l: l, stop: make(chan struct{}), done: make(chan struct{})}
@@ -70,7 +79,9 @@ func (l *dlab) startDataPlane() *dataPlane {
 	for i, role := range roles {
 		l.hosts[i].AddAddr(t, "lo", d.addr+"/32")
 		l.hosts[i].MustIP(t, "route", "add", clientNet, "via", cloudIP)
-		d.web[i] = l.hosts[i].Start(t, self, webServerArg, "0.0.0.0:80", role)
+		if ownWeb {
+			d.web[i] = l.hosts[i].Start(t, self, webServerArg, "0.0.0.0:80", role)
+		}
 	}
 	go d.follow()
 	t.Cleanup(func() { close(d.stop); <-d.done })

@@ -27,11 +27,17 @@
 // for both versions, the web server down and back, SIGTERM, a two-way split
 // brain, and preempt after a reload: the returning master takes the EIP back.
 //
-// figures_linux_test.go measures failover times for BENCHMARKS.md; it runs
-// only with JDHA_E2E_BENCH=1.
+// TestArticleExperimentDemo (demo_linux_test.go) is the article's own
+// experiment: VRRPv2 with preempt, a curl every 2 s while the master goes
+// down and comes back; make demo runs it with JDHA_DEMO=1 and shows the loop.
 //
-//	go test -race -v ./internal/e2e/    # about 6 minutes
-//	JDHA_E2E_BENCH=1 go test -v -count=1 -run TestFailoverFigures -timeout 30m ./internal/e2e/
+// Every EIP move is timed when it takes effect in the emulator (its
+// OnChange), not when a client next looks. figures_linux_test.go and
+// daemon_figures_linux_test.go measure failover times for BENCHMARKS.md;
+// they run only with JDHA_E2E_BENCH=1.
+//
+//	go test -race -v ./internal/e2e/    # about 7 minutes
+//	JDHA_E2E_BENCH=1 go test -v -count=1 -run 'TestFailoverFigures|TestDaemonFigures' -timeout 50m ./internal/e2e/
 //
 // Environment: JDHA_E2E_RUNS (figures: runs per fault, default 5),
 // JDHA_E2E_LOGDIR (keep every keepalived's log there), JDHA_E2E_OWN_AGENT=1

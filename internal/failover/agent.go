@@ -535,9 +535,10 @@ func (a *Agent) associateAndVerify(ctx context.Context, dc deadlineClock, finish
 }
 
 // processingBackoff spaces retries of a change refused while the EIP is
-// PROCESSING: short at first (the state usually clears within a second).
+// PROCESSING (and polls of an EIP showing it): 10-20 ms at first, since a
+// fast cloud settles in tens of ms, doubling up to 0.5-1 s.
 func processingBackoff(try int, jitter func() float64) time.Duration {
-	return apicall.Policy{BaseDelay: 50 * time.Millisecond, MaxDelay: time.Second, Jitter: jitter}.Backoff(try)
+	return apicall.Policy{BaseDelay: 20 * time.Millisecond, MaxDelay: time.Second, Jitter: jitter}.Backoff(try)
 }
 
 // rollback puts the EIP back on the peer after our associate was refused for

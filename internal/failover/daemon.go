@@ -55,7 +55,12 @@ type Daemon struct {
 	// accepts the associate (learned; 0 until one was refused as
 	// PROCESSING, as with a cloud that applies changes at once). Waiting it
 	// out keeps a takeover at 2 round trips instead of refused retries.
-	settle     time.Duration
+	settle time.Duration
+	// tooShort is the longest wait after which an associate was still
+	// refused: the estimate never shrinks back below it (plus 10 %), so
+	// probing for a faster cloud costs one refused call, not one every few
+	// takeovers.
+	tooShort   time.Duration
 	failures   int
 	processing int // consecutive PROCESSING answers
 	nextVerify time.Time
@@ -413,6 +418,7 @@ func (d *Daemon) reconcile(ctx context.Context) time.Duration {
 func (d *Daemon) move(ctx context.Context, fromPeer bool) time.Duration {
 	begin := d.clock().Now()
 	var released time.Time
+	var waited time.Duration
 	if fromPeer {
 		err := d.disassociatePeer(ctx)
 		switch {
@@ -421,8 +427,9 @@ func (d *Daemon) move(ctx context.Context, fromPeer bool) time.Duration {
 		case err == nil:
 			d.term.lastSeen = WhereNone
 			released = d.clock().Now()
-			if d.settle > 0 {
-				_ = d.clock().Sleep(ctx, d.settle)
+			waited = d.settle
+			if waited > 0 {
+				_ = d.clock().Sleep(ctx, waited)
 			}
 		case isNotAssociated(err):
 			// Not on the peer (any more): associate decides where it is.
@@ -445,11 +452,11 @@ func (d *Daemon) move(ctx context.Context, fromPeer bool) time.Duration {
 			// The release is still PROCESSING (a cloud that applies changes
 			// asynchronously). Not an error; retry soon.
 			processing++
-			_ = d.clock().Sleep(ctx, settleRetry(processing, d.jitter))
+			_ = d.clock().Sleep(ctx, processingBackoff(processing, d.jitter))
 			continue
 		case err == nil:
 			if !released.IsZero() {
-				d.learnSettle(processing > 0, d.clock().Now().Sub(released))
+				d.learnSettle(processing > 0, waited, d.clock().Now().Sub(released))
 			}
 		case isAlreadyInUse(err):
 			// Someone holds it (the peer's agent, or our fast path guessed
@@ -475,27 +482,28 @@ func (d *Daemon) move(ctx context.Context, fromPeer bool) time.Duration {
 	return d.verifyMove(ctx, begin)
 }
 
-// settleRetry spaces associates refused while our release is PROCESSING:
-// short at first (the release takes tens of ms on a fast cloud), growing.
-func settleRetry(try int, jitter func() float64) time.Duration {
-	return apicall.Policy{BaseDelay: 20 * time.Millisecond, MaxDelay: time.Second, Jitter: jitter}.Backoff(try)
-}
-
 // maxSettle bounds the learned wait, so one slow release does not slow
 // every later takeover by more than this.
 const maxSettle = 2 * time.Second
 
-// learnSettle updates the release settle time after an accepted associate,
-// elapsed after the release. Refused first: the cloud needed up to elapsed.
-// Accepted at once after waiting: try 10 % less next time, so the estimate
-// tracks a cloud that got faster instead of only growing.
-func (d *Daemon) learnSettle(refused bool, elapsed time.Duration) {
+// learnSettle updates the release settle time after an accepted associate:
+// waited is how long the takeover waited after the release, elapsed when
+// the associate was accepted. Refused first: the cloud needed up to
+// elapsed (at most twice the old estimate, so one slow release does not
+// slow the next takeovers much), and waited was too short. Accepted at
+// once after waiting: 10 % less next time, to follow a cloud that got
+// faster, but not below a wait that was once too short.
+func (d *Daemon) learnSettle(refused bool, waited, elapsed time.Duration) {
 	old := d.settle
 	switch {
 	case refused:
+		d.tooShort = max(d.tooShort, waited)
 		d.settle = min(elapsed, maxSettle)
+		if old > 0 {
+			d.settle = min(d.settle, 2*old)
+		}
 	case d.settle > 0:
-		d.settle -= d.settle / 10
+		d.settle = max(d.settle-d.settle/10, min(d.tooShort+d.tooShort/10, d.settle))
 	}
 	if d.settle != old {
 		d.update(func(s *DaemonStatus) { s.ReleaseSettleMS = d.settle.Milliseconds() })

@@ -498,3 +498,37 @@ func TestLocalState(t *testing.T) {
 	alive[43] = true
 	expect(StateMaster)
 }
+
+// The learned settle time follows the cloud: set by the first refusal,
+// 10 % less after each wait that was enough, never again below a wait that
+// was too short, and at most doubled by one slow release.
+func TestDaemonSettleEstimate(t *testing.T) {
+	d := &Daemon{}
+	ms, us := time.Millisecond, time.Microsecond
+	for _, step := range []struct {
+		refused         bool
+		waited, elapsed time.Duration
+		want            time.Duration
+	}{
+		{false, 0, 5 * ms, 0}, // a cloud that settles at once: nothing learned
+		{true, 0, 40 * ms, 40 * ms},
+		{false, 40 * ms, 41 * ms, 36 * ms},
+		{false, 36 * ms, 37 * ms, 32400 * us},
+		{true, 32400 * us, 45 * ms, 45 * ms}, // 32.4 ms was too short: the floor from now on
+		{false, 45 * ms, 46 * ms, 40500 * us},
+		{false, 0, 0, 36450 * us},
+		{false, 0, 0, 35640 * us}, // 10 % above the floor, and no lower
+		{false, 0, 0, 35640 * us},
+		{true, 35640 * us, 3 * time.Second, 71280 * us}, // one slow release: at most doubled
+	} {
+		d.learnSettle(step.refused, step.waited, step.elapsed)
+		if d.settle != step.want {
+			t.Fatalf("after refused=%v waited=%s elapsed=%s: settle %s, want %s", step.refused, step.waited, step.elapsed, d.settle, step.want)
+		}
+	}
+	d.settle = maxSettle
+	d.learnSettle(true, maxSettle, time.Hour)
+	if d.settle != maxSettle {
+		t.Fatalf("settle %s above the cap %s", d.settle, maxSettle)
+	}
+}

@@ -39,8 +39,15 @@ func InstanceName() validator.String {
 	return stringRuleValidator{desc: "must be " + InstanceNameRule, summary: "Invalid instance name", check: CheckInstanceName}
 }
 
+// PasswordSpecials are the special characters JD Cloud documents for VM
+// passwords (SDK vm/models/InstanceSpec.go). The list there is markdown:
+// whether its `\|` means a backslash too is unclear, so a backslash is
+// refused, which works under either reading.
+const PasswordSpecials = "()`~!@#$%^&*_-+=|{}[]:\";'<>,.?/"
+
 // CheckPassword applies JD Cloud's VM password rule: 8 to 30 characters with
-// at least three of upper case, lower case, digits and special characters.
+// at least three of upper case, lower case, digits and the documented
+// special characters, and nothing else.
 func CheckPassword(s string) error {
 	n := utf8.RuneCountInString(s)
 	if n < 8 || n > 30 {
@@ -57,8 +64,10 @@ func CheckPassword(s string) error {
 			lower = true
 		case unicode.IsDigit(r):
 			digit = true
-		default:
+		case strings.ContainsRune(PasswordSpecials, r):
 			special = true
+		default:
+			return fmt.Errorf("contains %q, which JD Cloud does not accept; its special characters are %s", r, PasswordSpecials)
 		}
 	}
 	classes := 0
@@ -76,7 +85,7 @@ func CheckPassword(s string) error {
 // Password validates a VM password without ever echoing it.
 func Password() validator.String {
 	return stringRuleValidator{
-		desc:    "8 to 30 printable ASCII characters with at least three of: upper-case letters, lower-case letters, digits, special characters",
+		desc:    "8 to 30 characters with at least three of: upper-case letters, lower-case letters, digits, special characters (" + PasswordSpecials + "); nothing else",
 		summary: "Invalid password",
 		check:   CheckPassword,
 	}

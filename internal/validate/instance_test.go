@@ -24,7 +24,7 @@ func TestCheckPassword(t *testing.T) {
 			t.Errorf("CheckPassword(%q) = %v, want nil", ok, err)
 		}
 	}
-	for _, bad := range []string{"Pa1!", "password", "PASSWORD12", "pass word1A", "Pässword12", "Aa1!" + strings.Repeat("x", 27)} {
+	for _, bad := range []string{"Pa1!", "password", "PASSWORD12", "pass word1A", "Pässword12", "Aa1!" + strings.Repeat("x", 27), `Passw0rd\`} {
 		if err := CheckPassword(bad); err == nil {
 			t.Errorf("CheckPassword(%q) = nil, want an error", bad)
 		}

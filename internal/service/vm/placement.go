@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
@@ -182,33 +181,6 @@ func (r *instanceResource) sendCreate(ctx context.Context, spec *vmmodels.Instan
 		return "", fmt.Errorf("vm.CreateInstances returned %d instance IDs for a request of one (request ID %s)", n, created.RequestID)
 	}
 	return created.Result.InstanceIds[0], nil
-}
-
-// passwordSpecials are the special characters JD Cloud allows in an
-// instance password (vm InstanceSpec password note); validate.Password
-// checks the length and classes.
-const passwordSpecials = "()`~!@#$%^&*_-+=|{}[]:\";'<>,.?/"
-
-// passwordCharset refuses a character JD Cloud does not allow, without
-// echoing the password.
-type passwordCharset struct{}
-
-func (passwordCharset) Description(context.Context) string {
-	return "special characters only from " + passwordSpecials
-}
-func (v passwordCharset) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-func (passwordCharset) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	for _, r := range req.ConfigValue.ValueString() {
-		isAlnum := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
-		if !isAlnum && !strings.ContainsRune(passwordSpecials, r) {
-			resp.Diagnostics.AddAttributeError(req.Path, "Invalid password",
-				fmt.Sprintf("The password contains %q, which JD Cloud does not accept; its special characters are %s", r, passwordSpecials))
-			return
-		}
-	}
 }
 
 // launchScriptProblem applies JD Cloud's rule for Linux launch scripts: the

@@ -149,9 +149,9 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				Optional:  true,
 				Sensitive: true,
 				MarkdownDescription: "Login password: 8 to 30 characters with at least three of upper-case letters, " +
-					"lower-case letters, digits and the special characters `` " + passwordSpecials + " `` (no others). Set exactly one of `key_names` and `password`. " +
+					"lower-case letters, digits and the special characters `` " + validate.PasswordSpecials + " `` (no others). Set exactly one of `key_names` and `password`. " +
 					"Write-only in practice: the API never returns it, so it is kept as configured. Changing it replaces the instance.",
-				Validators:    []validator.String{validate.Password(), passwordCharset{}},
+				Validators:    []validator.String{validate.Password()},
 				PlanModifiers: []planmodifier.String{replaceUnlessImported{}},
 			},
 			"user_data": schema.StringAttribute{
