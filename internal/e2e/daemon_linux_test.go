@@ -146,20 +146,7 @@ func newDaemonLabWith(t *testing.T, vrrpVersion int, advert time.Duration, chang
 	l.api = &apiSwitch{next: l.srv.Emulator}
 	t.Cleanup(l.checkLogs)
 
-	l.cloud = netns.New(t)
-	l.cloud.Bridge(t, "br0")
-	l.cloud.AddAddr(t, "br0", cloudIP+"/24")
-	for i, role := range roles {
-		l.hosts[i] = netns.New(t)
-		netns.Veth(t, l.cloud, "ve-"+role, l.hosts[i], "eth0")
-		l.cloud.Attach(t, "ve-"+role, "br0")
-		l.hosts[i].AddAddr(t, "eth0", privateIP[i]+"/24")
-		l.hosts[i].MustIP(t, "link", "set", "lo", "up")
-	}
-	ln := l.cloud.Listen(t, "tcp", apiEndpoint)
-	hs := &http.Server{Handler: l.rec.wrap(l.api), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	t.Cleanup(func() { _ = hs.Close() })
+	l.cloud, l.hosts = cloudAndHosts(t, l.rec.wrap(l.api))
 
 	l.makeTopology()
 

@@ -44,29 +44,11 @@ func newHealthLab(t *testing.T, vrrpVersion int, advert time.Duration) *hlab {
 // startWeb starts node i's web server and waits until it answers.
 func (l *hlab) startWeb(i int) {
 	l.t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	l.web[i] = l.hosts[i].Start(l.t, self, webServerArg, "0.0.0.0:80", roles[i])
-	l.poll(fmt.Sprintf("the %s's web server answers", roles[i]), 10*time.Second, func() bool {
-		c, err := l.hosts[i].Dial("tcp", "127.0.0.1:80", time.Second)
-		if err != nil {
-			return false
-		}
-		c.Close()
-		return true
-	})
+	l.web[i] = startWebServer(l.t, l.hosts[i], "0.0.0.0:80", i, l.poll)
 }
 
 // killWeb kills node i's web server (SIGKILL) and waits for it to be gone.
-func (l *hlab) killWeb(i int) {
-	l.t.Helper()
-	if err := l.web[i].Signal(syscall.SIGKILL); err != nil {
-		l.t.Fatalf("killing the %s's web server: %v", roles[i], err)
-	}
-	<-l.web[i].Done()
-}
+func (l *hlab) killWeb(i int) { killWebServer(l.t, l.web[i], i) }
 
 // termKeepalived stops node i's keepalived cleanly: SIGTERM to the parent,
 // which runs notify_stop and sends a priority-0 advert.

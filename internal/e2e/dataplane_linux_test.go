@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -65,22 +64,17 @@ func (l *dlab) newDataPlane(ownWeb bool) *dataPlane {
 	netns.Veth(t, l.cloud, "ve-client", d.client, "eth0")
 	l.cloud.AddAddr(t, "ve-client", cloudClientIP+"/24")
 	d.client.AddAddr(t, "eth0", clientIP+"/24")
-	d.client.MustIP(t, "link", "set", "lo", "up")
 	d.client.MustIP(t, "route", "add", "default", "via", cloudClientIP)
 	for _, kv := range []string{"net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0", "net.ipv4.conf.br0.rp_filter=0"} {
 		if out, err := l.cloud.Run(context.Background(), "sysctl", "-qw", kv); err != nil {
 			t.Fatalf("sysctl %s in the cloud namespace: %v\n%s", kv, err, out)
 		}
 	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, role := range roles {
+	for i := range roles {
 		l.hosts[i].AddAddr(t, "lo", d.addr+"/32")
 		l.hosts[i].MustIP(t, "route", "add", clientNet, "via", cloudIP)
 		if ownWeb {
-			d.web[i] = l.hosts[i].Start(t, self, webServerArg, "0.0.0.0:80", role)
+			d.restartWeb(i)
 		}
 	}
 	go d.follow()
@@ -88,13 +82,9 @@ func (l *dlab) newDataPlane(ownWeb bool) *dataPlane {
 	return d
 }
 
-// restartWeb starts node i's web server again after a "node down" fault.
+// restartWeb starts node i's web server (again, after a "node down" fault).
 func (d *dataPlane) restartWeb(i int) {
-	self, err := os.Executable()
-	if err != nil {
-		d.l.t.Fatal(err)
-	}
-	d.web[i] = d.l.hosts[i].Start(d.l.t, self, webServerArg, "0.0.0.0:80", roles[i])
+	d.web[i] = startWebServer(d.l.t, d.l.hosts[i], "0.0.0.0:80", i, d.l.poll)
 }
 
 type eipState struct {

@@ -125,6 +125,27 @@ func requirements(t *testing.T) (keepalivedBin string) {
 	return keepalivedBin
 }
 
+// cloudAndHosts builds a lab's network: a "cloud" namespace with a bridge
+// and api served on apiEndpoint, and the two hosts wired to the bridge at
+// their private IPs.
+func cloudAndHosts(t *testing.T, api http.Handler) (cloud *netns.NS, hosts [2]*netns.NS) {
+	t.Helper()
+	cloud = netns.New(t)
+	cloud.Bridge(t, "br0")
+	cloud.AddAddr(t, "br0", cloudIP+"/24")
+	for i, role := range roles {
+		hosts[i] = netns.New(t)
+		netns.Veth(t, cloud, "ve-"+role, hosts[i], "eth0")
+		cloud.Attach(t, "ve-"+role, "br0")
+		hosts[i].AddAddr(t, "eth0", privateIP[i]+"/24")
+	}
+	ln := cloud.Listen(t, "tcp", apiEndpoint)
+	hs := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	return cloud, hosts
+}
+
 func newLab(t *testing.T) *lab {
 	t.Helper()
 	l := &lab{t: t, keepBin: requirements(t), wantIP: map[string]int{}}
@@ -134,20 +155,10 @@ func newLab(t *testing.T) *lab {
 	// Registered first, so it runs after every process started below is stopped.
 	t.Cleanup(l.checkKeepalivedLogs)
 
-	l.cloud = netns.New(t)
-	l.cloud.Bridge(t, "br0")
-	l.cloud.AddAddr(t, "br0", cloudIP+"/24")
-	for i, role := range roles {
-		l.hosts[i] = netns.New(t)
-		netns.Veth(t, l.cloud, "ve-"+role, l.hosts[i], "eth0")
-		l.cloud.Attach(t, "ve-"+role, "br0")
-		l.hosts[i].AddAddr(t, "eth0", privateIP[i]+"/24")
+	l.cloud, l.hosts = cloudAndHosts(t, l.rec.wrap(l.srv.Emulator))
+	for i := range roles {
 		l.wantIP[privateIP[i]] = i
 	}
-	api := l.cloud.Listen(t, "tcp", apiEndpoint)
-	hs := &http.Server{Handler: l.rec.wrap(l.srv.Emulator), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(api) }()
-	t.Cleanup(func() { _ = hs.Close() })
 
 	l.runDir = secureRunDir(t)
 	l.agent = filepath.Join(l.runDir, "bin", "jdcloud-eip-failover")
@@ -493,21 +504,38 @@ func (l *lab) confPath(i int) string { return filepath.Join(l.confDir[i], "keepa
 // startWeb starts node i's web server (the test binary itself) and waits
 // until it answers.
 func (l *lab) startWeb(i int) {
-	t := l.t
+	l.t.Helper()
+	l.web[i] = startWebServer(l.t, l.hosts[i], "127.0.0.1:80", i, l.poll)
+}
+
+// startWebServer starts node i's web server (this test binary in its web
+// server mode, answering "served by <role>") in ns on addr, and waits until
+// it answers on 127.0.0.1:80 there.
+func startWebServer(t *testing.T, ns *netns.NS, addr string, i int, poll func(string, time.Duration, func() bool)) *netns.Process {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.web[i] = l.hosts[i].Start(t, self, webServerArg, "127.0.0.1:80", roles[i])
-	l.poll(fmt.Sprintf("the %s's web server answers", roles[i]), 10*time.Second, func() bool {
-		c, err := l.hosts[i].Dial("tcp", "127.0.0.1:80", time.Second)
+	p := ns.Start(t, self, webServerArg, addr, roles[i])
+	poll(fmt.Sprintf("the %s's web server answers", roles[i]), 10*time.Second, func() bool {
+		c, err := ns.Dial("tcp", "127.0.0.1:80", time.Second)
 		if err != nil {
 			return false
 		}
 		c.Close()
 		return true
 	})
+	return p
+}
+
+// killWebServer kills node i's web server with SIGKILL and waits for it to be gone.
+func killWebServer(t *testing.T, p *netns.Process, i int) {
+	t.Helper()
+	if err := p.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("killing the %s's web server: %v", roles[i], err)
+	}
+	<-p.Done()
 }
 
 func (l *lab) webUp(i int) bool {
@@ -523,13 +551,7 @@ func (l *lab) webUp(i int) bool {
 }
 
 // killWeb kills node i's web server with SIGKILL and waits for it to be gone.
-func (l *lab) killWeb(i int) {
-	l.t.Helper()
-	if err := l.web[i].Signal(syscall.SIGKILL); err != nil {
-		l.t.Fatalf("killing the %s's web server: %v", roles[i], err)
-	}
-	<-l.web[i].Done()
-}
+func (l *lab) killWeb(i int) { killWebServer(l.t, l.web[i], i) }
 
 // startKeepalived runs keepalived for node i in the foreground, logging to
 // the console (captured), with its own pid files.

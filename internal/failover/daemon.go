@@ -532,7 +532,7 @@ func (d *Daemon) verifyMove(ctx context.Context, begin time.Time) time.Duration 
 	if d.settle > 0 {
 		_ = d.clock().Sleep(ctx, d.settle)
 	}
-	delay, settledNone := 20*time.Millisecond, 0
+	settledNone := 0
 	for i := 1; i <= verifyPolls && ctx.Err() == nil; i++ {
 		p, err := d.describe(ctx, "verify-move")
 		if err == nil {
@@ -563,8 +563,7 @@ func (d *Daemon) verifyMove(ctx context.Context, begin time.Time) time.Duration 
 		if !d.isMaster() {
 			return d.abandoned("while verifying")
 		}
-		_ = d.clock().Sleep(ctx, delay)
-		delay = min(2*delay, time.Second)
+		_ = d.clock().Sleep(ctx, processingBackoff(i, d.jitter))
 	}
 	d.fail(errors.New("the EIP did not show on this instance"), "verifying the move")
 	return d.backoff()

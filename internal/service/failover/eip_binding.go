@@ -50,13 +50,9 @@ const (
 	eipElsewhere  = "elsewhere"
 )
 
-// waitHolder polls until the EIP is out of state PROCESSING and held by
-// holder ("" = by nobody), and returns it.
-func (b binder) waitHolder(ctx context.Context, eipID, holder string) (vpcmodels.ElasticIp, error) {
-	what := fmt.Sprintf("elastic IP %s to show on instance %s", eipID, holder)
-	if holder == "" {
-		what = fmt.Sprintf("elastic IP %s to be released", eipID)
-	}
+// waitEIP polls until the EIP is out of state PROCESSING and placed as
+// placed says, and returns it.
+func (b binder) waitEIP(ctx context.Context, eipID, what string, placed func(vpcmodels.ElasticIp) bool) (vpcmodels.ElasticIp, error) {
 	return jdcloud.WaitFor(ctx, b.c, jdcloud.Wait[vpcmodels.ElasticIp]{
 		What:    what,
 		Pending: []string{eipProcessing, eipElsewhere},
@@ -68,7 +64,7 @@ func (b binder) waitHolder(ctx context.Context, eipID, holder string) (vpcmodels
 				return x, "", err
 			case x.State == eipProcessing:
 				return x, eipProcessing, nil
-			case x.InstanceId != holder:
+			case !placed(x):
 				return x, eipElsewhere, nil
 			}
 			return x, eipSettled, nil
@@ -76,6 +72,15 @@ func (b binder) waitHolder(ctx context.Context, eipID, holder string) (vpcmodels
 		Timeout:   settleTimeout,
 		PollFirst: true,
 	})
+}
+
+// waitHolder waits until the EIP is held by holder ("" = by nobody).
+func (b binder) waitHolder(ctx context.Context, eipID, holder string) (vpcmodels.ElasticIp, error) {
+	what := fmt.Sprintf("elastic IP %s to show on instance %s", eipID, holder)
+	if holder == "" {
+		what = fmt.Sprintf("elastic IP %s to be released", eipID)
+	}
+	return b.waitEIP(ctx, eipID, what, func(x vpcmodels.ElasticIp) bool { return x.InstanceId == holder })
 }
 
 // associate binds the EIP to instanceID and returns once the API shows it
@@ -135,43 +140,16 @@ func (b binder) disassociate(ctx context.Context, eipID, instanceID string) erro
 	if err != nil && !jdcloud.HasStatus(err, "FAILED_PRECONDITION") {
 		return err
 	}
-	_, err = jdcloud.WaitFor(ctx, b.c, jdcloud.Wait[vpcmodels.ElasticIp]{
-		What:    fmt.Sprintf("elastic IP %s to leave instance %s", eipID, instanceID),
-		Pending: []string{eipProcessing, eipElsewhere},
-		Target:  []string{eipSettled},
-		Refresh: func(ctx context.Context) (vpcmodels.ElasticIp, string, error) {
-			x, err := b.describeEIP(ctx, eipID)
-			switch {
-			case err != nil:
-				return x, "", err
-			case x.State == eipProcessing:
-				return x, eipProcessing, nil
-			case x.InstanceId == instanceID:
-				return x, eipElsewhere, nil
-			}
-			return x, eipSettled, nil
-		},
-		Timeout:   settleTimeout,
-		PollFirst: true,
-	})
+	_, err = b.waitEIP(ctx, eipID, fmt.Sprintf("elastic IP %s to leave instance %s", eipID, instanceID),
+		func(x vpcmodels.ElasticIp) bool { return x.InstanceId != instanceID })
 	return err
 }
 
 // settle returns the EIP once it is out of state PROCESSING (a change in
 // flight, e.g. the agent moving it), so decisions rest on where it lands.
 func (b binder) settle(ctx context.Context, eipID string) (vpcmodels.ElasticIp, error) {
-	return jdcloud.WaitFor(ctx, b.c, jdcloud.Wait[vpcmodels.ElasticIp]{
-		What: fmt.Sprintf("elastic IP %s to finish its association change", eipID), Pending: []string{eipProcessing}, Target: []string{eipSettled},
-		Refresh: func(ctx context.Context) (vpcmodels.ElasticIp, string, error) {
-			x, err := b.describeEIP(ctx, eipID)
-			if err != nil || x.State == eipProcessing {
-				return x, eipProcessing, err
-			}
-			return x, eipSettled, nil
-		},
-		Timeout:   settleTimeout,
-		PollFirst: true,
-	})
+	return b.waitEIP(ctx, eipID, fmt.Sprintf("elastic IP %s to finish its association change", eipID),
+		func(vpcmodels.ElasticIp) bool { return true })
 }
 
 // bind makes sure the EIP is on a member of the pair and returns its holder.
