@@ -22,13 +22,30 @@ const (
 	NotIdempotent
 )
 
-// Policy bounds retries. The zero value is usable: see the defaults below.
+// Unlimited is the MaxRetries that caps retries by time only.
+const Unlimited = -1
+
+// DefaultMaxElapsed bounds an Unlimited policy's retries when the context
+// has no deadline, so a call made outside any operation timeout still ends.
+const DefaultMaxElapsed = 5 * time.Minute
+
+// Policy bounds retries. Retries always end with the context (the
+// operation's timeout): an outage shorter than the timeout is ridden out
+// whatever the count. The zero value sends once and never retries.
 type Policy struct {
-	MaxRetries int            // retries after the first attempt; default 6, negative means none
+	// MaxRetries caps the retries after the first attempt: 0 means none,
+	// Unlimited means no cap but time.
+	MaxRetries int
+	// MaxElapsed bounds the retries of a context without a deadline
+	// (default DefaultMaxElapsed); a deadline takes precedence.
+	MaxElapsed time.Duration
 	BaseDelay  time.Duration  // first backoff; default 200ms
 	MaxDelay   time.Duration  // backoff cap; default 5s
 	Clock      Clock          // default RealClock
 	Jitter     func() float64 // in [0,1); default math/rand/v2
+	// Limiter, if set, paces every attempt and learns from 429s, so calls
+	// running in parallel slow down together instead of each burning retries.
+	Limiter *AdaptiveLimiter
 	// Observe, if set, sees every attempt (for logging).
 	Observe func(Attempt)
 }
@@ -45,11 +62,8 @@ type Attempt struct {
 }
 
 func (p Policy) withDefaults() Policy {
-	if p.MaxRetries == 0 {
-		p.MaxRetries = 6
-	}
-	if p.MaxRetries < 0 {
-		p.MaxRetries = 0
+	if p.MaxElapsed <= 0 {
+		p.MaxElapsed = DefaultMaxElapsed
 	}
 	if p.BaseDelay <= 0 {
 		p.BaseDelay = 200 * time.Millisecond
@@ -83,7 +97,7 @@ func (p Policy) Backoff(n int) time.Duration {
 }
 
 // Do sends a call until it succeeds, fails finally, runs out of retries or
-// ctx ends. send is one SDK call, e.g.
+// time (ctx's deadline, else MaxElapsed). send is one SDK call, e.g.
 //
 //	func() (*apis.DescribeElasticIpResponse, error) { return c.VPC.DescribeElasticIp(req) }
 //
@@ -91,8 +105,15 @@ func (p Policy) Backoff(n int) time.Duration {
 // every SDK response type works unchanged.
 func Do[R any](ctx context.Context, p Policy, call string, safety Safety, send func() (*R, error)) (*R, error) {
 	p = p.withDefaults()
+	deadline, hasDeadline := ctx.Deadline()
+	if !hasDeadline {
+		deadline = p.Clock.Now().Add(p.MaxElapsed)
+	}
 	for n := 1; ; n++ {
 		if err := ctx.Err(); err != nil {
+			return nil, &Error{Call: call, Kind: KindTransport, Err: err, Attempts: n - 1}
+		}
+		if err := p.Limiter.Wait(ctx, call); err != nil {
 			return nil, &Error{Call: call, Kind: KindTransport, Err: err, Attempts: n - 1}
 		}
 		start := p.Clock.Now()
@@ -114,6 +135,7 @@ func Do[R any](ctx context.Context, p Policy, call string, safety Safety, send f
 		}
 
 		attempt := Attempt{Call: call, Number: n, RequestID: requestID, Duration: elapsed, Err: failure}
+		p.Limiter.Observe(call, failure != nil && failure.Throttled())
 		if failure == nil {
 			if p.Observe != nil {
 				p.Observe(attempt)
@@ -121,9 +143,13 @@ func Do[R any](ctx context.Context, p Policy, call string, safety Safety, send f
 			return resp, nil
 		}
 		failure.Attempts = n
-		retry := n <= p.MaxRetries && failure.Retryable() && (safety == Idempotent || failure.NotProcessed())
+		retry := (p.MaxRetries == Unlimited || n <= p.MaxRetries) && failure.Retryable() && (safety == Idempotent || failure.NotProcessed())
 		if retry {
-			attempt.Retry, attempt.Delay = true, p.Backoff(n)
+			attempt.Delay = p.Backoff(n)
+			// No retry that would start after the deadline: the caller gets
+			// the real failure now rather than a cancelled wait later.
+			retry = !p.Clock.Now().Add(attempt.Delay).After(deadline)
+			attempt.Retry = retry
 		}
 		if p.Observe != nil {
 			p.Observe(attempt)

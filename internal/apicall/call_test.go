@@ -59,7 +59,7 @@ func TestDoRetriesRetryableThenSucceeds(t *testing.T) {
 	var syntaxErr error = &json.SyntaxError{}
 	send, calls := script(errors.New("connection reset"), apiErr(503, "UNAVAILABLE"), apiErr(429, "RATE_LIMIT_EXCEEDED"), syntaxErr, apiErr(500, "INTERNAL"), ok)
 	var seen []Attempt
-	resp, err := Do(context.Background(), Policy{Clock: clock, Jitter: func() float64 { return 0 }, Observe: func(a Attempt) { seen = append(seen, a) }}, "vpc.DescribeElasticIp", Idempotent, send)
+	resp, err := Do(context.Background(), Policy{MaxRetries: Unlimited, Clock: clock, Jitter: func() float64 { return 0 }, Observe: func(a Attempt) { seen = append(seen, a) }}, "vpc.DescribeElasticIp", Idempotent, send)
 	if err != nil {
 		t.Fatalf("Do: %v", err)
 	}
@@ -110,7 +110,7 @@ func TestDoNotIdempotentRetriesOnlyWhenNotProcessed(t *testing.T) {
 		t.Fatalf("a transport error on a non-idempotent call must not be retried: calls=%d", *calls)
 	}
 	send, calls = script(apiErr(429, "RATE_LIMIT_EXCEEDED"), &fakeResp{RequestID: "ok"})
-	if _, err = Do(context.Background(), Policy{Clock: &fakeClock{}}, "vpc.CreateVpc", NotIdempotent, send); err != nil || *calls != 2 {
+	if _, err = Do(context.Background(), Policy{MaxRetries: Unlimited, Clock: &fakeClock{}}, "vpc.CreateVpc", NotIdempotent, send); err != nil || *calls != 2 {
 		t.Fatalf("a 429 was not processed, so it is safe to retry: err=%v calls=%d", err, *calls)
 	}
 }
@@ -150,5 +150,54 @@ func TestErrorMessageNamesCallStatusAndRequestID(t *testing.T) {
 	want := "vm.AssociateElasticIp: 400 FAILED_PRECONDITION: ElasticIp 1.2.3.4 already in use (request ID abc) after 2 attempts"
 	if e.Error() != want {
 		t.Fatalf("got %q\nwant %q", e.Error(), want)
+	}
+}
+
+// An outage longer than any retry count must be ridden out as long as the
+// operation's deadline allows, and end with the last real failure when it
+// does not.
+func TestDoUnlimitedRetriesEndAtTheDeadline(t *testing.T) {
+	outage := make([]any, 0, 200)
+	for range 30 {
+		outage = append(outage, errors.New("connection refused"))
+	}
+	ok := &fakeResp{RequestID: "req-ok"}
+	start := time.Now()
+	ctx, cancel := context.WithDeadline(context.Background(), start.Add(10*time.Minute))
+	defer cancel()
+	send, calls := script(append(outage, ok)...)
+	clock := &fakeClock{now: start}
+	if _, err := Do(ctx, Policy{MaxRetries: Unlimited, Clock: clock}, "vm.CreateInstances", Idempotent, send); err != nil || *calls != 31 {
+		t.Fatalf("30 failures within a 10m deadline must be retried through: err=%v calls=%d", err, *calls)
+	}
+	if waited := clock.now.Sub(start); waited < 45*time.Second {
+		t.Fatalf("the retries spanned only %v; the backoff should reach its 5s cap", waited)
+	}
+
+	ctx, cancel = context.WithDeadline(context.Background(), start.Add(20*time.Second))
+	defer cancel()
+	send, calls = script(append(outage, ok)...)
+	clock = &fakeClock{now: start}
+	_, err := Do(ctx, Policy{MaxRetries: Unlimited, Clock: clock}, "vm.CreateInstances", Idempotent, send)
+	e, isAPI := AsError(err)
+	if !isAPI || e.Kind != KindTransport || *calls >= 31 || *calls < 5 {
+		t.Fatalf("a 20s deadline must end the retries with the transport failure: err=%v calls=%d", err, *calls)
+	}
+	if clock.now.After(start.Add(20 * time.Second)) {
+		t.Fatalf("no retry may be scheduled past the deadline: the clock reached %v", clock.now.Sub(start))
+	}
+
+	send, calls = script(append(outage, ok)...)
+	clock = &fakeClock{now: start}
+	if _, err := Do(context.Background(), Policy{MaxRetries: Unlimited, MaxElapsed: 30 * time.Second, Clock: clock}, "vm.X", Idempotent, send); err == nil || clock.now.Sub(start) > 30*time.Second {
+		t.Fatalf("without a deadline MaxElapsed bounds the retries: err=%v after %v", err, clock.now.Sub(start))
+	}
+	_ = calls
+}
+
+func TestDoZeroPolicySendsOnce(t *testing.T) {
+	send, calls := script(apiErr(503, "UNAVAILABLE"), &fakeResp{})
+	if _, err := Do(context.Background(), Policy{Clock: &fakeClock{}}, "vm.X", Idempotent, send); err == nil || *calls != 1 {
+		t.Fatalf("MaxRetries 0 means no retry: err=%v calls=%d", err, *calls)
 	}
 }

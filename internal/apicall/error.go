@@ -71,10 +71,12 @@ func (e *Error) Retryable() bool {
 // NotProcessed reports whether the server certainly did not act on the
 // request, so even a non-idempotent call may be sent again.
 func (e *Error) NotProcessed() bool {
-	if e.Kind != KindAPI || e.Status == "QUOTA_EXCEEDED" {
-		return false
-	}
-	return e.Code == http.StatusTooManyRequests || e.Status == "RATE_LIMIT_EXCEEDED"
+	return e.Throttled()
+}
+
+// Throttled reports whether the API refused the call for its rate limit.
+func (e *Error) Throttled() bool {
+	return e.Kind == KindAPI && e.Status != "QUOTA_EXCEEDED" && (e.Code == http.StatusTooManyRequests || e.Status == "RATE_LIMIT_EXCEEDED")
 }
 
 // AsError returns the *Error in err's chain, if any.

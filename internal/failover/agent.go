@@ -141,7 +141,7 @@ func (d deadlineClock) Sleep(ctx context.Context, dur time.Duration) error {
 // policy retries until the clock's deadline rather than for a fixed count.
 func (a *Agent) policy(clock apicall.Clock, step, instance string) apicall.Policy {
 	return apicall.Policy{
-		MaxRetries: 1 << 20,
+		MaxRetries: apicall.Unlimited,
 		BaseDelay:  100 * time.Millisecond,
 		MaxDelay:   2 * time.Second,
 		Clock:      clock,

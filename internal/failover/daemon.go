@@ -297,7 +297,7 @@ func (d *Daemon) learnHolder(ctx context.Context) {
 
 // one attempt per call: the loop retries, re-reading the VRRP state between.
 func (d *Daemon) policy(step, instance string) apicall.Policy {
-	return apicall.Policy{MaxRetries: -1, Clock: d.clock(), Jitter: d.jitter, Observe: func(at apicall.Attempt) {
+	return apicall.Policy{Clock: d.clock(), Jitter: d.jitter, Observe: func(at apicall.Attempt) {
 		d.calls.Add(1)
 		e := Event{Step: step, Call: at.Call, Instance: instance, RequestID: at.RequestID, Attempt: at.Number, Duration: at.Duration, Outcome: "ok"}
 		if at.Err != nil {

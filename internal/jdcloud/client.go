@@ -28,8 +28,10 @@ const (
 	DefaultScheme         = "https"
 	DefaultRegion         = "cn-north-1"
 	DefaultRequestTimeout = 20 * time.Second
-	DefaultMaxRetries     = 6
 	DefaultPollInterval   = time.Second
+	// UnlimitedRetries is the default MaxRetries: retries end with the
+	// operation's timeout, never by count.
+	UnlimitedRetries = apicall.Unlimited
 )
 
 // Config is everything needed to reach the API.
@@ -40,7 +42,7 @@ type Config struct {
 	Endpoint       string        // host[:port], no scheme
 	Scheme         string        // "https" or "http"
 	RequestTimeout time.Duration // per HTTP request
-	MaxRetries     int           // retries after the first attempt; negative disables retries
+	MaxRetries     int           // cap on retries after the first attempt: 0 none, UnlimitedRetries bounded by the operation's timeout only
 	PollInterval   time.Duration // first delay between two state polls
 	Clock          apicall.Clock // nil means the wall clock
 }
@@ -89,11 +91,6 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = apicall.RealClock{}
 	}
-	maxRetries := cfg.MaxRetries
-	if maxRetries == 0 {
-		maxRetries = -1 // apicall treats 0 as "default"; the provider's 0 means "none"
-	}
-
 	cred := core.NewCredentials(cfg.AccessKey, cfg.SecretKey)
 	sdkCfg := core.NewConfig()
 	sdkCfg.SetScheme(cfg.Scheme)
@@ -118,7 +115,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	c.AG.SetLogger(logger)
 	c.IAM.SetConfig(sdkCfg)
 	c.IAM.SetLogger(logger)
-	c.retry = apicall.Policy{MaxRetries: maxRetries, Clock: cfg.Clock}
+	c.retry = apicall.Policy{MaxRetries: cfg.MaxRetries, Clock: cfg.Clock, Limiter: apicall.NewAdaptiveLimiter(cfg.Clock)}
 	return c, nil
 }
 

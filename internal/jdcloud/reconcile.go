@@ -23,7 +23,8 @@ type ReconciledCreate struct {
 	Find func(ctx context.Context) ([]string, error)
 	// Send sends the create once (through CallOnce) and returns the new ID.
 	Send func(ctx context.Context) (string, error)
-	// Attempts bounds how often Send is called; 0 means 8.
+	// Attempts caps how often Send is called; 0 means no cap: the
+	// attempts end with ctx (the resource's create timeout).
 	Attempts int
 	// UniqueName says Send creates under a name used by no other object (a
 	// fresh creation token), so nothing can match before the first attempt
@@ -38,10 +39,6 @@ const firstDelay = 200 * time.Millisecond
 // error from Send that is final (e.g. INVALID_ARGUMENT, QUOTA_EXCEEDED) is
 // returned at once.
 func (cr ReconciledCreate) Run(ctx context.Context, c *Client) (string, error) {
-	attempts := cr.Attempts
-	if attempts <= 0 {
-		attempts = 8
-	}
 	var before []string
 	if !cr.UniqueName {
 		var err error
@@ -56,7 +53,7 @@ func (cr ReconciledCreate) Run(ctx context.Context, c *Client) (string, error) {
 			return id, nil
 		}
 		e, ok := apicall.AsError(err)
-		if !ok || !e.Retryable() || attempt >= attempts {
+		if !ok || !e.Retryable() || (cr.Attempts > 0 && attempt >= cr.Attempts) {
 			return "", err
 		}
 		if !e.NotProcessed() {
@@ -78,6 +75,9 @@ func (cr ReconciledCreate) Run(ctx context.Context, c *Client) (string, error) {
 			default:
 				return "", fmt.Errorf("%w; afterwards %d matching objects appeared (%v): check for duplicates", err, len(made), made)
 			}
+		}
+		if deadline, ok := ctx.Deadline(); ok && c.Clock().Now().Add(delay).After(deadline) {
+			return "", err
 		}
 		if serr := c.Clock().Sleep(ctx, delay); serr != nil {
 			return "", err

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 )
 
 // waitCounters count every WaitFor and every poll in this process, for the
@@ -64,6 +66,16 @@ func WaitFor[T any](ctx context.Context, c *Client, w Wait[T]) (T, error) {
 	for polls := 1; ; polls++ {
 		waitCounters.polls.Add(1)
 		obj, state, err := w.Refresh(ctx)
+		if e, ok := apicall.AsError(err); ok && e.Retryable() && ctx.Err() == nil {
+			// A poll that failed after its own retries (an outage, a lowered
+			// max_retries) is not the object's answer: keep waiting until
+			// the timeout, keeping the last state seen.
+			if err := c.clock.Sleep(ctx, delay); err != nil {
+				return zero, waitEnded(ctx, err, c.clock.Now().Sub(start), w.What, fmt.Sprintf("last state %q, %d polls, the last one failed: %v", last, polls, e))
+			}
+			delay = min(delay+delay/2, maxPollDelay)
+			continue
+		}
 		if err != nil {
 			if ctx.Err() != nil && last != "" {
 				// The deadline (or an interrupt) struck during this poll: report

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 )
 
 type fakeClock struct {
@@ -149,5 +151,37 @@ func TestWaitForCancellationIsNotATimeout(t *testing.T) {
 	_, err = WaitFor(ctx2, testClient(&fakeClock{}), Wait[int]{What: "instance to be running", Pending: []string{"pending"}, Target: []string{"running"}, Refresh: refresh})
 	if err == nil || !strings.Contains(err.Error(), "cancelled") || strings.Contains(err.Error(), "timed out") {
 		t.Fatalf("cancelled before the first poll: %v", err)
+	}
+}
+
+// A poll that fails with a retryable error (an API outage outlasting the
+// call's own retries) must not end the wait; a final error must.
+func TestWaitForRidesOutFailedPolls(t *testing.T) {
+	clock := &fakeClock{now: time.Now()} // the last case has a real deadline
+	outage := &apicall.Error{Call: "vm.DescribeInstance", Kind: apicall.KindTransport, Err: errors.New("connection refused")}
+	n := 0
+	refresh := func(context.Context) (int, string, error) {
+		n++
+		if n <= 3 {
+			return 0, "", outage
+		}
+		return n, "running", nil
+	}
+	got, err := WaitFor(context.Background(), testClient(clock), Wait[int]{What: "instance", Pending: []string{"pending"}, Target: []string{"running"}, Refresh: refresh, PollFirst: true})
+	if err != nil || got != 4 {
+		t.Fatalf("three failed polls then running: got %d, err %v", got, err)
+	}
+	final := &apicall.Error{Call: "vm.DescribeInstance", Kind: apicall.KindAPI, Code: 403, Status: "PERMISSION_DENIED"}
+	_, err = WaitFor(context.Background(), testClient(clock), Wait[int]{What: "instance", Pending: []string{"pending"}, Target: []string{"running"}, PollFirst: true,
+		Refresh: func(context.Context) (int, string, error) { return 0, "", final }})
+	if !errors.Is(err, final) {
+		t.Fatalf("a final error must end the wait at once, got %v", err)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), clock.now.Add(10*time.Second))
+	defer cancel()
+	_, err = WaitFor(ctx, testClient(clock), Wait[int]{What: "instance", Pending: []string{"pending"}, Target: []string{"running"}, PollFirst: true,
+		Refresh: func(context.Context) (int, string, error) { return 0, "", outage }})
+	if err == nil || !strings.Contains(err.Error(), "timed out") || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("an outage past the timeout must end the wait naming the timeout and the last failure, got %v", err)
 	}
 }

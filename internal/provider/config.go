@@ -155,7 +155,7 @@ func resolve(in configInput, env environment) (resolvedConfig, []configProblem) 
 		out.MaxRetries = n
 	default:
 		out.Sources["max_retries"] = "default"
-		out.MaxRetries = jdcloud.DefaultMaxRetries
+		out.MaxRetries = jdcloud.UnlimitedRetries
 	}
 	if in.MaxRetries != nil && *in.MaxRetries < 0 {
 		// The schema's validator catches this first; kept for callers without it.

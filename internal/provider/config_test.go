@@ -2,6 +2,7 @@ package provider
 
 import (
 	"errors"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,12 +45,12 @@ func TestResolvePrecedence(t *testing.T) {
 		{
 			name: "defaults when only the keys are given",
 			in:   configInput{AccessKey: ptr("AK"), SecretKey: ptr("SK"), SharedConfigDir: &noProfile},
-			want: settings{"AK", "SK", "cn-north-1", "www.jdcloud-api.com", "https", time.Second, 20 * time.Second, 6},
+			want: settings{"AK", "SK", "cn-north-1", "www.jdcloud-api.com", "https", time.Second, 20 * time.Second, jdcloud.UnlimitedRetries},
 		},
 		{
 			name: "profile beats defaults (profile from the current file)",
 			in:   configInput{SharedConfigDir: &jdc},
-			want: settings{"AKSH", "SKSH", "cn-east-2", "openapi.internal.cn-east-2.jdcloud-api.com", "http", time.Second, 7 * time.Second, 6},
+			want: settings{"AKSH", "SKSH", "cn-east-2", "openapi.internal.cn-east-2.jdcloud-api.com", "http", time.Second, 7 * time.Second, jdcloud.UnlimitedRetries},
 		},
 		{
 			name: "environment beats profile",
@@ -68,25 +69,25 @@ func TestResolvePrecedence(t *testing.T) {
 			name: "JDCLOUD_PROFILE beats the current file",
 			in:   configInput{SharedConfigDir: &jdc},
 			env:  map[string]string{EnvProfile: "default"},
-			want: settings{"AKDEFAULT", "SKDEFAULT", "cn-north-1", "www.jdcloud-api.com", "https", time.Second, 20 * time.Second, 6},
+			want: settings{"AKDEFAULT", "SKDEFAULT", "cn-north-1", "www.jdcloud-api.com", "https", time.Second, 20 * time.Second, jdcloud.UnlimitedRetries},
 		},
 		{
 			name: "profile attribute beats JDCLOUD_PROFILE",
 			in:   configInput{SharedConfigDir: &jdc, Profile: ptr("shanghai")},
 			env:  map[string]string{EnvProfile: "default"},
-			want: settings{"AKSH", "SKSH", "cn-east-2", "openapi.internal.cn-east-2.jdcloud-api.com", "http", time.Second, 7 * time.Second, 6},
+			want: settings{"AKSH", "SKSH", "cn-east-2", "openapi.internal.cn-east-2.jdcloud-api.com", "http", time.Second, 7 * time.Second, jdcloud.UnlimitedRetries},
 		},
 		{
 			name: "keys from the environment, the rest from the profile",
 			in:   configInput{SharedConfigDir: &jdc},
 			env:  map[string]string{EnvAccessKey: "AKENV", EnvSecretKey: "SKENV"},
-			want: settings{"AKENV", "SKENV", "cn-east-2", "openapi.internal.cn-east-2.jdcloud-api.com", "http", time.Second, 7 * time.Second, 6},
+			want: settings{"AKENV", "SKENV", "cn-east-2", "openapi.internal.cn-east-2.jdcloud-api.com", "http", time.Second, 7 * time.Second, jdcloud.UnlimitedRetries},
 		},
 		{
 			name: "empty attribute and empty env count as unset",
 			in:   configInput{SharedConfigDir: &jdc, Region: ptr("")},
 			env:  map[string]string{EnvRegion: ""},
-			want: settings{"AKSH", "SKSH", "cn-east-2", "openapi.internal.cn-east-2.jdcloud-api.com", "http", time.Second, 7 * time.Second, 6},
+			want: settings{"AKSH", "SKSH", "cn-east-2", "openapi.internal.cn-east-2.jdcloud-api.com", "http", time.Second, 7 * time.Second, jdcloud.UnlimitedRetries},
 		},
 	}
 	for _, tt := range tests {

@@ -123,8 +123,9 @@ func (p *jdcloudhaProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
-				MarkdownDescription: fmt.Sprintf("How many times a failed API call is retried (transport errors, 5xx, 429), with exponential backoff and jitter; "+
-					"`0` disables retries. Also read from `%s`; defaults to `%d`.", EnvMaxRetries, jdcloud.DefaultMaxRetries),
+				MarkdownDescription: "A cap on how many times a failed API call is retried (transport errors, 5xx, 429), with capped exponential backoff and jitter. " +
+					"Retries always end with the operation's timeout (a resource's `timeouts`, 5m for reads), so by default an API outage shorter than the timeout is ridden out; " +
+					"set a number to give up sooner, `0` to disable retries. Also read from `" + EnvMaxRetries + "`; unset by default (no cap but time).",
 				Validators: []validator.Int64{int64validator.AtLeast(0)},
 			},
 			"request_timeout": schema.StringAttribute{
