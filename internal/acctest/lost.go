@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -39,10 +40,13 @@ func StartEmulatorWith(t testing.TB, wrap func(http.Handler) http.Handler, opts 
 // client gets 503 UNAVAILABLE although the object was made. This is the case
 // a create's clientToken exists for, and the one faults injected before the
 // emulator acts cannot produce. Every odd-numbered matching request (the
-// 1st, 3rd, …) loses its answer, so a client that retries gets through.
+// 1st, 3rd, …) loses its answer, so a client that retries gets through;
+// with Times set, only the first Times matching requests do.
 type LostAnswers struct {
-	Method     string // e.g. "POST"
-	PathSuffix string // e.g. "/instances" (vm.CreateInstances)
+	Method     string         // e.g. "POST"
+	PathSuffix string         // e.g. "/instances" (vm.CreateInstances)
+	Path       *regexp.Regexp // instead of PathSuffix, e.g. `/instances/[^/:]+$`
+	Times      int
 
 	mu           sync.Mutex
 	seen, lost   int
@@ -52,13 +56,16 @@ type LostAnswers struct {
 // Wrap is the middleware for StartEmulatorWith.
 func (l *LostAnswers) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != l.Method || !strings.HasSuffix(r.URL.Path, l.PathSuffix) {
+		if !l.matches(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		l.mu.Lock()
 		l.seen++
 		lose := l.seen%2 == 1
+		if l.Times > 0 {
+			lose = l.seen <= l.Times
+		}
 		l.mu.Unlock()
 		if !lose {
 			next.ServeHTTP(w, r)
@@ -74,6 +81,16 @@ func (l *LostAnswers) Wrap(next http.Handler) http.Handler {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = fmt.Fprintf(w, `{"requestId":"lost-answer-%d","error":{"code":503,"status":"UNAVAILABLE","message":"answer lost in transit (test)"}}`, l.lost)
 	})
+}
+
+func (l *LostAnswers) matches(r *http.Request) bool {
+	if r.Method != l.Method {
+		return false
+	}
+	if l.Path != nil {
+		return l.Path.MatchString(r.URL.Path)
+	}
+	return strings.HasSuffix(r.URL.Path, l.PathSuffix)
 }
 
 // Lost returns how many answers were withheld, and what they said.

@@ -30,6 +30,13 @@ type ReconciledCreate struct {
 	// fresh creation token), so nothing can match before the first attempt
 	// and that look is skipped.
 	UniqueName bool
+	// Existing, when not nil, lists what Find would return before the first
+	// attempt (the caller already knows), so that look is skipped.
+	Existing []string
+	// Discard, when set, removes objects a lost answer made instead of
+	// adopting them (an access key whose secret was only in that answer);
+	// the create is then sent again.
+	Discard func(ctx context.Context, ids []string) error
 }
 
 // firstDelay is the wait before the second attempt; it doubles after each.
@@ -39,8 +46,8 @@ const firstDelay = 200 * time.Millisecond
 // error from Send that is final (e.g. INVALID_ARGUMENT, QUOTA_EXCEEDED) is
 // returned at once.
 func (cr ReconciledCreate) Run(ctx context.Context, c *Client) (string, error) {
-	var before []string
-	if !cr.UniqueName {
+	before := cr.Existing
+	if !cr.UniqueName && before == nil {
 		var err error
 		if before, err = cr.Find(ctx); err != nil {
 			return "", err
@@ -68,10 +75,14 @@ func (cr ReconciledCreate) Run(ctx context.Context, c *Client) (string, error) {
 					made = append(made, id)
 				}
 			}
-			switch len(made) {
-			case 1:
+			switch {
+			case len(made) > 0 && cr.Discard != nil:
+				if derr := cr.Discard(ctx, made); derr != nil {
+					return "", fmt.Errorf("%w (and removing %v, which that attempt made unusable, failed: %v)", err, made, derr)
+				}
+			case len(made) == 1:
 				return made[0], nil
-			case 0:
+			case len(made) == 0:
 			default:
 				return "", fmt.Errorf("%w; afterwards %d matching objects appeared (%v): check for duplicates", err, len(made), made)
 			}

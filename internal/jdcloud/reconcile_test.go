@@ -173,3 +173,41 @@ func TestReconciledCreateUniqueNameSkipsTheFirstLook(t *testing.T) {
 		t.Fatalf("Run = %q, %v after %d sends and %d finds; want vpc-1 after 1 send and 1 find (after the failure only)", id, err, f.sends, f.finds)
 	}
 }
+
+// An object a lost answer made but that cannot be used (an access key whose
+// secret was only in that answer) is discarded and the create sent again;
+// Existing spares the first look.
+func TestReconciledCreateDiscardsWhatCannotBeAdopted(t *testing.T) {
+	c, _ := reconcileClient(t)
+	f := &cloud{objects: []string{"vpc-kept"}}
+	f.script = append(f.script, step(true, err500), step(true, nil))
+	var discarded []string
+	cr := f.create()
+	cr.Existing = []string{"vpc-kept"}
+	cr.Discard = func(_ context.Context, ids []string) error {
+		discarded = append(discarded, ids...)
+		f.objects = slices.DeleteFunc(f.objects, func(o string) bool { return slices.Contains(ids, o) })
+		return nil
+	}
+	id, err := cr.Run(context.Background(), c)
+	if err != nil || f.sends != 2 || f.finds != 1 {
+		t.Fatalf("Run = %q, %v after %d sends and %d finds; want a second send after one look", id, err, f.sends, f.finds)
+	}
+	if !slices.Equal(discarded, []string{"vpc-2"}) || !slices.Equal(f.objects, []string{"vpc-kept", id}) {
+		t.Fatalf("discarded %v, objects %v: want only the lost attempt's object gone and the known one kept", discarded, f.objects)
+	}
+}
+
+// Without a count cap the attempts end with the context's deadline.
+func TestReconciledCreateEndsAtTheDeadline(t *testing.T) {
+	c, _ := reconcileClient(t)
+	f := &cloud{}
+	for range 100 {
+		f.script = append(f.script, step(false, errTransport))
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), time.Unix(0, 0).Add(-time.Second))
+	defer cancel()
+	if _, err := f.create().Run(ctx, c); !errors.Is(err, errTransport) || f.sends != 1 {
+		t.Fatalf("a deadline before the next attempt must end the create with its failure: %v after %d sends", err, f.sends)
+	}
+}

@@ -29,9 +29,31 @@ func createSubUser(ctx context.Context, c *jdcloud.Client, name, description str
 		info.Description = &description
 	}
 	req := iamapis.NewCreateSubUserRequest(info)
-	// No clientToken in this API: never resend after an ambiguous failure.
-	_, err = jdcloud.CallOnce(ctx, c, "iam.CreateSubUser", func() (*iamapis.CreateSubUserResponse, error) { return c.IAM.CreateSubUser(req) })
+	// No clientToken in this API: after an ambiguous failure the name is
+	// looked up before the create is sent again.
+	_, err = jdcloud.ReconciledCreate{
+		Find: func(ctx context.Context) ([]string, error) {
+			_, err := describeSubUser(ctx, c, name)
+			return existing(name, err)
+		},
+		Send: func(ctx context.Context) (string, error) {
+			_, err := jdcloud.CallOnce(ctx, c, "iam.CreateSubUser", func() (*iamapis.CreateSubUserResponse, error) { return c.IAM.CreateSubUser(req) })
+			return name, err
+		},
+	}.Run(ctx, c)
 	return err
+}
+
+// existing turns a describe-by-name's outcome into ReconciledCreate's Find
+// answer: the name when it exists, nothing when the API says not found.
+func existing(name string, err error) ([]string, error) {
+	switch {
+	case err == nil:
+		return []string{name}, nil
+	case jdcloud.IsNotFound(err):
+		return nil, nil
+	}
+	return nil, err
 }
 
 // randomPassword meets JD Cloud's default password policy: 8 to 20
@@ -81,7 +103,16 @@ func deleteSubUser(ctx context.Context, c *jdcloud.Client, name string) error {
 
 func createPolicy(ctx context.Context, c *jdcloud.Client, name, description, content string) error {
 	req := iamapis.NewCreatePolicyRequest(&iammodels.CreatePolicyInfo{Name: name, Description: &description, Content: content})
-	_, err := jdcloud.CallOnce(ctx, c, "iam.CreatePolicy", func() (*iamapis.CreatePolicyResponse, error) { return c.IAM.CreatePolicy(req) })
+	_, err := jdcloud.ReconciledCreate{
+		Find: func(ctx context.Context) ([]string, error) {
+			_, err := describePolicy(ctx, c, name)
+			return existing(name, err)
+		},
+		Send: func(ctx context.Context) (string, error) {
+			_, err := jdcloud.CallOnce(ctx, c, "iam.CreatePolicy", func() (*iamapis.CreatePolicyResponse, error) { return c.IAM.CreatePolicy(req) })
+			return name, err
+		},
+	}.Run(ctx, c)
 	return err
 }
 
@@ -148,18 +179,43 @@ func attachedPolicies(ctx context.Context, c *jdcloud.Client, user string) ([]st
 	return names, nil
 }
 
-// createAccessKey returns a new key pair. The secret is only ever in this
-// answer. Not resent after an ambiguous failure: a lost answer leaves a key
-// whose secret nobody has, which the next rotation or destroy removes.
-func createAccessKey(ctx context.Context, c *jdcloud.Client, user string) (iammodels.SubUserAccessKey, error) {
+// createAccessKey returns a new key pair; known lists the sub-user's keys
+// before the call. The secret is only ever in the answer, so a key made by an
+// attempt whose answer was lost is useless: it is retired (a sub-user holds
+// at most two keys) and the create sent again.
+func createAccessKey(ctx context.Context, c *jdcloud.Client, user string, known []string) (iammodels.SubUserAccessKey, error) {
 	req := iamapis.NewCreateSubUserAccessKeyRequest(user)
-	resp, err := jdcloud.CallOnce(ctx, c, "iam.CreateSubUserAccessKey", func() (*iamapis.CreateSubUserAccessKeyResponse, error) {
-		return c.IAM.CreateSubUserAccessKey(req)
-	})
-	if err != nil {
-		return iammodels.SubUserAccessKey{}, err
-	}
-	return resp.Result.UserAccessKey, nil
+	var key iammodels.SubUserAccessKey
+	_, err := jdcloud.ReconciledCreate{
+		Existing: append([]string{}, known...),
+		Find: func(ctx context.Context) ([]string, error) {
+			keys, err := listAccessKeys(ctx, c, user)
+			ids := make([]string, 0, len(keys))
+			for _, k := range keys {
+				ids = append(ids, k.AccessKey)
+			}
+			return ids, err
+		},
+		Discard: func(ctx context.Context, ids []string) error {
+			for _, id := range ids {
+				if err := retireAccessKey(ctx, c, user, id); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Send: func(ctx context.Context) (string, error) {
+			resp, err := jdcloud.CallOnce(ctx, c, "iam.CreateSubUserAccessKey", func() (*iamapis.CreateSubUserAccessKeyResponse, error) {
+				return c.IAM.CreateSubUserAccessKey(req)
+			})
+			if err != nil {
+				return "", err
+			}
+			key = resp.Result.UserAccessKey
+			return key.AccessKey, nil
+		},
+	}.Run(ctx, c)
+	return key, err
 }
 
 // listAccessKeys returns the sub-user's keys, newest first (secrets empty).

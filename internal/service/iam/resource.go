@@ -469,7 +469,7 @@ func (r *credentialsResource) Create(ctx context.Context, req resource.CreateReq
 	progress.PolicyDocument = types.StringValue(doc)
 	save()
 
-	key, err := createAccessKey(ctx, r.client, name)
+	key, err := createAccessKey(ctx, r.client, name, nil) // a new sub-user has no key yet
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
 		return
@@ -780,6 +780,10 @@ func (r *credentialsResource) newKey(ctx context.Context, m *credentialsModel, p
 		jdcloud.AddError(diags, what, err)
 		return false
 	}
+	known := make([]string, 0, len(keys))
+	for _, k := range keys {
+		known = append(known, k.AccessKey)
+	}
 	if len(keys) >= maxAccessKeys {
 		keep := plan.PreviousAccessKey.ValueString()
 		if keep == "" {
@@ -789,8 +793,9 @@ func (r *credentialsResource) newKey(ctx context.Context, m *credentialsModel, p
 			jdcloud.AddError(diags, what, err)
 			return false
 		}
+		known = []string{keep}
 	}
-	key, err := createAccessKey(ctx, r.client, name)
+	key, err := createAccessKey(ctx, r.client, name, known)
 	if err != nil {
 		jdcloud.AddError(diags, what, err)
 		return false

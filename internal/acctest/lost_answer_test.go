@@ -1,0 +1,121 @@
+package acctest_test
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+)
+
+// lostAnswerConfig is the article's topology with its failover pair and the
+// agent's credentials: every mutating call an apply and a destroy make.
+const lostAnswerConfig = acctest.ArticleTopology + `
+resource "jdcloudha_failover_pair" "web" {
+  elastic_ip_id      = jdcloudha_elastic_ip.vip.id
+  master_instance_id = jdcloudha_instance.master.id
+  backup_instance_id = jdcloudha_instance.backup.id
+}
+
+resource "jdcloudha_failover_credentials" "agent" {
+  name          = "web-agent"
+  elastic_ip_id = jdcloudha_elastic_ip.vip.id
+  instance_ids  = [jdcloudha_instance.master.id, jdcloudha_instance.backup.id]
+  depends_on    = [jdcloudha_failover_pair.web]
+}
+`
+
+// mutatingCalls are the calls whose answer each subtest loses once, by the
+// SDK's method and path.
+var mutatingCalls = []struct {
+	call, method, path string
+}{
+	{"vpc.CreateVpc", "POST", `/vpcs/?$`},
+	{"vpc.CreateSubnet", "POST", `/subnets/?$`},
+	{"vpc.CreateNetworkSecurityGroup", "POST", `/networkSecurityGroups/?$`},
+	{"vpc.AddNetworkSecurityGroupRules", "POST", `:addNetworkSecurityGroupRules$`},
+	{"ag.CreateAg", "POST", `/availabilityGroups$`},
+	{"vm.CreateInstances", "POST", `/instances$`},
+	{"vpc.CreateElasticIps", "POST", `/elasticIps/?$`},
+	{"vpc.ModifyElasticIp", "PATCH", `/elasticIps/[^/:]+$`},
+	{"vm.AssociateElasticIp", "POST", `:associateElasticIp$`},
+	{"iam.CreateSubUser", "POST", `/subUser$`},
+	{"iam.CreatePolicy", "POST", `/policy$`},
+	{"iam.AttachSubUserPolicy", "POST", `:attachSubUserPolicy$`},
+	{"iam.CreateSubUserAccessKey", "POST", `/accessKey$`},
+	{"iam.DeleteSubUserAccessKey", "DELETE", `/accessKey/[^/:]+$`},
+	{"iam.DetachSubUserPolicy", "DELETE", `:detachSubUserPolicy$`},
+	{"iam.DeletePolicy", "DELETE", `/policy/[^/:]+$`},
+	{"iam.DeleteSubUser", "DELETE", `/subUser/[^/:]+$`},
+	{"vm.DisassociateElasticIp", "POST", `:disassociateElasticIp$`},
+	{"vm.DeleteInstance", "DELETE", `/instances/[^/:]+$`},
+	{"vpc.DeleteElasticIp", "DELETE", `/elasticIps/[^/:]+$`},
+	{"ag.DeleteAg", "DELETE", `/availabilityGroups/[^/:]+$`},
+	{"vpc.DeleteNetworkSecurityGroup", "DELETE", `/networkSecurityGroups/[^/:]+$`},
+	{"vpc.DeleteSubnet", "DELETE", `/subnets/[^/:]+$`},
+	{"vpc.DeleteVpc", "DELETE", `/vpcs/[^/:]+$`},
+}
+
+// Each mutating call has its answer lost once after the emulator acted on
+// it: the apply still converges with exactly one of everything, a second
+// plan is empty, and one destroy leaves nothing behind.
+func TestAccLostAnswerOnEachMutatingCall(t *testing.T) {
+	acctest.PreCheck(t)
+	for _, mc := range mutatingCalls {
+		t.Run(mc.call, func(t *testing.T) {
+			lost := &acctest.LostAnswers{Method: mc.method, Path: regexp.MustCompile(mc.path), Times: 1}
+			srv := acctest.StartEmulatorWith(t, lost.Wrap)
+			exactlyOne := checkExactlyOne(srv)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					{Config: acctest.ProviderConfig(srv) + lostAnswerConfig, Check: exactlyOne},
+					{
+						Config:           acctest.ProviderConfig(srv) + lostAnswerConfig,
+						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+						Check:            exactlyOne,
+					},
+				},
+				CheckDestroy: func(s *terraform.State) error {
+					if err := acctest.CheckNothingLeft(srv)(s); err != nil {
+						return err
+					}
+					st := srv.Emulator.Snapshot()
+					if n := len(st.SubUsers) + len(st.Policies) + len(st.AccessKeys); n != 0 {
+						return fmt.Errorf("IAM objects left behind: %d sub-users, %d policies, %d access keys", len(st.SubUsers), len(st.Policies), len(st.AccessKeys))
+					}
+					if n, answers := lost.Lost(); n != 1 {
+						return fmt.Errorf("%s: %d answers lost, want exactly 1 (the test did not exercise the call): %v", mc.call, n, answers)
+					}
+					return nil
+				},
+			})
+		})
+	}
+}
+
+// checkExactlyOne asserts the emulator holds one of each object the config
+// declares: a lost answer made no duplicate.
+func checkExactlyOne(srv *emulator.Server) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		st := srv.Emulator.Snapshot()
+		for what, n := range map[string]int{
+			"VPCs": len(st.Vpcs), "subnets": len(st.Subnets), "security groups": len(st.SecurityGroups),
+			"availability groups": len(st.Ags), "elastic IPs": len(st.ElasticIps), "sub-users": len(st.SubUsers),
+			"policies": len(st.Policies), "access keys": len(st.AccessKeys),
+		} {
+			if n != 1 {
+				return fmt.Errorf("%d %s, want 1", n, what)
+			}
+		}
+		if len(st.Instances) != 2 {
+			return fmt.Errorf("%d instances, want 2", len(st.Instances))
+		}
+		return nil
+	}
+}
