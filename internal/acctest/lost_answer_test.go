@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -118,4 +119,39 @@ func checkExactlyOne(srv *emulator.Server) resource.TestCheckFunc {
 		}
 		return nil
 	}
+}
+
+// A 45 s API outage that strikes right after CreateInstances took effect
+// (its answer lost too) is ridden out within the create timeout: the same
+// clientToken is sent again until the API is back, so exactly two
+// instances exist, the plan is then empty and destroy leaves nothing.
+func TestAccOutageAfterCreateInstances(t *testing.T) {
+	acctest.PreCheck(t)
+	outage := &acctest.OutageAfter{Method: "POST", Path: regexp.MustCompile(`/instances$`), Duration: 45 * time.Second}
+	srv := acctest.StartEmulatorWith(t, outage.Wrap)
+	exactlyOne := checkExactlyOne(srv)
+	// The provider's defaults: retries capped by the create timeout only
+	// (the other tests cap them at 8 to fail fast).
+	attrs := acctest.ProviderAttrs(srv)
+	delete(attrs, "max_retries")
+	provider := acctest.ProviderBlock(attrs)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: provider + lostAnswerConfig,
+				Check: resource.ComposeAggregateTestCheckFunc(exactlyOne, func(*terraform.State) error {
+					if refused, struck := outage.Refused(); !struck || refused == 0 {
+						return fmt.Errorf("the outage did not strike (struck %v, %d requests refused)", struck, refused)
+					}
+					return nil
+				}),
+			},
+			{
+				Config:           provider + lostAnswerConfig,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+		CheckDestroy: acctest.CheckNothingLeft(srv),
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"sync"
 )
 
 //go:embed all:bin
@@ -22,12 +23,38 @@ var Architectures = []string{"amd64", "arm64"}
 // FileName is the agent's file name for an architecture.
 func FileName(arch string) string { return "jdcloud-eip-failover-linux-" + arch }
 
-// Binary returns the embedded agent for linux/arch and its hex sha256.
-func Binary(arch string) ([]byte, string, error) {
-	b, err := fs.ReadFile(files, "bin/"+FileName(arch))
-	if err != nil {
-		return nil, "", fmt.Errorf("this provider binary was built without the failover agent for linux/%s: build it with `make build` (or a release build), which embeds the agent", arch)
+type agent struct {
+	once sync.Once
+	data []byte
+	sum  string
+	err  error
+}
+
+var agents = map[string]*agent{}
+
+func init() {
+	for _, a := range Architectures {
+		agents[a] = &agent{}
 	}
-	sum := sha256.Sum256(b)
-	return b, hex.EncodeToString(sum[:]), nil
+}
+
+// Binary returns the embedded agent for linux/arch and its hex sha256. Both
+// are made once per process (reading the embedded file copies it, and the
+// agent is several MB): every caller shares the same bytes and must not
+// modify them.
+func Binary(arch string) ([]byte, string, error) {
+	a := agents[arch]
+	if a == nil {
+		return nil, "", fmt.Errorf("no failover agent is built for linux/%s (have %v)", arch, Architectures)
+	}
+	a.once.Do(func() {
+		b, err := fs.ReadFile(files, "bin/"+FileName(arch))
+		if err != nil {
+			a.err = fmt.Errorf("this provider binary was built without the failover agent for linux/%s: build it with `make build` (or a release build), which embeds the agent", arch)
+			return
+		}
+		sum := sha256.Sum256(b)
+		a.data, a.sum = b, hex.EncodeToString(sum[:])
+	})
+	return a.data, a.sum, a.err
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -31,6 +32,14 @@ type bundleFile struct {
 	name string
 	data []byte
 	mode os.FileMode
+	sum  string // sha256 of data when already known (the agent: hashed once per process)
+}
+
+func (f bundleFile) sha256() string {
+	if f.sum != "" {
+		return f.sum
+	}
+	return sha256Hex(f.data)
 }
 
 // writeBundle writes the files into dir atomically (temp file + rename) and
@@ -58,7 +67,7 @@ func writeBundle(dir string, files []bundleFile) (map[string]string, error) {
 			os.Remove(tmp.Name())
 			return nil, err
 		}
-		sums[f.name] = sha256Hex(f.data)
+		sums[f.name] = f.sha256()
 	}
 	return sums, nil
 }
@@ -72,18 +81,33 @@ func bundleDrift(dir string, sums map[string]string) string {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		data, err := os.ReadFile(filepath.Join(dir, n))
+		sum, err := fileSHA256(filepath.Join(dir, n))
 		if errors.Is(err, fs.ErrNotExist) {
 			return n + " is missing"
 		}
 		if err != nil {
 			return n + ": " + err.Error()
 		}
-		if sha256Hex(data) != sums[n] {
+		if sum != sums[n] {
 			return n + " was changed"
 		}
 	}
 	return ""
+}
+
+// fileSHA256 hashes a file as a stream: a refresh of many bundles holds no
+// copy of the agent binary in memory.
+func fileSHA256(name string) (string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func sha256Hex(b []byte) string {

@@ -35,9 +35,9 @@ func TestInstallScript(t *testing.T) {
 			exit = "0"
 		}
 		agent := "#!/bin/sh\n[ \"$3\" = check ] && { echo \"stand-in check ran\"; exit " + exit + "; }\nexit 0\n"
-		if _, err := writeBundle(bundle, []bundleFile{{bundleKeepalivedConf, []byte("vrrp_instance VI_1 {}\n"), 0o644},
-			{bundleAgentConfig, []byte("{}\n"), 0o644}, {bundleCredentials, []byte("access_key = a\nsecret_key = b\n"), 0o600},
-			{bundleAgent, []byte(agent), 0o755}, {bundleInstallScript, script, 0o755}, {bundleSystemdUnit, unit, 0o644}}); err != nil {
+		if _, err := writeBundle(bundle, []bundleFile{{name: bundleKeepalivedConf, data: []byte("vrrp_instance VI_1 {}\n"), mode: 0o644},
+			{name: bundleAgentConfig, data: []byte("{}\n"), mode: 0o644}, {name: bundleCredentials, data: []byte("access_key = a\nsecret_key = b\n"), mode: 0o600},
+			{name: bundleAgent, data: []byte(agent), mode: 0o755}, {name: bundleInstallScript, data: script, mode: 0o755}, {name: bundleSystemdUnit, data: unit, mode: 0o644}}); err != nil {
 			t.Fatal(err)
 		}
 		conf, unitDir := filepath.Join(root, "keepalived", "keepalived.conf"), filepath.Join(root, "systemd")

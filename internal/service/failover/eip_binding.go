@@ -83,11 +83,11 @@ func (b binder) waitHolder(ctx context.Context, eipID, holder string) (vpcmodels
 	return b.waitEIP(ctx, eipID, what, func(x vpcmodels.ElasticIp) bool { return x.InstanceId == holder })
 }
 
-// associate binds the EIP to instanceID and returns once the API shows it
-// there. A refusal with FAILED_PRECONDITION is retried with backoff while
+// associate binds the EIP to instanceID and returns it once the API shows
+// it there. A refusal with FAILED_PRECONDITION is retried with backoff while
 // the EIP is in flux (state PROCESSING, or just released and not yet free),
 // but not when another instance holds it.
-func (b binder) associate(ctx context.Context, eipID, instanceID string) error {
+func (b binder) associate(ctx context.Context, eipID, instanceID string) (vpcmodels.ElasticIp, error) {
 	delay := b.c.PollInterval()
 	deadline := b.c.Clock().Now().Add(settleTimeout)
 	for {
@@ -95,28 +95,28 @@ func (b binder) associate(ctx context.Context, eipID, instanceID string) error {
 			return b.c.VM.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(b.c.Region, instanceID, eipID))
 		})
 		if err == nil {
-			_, err = b.waitHolder(ctx, eipID, instanceID)
-			return err
+			return b.waitHolder(ctx, eipID, instanceID)
 		}
 		if !jdcloud.HasStatus(err, "FAILED_PRECONDITION") {
-			return err
+			return vpcmodels.ElasticIp{}, err
 		}
 		x, derr := b.describeEIP(ctx, eipID)
 		switch {
 		case derr != nil:
-			return err
+			return vpcmodels.ElasticIp{}, err
+		case x.InstanceId == instanceID && x.State != eipProcessing:
+			// Already there: a retried call whose first answer was lost.
+			return x, nil
 		case x.InstanceId == instanceID:
-			// Already there (or on its way): a retried call whose first answer was lost.
-			_, werr := b.waitHolder(ctx, eipID, instanceID)
-			return werr
+			return b.waitHolder(ctx, eipID, instanceID) // on its way there
 		case x.InstanceId != "" && x.State != eipProcessing:
-			return err // held by another instance: not ours to wait out
+			return vpcmodels.ElasticIp{}, err // held by another instance: not ours to wait out
 		}
 		if b.c.Clock().Now().After(deadline) {
-			return err
+			return vpcmodels.ElasticIp{}, err
 		}
 		if b.c.Clock().Sleep(ctx, delay) != nil {
-			return err
+			return vpcmodels.ElasticIp{}, err
 		}
 		delay = min(2*delay, 5*time.Second)
 	}
@@ -152,46 +152,44 @@ func (b binder) settle(ctx context.Context, eipID string) (vpcmodels.ElasticIp, 
 		func(vpcmodels.ElasticIp) bool { return true })
 }
 
-// bind makes sure the EIP is on a member of the pair and returns its holder.
+// bind makes sure the EIP is on a member of the pair and returns the EIP as
+// the last read showed it.
 // An EIP already on either member stays where it is: Terraform never undoes
 // a failover. An unassociated EIP goes to the master, or to the backup when
 // the master is not running. movable lists non-members the EIP may be taken
 // from (members of the pair before an update); any other holder is an error.
-func (b binder) bind(ctx context.Context, eipID, master, backup string, movable ...string) (string, error) {
+func (b binder) bind(ctx context.Context, eipID, master, backup string, movable ...string) (vpcmodels.ElasticIp, error) {
 	eip, err := b.describeEIP(ctx, eipID)
 	if err != nil {
-		return "", err
+		return eip, err
 	}
 	if eip.State == eipProcessing {
 		if eip, err = b.settle(ctx, eipID); err != nil {
-			return "", err
+			return eip, err
 		}
 	}
 	holder := eip.InstanceId
 	if holder == master || holder == backup {
-		return holder, nil
+		return eip, nil
 	}
 	from := ""
 	if holder != "" {
 		if !contains(movable, holder) {
-			return "", fmt.Errorf("elastic IP %s (%s) is associated with instance %s, which is not a member of this pair; disassociate it first so that no service loses its address by surprise", eipID, eip.ElasticIpAddress, holder)
+			return eip, fmt.Errorf("elastic IP %s (%s) is associated with instance %s, which is not a member of this pair; disassociate it first so that no service loses its address by surprise", eipID, eip.ElasticIpAddress, holder)
 		}
 		from = holder
 	}
 	target, err := b.runningMember(ctx, master, backup)
 	if err != nil {
-		return "", err
+		return eip, err
 	}
 	if from != "" {
 		if err := b.disassociate(ctx, eipID, from); err != nil {
-			return "", err
+			return eip, err
 		}
 	}
 	// associate verifies by polling until the API shows the holder.
-	if err := b.associate(ctx, eipID, target); err != nil {
-		return "", err
-	}
-	return target, nil
+	return b.associate(ctx, eipID, target)
 }
 
 // runningMember picks where an unbound EIP goes: never a stopped instance.

@@ -525,7 +525,7 @@ type bundleWriter func(dir string, files []bundleFile) (map[string]string, error
 func hashBundle(_ string, files []bundleFile) (map[string]string, error) {
 	sums := make(map[string]string, len(files))
 	for _, f := range files {
-		sums[f.name] = sha256Hex(f.data)
+		sums[f.name] = f.sha256()
 	}
 	return sums, nil
 }
@@ -656,12 +656,12 @@ func (m *keepalivedConfigModel) writeNodeBundle(dir string, rn keepalived.NodeCo
 	}
 	creds := fmt.Sprintf("# Credentials of the failover agent. Keep this file mode 0600: the agent refuses it otherwise.\naccess_key = %s\nsecret_key = %s\n", m.AccessKey.ValueString(), m.SecretKey.ValueString())
 	return write(dir, []bundleFile{
-		{bundleKeepalivedConf, []byte(rn.Text), 0o644},
-		{bundleAgentConfig, agentCfg, 0o644},
-		{bundleCredentials, []byte(creds), 0o600},
-		{bundleAgent, bin, 0o755},
-		{bundleInstallScript, install, 0o755},
-		{bundleSystemdUnit, unit, 0o644},
+		{name: bundleKeepalivedConf, data: []byte(rn.Text), mode: 0o644},
+		{name: bundleAgentConfig, data: agentCfg, mode: 0o644},
+		{name: bundleCredentials, data: []byte(creds), mode: 0o600},
+		{name: bundleAgent, data: bin, mode: 0o755, sum: m.AgentSHA256.ValueString()},
+		{name: bundleInstallScript, data: install, mode: 0o755},
+		{name: bundleSystemdUnit, data: unit, mode: 0o644},
 	})
 }
 

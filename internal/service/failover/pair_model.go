@@ -3,6 +3,7 @@ package failover
 import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 )
 
 // Roles reported in active_role.
@@ -22,6 +23,13 @@ type pairModel struct {
 	ActiveInstanceID types.String   `tfsdk:"active_instance_id"`
 	ActiveRole       types.String   `tfsdk:"active_role"`
 	Timeouts         timeouts.Value `tfsdk:"timeouts"`
+}
+
+// fill sets the attributes the API reports from the EIP as last read.
+func (m *pairModel) fill(eip vpcmodels.ElasticIp) {
+	m.ElasticIPAddress = types.StringValue(eip.ElasticIpAddress)
+	m.ActiveInstanceID = types.StringValue(eip.InstanceId)
+	m.ActiveRole = types.StringValue(roleOf(eip.InstanceId, m.MasterInstanceID.ValueString(), m.BackupInstanceID.ValueString()))
 }
 
 func roleOf(holder, master, backup string) string {

@@ -253,15 +253,19 @@ func (r *pairResource) Create(ctx context.Context, req resource.CreateRequest, r
 	defer cancel()
 
 	eipID := plan.ElasticIPID.ValueString()
-	if _, err := (binder{r.client}).bind(ctx, eipID, plan.MasterInstanceID.ValueString(), plan.BackupInstanceID.ValueString()); err != nil {
+	// In state before the association starts: an interrupted or failed bind
+	// leaves a tainted pair, whose destroy releases the EIP, never an
+	// association that no state knows about.
+	plan.ID = types.StringValue(eipID)
+	progress := plan
+	progress.ElasticIPAddress, progress.ActiveInstanceID, progress.ActiveRole = types.StringNull(), types.StringNull(), types.StringNull()
+	resp.Diagnostics.Append(resp.State.Set(ctx, &progress)...)
+	eip, err := (binder{r.client}).bind(ctx, eipID, plan.MasterInstanceID.ValueString(), plan.BackupInstanceID.ValueString())
+	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "binding elastic IP "+eipID+" to the failover pair", err)
 		return
 	}
-	plan.ID = types.StringValue(eipID)
-	if err := r.refresh(ctx, &plan); err != nil {
-		jdcloud.AddError(&resp.Diagnostics, "reading elastic IP "+plan.ElasticIPID.ValueString(), err)
-		return
-	}
+	plan.fill(eip)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -294,17 +298,14 @@ func (r *pairResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	defer cancel()
 
 	eipID := plan.ElasticIPID.ValueString()
-	_, err := (binder{r.client}).bind(ctx, eipID, plan.MasterInstanceID.ValueString(), plan.BackupInstanceID.ValueString(),
+	eip, err := (binder{r.client}).bind(ctx, eipID, plan.MasterInstanceID.ValueString(), plan.BackupInstanceID.ValueString(),
 		state.MasterInstanceID.ValueString(), state.BackupInstanceID.ValueString())
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "re-binding elastic IP "+eipID+" to the failover pair", err)
 		return
 	}
 	plan.ID = state.ID
-	if err := r.refresh(ctx, &plan); err != nil {
-		jdcloud.AddError(&resp.Diagnostics, "reading elastic IP "+plan.ElasticIPID.ValueString(), err)
-		return
-	}
+	plan.fill(eip)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -357,8 +358,6 @@ func (r *pairResource) refresh(ctx context.Context, m *pairModel) error {
 	if err != nil {
 		return err
 	}
-	m.ElasticIPAddress = types.StringValue(eip.ElasticIpAddress)
-	m.ActiveInstanceID = types.StringValue(eip.InstanceId)
-	m.ActiveRole = types.StringValue(roleOf(eip.InstanceId, m.MasterInstanceID.ValueString(), m.BackupInstanceID.ValueString()))
+	m.fill(eip)
 	return nil
 }
