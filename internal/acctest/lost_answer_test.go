@@ -10,6 +10,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
+	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
+
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 )
@@ -155,3 +158,64 @@ func TestAccOutageAfterCreateInstances(t *testing.T) {
 		CheckDestroy: acctest.CheckNothingLeft(srv),
 	})
 }
+
+// A create whose every answer was lost (an outage past its timeout) leaves
+// an instance no state knows. The rerun takes it over, with a warning,
+// instead of failing on "already in use" forever.
+func TestAccRerunTakesOverTheInstanceALostCreateMade(t *testing.T) {
+	acctest.PreCheck(t)
+	srv := acctest.StartEmulator(t)
+	provider := acctest.ProviderConfig(srv)
+	vm, _, _, _ := acctest.SDKClients(srv)
+	var orphan string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: provider + acctest.ArticleFoundation},
+			{
+				// What the lost create made: the master, by name and IP.
+				PreConfig: func() {
+					st := srv.Emulator.Snapshot()
+					var subnet, ag, sg string
+					for id := range st.Subnets {
+						subnet = id
+					}
+					for id := range st.Ags {
+						ag = id
+					}
+					for id := range st.SecurityGroups {
+						sg = id
+					}
+					name, ip, pw := "web-master", "10.0.1.18", "Ha-pair-2026!"
+					spec := &vmmodels.InstanceSpec{
+						Az: strPtr("cn-east-2a"), InstanceType: strPtr("g.n2.medium"), ImageId: strPtr("img-debian12-x64"), Name: name,
+						AgId: &ag, Password: &pw,
+						PrimaryNetworkInterface: &vmmodels.InstanceNetworkInterfaceAttachmentSpec{NetworkInterface: &vmmodels.NetworkInterfaceSpec{
+							SubnetId: subnet, PrimaryIpAddress: &ip, SecurityGroups: []string{sg},
+						}},
+					}
+					resp, err := acctest.Call("vm.CreateInstances", func() (*vmapis.CreateInstancesResponse, error) {
+						return vm.CreateInstances(vmapis.NewCreateInstancesRequestWithAllParams(acctest.Region(srv), spec, nil, nil))
+					})
+					if err != nil || len(resp.Result.InstanceIds) != 1 {
+						t.Fatalf("making the left-behind instance: %v", err)
+					}
+					orphan = resp.Result.InstanceIds[0]
+				},
+				Config: provider + acctest.ArticleTopology,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					acctest.CheckCount(srv, "instance", 2),
+					func(s *terraform.State) error {
+						if got := s.RootModule().Resources["jdcloudha_instance.master"].Primary.ID; got != orphan {
+							return fmt.Errorf("the master is %s, want the left-behind %s taken over", got, orphan)
+						}
+						return nil
+					},
+				),
+			},
+		},
+		CheckDestroy: acctest.CheckNothingLeft(srv),
+	})
+}
+
+func strPtr(s string) *string { return &s }

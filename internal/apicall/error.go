@@ -106,3 +106,25 @@ func classifyGoError(call string, err error) *Error {
 	}
 	return &Error{Call: call, Kind: KindTransport, Err: err}
 }
+
+// IsAlreadyInUse reports the API's refusal because the object is taken:
+// associating an EIP another instance holds ("ElasticIp x already in use",
+// 400 FAILED_PRECONDITION, 409 on some gateways), or creating an instance
+// on a private IP something holds ("The ip x is already in use in subnet y").
+func IsAlreadyInUse(err error) bool {
+	e, ok := AsError(err)
+	return ok && e.Kind == KindAPI && (e.Code == http.StatusConflict || e.Code == http.StatusBadRequest) &&
+		strings.Contains(strings.ToLower(e.Message), "in use")
+}
+
+// IsNotAssociated reports a disassociation refused because the EIP is not
+// on that instance ("Elastic ip isn't associated to this instance's primary
+// network interface", 400).
+func IsNotAssociated(err error) bool {
+	e, ok := AsError(err)
+	if !ok || e.Kind != KindAPI || e.Code != http.StatusBadRequest {
+		return false
+	}
+	m := strings.ToLower(e.Message)
+	return strings.Contains(m, "isn't associated") || strings.Contains(m, "not associated")
+}

@@ -28,15 +28,20 @@ resource "jdcloudha_failover_pair" "web" {
 
 // tenPairsHCL adds ten more pairs, each with its own availability group and
 // EIP, to the article's network.
-const tenPairsHCL = `
+var tenPairsHCL = manyPairsHCL(10)
+
+// manyPairsHCL is n pairs on the article's network, each with its own
+// availability group, two instances, EIP and failover pair.
+func manyPairsHCL(n int) string {
+	return fmt.Sprintf(`
 resource "jdcloudha_availability_group" "many" {
-  count = 10
+  count = %[1]d
   name  = "pair-${count.index}"
   azs   = ["cn-east-2a", "cn-east-2b"]
 }
 
 resource "jdcloudha_instance" "many_master" {
-  count                 = 10
+  count                 = %[1]d
   name                  = "pair-${count.index}-master"
   availability_group_id = jdcloudha_availability_group.many[count.index].id
   az                    = "cn-east-2a"
@@ -48,7 +53,7 @@ resource "jdcloudha_instance" "many_master" {
 }
 
 resource "jdcloudha_instance" "many_backup" {
-  count                 = 10
+  count                 = %[1]d
   name                  = "pair-${count.index}-backup"
   availability_group_id = jdcloudha_availability_group.many[count.index].id
   az                    = "cn-east-2b"
@@ -60,18 +65,19 @@ resource "jdcloudha_instance" "many_backup" {
 }
 
 resource "jdcloudha_elastic_ip" "many" {
-  count          = 10
+  count          = %[1]d
   name           = "pair-${count.index}"
   bandwidth_mbps = 5
 }
 
 resource "jdcloudha_failover_pair" "many" {
-  count              = 10
+  count              = %[1]d
   elastic_ip_id      = jdcloudha_elastic_ip.many[count.index].id
   master_instance_id = jdcloudha_instance.many_master[count.index].id
   backup_instance_id = jdcloudha_instance.many_backup[count.index].id
 }
-`
+`, n)
+}
 
 // criticalPath is the lower bound of applying the article's topology: the
 // simulated delays along its longest dependency chain, counting only the

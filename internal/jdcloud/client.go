@@ -61,6 +61,63 @@ type Client struct {
 
 	regionOnce sync.Once // CheckRegion asks the API at most once
 	regionErr  error
+
+	lookupsMu sync.Mutex
+	lookups   map[string]*lookup
+}
+
+type lookup struct {
+	mu    sync.Mutex
+	done  bool
+	value any
+	err   error
+}
+
+// Lookup returns the latest answer about key seen in this client's life
+// (one Terraform walk: plan, or apply), asking fetch only when there is none
+// yet. Every finder records its answer, so a resource's refresh feeds the
+// checks other resources make while planning (is this member running, does
+// this EIP exist), and several checks of one object cost one call: each
+// call counts against the account's rate limit. Never use it for what a
+// resource records in state: that must be read fresh with a finder.
+func Lookup[T any](c *Client, key string, fetch func() (T, error)) (T, error) {
+	l := c.lookup(key)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.done {
+		v, err := fetch()
+		if err != nil && !IsNotFound(err) {
+			return v, err // a transport failure or refusal is asked again next time
+		}
+		l.done, l.value, l.err = true, v, err
+	}
+	v, _ := l.value.(T)
+	return v, l.err
+}
+
+// remember records a finder's answer for Lookup.
+func remember[T any](c *Client, key string, v T, err error) {
+	if err != nil && !IsNotFound(err) {
+		return
+	}
+	l := c.lookup(key)
+	l.mu.Lock()
+	l.done, l.value, l.err = true, v, err
+	l.mu.Unlock()
+}
+
+func (c *Client) lookup(key string) *lookup {
+	c.lookupsMu.Lock()
+	defer c.lookupsMu.Unlock()
+	if c.lookups == nil {
+		c.lookups = map[string]*lookup{}
+	}
+	l := c.lookups[key]
+	if l == nil {
+		l = &lookup{}
+		c.lookups[key] = l
+	}
+	return l
 }
 
 // New builds the clients. ctx is only used to route the SDK's own log lines

@@ -13,6 +13,14 @@ import (
 // IsNotFound reports whether err is the API's 404 NOT_FOUND.
 func IsNotFound(err error) bool { return apicall.IsNotFound(err) }
 
+// IsAlreadyInUse reports a refusal because the object is taken (an EIP
+// another instance holds, a private IP something holds).
+func IsAlreadyInUse(err error) bool { return apicall.IsAlreadyInUse(err) }
+
+// IsNotAssociated reports a disassociation refused because the EIP is not on
+// that instance.
+func IsNotAssociated(err error) bool { return apicall.IsNotAssociated(err) }
+
 // HasStatus reports whether err is an API error with the given status.
 func HasStatus(err error, status string) bool { return apicall.HasStatus(err, status) }
 

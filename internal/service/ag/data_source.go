@@ -98,7 +98,7 @@ func (d *agDataSource) Read(ctx context.Context, req datasource.ReadRequest, res
 	if !cfg.ID.IsNull() {
 		id := cfg.ID.ValueString()
 		var err error
-		g, err = DescribeAg(ctx, d.client, id)
+		g, err = jdcloud.FindAgByID(ctx, d.client, id)
 		if jdcloud.IsNotFound(err) {
 			resp.Diagnostics.AddAttributeError(path.Root("id"), "Availability group not found",
 				fmt.Sprintf("No availability group %q in region %s.", id, d.client.Region))

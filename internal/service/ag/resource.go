@@ -20,7 +20,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	agapis "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/apis"
-	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
@@ -219,7 +218,7 @@ func (r *agResource) Create(ctx context.Context, req resource.CreateRequest, res
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 
-	g, err := DescribeAg(ctx, c, id)
+	g, err := jdcloud.FindAgByID(ctx, c, id)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading availability group %q after creating it", id), err)
 		return
@@ -234,7 +233,7 @@ func (r *agResource) Read(ctx context.Context, req resource.ReadRequest, resp *r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	g, err := DescribeAg(ctx, r.client, state.ID.ValueString())
+	g, err := jdcloud.FindAgByID(ctx, r.client, state.ID.ValueString())
 	if jdcloud.IsNotFound(err) {
 		resp.State.RemoveResource(ctx)
 		return
@@ -271,7 +270,7 @@ func (r *agResource) Update(ctx context.Context, req resource.UpdateRequest, res
 			return
 		}
 	}
-	g, err := DescribeAg(ctx, c, id)
+	g, err := jdcloud.FindAgByID(ctx, c, id)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading availability group %q after updating it", id), err)
 		return
@@ -315,15 +314,4 @@ func (r *agResource) Delete(ctx context.Context, req resource.DeleteRequest, res
 
 func (r *agResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
-}
-
-// DescribeAg reads one availability group.
-func DescribeAg(ctx context.Context, c *jdcloud.Client, id string) (agmodels.AvailabilityGroup, error) {
-	out, err := jdcloud.Call(ctx, c, "ag.DescribeAg", func() (*agapis.DescribeAgResponse, error) {
-		return c.AG.DescribeAg(agapis.NewDescribeAgRequest(c.Region, id))
-	})
-	if err != nil {
-		return agmodels.AvailabilityGroup{}, err
-	}
-	return out.Result.Ag, nil
 }

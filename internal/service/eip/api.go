@@ -15,17 +15,6 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 )
 
-// describe reads one EIP; a missing one is jdcloud.IsNotFound.
-func describe(ctx context.Context, c *jdcloud.Client, id string) (vpcmodels.ElasticIp, error) {
-	resp, err := jdcloud.Call(ctx, c, "vpc.DescribeElasticIp", func() (*vpcapis.DescribeElasticIpResponse, error) {
-		return c.VPC.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(c.Region, id))
-	})
-	if err != nil {
-		return vpcmodels.ElasticIp{}, err
-	}
-	return resp.Result.ElasticIp, nil
-}
-
 // findByAddress returns the EIPs that hold address (the filter is an exact
 // match, but the result is checked again rather than trusted).
 func findByAddress(ctx context.Context, c *jdcloud.Client, address string) ([]vpcmodels.ElasticIp, error) {
@@ -47,10 +36,6 @@ func findByAddress(ctx context.Context, c *jdcloud.Client, address string) ([]vp
 	return out, nil
 }
 
-// maxCreateAttempts bounds how often create sends CreateElasticIps after
-// failures whose outcome is unknown (5xx, transport errors).
-const maxCreateAttempts = 6
-
 // create allocates one EIP. CreateElasticIps has no clientToken, so it is
 // sent under a unique creation name through jdcloud.ReconciledCreate: when
 // the outcome is unknown, the EIPs are listed to find one with that name
@@ -70,7 +55,6 @@ func create(ctx context.Context, c *jdcloud.Client, spec createSpec) (string, er
 			return ids, err
 		},
 		Send:       func(ctx context.Context) (string, error) { return createOnce(ctx, c, spec, token) },
-		Attempts:   maxCreateAttempts,
 		UniqueName: true,
 	}.Run(ctx, c)
 	if err != nil {

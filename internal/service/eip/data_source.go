@@ -80,7 +80,7 @@ func (d *elasticIPDataSource) Read(ctx context.Context, req datasource.ReadReque
 	var e vpcmodels.ElasticIp
 	if id := cfg.ID.ValueString(); id != "" {
 		var err error
-		e, err = describe(ctx, d.client, id)
+		e, err = jdcloud.FindEIPByID(ctx, d.client, id)
 		if jdcloud.IsNotFound(err) {
 			resp.Diagnostics.AddAttributeError(path.Root("id"), "Elastic IP not found",
 				fmt.Sprintf("No elastic IP with ID %q exists in region %s.", id, d.client.Region))

@@ -173,7 +173,7 @@ func (r *elasticIPResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	e, err := describe(ctx, r.client, state.ID.ValueString())
+	e, err := jdcloud.FindEIPByID(ctx, r.client, state.ID.ValueString())
 	if jdcloud.IsNotFound(err) {
 		resp.State.RemoveResource(ctx)
 		return
@@ -306,7 +306,7 @@ func (r *elasticIPResource) waitSettled(ctx context.Context, id string) (vpcmode
 
 func (r *elasticIPResource) refresh(id string) func(context.Context) (vpcmodels.ElasticIp, string, error) {
 	return func(ctx context.Context) (vpcmodels.ElasticIp, string, error) {
-		e, err := describe(ctx, r.client, id)
+		e, err := jdcloud.FindEIPByID(ctx, r.client, id)
 		if jdcloud.IsNotFound(err) {
 			return vpcmodels.ElasticIp{}, jdcloud.StateGone, nil
 		}

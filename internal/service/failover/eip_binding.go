@@ -6,8 +6,6 @@ import (
 	"time"
 
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
-	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
-	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
@@ -17,26 +15,6 @@ import (
 // the vm API's instance-level association (the primary network interface),
 // as the failover agent does.
 type binder struct{ c *jdcloud.Client }
-
-func (b binder) describeEIP(ctx context.Context, id string) (vpcmodels.ElasticIp, error) {
-	resp, err := jdcloud.Call(ctx, b.c, "vpc.DescribeElasticIp", func() (*vpcapis.DescribeElasticIpResponse, error) {
-		return b.c.VPC.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(b.c.Region, id))
-	})
-	if err != nil {
-		return vpcmodels.ElasticIp{}, err
-	}
-	return resp.Result.ElasticIp, nil
-}
-
-func (b binder) describeInstance(ctx context.Context, id string) (vmmodels.Instance, error) {
-	resp, err := jdcloud.Call(ctx, b.c, "vm.DescribeInstance", func() (*vmapis.DescribeInstanceResponse, error) {
-		return b.c.VM.DescribeInstance(vmapis.NewDescribeInstanceRequest(b.c.Region, id))
-	})
-	if err != nil {
-		return vmmodels.Instance{}, err
-	}
-	return resp.Result.Instance, nil
-}
 
 // settleTimeout bounds how long an association change may take to show
 // (state PROCESSING, 配置变更中) and how long an associate refused right after
@@ -58,7 +36,7 @@ func (b binder) waitEIP(ctx context.Context, eipID, what string, placed func(vpc
 		Pending: []string{eipProcessing, eipElsewhere},
 		Target:  []string{eipSettled},
 		Refresh: func(ctx context.Context) (vpcmodels.ElasticIp, string, error) {
-			x, err := b.describeEIP(ctx, eipID)
+			x, err := jdcloud.FindEIPByID(ctx, b.c, eipID)
 			switch {
 			case err != nil:
 				return x, "", err
@@ -100,7 +78,7 @@ func (b binder) associate(ctx context.Context, eipID, instanceID string) (vpcmod
 		if !jdcloud.HasStatus(err, "FAILED_PRECONDITION") {
 			return vpcmodels.ElasticIp{}, err
 		}
-		x, derr := b.describeEIP(ctx, eipID)
+		x, derr := jdcloud.FindEIPByID(ctx, b.c, eipID)
 		switch {
 		case derr != nil:
 			return vpcmodels.ElasticIp{}, err
@@ -137,7 +115,7 @@ func (b binder) disassociate(ctx context.Context, eipID, instanceID string) erro
 	_, err = jdcloud.Call(ctx, b.c, "vm.DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
 		return b.c.VM.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(b.c.Region, instanceID, eipID))
 	})
-	if err != nil && !jdcloud.HasStatus(err, "FAILED_PRECONDITION") {
+	if err != nil && !jdcloud.IsNotAssociated(err) && !jdcloud.HasStatus(err, "FAILED_PRECONDITION") {
 		return err
 	}
 	_, err = b.waitEIP(ctx, eipID, fmt.Sprintf("elastic IP %s to leave instance %s", eipID, instanceID),
@@ -159,7 +137,7 @@ func (b binder) settle(ctx context.Context, eipID string) (vpcmodels.ElasticIp, 
 // the master is not running. movable lists non-members the EIP may be taken
 // from (members of the pair before an update); any other holder is an error.
 func (b binder) bind(ctx context.Context, eipID, master, backup string, movable ...string) (vpcmodels.ElasticIp, error) {
-	eip, err := b.describeEIP(ctx, eipID)
+	eip, err := jdcloud.FindEIPByID(ctx, b.c, eipID)
 	if err != nil {
 		return eip, err
 	}
@@ -196,7 +174,7 @@ func (b binder) bind(ctx context.Context, eipID, master, backup string, movable 
 func (b binder) runningMember(ctx context.Context, master, backup string) (string, error) {
 	var states []string
 	for _, id := range []string{master, backup} {
-		inst, err := b.describeInstance(ctx, id)
+		inst, err := jdcloud.FindInstanceByID(ctx, b.c, id)
 		if err != nil {
 			return "", err
 		}

@@ -142,13 +142,12 @@ func (r *pairResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if plan.ElasticIPID.IsUnknown() || plan.MasterInstanceID.IsUnknown() || plan.BackupInstanceID.IsUnknown() {
 		return
 	}
-	b := binder{r.client}
-	master, err := b.describeInstance(ctx, plan.MasterInstanceID.ValueString())
+	master, err := jdcloud.LookupInstance(ctx, r.client, plan.MasterInstanceID.ValueString())
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "checking master_instance_id "+plan.MasterInstanceID.ValueString(), err)
 		return
 	}
-	backup, err := b.describeInstance(ctx, plan.BackupInstanceID.ValueString())
+	backup, err := jdcloud.LookupInstance(ctx, r.client, plan.BackupInstanceID.ValueString())
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "checking backup_instance_id "+plan.BackupInstanceID.ValueString(), err)
 		return
@@ -158,7 +157,7 @@ func (r *pairResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if state != nil && plan.ElasticIPID.Equal(state.ElasticIPID) && plan.MasterInstanceID.Equal(state.MasterInstanceID) && plan.BackupInstanceID.Equal(state.BackupInstanceID) {
 		return // the placement checks below ran when these IDs were planned
 	}
-	eip, err := b.describeEIP(ctx, plan.ElasticIPID.ValueString())
+	eip, err := jdcloud.LookupEIP(ctx, r.client, plan.ElasticIPID.ValueString())
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "checking elastic_ip_id "+plan.ElasticIPID.ValueString(), err)
 		return
@@ -322,7 +321,7 @@ func (r *pairResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 
 	b := binder{r.client}
 	eipID := state.ElasticIPID.ValueString()
-	eip, err := b.describeEIP(ctx, eipID)
+	eip, err := jdcloud.FindEIPByID(ctx, r.client, eipID)
 	if jdcloud.IsNotFound(err) {
 		return
 	}
@@ -354,7 +353,7 @@ func (r *pairResource) ImportState(ctx context.Context, req resource.ImportState
 
 // refresh fills the computed attributes from the API, with one describe.
 func (r *pairResource) refresh(ctx context.Context, m *pairModel) error {
-	eip, err := (binder{r.client}).describeEIP(ctx, m.ElasticIPID.ValueString())
+	eip, err := jdcloud.FindEIPByID(ctx, r.client, m.ElasticIPID.ValueString())
 	if err != nil {
 		return err
 	}

@@ -104,8 +104,15 @@ func deleteSubUser(ctx context.Context, c *jdcloud.Client, name string) error {
 func createPolicy(ctx context.Context, c *jdcloud.Client, name, description, content string) error {
 	req := iamapis.NewCreatePolicyRequest(&iammodels.CreatePolicyInfo{Name: name, Description: &description, Content: content})
 	_, err := jdcloud.ReconciledCreate{
+		// No look before the first attempt: a policy found after a lost
+		// answer is adopted only when it holds this very document, which
+		// makes it this create's (or an identical one's) either way.
+		Existing: []string{},
 		Find: func(ctx context.Context) ([]string, error) {
-			_, err := describePolicy(ctx, c, name)
+			doc, err := describePolicy(ctx, c, name)
+			if err == nil && !samePolicy(doc, content) {
+				return nil, nil
+			}
 			return existing(name, err)
 		},
 		Send: func(ctx context.Context) (string, error) {

@@ -24,8 +24,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
-	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
@@ -378,21 +376,18 @@ func needsNewKey(plan, state credentialsModel) bool {
 
 func (r *credentialsResource) checkTargets(ctx context.Context, eipID string, instanceIDs []string, diags *diag.Diagnostics) {
 	c := r.client
-	region := c.Region
-	ereq := vpcapis.NewDescribeElasticIpRequest(region, eipID)
-	_, err := jdcloud.Call(ctx, c, "vpc.DescribeElasticIp", func() (*vpcapis.DescribeElasticIpResponse, error) { return c.VPC.DescribeElasticIp(ereq) })
+	_, err := jdcloud.LookupEIP(ctx, c, eipID)
 	if jdcloud.IsNotFound(err) {
 		diags.AddAttributeError(path.Root("elastic_ip_id"), "Elastic IP not found",
-			fmt.Sprintf("Elastic IP %s does not exist in region %s: a policy naming it would give the agent nothing to move.", eipID, region))
+			fmt.Sprintf("Elastic IP %s does not exist in region %s: a policy naming it would give the agent nothing to move.", eipID, c.Region))
 	} else if err != nil {
 		jdcloud.AddError(diags, "checking elastic_ip_id "+eipID, err)
 	}
 	for _, id := range instanceIDs {
-		ireq := vmapis.NewDescribeInstanceRequest(region, id)
-		_, err := jdcloud.Call(ctx, c, "vm.DescribeInstance", func() (*vmapis.DescribeInstanceResponse, error) { return c.VM.DescribeInstance(ireq) })
+		_, err := jdcloud.LookupInstance(ctx, c, id)
 		if jdcloud.IsNotFound(err) {
 			diags.AddAttributeError(path.Root("instance_ids"), "Instance not found",
-				fmt.Sprintf("Instance %s does not exist in region %s.", id, region))
+				fmt.Sprintf("Instance %s does not exist in region %s.", id, c.Region))
 		} else if err != nil {
 			jdcloud.AddError(diags, "checking instance "+id, err)
 		}

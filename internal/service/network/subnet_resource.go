@@ -125,7 +125,7 @@ func (r *subnetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 			return // nothing that needs the VPC changed
 		}
 	}
-	v, err := describeVpc(ctx, r.client, plan.VpcID.ValueString())
+	v, err := jdcloud.LookupVPC(ctx, r.client, plan.VpcID.ValueString())
 	if jdcloud.IsNotFound(err) {
 		resp.Diagnostics.AddAttributeError(path.Root("vpc_id"), "VPC not found",
 			fmt.Sprintf("vpc_id %q: no such VPC in region %s.", plan.VpcID.ValueString(), r.client.Region))
@@ -187,7 +187,7 @@ func (r *subnetResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 	c := r.client
 	name := plan.Name.ValueString()
-	v, err := describeVpc(ctx, c, plan.VpcID.ValueString())
+	v, err := jdcloud.LookupVPC(ctx, c, plan.VpcID.ValueString())
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating subnet %q: reading its VPC %q", name, plan.VpcID.ValueString()), err)
 		return
@@ -221,7 +221,7 @@ func (r *subnetResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 
-	s, err := describeSubnet(ctx, c, id)
+	s, err := jdcloud.FindSubnetByID(ctx, c, id)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading subnet %q after creating it", id), err)
 		return
@@ -236,7 +236,7 @@ func (r *subnetResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s, err := describeSubnet(ctx, r.client, state.ID.ValueString())
+	s, err := jdcloud.FindSubnetByID(ctx, r.client, state.ID.ValueString())
 	if jdcloud.IsNotFound(err) {
 		resp.State.RemoveResource(ctx)
 		return
@@ -273,7 +273,7 @@ func (r *subnetResource) Update(ctx context.Context, req resource.UpdateRequest,
 			return
 		}
 	}
-	s, err := describeSubnet(ctx, c, id)
+	s, err := jdcloud.FindSubnetByID(ctx, c, id)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading subnet %q after updating it", id), err)
 		return
@@ -309,16 +309,6 @@ func (r *subnetResource) Delete(ctx context.Context, req resource.DeleteRequest,
 
 func (r *subnetResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
-}
-
-func describeSubnet(ctx context.Context, c *jdcloud.Client, id string) (vpcmodels.Subnet, error) {
-	out, err := jdcloud.Call(ctx, c, "vpc.DescribeSubnet", func() (*vpcapis.DescribeSubnetResponse, error) {
-		return c.VPC.DescribeSubnet(vpcapis.NewDescribeSubnetRequest(c.Region, id))
-	})
-	if err != nil {
-		return vpcmodels.Subnet{}, err
-	}
-	return out.Result.Subnet, nil
 }
 
 func (m *subnetModel) fill(s vpcmodels.Subnet) {

@@ -117,7 +117,7 @@ func (r *vpcResource) Create(ctx context.Context, req resource.CreateRequest, re
 	// Save the ID first: if the read below fails, the VPC is tracked (tainted), not leaked.
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 
-	v, err := describeVpc(ctx, c, id)
+	v, err := jdcloud.FindVPCByID(ctx, c, id)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading VPC %q after creating it", id), err)
 		return
@@ -132,7 +132,7 @@ func (r *vpcResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	v, err := describeVpc(ctx, r.client, state.ID.ValueString())
+	v, err := jdcloud.FindVPCByID(ctx, r.client, state.ID.ValueString())
 	if jdcloud.IsNotFound(err) {
 		resp.State.RemoveResource(ctx)
 		return
@@ -169,7 +169,7 @@ func (r *vpcResource) Update(ctx context.Context, req resource.UpdateRequest, re
 			return
 		}
 	}
-	v, err := describeVpc(ctx, c, id)
+	v, err := jdcloud.FindVPCByID(ctx, c, id)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading VPC %q after updating it", id), err)
 		return
@@ -205,16 +205,6 @@ func (r *vpcResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 
 func (r *vpcResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
-}
-
-func describeVpc(ctx context.Context, c *jdcloud.Client, id string) (vpcmodels.Vpc, error) {
-	out, err := jdcloud.Call(ctx, c, "vpc.DescribeVpc", func() (*vpcapis.DescribeVpcResponse, error) {
-		return c.VPC.DescribeVpc(vpcapis.NewDescribeVpcRequest(c.Region, id))
-	})
-	if err != nil {
-		return vpcmodels.Vpc{}, err
-	}
-	return out.Result.Vpc, nil
 }
 
 func (m *vpcModel) fill(v vpcmodels.Vpc) {

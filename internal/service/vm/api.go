@@ -8,7 +8,6 @@ import (
 	commonmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/common/models"
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
-	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
@@ -23,16 +22,6 @@ const (
 )
 
 var transitional = []string{"pending", "starting", "stopping", "rebooting", "rebuilding", "resizing"}
-
-func describeInstance(ctx context.Context, c *jdcloud.Client, id string) (vmmodels.Instance, error) {
-	resp, err := jdcloud.Call(ctx, c, "vm.DescribeInstance", func() (*vmapis.DescribeInstanceResponse, error) {
-		return c.VM.DescribeInstance(vmapis.NewDescribeInstanceRequest(c.Region, id))
-	})
-	if err != nil {
-		return vmmodels.Instance{}, err
-	}
-	return resp.Result.Instance, nil
-}
 
 // findByName pages through DescribeInstances (whose name filter is a fuzzy
 // match) and keeps the instances whose name is exactly name.
@@ -78,13 +67,11 @@ func deleteInstance(ctx context.Context, c *jdcloud.Client, id string) error {
 // usable address in it. It returns a user-facing problem (nil if fine) and
 // an API error separately, so plan time can ignore the latter.
 func checkPrivateIP(ctx context.Context, c *jdcloud.Client, subnetID, ip string) (problem, apiErr error) {
-	resp, err := jdcloud.Call(ctx, c, "vpc.DescribeSubnet", func() (*vpcapis.DescribeSubnetResponse, error) {
-		return c.VPC.DescribeSubnet(vpcapis.NewDescribeSubnetRequest(c.Region, subnetID))
-	})
+	subnet, err := jdcloud.LookupSubnet(ctx, c, subnetID)
 	if err != nil {
 		return nil, err
 	}
-	cidr := resp.Result.Subnet.AddressPrefix
+	cidr := subnet.AddressPrefix
 	if err := validate.IPInSubnet(ip, cidr); err != nil {
 		return fmt.Errorf("private_ip %s (subnet %s is %s). Pick an address inside the subnet, or omit private_ip to have one allocated", err, subnetID, cidr), nil
 	}

@@ -98,7 +98,7 @@ func (d *instanceDataSource) Read(ctx context.Context, req datasource.ReadReques
 	var inst vmmodels.Instance
 	if id := cfg.ID.ValueString(); id != "" {
 		var err error
-		inst, err = describeInstance(ctx, d.client, id)
+		inst, err = jdcloud.FindInstanceByID(ctx, d.client, id)
 		if jdcloud.IsNotFound(err) {
 			resp.Diagnostics.AddAttributeError(path.Root("id"), "Instance not found",
 				fmt.Sprintf("No instance with ID %q exists in region %s.", id, d.client.Region))

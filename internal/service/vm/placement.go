@@ -13,7 +13,6 @@ import (
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
-	agservice "github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/ag"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network"
 )
 
@@ -26,7 +25,7 @@ const (
 )
 
 func describeGroup(ctx context.Context, c *jdcloud.Client, agID string) (agmodels.AvailabilityGroup, error) {
-	return agservice.DescribeAg(ctx, c, agID)
+	return jdcloud.LookupAg(ctx, c, agID)
 }
 
 // groupProblems reports, for a planned instance, what the group makes
@@ -59,7 +58,7 @@ func privateIPHolder(ctx context.Context, c *jdcloud.Client, subnetID, ip, self,
 		return holder, err
 	}
 	if id, isInstance := strings.CutPrefix(holder, "instance "); isInstance {
-		if inst, err := describeInstance(ctx, c, id); err == nil && inst.InstanceName == selfName {
+		if inst, err := jdcloud.FindInstanceByID(ctx, c, id); err == nil && inst.InstanceName == selfName {
 			return "", nil
 		}
 	}
@@ -94,7 +93,7 @@ func (r *instanceResource) moveToGroup(ctx context.Context, id, agID string) (vm
 		Pending:   []string{moving},
 		Target:    []string{moved},
 		Refresh: func(ctx context.Context) (vmmodels.Instance, string, error) {
-			inst, err := describeInstance(ctx, r.client, id)
+			inst, err := jdcloud.FindInstanceByID(ctx, r.client, id)
 			if err != nil {
 				return inst, "", err
 			}
@@ -104,6 +103,22 @@ func (r *instanceResource) moveToGroup(ctx context.Context, id, agID string) (vm
 			return inst, moving, nil
 		},
 	})
+}
+
+// leftBehind returns the instance that holds the plan's private IP in its
+// subnet under the plan's name (what a create whose answer was lost made),
+// or "" when there is none or the API cannot tell.
+func (r *instanceResource) leftBehind(ctx context.Context, plan instanceModel) string {
+	holder, err := network.PrivateIPHolder(ctx, r.client, plan.SubnetID.ValueString(), plan.PrivateIP.ValueString(), "")
+	id, isInstance := strings.CutPrefix(holder, "instance ")
+	if err != nil || !isInstance {
+		return ""
+	}
+	inst, err := jdcloud.FindInstanceByID(ctx, r.client, id)
+	if err != nil || inst.InstanceName != plan.Name.ValueString() || inst.SubnetId != plan.SubnetID.ValueString() {
+		return ""
+	}
+	return id
 }
 
 // stopBeforeDelete stops a running instance and waits until it is stopped,
@@ -195,14 +210,4 @@ func launchScriptProblem(osType, script string) error {
 	firstLine, _, _ := strings.Cut(script, "\n")
 	return fmt.Errorf("the image is a Linux image, and JD Cloud runs a Linux launch script only if its first line is "+
 		"#!/bin/bash or #!/usr/bin/env python; this one starts with %q", firstLine)
-}
-
-func describeImage(ctx context.Context, c *jdcloud.Client, id string) (vmmodels.Image, error) {
-	resp, err := jdcloud.Call(ctx, c, "vm.DescribeImage", func() (*vmapis.DescribeImageResponse, error) {
-		return c.VM.DescribeImage(vmapis.NewDescribeImageRequest(c.Region, id))
-	})
-	if err != nil {
-		return vmmodels.Image{}, err
-	}
-	return resp.Result.Image, nil
 }

@@ -258,7 +258,7 @@ func (r *instanceResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		}
 	}
 	if ud, img := plan.UserData, plan.ImageID; known(ud) && known(img) && (state == nil || changed(ud, state.UserData) || changed(img, state.ImageID)) {
-		if image, err := describeImage(ctx, r.client, img.ValueString()); err == nil {
+		if image, err := jdcloud.LookupImage(ctx, r.client, img.ValueString()); err == nil {
 			if problem := launchScriptProblem(image.OsType, ud.ValueString()); problem != nil {
 				resp.Diagnostics.AddAttributeError(path.Root("user_data"), "Launch script not runnable", problem.Error()+".")
 			}
@@ -342,6 +342,20 @@ func (r *instanceResource) Create(ctx context.Context, req resource.CreateReques
 	// One token for every retry of this create: a retried request after a
 	// lost answer returns the first instance instead of making a second.
 	id, joinLater, err := r.createInstance(ctx, spec)
+	if err != nil && jdcloud.IsAlreadyInUse(err) && plan.PrivateIP.ValueString() != "" {
+		// An earlier create whose every answer was lost (an outage past its
+		// timeout, an interrupt) may have made this very instance: its
+		// private IP is then held by an instance of the same name in the
+		// same subnet, which no state knows. Take it over rather than fail
+		// on every rerun.
+		if orphan := r.leftBehind(ctx, plan); orphan != "" {
+			resp.Diagnostics.AddWarning("Took over an instance an earlier create left behind",
+				fmt.Sprintf("Instance %s already holds private IP %s in subnet %s under the name %q: an earlier create of this resource made it, "+
+					"but its answer never arrived. This resource now manages it instead of creating another.",
+					orphan, plan.PrivateIP.ValueString(), plan.SubnetID.ValueString(), plan.Name.ValueString()))
+			id, joinLater, err = orphan, "", nil
+		}
+	}
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
 		return
@@ -417,7 +431,7 @@ func (r *instanceResource) Read(ctx context.Context, req resource.ReadRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	inst, err := describeInstance(ctx, r.client, state.ID.ValueString())
+	inst, err := jdcloud.FindInstanceByID(ctx, r.client, state.ID.ValueString())
 	if jdcloud.IsNotFound(err) {
 		resp.State.RemoveResource(ctx)
 		return
@@ -474,7 +488,7 @@ func (r *instanceResource) Update(ctx context.Context, req resource.UpdateReques
 			return
 		}
 	}
-	inst, err := describeInstance(ctx, r.client, id)
+	inst, err := jdcloud.FindInstanceByID(ctx, r.client, id)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
 		return
@@ -544,7 +558,7 @@ func (r *instanceResource) ImportState(ctx context.Context, req resource.ImportS
 
 func (r *instanceResource) refresh(id string) func(context.Context) (vmmodels.Instance, string, error) {
 	return func(ctx context.Context) (vmmodels.Instance, string, error) {
-		inst, err := describeInstance(ctx, r.client, id)
+		inst, err := jdcloud.FindInstanceByID(ctx, r.client, id)
 		if jdcloud.IsNotFound(err) {
 			return vmmodels.Instance{}, jdcloud.StateGone, nil
 		}

@@ -1,0 +1,38 @@
+package jdcloud
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+)
+
+func TestLookupAsksOnceAndTakesWhatFindersSaw(t *testing.T) {
+	c, _ := reconcileClient(t)
+	asked := 0
+	fetch := func(v string, err error) func() (string, error) {
+		return func() (string, error) { asked++; return v, err }
+	}
+	if v, err := Lookup(c, "k", fetch("first", nil)); v != "first" || err != nil {
+		t.Fatalf("Lookup = %q, %v", v, err)
+	}
+	if v, _ := Lookup(c, "k", fetch("second", nil)); v != "first" || asked != 1 {
+		t.Fatalf("a second look-up must reuse the answer: %q after %d asks", v, asked)
+	}
+	remember(c, "k", "refreshed", nil)
+	if v, _ := Lookup(c, "k", fetch("third", nil)); v != "refreshed" || asked != 1 {
+		t.Fatalf("a finder's newer answer must win: %q after %d asks", v, asked)
+	}
+
+	notFound := &apicall.Error{Call: "vm.DescribeInstance", Kind: apicall.KindAPI, Code: 404, Status: "NOT_FOUND"}
+	Lookup(c, "gone", fetch("", notFound))
+	if _, err := Lookup(c, "gone", fetch("x", nil)); !IsNotFound(err) || asked != 2 {
+		t.Fatalf("not-found is an answer and is kept: %v after %d asks", err, asked)
+	}
+
+	outage := &apicall.Error{Call: "vm.DescribeInstance", Kind: apicall.KindTransport, Err: context.DeadlineExceeded}
+	Lookup(c, "flaky", fetch("", outage))
+	if v, err := Lookup(c, "flaky", fetch("back", nil)); v != "back" || err != nil || asked != 4 {
+		t.Fatalf("a failed look-up must be asked again: %q, %v after %d asks", v, err, asked)
+	}
+}
