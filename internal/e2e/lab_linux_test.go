@@ -24,9 +24,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
-	eipagent "github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/netns"
 )
 
@@ -77,9 +77,9 @@ type lab struct {
 
 	web       [2]*netns.Process
 	ka        [2]*netns.Process
-	agentd    [2]*netns.Process  // the agent daemons (daemon mode)
-	daemonCmd [2][]string        // each node's daemon command line, from its bundle's unit
-	agentCfg  [2]eipagent.Config // each node's installed agent.json, as the agent loads it
+	agentd    [2]*netns.Process // the agent daemons (daemon mode)
+	daemonCmd [2][]string       // each node's daemon command line, from its bundle's unit
+	agentCfg  [2]agent.Config   // each node's installed agent.json, as the agent loads it
 
 	mu     sync.Mutex
 	allKA  []*netns.Process // every keepalived started, for the log check
@@ -402,7 +402,7 @@ func (l *lab) install(s *terraform.State) error {
 		if bad := forbiddenLines(out); len(bad) > 0 {
 			return fmt.Errorf("keepalived -t on the %s's config: %q", role, bad)
 		}
-		if l.agentCfg[i], err = eipagent.LoadConfig(filepath.Join(l.confDir[i], "agent.json")); err != nil {
+		if l.agentCfg[i], err = agent.LoadConfig(filepath.Join(l.confDir[i], "agent.json")); err != nil {
 			return fmt.Errorf("the %s's agent.json: %v", role, err)
 		}
 	}
@@ -478,8 +478,8 @@ func (l *lab) daemonUp(i int) bool {
 }
 
 // daemonStatus is node i's daemon's status.json ("" state when unreadable).
-func (l *lab) daemonStatus(i int) eipagent.DaemonStatus {
-	var s eipagent.DaemonStatus
+func (l *lab) daemonStatus(i int) agent.DaemonStatus {
+	var s agent.DaemonStatus
 	if b, err := os.ReadFile(l.agentCfg[i].StatusPath()); err == nil {
 		_ = json.Unmarshal(b, &s)
 	}

@@ -27,7 +27,7 @@ import (
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 )
 
@@ -908,14 +908,14 @@ func (r *credentialsResource) checkPermissions(ctx context.Context, m credential
 	}
 	ids := m.instanceIDs(ctx, diags)
 	window := propagationTimeout(m.PropagationTimeout)
-	cfg := failover.Config{Region: r.client.Region, Endpoint: r.client.VM.Config.Endpoint, Scheme: r.client.VM.Config.Scheme}
-	cloud := failover.NewSDKCloud(cfg, failover.Credentials{AccessKey: ak, SecretKey: sk})
-	err := failover.CheckPermissionsWithin(ctx, r.client.Clock(), window, cloud, r.client.Region, m.ElasticIPID.ValueString(), ids)
+	cfg := agent.Config{Region: r.client.Region, Endpoint: r.client.VM.Config.Endpoint, Scheme: r.client.VM.Config.Scheme}
+	cloud := agent.NewSDKCloud(cfg, agent.Credentials{AccessKey: ak, SecretKey: sk})
+	err := agent.CheckPermissionsWithin(ctx, r.client.Clock(), window, cloud, r.client.Region, m.ElasticIPID.ValueString(), ids)
 	switch {
 	case err == nil:
 		return true
-	case errors.Is(err, failover.ErrNotProbeable):
-		diags.AddWarning(failover.PartlyCheckedWarning(ak, m.ElasticIPID.ValueString()))
+	case errors.Is(err, agent.ErrNotProbeable):
+		diags.AddWarning(agent.PartlyCheckedWarning(ak, m.ElasticIPID.ValueString()))
 		return true
 	default:
 		reportCheckFailure(m, err, window, diags, what)
@@ -924,7 +924,7 @@ func (r *credentialsResource) checkPermissions(ctx context.Context, m credential
 }
 
 func reportCheckFailure(m credentialsModel, err error, window time.Duration, diags *diag.Diagnostics, what string) {
-	pe, refused := failover.AsPermissionError(err)
+	pe, refused := agent.AsPermissionError(err)
 	if !refused {
 		diags.AddError("Error "+what, fmt.Sprintf("The failover agent's permission self-check with access key %s could not complete "+
 			"(retried for %s): %v", m.AccessKey.ValueString(), window, err))
