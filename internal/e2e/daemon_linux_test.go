@@ -302,23 +302,11 @@ func (l *dlab) startKeepalived(i int) {
 	l.allKA = append(l.allKA, p)
 }
 
-func (l *dlab) running(p *netns.Process) bool {
-	if p == nil {
-		return false
-	}
-	select {
-	case <-p.Done():
-		return false
-	default:
-		return true
-	}
-}
-
 // killKeepalived: SIGKILL to the whole group, a crash with no goodbye advert
 // and no STOP hook.
 func (l *dlab) killKeepalived(i int) {
 	l.t.Helper()
-	if !l.running(l.ka[i]) {
+	if !running(l.ka[i]) {
 		return
 	}
 	_ = syscall.Kill(-l.ka[i].PID(), syscall.SIGKILL)
@@ -330,7 +318,7 @@ func (l *dlab) startDaemon(i int) {
 }
 
 func (l *dlab) vrrpState(i int) string {
-	if !l.running(l.ka[i]) {
+	if !running(l.ka[i]) {
 		return ""
 	}
 	m := stateRe.FindAllStringSubmatch(l.ka[i].Output(), -1)
