@@ -101,8 +101,8 @@ func TestTakeoverRetriesServerErrorsUntilSuccess(t *testing.T) {
 	if n := len(cloud.callLog()); n != 4+3+2+2 {
 		t.Fatalf("%d calls, want 11 (4 plus 7 retries): %q", n, cloud.callLog())
 	}
-	if clock.sleeps < 7 {
-		t.Fatalf("retries did not back off: %d sleeps", clock.sleeps)
+	if clock.Sleeps() < 7 {
+		t.Fatalf("retries did not back off: %d sleeps", clock.Sleeps())
 	}
 	if !strings.Contains(rec.lines(), "outcome=retry") {
 		t.Fatalf("retries not logged:\n%s", rec.lines())
@@ -123,8 +123,8 @@ func TestTakeoverGivesUpAtDeadline(t *testing.T) {
 	if len(cloud.writes()) != 0 || len(cloud.callLog()) < 5 {
 		t.Fatalf("want several describes and no writes, got %q", cloud.callLog())
 	}
-	if clock.slept < 30*time.Second || clock.slept > 31*time.Second {
-		t.Fatalf("fake time slept %v, want the 30s deadline", clock.slept)
+	if clock.Slept() < 30*time.Second || clock.Slept() > 31*time.Second {
+		t.Fatalf("fake time slept %v, want the 30s deadline", clock.Slept())
 	}
 }
 
@@ -168,7 +168,7 @@ func TestTakeoverInUseByOurOwnLostAnswerIsDone(t *testing.T) {
 	a, clock, _ := newTestAgent(t, cloud)
 	cloud.beforeOp["associate"] = func(f *fakeCloud) {
 		f.setHolder(self)
-		clock.advance(time.Minute)
+		clock.Advance(time.Minute)
 	}
 	if err := a.Takeover(context.Background()); err != nil {
 		t.Fatalf("Takeover: %v", err)
@@ -203,7 +203,7 @@ func TestTakeoverFinishesMoveAfterCancelAndDeadline(t *testing.T) {
 	t.Run("deadline passes during disassociate", func(t *testing.T) {
 		cloud := newFakeCloud(peer)
 		a, clock, _ := newTestAgent(t, cloud)
-		cloud.beforeOp["disassociate"] = func(*fakeCloud) { clock.advance(31 * time.Second) }
+		cloud.beforeOp["disassociate"] = func(*fakeCloud) { clock.Advance(31 * time.Second) }
 		cloud.inject("associate", fault503, fault503)
 		if err := a.Takeover(context.Background()); err != nil {
 			t.Fatalf("associate after our disassociate must run within the grace: %v", err)

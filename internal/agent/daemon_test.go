@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 // daemonRun drives a Daemon on a fake clock. The script runs before every
@@ -16,7 +18,7 @@ import (
 type daemonRun struct {
 	d     *Daemon
 	cloud *fakeCloud
-	clock *fakeClock
+	clock *testutil.Clock
 	rec   *recorder
 	start time.Time
 	state string
@@ -25,7 +27,7 @@ type daemonRun struct {
 func newDaemonRun(t *testing.T, holder string, priority, peerPriority int) *daemonRun {
 	t.Helper()
 	cloud := newFakeCloud(holder)
-	clock, rec := newFakeClock(), &recorder{}
+	clock, rec := testutil.NewClock(), &recorder{}
 	cfg := testConfig(t)
 	cfg.VerifyInterval, cfg.YieldDelay = Duration(DefaultVerifyInterval), Duration(DefaultYieldDelay)
 	cfg.Priority, cfg.PeerPriority = priority, peerPriority

@@ -20,6 +20,7 @@ import (
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 const emuRegion = "cn-east-2"
@@ -92,20 +93,14 @@ func startPair(t testing.TB, seed int64) *pair {
 	return p
 }
 
-// waitRunning polls with backoff (instance creation is asynchronous).
+// waitRunning waits until the instance runs (instance creation is asynchronous).
 func (p *pair) waitRunning(t testing.TB, id string) {
 	t.Helper()
-	delay := time.Millisecond
-	for range 40 {
+	testutil.Eventually(t, 10*time.Second, 200*time.Millisecond, func() (bool, string) {
 		r, err := p.vm.DescribeInstance(vmapis.NewDescribeInstanceRequest(emuRegion, id))
 		apiOK(t, "DescribeInstance", err, r.Error)
-		if r.Result.Instance.Status == "running" {
-			return
-		}
-		time.Sleep(delay)
-		delay = min(2*delay, 200*time.Millisecond)
-	}
-	t.Fatalf("instance %s never became running", id)
+		return r.Result.Instance.Status == "running", "instance " + id + " is " + r.Result.Instance.Status
+	})
 }
 
 func (p *pair) holder(t testing.TB) string {
@@ -134,17 +129,11 @@ func (p *pair) place(t testing.TB, on string) {
 // (the emulator's associations are asynchronous, like the real API's may be).
 func (p *pair) settle(t testing.TB) {
 	t.Helper()
-	delay := time.Millisecond
-	for range 60 {
+	testutil.Eventually(t, 10*time.Second, 100*time.Millisecond, func() (bool, string) {
 		r, err := p.vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(emuRegion, p.eip))
 		apiOK(t, "DescribeElasticIp", err, r.Error)
-		if r.Result.ElasticIp.State != "PROCESSING" {
-			return
-		}
-		time.Sleep(delay)
-		delay = min(2*delay, 100*time.Millisecond)
-	}
-	t.Fatalf("EIP %s stayed PROCESSING", p.eip)
+		return r.Result.ElasticIp.State != "PROCESSING", "EIP " + p.eip + " stayed PROCESSING"
+	})
 }
 
 // agent returns the agent of node self (peer is the other one), with the

@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"github.com/jdcloud-api/jdcloud-sdk-go/core"
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 const (
@@ -22,40 +23,6 @@ const (
 	peer     = "i-peer0001"
 	third    = "i-third001"
 )
-
-// fakeClock advances only when slept on, so deadlines pass instantly.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	slept  time.Duration
-	sleeps int
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.advance(d)
-	return nil
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	c.slept += d
-	c.sleeps++
-}
 
 // fault is one injected failure: an API error envelope or a Go error.
 type fault struct {
@@ -75,7 +42,7 @@ var (
 )
 
 // fakeCloud models one EIP with the real API's association rules and
-// messages (FACTS section 1), plus injected faults and hooks for races.
+// messages (internal/emulator/FIDELITY.md, 1:1 association), plus injected faults and hooks for races.
 type fakeCloud struct {
 	mu              sync.Mutex
 	holder          string // instance ID, "" when unassociated
@@ -92,7 +59,7 @@ type fakeCloud struct {
 	loseAssociates  int // accepted associates that never take effect
 	released        string
 	settleFor       time.Duration // on clock: after a disassociate, associates are refused as PROCESSING this long
-	clock           *fakeClock
+	clock           *testutil.Clock
 	releasedAt      time.Time
 	deny            map[string]bool // by call label ("describe", "associate i-x"): 403, as IAM refuses before looking at state
 }
@@ -283,8 +250,8 @@ func testConfig(t *testing.T) Config {
 	}
 }
 
-func newTestAgent(t *testing.T, cloud Cloud) (*Agent, *fakeClock, *recorder) {
+func newTestAgent(t *testing.T, cloud Cloud) (*Agent, *testutil.Clock, *recorder) {
 	t.Helper()
-	clock, rec := newFakeClock(), &recorder{}
+	clock, rec := testutil.NewClock(), &recorder{}
 	return &Agent{Config: testConfig(t), Cloud: cloud, Clock: clock, Log: rec, Jitter: func() float64 { return 0.5 }}, clock, rec
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 // A zombie keepalived (killed, not yet reaped) is dead, whatever signal 0 says.
@@ -37,12 +39,12 @@ func TestKeepalivedZombieIsDead(t *testing.T) {
 }
 
 func pollZombie(pid int) error {
-	for range 200 {
+	// Waiting for the kernel to deliver SIGKILL.
+	if testutil.Wait(time.Second, 5*time.Millisecond, func() bool {
 		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err == nil && strings.Contains(string(b), ") Z") {
-			return nil
-		}
-		time.Sleep(5 * time.Millisecond) // waiting for the kernel to deliver SIGKILL
+		return err == nil && strings.Contains(string(b), ") Z")
+	}) {
+		return nil
 	}
 	return errors.New("skipping: the killed child never showed as a zombie")
 }

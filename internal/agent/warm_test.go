@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,20 +14,18 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 // waitSpare waits until the dialer holds a spare (Keep dials it at once).
 func waitSpare(t *testing.T, w *WarmDialer) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+	testutil.Eventually(t, 5*time.Second, 2*time.Millisecond, func() (bool, string) {
 		w.mu.Lock()
-		ok := w.spare != nil
-		w.mu.Unlock()
-		if ok {
-			return
-		}
-	}
-	t.Fatal("no spare connection within 5s")
+		defer w.mu.Unlock()
+		return w.spare != nil, "no spare connection"
+	})
 }
 
 func get(t *testing.T, rt http.RoundTripper, url string) string {
@@ -116,17 +115,12 @@ func TestWarmDialerDropsStaleSpares(t *testing.T) {
 	}
 	// Keep notices the server closing spares (it peeks every second) and
 	// from then on replaces them sooner than the default age.
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	testutil.Eventually(t, 5*time.Second, 50*time.Millisecond, func() (bool, string) {
 		w.mu.Lock()
+		defer w.mu.Unlock()
 		age := w.maxAge()
-		w.mu.Unlock()
-		if age == minWarmAge {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("spare age still %s after the server closed spares at 50ms", age)
-		}
-	}
+		return age == minWarmAge, fmt.Sprintf("spare age still %s after the server closed spares at 50ms", age)
+	})
 
 	// Too old, though still open.
 	old := &WarmDialer{Addr: addr, MaxAge: time.Nanosecond}

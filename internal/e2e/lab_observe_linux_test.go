@@ -17,6 +17,7 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 var stateRe = regexp.MustCompile(`(?i)\(VI_1\):? entering (MASTER|BACKUP|FAULT) state`)
@@ -79,25 +80,14 @@ func (l *lab) steady(want int, window time.Duration) {
 	}
 }
 
-// poll waits, with backoff, until cond holds, failing the test with what
-// after timeout.
+// pollInterval is the longest wait between two looks at the lab's state.
+const pollInterval = 50 * time.Millisecond
+
+// poll waits until cond holds, failing the test with what after timeout.
 func (l *lab) poll(what string, timeout time.Duration, cond func() bool) {
 	l.t.Helper()
-	if err := pollUntil(timeout, cond); err != nil {
+	if !testutil.Wait(timeout, pollInterval, cond) {
 		l.t.Fatalf("%s: not within %s; %s", what, timeout, l.describe())
-	}
-}
-
-func pollUntil(timeout time.Duration, cond func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for delay := 2 * time.Millisecond; ; delay = min(2*delay, 50*time.Millisecond) {
-		if cond() {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out")
-		}
-		time.Sleep(delay) // polling other processes' state, with backoff
 	}
 }
 
