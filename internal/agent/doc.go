@@ -1,6 +1,6 @@
 // Package agent is the logic of the EIP failover agent
 // (cmd/jdcloud-eip-failover), which keeps the EIP on keepalived's MASTER in
-// place of the seed article's master.sh and `jdc` CLI: a reconciling daemon
+// place of the keepalived article's master.sh and `jdc` CLI: a reconciling daemon
 // (Daemon, `run`), the one-shot takeover keepalived can run instead (Agent),
 // and the permission self-check (CheckPermissions, `check`). It is plain Go
 // (no Terraform types) and uses only the SDK's vm, vpc and core packages,

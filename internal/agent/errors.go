@@ -18,7 +18,7 @@ func errorDetail(e *apicall.Error) string {
 	return fmt.Sprintf("transport error: %v", e.Err)
 }
 
-// isAlreadyInUse: associate found the EIP held by someone (FACTS: 400
+// isAlreadyInUse: associate found the EIP held by someone (the API answers 400
 // FAILED_PRECONDITION "ElasticIp x already in use").
 func isAlreadyInUse(err error) bool {
 	e, ok := apicall.AsError(err)
@@ -27,7 +27,7 @@ func isAlreadyInUse(err error) bool {
 }
 
 // isNotAssociated: disassociate found the EIP no longer on that instance
-// (FACTS: "Elastic ip isn't associated to this instance's primary network interface").
+// (the API answers "Elastic ip isn't associated to this instance's primary network interface").
 func isNotAssociated(err error) bool {
 	e, ok := apicall.AsError(err)
 	if !ok || e.Kind != apicall.KindAPI || e.Code != 400 {

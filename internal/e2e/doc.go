@@ -1,4 +1,4 @@
-// Package e2e holds the end-to-end failover test: the seed article's
+// Package e2e holds the end-to-end failover test: the keepalived article's
 // experiment reproduced on one Linux machine with real keepalived.
 //
 // The test (e2e_linux_test.go) builds three network namespaces: a "cloud"
