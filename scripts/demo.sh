@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make demo: the seed article's topology applied against the built-in JD Cloud API emulator,
+# make demo: the keepalived article's topology applied against the built-in JD Cloud API emulator,
 # then a failover run by the embedded agent, the import of an EIP made outside Terraform, and
 # (as root, with keepalived) the article's curl loop against real keepalived in network namespaces.
 # Everything lives in .demo/ ; every process started here is stopped by its PID on exit.

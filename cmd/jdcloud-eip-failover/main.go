@@ -1,5 +1,5 @@
 // Command jdcloud-eip-failover keeps a JD Cloud elastic IP on the node
-// keepalived makes MASTER. See usage below and internal/failover.
+// keepalived makes MASTER. See usage below and internal/agent.
 package main
 
 import (
@@ -11,7 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 )
 
 // version is set at build time: -ldflags "-X main.version=v1.2.3".
@@ -99,12 +99,12 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("jdcloud-eip-failover", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	configPath := fs.String("config", failover.DefaultConfigPath, "agent config file")
+	configPath := fs.String("config", agent.DefaultConfigPath, "agent config file")
 	help := fs.Bool("help", false, "show help")
 	fs.BoolVar(help, "h", false, "show help")
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "jdcloud-eip-failover: "+format+"\n\n%s", append(a, usage)...)
-		return failover.ExitConfig
+		return agent.ExitConfig
 	}
 	if err := fs.Parse(args); err != nil {
 		return usageErr("%v", err)
@@ -145,12 +145,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return usageErr("unknown command %q", cmd)
 	}
 
-	cfg, err := failover.LoadConfig(*configPath)
+	cfg, err := agent.LoadConfig(*configPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "jdcloud-eip-failover: %v\n", err)
-		return failover.ExitConfig
+		return agent.ExitConfig
 	}
-	logger := failover.NewLogger(stderr, cfg.LogTag, cfg.SyslogEnabled())
+	logger := agent.NewLogger(stderr, cfg.LogTag, cfg.SyslogEnabled())
 	defer logger.Close()
 
 	if cmd == "report" {
@@ -159,37 +159,37 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	// A BACKUP/FAULT/STOP notify needs neither credentials nor the API.
 	if cmd == "notify" && !isMaster(rest[2]) {
-		a := &failover.Agent{Config: cfg, Log: logger}
-		return failover.ExitCode(a.Notify(context.Background(), rest[0], rest[1], rest[2], priority(rest)))
+		a := &agent.Agent{Config: cfg, Log: logger}
+		return agent.ExitCode(a.Notify(context.Background(), rest[0], rest[1], rest[2], priority(rest)))
 	}
 
-	cred, err := failover.LoadCredentials(cfg.CredentialsFile)
+	cred, err := agent.LoadCredentials(cfg.CredentialsFile)
 	if err != nil {
-		logger.Event(failover.Event{Step: "config", Outcome: "bad-config", Detail: err.Error(), Loud: true})
-		return failover.ExitConfig
+		logger.Event(agent.Event{Step: "config", Outcome: "bad-config", Detail: err.Error(), Loud: true})
+		return agent.ExitConfig
 	}
-	agent := &failover.Agent{Config: cfg, Cloud: failover.NewSDKCloud(cfg, cred), Log: logger, Out: stdout}
+	eipAgent := &agent.Agent{Config: cfg, Cloud: agent.NewSDKCloud(cfg, cred), Log: logger, Out: stdout}
 
 	ctx, stop := signalContext(logger)
 	defer stop()
 
 	switch cmd {
 	case "run":
-		return runDaemon(ctx, cfg, agent.Cloud, logger)
+		return runDaemon(ctx, cfg, eipAgent.Cloud, logger)
 	case "check":
-		return check(ctx, cfg, agent.Cloud, logger, stdout)
+		return check(ctx, cfg, eipAgent.Cloud, logger, stdout)
 	case "takeover":
-		err = agent.Takeover(ctx)
+		err = eipAgent.Takeover(ctx)
 	case "status":
-		err = agent.Status(ctx)
+		err = eipAgent.Status(ctx)
 		daemonStatus(cfg, stdout)
 	case "notify":
-		err = agent.Notify(ctx, rest[0], rest[1], rest[2], priority(rest))
+		err = eipAgent.Notify(ctx, rest[0], rest[1], rest[2], priority(rest))
 	}
 	if err != nil && cmd == "status" {
-		logger.Event(failover.Event{Step: "status", Outcome: "not-here", Detail: err.Error()})
+		logger.Event(agent.Event{Step: "status", Outcome: "not-here", Detail: err.Error()})
 	}
-	return failover.ExitCode(err)
+	return agent.ExitCode(err)
 }
 
 func isMaster(state string) bool { return state == "MASTER" || state == "master" }
@@ -202,9 +202,9 @@ func priority(rest []string) string {
 }
 
 // signalContext cancels on the first SIGTERM/SIGINT (the agent then stops,
-// finishing a move it has started, see internal/failover) and exits at once
+// finishing a move it has started, see internal/agent) and exits at once
 // on the second.
-func signalContext(logger *failover.Logger) (context.Context, func()) {
+func signalContext(logger *agent.Logger) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT)
@@ -212,15 +212,15 @@ func signalContext(logger *failover.Logger) (context.Context, func()) {
 	go func() {
 		select {
 		case s := <-ch:
-			logger.Event(failover.Event{Step: "signal", Outcome: "stopping", Detail: s.String() + ": stopping; a started move is finished first (send again to exit now)"})
+			logger.Event(agent.Event{Step: "signal", Outcome: "stopping", Detail: s.String() + ": stopping; a started move is finished first (send again to exit now)"})
 			cancel()
 		case <-done:
 			return
 		}
 		select {
 		case s := <-ch:
-			logger.Event(failover.Event{Step: "signal", Outcome: "exit", Detail: s.String() + " again: exiting now", Loud: true})
-			os.Exit(failover.ExitGaveUp)
+			logger.Event(agent.Event{Step: "signal", Outcome: "exit", Detail: s.String() + " again: exiting now", Loud: true})
+			os.Exit(agent.ExitGaveUp)
 		case <-done:
 		}
 	}()

@@ -25,6 +25,7 @@ import (
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 const (
@@ -120,19 +121,11 @@ func setup(t testing.TB) *env {
 	}
 	e.a, e.b = ids[0], ids[1]
 	for _, id := range ids {
-		delay := time.Millisecond
-		for i := 0; ; i++ {
+		testutil.Eventually(t, 10*time.Second, 200*time.Millisecond, func() (bool, string) {
 			r, err := e.vm.DescribeInstance(vmapis.NewDescribeInstanceRequest(region, id))
 			must(t, "DescribeInstance", err, r.Error)
-			if r.Result.Instance.Status == "running" {
-				break
-			}
-			if i > 40 {
-				t.Fatalf("%s not running", id)
-			}
-			time.Sleep(delay)
-			delay = min(2*delay, 200*time.Millisecond)
-		}
+			return r.Result.Instance.Status == "running", id + " not running"
+		})
 	}
 	x, err := e.vpc.CreateElasticIps(vpcapis.NewCreateElasticIpsRequest(region, 1, &vpcmodels.ElasticIpSpec{BandwidthMbps: 5, Provider: "bgp"}))
 	must(t, "CreateElasticIps", err, x.Error)
@@ -341,21 +334,15 @@ func TestBinaryStopsOnSIGTERM(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Wait (polling with backoff) until the agent is retrying, then stop it.
-	delay := 5 * time.Millisecond
-	for i := 0; ; i++ {
+	// Wait until the agent is retrying, then stop it.
+	retrying := func() bool {
 		mu.Lock()
-		retrying := strings.Contains(out.String(), "outcome=retry")
-		mu.Unlock()
-		if retrying {
-			break
-		}
-		if i > 60 {
-			_ = cmd.Process.Kill()
-			t.Fatalf("agent never retried:\n%s", out.String())
-		}
-		time.Sleep(delay)
-		delay = min(2*delay, 200*time.Millisecond)
+		defer mu.Unlock()
+		return strings.Contains(out.String(), "outcome=retry")
+	}
+	if !testutil.Wait(15*time.Second, 200*time.Millisecond, retrying) {
+		_ = cmd.Process.Kill()
+		t.Fatalf("agent never retried:\n%s", out.String())
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -461,12 +448,8 @@ func TestBinaryDaemonReportCheckStatus(t *testing.T) {
 	})
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for delay := 5 * time.Millisecond; !cond(); delay = min(2*delay, 200*time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within 15s\n%s", what, errb.String())
-			}
-			time.Sleep(delay)
+		if !testutil.Wait(15*time.Second, 200*time.Millisecond, cond) {
+			t.Fatalf("%s: not within 15s\n%s", what, errb.String())
 		}
 	}
 	waitFor("the daemon writes its status", func() bool { _, err := os.Stat(filepath.Join(runDir, "status.json")); return err == nil })
@@ -532,12 +515,9 @@ func TestBinaryDaemonReportCheckStatus(t *testing.T) {
 // settle waits until the EIP is not PROCESSING (the emulator's associations are asynchronous).
 func (e *env) settle(t testing.TB) {
 	t.Helper()
-	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
+	testutil.Eventually(t, 10*time.Second, 100*time.Millisecond, func() (bool, string) {
 		r, err := e.vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(region, e.eip))
 		must(t, "DescribeElasticIp", err, r.Error)
-		if r.Result.ElasticIp.State != "PROCESSING" {
-			return
-		}
-		time.Sleep(delay)
-	}
+		return r.Result.ElasticIp.State != "PROCESSING", "EIP " + e.eip + " stayed PROCESSING"
+	})
 }

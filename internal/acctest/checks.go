@@ -13,6 +13,7 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 // pageSize is the API's largest page.
@@ -20,6 +21,9 @@ const pageSize = 100
 
 // checkTimeout bounds one check (with its retries and waits).
 const checkTimeout = 60 * time.Second
+
+// pollInterval is the longest wait between two looks at the emulator's state.
+const pollInterval = 250 * time.Millisecond
 
 // testPolicy retries like the provider does, with short delays: checks run
 // against emulators that may be injecting 5xx and 429 answers.
@@ -285,27 +289,16 @@ func DeleteOutOfBand(srv *emulator.Server, resourceType, id string) error {
 	return waitGone(resourceType+" "+id, get)
 }
 
-// waitGone polls get, with backoff, until it reports NOT_FOUND.
+// waitGone polls get until it reports NOT_FOUND.
 func waitGone(what string, get func() error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
-	defer cancel()
-	clock := apicall.RealClock{}
-	delay := 5 * time.Millisecond
-	for {
-		err := get()
-		if apicall.IsNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("waiting for %s to be gone: %w", what, err)
-		}
-		if clock.Sleep(ctx, delay) != nil {
-			return fmt.Errorf("timed out after %s waiting for %s to be gone", checkTimeout, what)
-		}
-		if delay *= 2; delay > 250*time.Millisecond {
-			delay = 250 * time.Millisecond
-		}
+	var err error
+	if !testutil.Wait(checkTimeout, pollInterval, func() bool { err = get(); return err != nil }) {
+		return fmt.Errorf("timed out after %s waiting for %s to be gone", checkTimeout, what)
 	}
+	if apicall.IsNotFound(err) {
+		return nil
+	}
+	return fmt.Errorf("waiting for %s to be gone: %w", what, err)
 }
 
 // CheckCount asks srv's API that exactly want objects of kind (instance,

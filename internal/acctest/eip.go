@@ -1,16 +1,14 @@
 package acctest
 
 import (
-	"context"
 	"fmt"
-	"time"
 
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 // WaitEIPHolder polls srv's API until the EIP is out of state PROCESSING and
@@ -18,27 +16,27 @@ import (
 // eip-association=async an association change shows only after a moment,
 // as it may on the real API.
 func WaitEIPHolder(srv *emulator.Server, eipID, instanceID string) (vpcmodels.ElasticIp, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
-	defer cancel()
 	_, vpc, _, _ := SDKClients(srv)
-	clock := apicall.RealClock{}
-	delay := 5 * time.Millisecond
-	for {
-		resp, err := Call("vpc.DescribeElasticIp", func() (*vpcapis.DescribeElasticIpResponse, error) {
+	var x vpcmodels.ElasticIp
+	var err error
+	held := testutil.Wait(checkTimeout, pollInterval, func() bool {
+		var resp *vpcapis.DescribeElasticIpResponse
+		resp, err = Call("vpc.DescribeElasticIp", func() (*vpcapis.DescribeElasticIpResponse, error) {
 			return vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(Region(srv), eipID))
 		})
 		if err != nil {
-			return vpcmodels.ElasticIp{}, err
+			return true
 		}
-		x := resp.Result.ElasticIp
-		if x.State != "PROCESSING" && x.InstanceId == instanceID {
-			return x, nil
-		}
-		if clock.Sleep(ctx, delay) != nil {
-			return x, fmt.Errorf("timed out after %s waiting for elastic IP %s to be held by %q (now %q, state %s)", checkTimeout, eipID, instanceID, x.InstanceId, x.State)
-		}
-		delay = min(2*delay, 250*time.Millisecond)
+		x = resp.Result.ElasticIp
+		return x.State != "PROCESSING" && x.InstanceId == instanceID
+	})
+	switch {
+	case err != nil:
+		return vpcmodels.ElasticIp{}, err
+	case !held:
+		return x, fmt.Errorf("timed out after %s waiting for elastic IP %s to be held by %q (now %q, state %s)", checkTimeout, eipID, instanceID, x.InstanceId, x.State)
 	}
+	return x, nil
 }
 
 // MoveEIP does what the failover agent does, out of band: disassociate the

@@ -1,6 +1,6 @@
 package acctest
 
-// ArticleTopology is the seed article's setup as code: one VPC and subnet,
+// ArticleTopology is the keepalived article's setup as code: one VPC and subnet,
 // a security group with the web ports open and VRRP only between the two
 // peers (protocol all from each peer's /32: JD Cloud's groups have no 112), an availability group over two zones, the master
 // at 10.0.1.18 and the backup at 10.0.1.19, and an all-zone EIP. Prepend

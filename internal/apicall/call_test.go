@@ -201,3 +201,17 @@ func TestDoZeroPolicySendsOnce(t *testing.T) {
 		t.Fatalf("MaxRetries 0 means no retry: err=%v calls=%d", err, *calls)
 	}
 }
+
+// The provider and the agent read the association refusals one way.
+func TestAssociationRefusals(t *testing.T) {
+	inUse := &Error{Call: "vm.AssociateElasticIp", Kind: KindAPI, Code: 400, Status: "FAILED_PRECONDITION", Message: "ElasticIp 1.2.3.4 already in use"}
+	ipInUse := &Error{Call: "vm.CreateInstances", Kind: KindAPI, Code: 400, Status: "FAILED_PRECONDITION", Message: "The ip 10.0.1.18 is already in use in subnet subnet-1"}
+	notOn := &Error{Call: "vm.DisassociateElasticIp", Kind: KindAPI, Code: 400, Status: "FAILED_PRECONDITION", Message: "Elastic ip isn't associated to this instance's primary network interface"}
+	transport := &Error{Call: "vm.AssociateElasticIp", Kind: KindTransport, Err: errors.New("in use")}
+	if !IsAlreadyInUse(inUse) || !IsAlreadyInUse(ipInUse) || IsAlreadyInUse(notOn) || IsAlreadyInUse(transport) {
+		t.Fatal("IsAlreadyInUse must match the two in-use refusals only")
+	}
+	if !IsNotAssociated(notOn) || IsNotAssociated(inUse) || IsNotAssociated(transport) {
+		t.Fatal("IsNotAssociated must match the not-associated refusal only")
+	}
+}

@@ -29,6 +29,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/keepalived"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/netns"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 // labVerifyInterval is the daemons' verify_interval in the lab: shorter than
@@ -242,11 +243,10 @@ func (l *dlab) makeTopology() {
 		l.vmID[i] = r.Result.InstanceIds[0]
 	}
 	for i := range roles {
-		err := pollUntil(30*time.Second, func() bool {
+		if !testutil.Wait(30*time.Second, pollInterval, func() bool {
 			r, err := l.vm.DescribeInstance(vmapis.NewDescribeInstanceRequest(region, l.vmID[i]))
 			return err == nil && r.Error.Code == 0 && r.Result.Instance.Status == "running"
-		})
-		if err != nil {
+		}) {
 			t.Fatalf("instance %s never ran", l.vmID[i])
 		}
 	}
@@ -302,23 +302,11 @@ func (l *dlab) startKeepalived(i int) {
 	l.allKA = append(l.allKA, p)
 }
 
-func (l *dlab) running(p *netns.Process) bool {
-	if p == nil {
-		return false
-	}
-	select {
-	case <-p.Done():
-		return false
-	default:
-		return true
-	}
-}
-
 // killKeepalived: SIGKILL to the whole group, a crash with no goodbye advert
 // and no STOP hook.
 func (l *dlab) killKeepalived(i int) {
 	l.t.Helper()
-	if !l.running(l.ka[i]) {
+	if !running(l.ka[i]) {
 		return
 	}
 	_ = syscall.Kill(-l.ka[i].PID(), syscall.SIGKILL)
@@ -330,7 +318,7 @@ func (l *dlab) startDaemon(i int) {
 }
 
 func (l *dlab) vrrpState(i int) string {
-	if !l.running(l.ka[i]) {
+	if !running(l.ka[i]) {
 		return ""
 	}
 	m := stateRe.FindAllStringSubmatch(l.ka[i].Output(), -1)
@@ -359,7 +347,7 @@ func (l *dlab) logf(format string, args ...any) {
 
 func (l *dlab) poll(what string, timeout time.Duration, cond func() bool) {
 	l.t.Helper()
-	if err := pollUntil(timeout, cond); err != nil {
+	if !testutil.Wait(timeout, pollInterval, cond) {
 		l.t.Fatalf("%s: not within %s; %s", what, timeout, l.describe())
 	}
 }

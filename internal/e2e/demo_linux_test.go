@@ -27,7 +27,7 @@ func demoPrinter(t *testing.T) func(format string, args ...any) {
 	return t.Logf
 }
 
-// TestArticleExperimentDemo is the seed article's experiment as its reader
+// TestArticleExperimentDemo is the keepalived article's experiment as its reader
 // saw it, and the last part of make demo where the machine allows it (root,
 // keepalived, network namespaces). A client runs
 // `while true; do curl http://EIP; sleep 2; done` while the master node

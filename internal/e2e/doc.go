@@ -1,4 +1,4 @@
-// Package e2e holds the end-to-end failover test: the seed article's
+// Package e2e holds the end-to-end failover test: the keepalived article's
 // experiment reproduced on one Linux machine with real keepalived.
 //
 // The test (e2e_linux_test.go) builds three network namespaces: a "cloud"
@@ -7,7 +7,10 @@
 // bridge; no namespace has a route out. Terraform (the real binary, the
 // provider in-process) applies the article's topology, a failover pair and a
 // keepalived config against the same emulator on 127.0.0.1; each node's
-// bundle is installed into its host, and keepalived, the rendered health
+// bundle is installed into its host by the bundle's own install.sh (run as
+// root in the host's namespace, so its permission self-check calls the
+// emulator; without systemctl on its PATH, so it takes its no-systemd path
+// and the lab supervises keepalived and the daemon), and keepalived, the rendered health
 // check, the embedded agent and a web server run there. Faults are then
 // injected (web server killed, keepalived SIGKILL and SIGTERM, VRRP dropped
 // between the hosts, 30% API failures) and the EIP's holder is read from the

@@ -30,7 +30,7 @@ const fastVRRP = "vrrp_version = 3\n  advert_interval = \"500ms\""
 // noPreemptWindow is how long "the EIP stays" is watched: 4 adverts.
 const noPreemptWindow = 2 * time.Second
 
-// TestFailoverWithRealKeepalived is the seed article's experiment: Terraform
+// TestFailoverWithRealKeepalived is the keepalived article's experiment: Terraform
 // applies the topology and renders the bundles, real keepalived runs them in
 // two host namespaces, faults are injected, and the EIP must end where the
 // VRRP master is; after every step `terraform plan` is empty.

@@ -4,17 +4,12 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,9 +19,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
-	eipagent "github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/netns"
 )
 
@@ -42,10 +37,6 @@ var (
 	roles     = [2]string{"master", "backup"}
 	privateIP = [2]string{"10.0.1.18", "10.0.1.19"}
 )
-
-// forbiddenLog are keepalived messages meaning part of the config was
-// silently dropped or a script will never run.
-var forbiddenLog = []string{"disabling", "ignoring", "cannot be accessed", "unsafe permissions", "security violation"}
 
 const (
 	kaAddr       = "jdcloudha_keepalived_config.web"
@@ -77,9 +68,9 @@ type lab struct {
 
 	web       [2]*netns.Process
 	ka        [2]*netns.Process
-	agentd    [2]*netns.Process  // the agent daemons (daemon mode)
-	daemonCmd [2][]string        // each node's daemon command line, from its bundle's unit
-	agentCfg  [2]eipagent.Config // each node's installed agent.json, as the agent loads it
+	agentd    [2]*netns.Process // the agent daemons (daemon mode)
+	daemonCmd [2][]string       // each node's daemon command line, from its bundle's unit
+	agentCfg  [2]agent.Config   // each node's installed agent.json, as the agent loads it
 
 	mu     sync.Mutex
 	allKA  []*netns.Process // every keepalived started, for the log check
@@ -306,10 +297,12 @@ func (l *lab) agentModeLine() string {
 	return "agent_mode = \"one-shot\" # keepalived's hooks run the takeover"
 }
 
-// install copies each node's bundle into place the way install.sh would
-// (install.sh itself targets system paths, so only its syntax is checked),
-// and checks the installed keepalived.conf with `keepalived -t` in the node's
-// namespace.
+func (l *lab) confPath(i int) string { return filepath.Join(l.confDir[i], "keepalived.conf") }
+
+// install puts each node's files in place: with bundles, by running the
+// bundle's own install.sh (see runInstallScript); without, by copying the
+// rendered texts from state. Then it checks the installed keepalived.conf
+// with `keepalived -t` in the node's namespace.
 func (l *lab) install(s *terraform.State) error {
 	ka, ok := s.RootModule().Resources[kaAddr]
 	if !ok {
@@ -322,14 +315,10 @@ func (l *lab) install(s *terraform.State) error {
 
 	for i, role := range roles {
 		var conf, agentCfg, creds []byte
-		agentBin := l.ownAgent
 		if l.outDir != "" {
 			dir := attrs["nodes."+role+".bundle_dir"]
 			if dir != filepath.Join(l.outDir, role) {
 				return fmt.Errorf("nodes.%s.bundle_dir = %q, want %s", role, dir, filepath.Join(l.outDir, role))
-			}
-			if out, err := exec.Command("sh", "-n", filepath.Join(dir, "install.sh")).CombinedOutput(); err != nil {
-				return fmt.Errorf("sh -n %s/install.sh: %v\n%s", dir, err, out)
 			}
 			var err error
 			if conf, err = os.ReadFile(filepath.Join(dir, "keepalived.conf")); err != nil {
@@ -341,7 +330,6 @@ func (l *lab) install(s *terraform.State) error {
 			if creds, err = os.ReadFile(filepath.Join(dir, "credentials")); err != nil {
 				return err
 			}
-			agentBin = filepath.Join(dir, "jdcloud-eip-failover")
 		} else {
 			conf = []byte(attrs["nodes."+role+".keepalived_conf"])
 			agentCfg = []byte(attrs["nodes."+role+".agent_config"])
@@ -377,22 +365,28 @@ func (l *lab) install(s *terraform.State) error {
 				return fmt.Errorf("%s: install.sh does not install the daemon (%v)", role, err)
 			}
 		}
-		bin, err := os.ReadFile(agentBin)
-		if err != nil {
-			return err
-		}
-		for _, f := range []struct {
-			path string
-			data []byte
-			mode os.FileMode
-		}{
-			{l.agent, bin, 0o755},
-			{filepath.Join(l.confDir[i], "agent.json"), agentCfg, 0o644},
-			{filepath.Join(l.confDir[i], "credentials"), creds, 0o600},
-			{filepath.Join(l.confDir[i], "keepalived.conf"), conf, 0o644},
-		} {
-			if err := writeFileAtomic(f.path, f.data, f.mode); err != nil {
+		if l.outDir != "" {
+			if err := l.runInstallScript(i, attrs["nodes."+role+".bundle_dir"]); err != nil {
 				return err
+			}
+		} else {
+			bin, err := os.ReadFile(l.ownAgent)
+			if err != nil {
+				return err
+			}
+			for _, f := range []struct {
+				path string
+				data []byte
+				mode os.FileMode
+			}{
+				{l.agent, bin, 0o755},
+				{filepath.Join(l.confDir[i], "agent.json"), agentCfg, 0o644},
+				{filepath.Join(l.confDir[i], "credentials"), creds, 0o600},
+				{l.confPath(i), conf, 0o644},
+			} {
+				if err := writeFileAtomic(f.path, f.data, f.mode); err != nil {
+					return err
+				}
 			}
 		}
 		out, err := l.hosts[i].Run(context.Background(), l.keepBin, "-t", "-f", l.confPath(i))
@@ -402,7 +396,7 @@ func (l *lab) install(s *terraform.State) error {
 		if bad := forbiddenLines(out); len(bad) > 0 {
 			return fmt.Errorf("keepalived -t on the %s's config: %q", role, bad)
 		}
-		if l.agentCfg[i], err = eipagent.LoadConfig(filepath.Join(l.confDir[i], "agent.json")); err != nil {
+		if l.agentCfg[i], err = agent.LoadConfig(filepath.Join(l.confDir[i], "agent.json")); err != nil {
 			return fmt.Errorf("the %s's agent.json: %v", role, err)
 		}
 	}
@@ -410,6 +404,101 @@ func (l *lab) install(s *terraform.State) error {
 		return l.checkDaemonConfigs()
 	}
 	return nil
+}
+
+// runInstallScript installs node i's bundle with the bundle's own install.sh,
+// as root in the node's namespace (its permission self-check reaches the
+// emulator from there), and checks what it put where. KEEPALIVED_CONF and
+// UNIT_DIR point it at the node's folder. Its PATH holds only the tools it
+// needs, not systemctl: it takes its documented no-systemd path (the lab
+// supervises keepalived and the daemon itself), and on a machine that does
+// run systemd it cannot enable or restart the machine's own units.
+func (l *lab) runInstallScript(i int, bundle string) error {
+	role := roles[i]
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		return err
+	}
+	unitDir := filepath.Join(l.confDir[i], "systemd")
+	cmd := l.hosts[i].Command(context.Background(), sh, filepath.Join(bundle, "install.sh"))
+	cmd.Env = []string{"PATH=" + installScriptTools(l.t), "KEEPALIVED_CONF=" + l.confPath(i), "UNIT_DIR=" + unitDir}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: install.sh: %v\n%s", role, err, out)
+	}
+	for _, want := range []string{"check passed", "no systemd here", "installed the failover bundle of " + role} {
+		if !strings.Contains(string(out), want) {
+			return fmt.Errorf("%s: install.sh did not say %q:\n%s", role, want, out)
+		}
+	}
+	unit := filepath.Join(unitDir, "jdcloud-eip-failover.service")
+	type installedFile struct {
+		name, path string // in the bundle, on the node
+		mode       os.FileMode
+	}
+	installed := []installedFile{
+		{"jdcloud-eip-failover", l.agent, 0o755},
+		{"agent.json", filepath.Join(l.confDir[i], "agent.json"), 0o644},
+		// Owned by the script user, root here (script_user's default).
+		{"credentials", filepath.Join(l.confDir[i], "credentials"), 0o600},
+		{"keepalived.conf", l.confPath(i), 0o644},
+	}
+	if l.daemon {
+		installed = append(installed, installedFile{"jdcloud-eip-failover.service", unit, 0o644})
+	} else if _, err := os.Stat(unit); !os.IsNotExist(err) {
+		return fmt.Errorf("%s: install.sh of a one-shot bundle installed a daemon unit %s (%v)", role, unit, err)
+	}
+	for _, f := range installed {
+		want, err := os.ReadFile(filepath.Join(bundle, f.name))
+		if err != nil {
+			return err
+		}
+		got, err := os.ReadFile(f.path)
+		if err != nil {
+			return fmt.Errorf("%s: install.sh did not install %s at %s: %v", role, f.name, f.path, err)
+		}
+		if string(got) != string(want) {
+			return fmt.Errorf("%s: %s differs from the bundle's %s", role, f.path, f.name)
+		}
+		if err := checkOwnerMode(f.path, f.mode); err != nil {
+			return fmt.Errorf("%s: %v", role, err)
+		}
+	}
+	// keepalived's hook, run as the script user, records the VRRP state in the run dir.
+	return checkOwnerMode(filepath.Join(l.confDir[i], "run"), os.ModeDir|0o755)
+}
+
+// checkOwnerMode: path is root's, with exactly mode (type and permissions).
+func checkOwnerMode(path string, mode os.FileMode) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if got := fi.Mode() & (os.ModeType | os.ModePerm); got != mode {
+		return fmt.Errorf("%s: mode %v, want %v", path, got, mode)
+	}
+	if uid := fi.Sys().(*syscall.Stat_t).Uid; uid != 0 {
+		return fmt.Errorf("%s: owner uid %d, want root", path, uid)
+	}
+	return nil
+}
+
+// installScriptTools is a PATH with the commands install.sh runs besides
+// shell builtins (coreutils' dirname, id, install and mv, and cmp), and no
+// systemctl.
+func installScriptTools(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"cmp", "dirname", "id", "install", "mv"} {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			t.Fatalf("install.sh needs %s: %v", name, err)
+		}
+		if err := os.Symlink(p, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 // checkDaemonConfigs checks what lets two daemons share one filesystem: each
@@ -449,43 +538,6 @@ func unitExecStart(path string) ([]string, error) {
 	return nil, fmt.Errorf("%s has no ExecStart", path)
 }
 
-// startDaemon (re)starts node i's agent daemon in its namespace, as the
-// bundle's unit would.
-func (l *lab) startDaemon(i int) {
-	l.t.Helper()
-	l.stopDaemon(i)
-	cmd := l.daemonCmd[i]
-	l.agentd[i] = l.hosts[i].Start(l.t, cmd[0], cmd[1:]...)
-}
-
-// stopDaemon stops node i's agent daemon (SIGTERM; stopping it never moves the EIP).
-func (l *lab) stopDaemon(i int) {
-	if l.daemonUp(i) {
-		_ = l.agentd[i].Stop(10 * time.Second)
-	}
-}
-
-func (l *lab) daemonUp(i int) bool {
-	if l.agentd[i] == nil {
-		return false
-	}
-	select {
-	case <-l.agentd[i].Done():
-		return false
-	default:
-		return true
-	}
-}
-
-// daemonStatus is node i's daemon's status.json ("" state when unreadable).
-func (l *lab) daemonStatus(i int) eipagent.DaemonStatus {
-	var s eipagent.DaemonStatus
-	if b, err := os.ReadFile(l.agentCfg[i].StatusPath()); err == nil {
-		_ = json.Unmarshal(b, &s)
-	}
-	return s
-}
-
 // writeFileAtomic replaces path (a running agent binary cannot be opened for
 // writing: "text file busy").
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
@@ -497,533 +549,4 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-func (l *lab) confPath(i int) string { return filepath.Join(l.confDir[i], "keepalived.conf") }
-
-// startWeb starts node i's web server (the test binary itself) and waits
-// until it answers.
-func (l *lab) startWeb(i int) {
-	l.t.Helper()
-	l.web[i] = startWebServer(l.t, l.hosts[i], "127.0.0.1:80", i, l.poll)
-}
-
-// startWebServer starts node i's web server (this test binary in its web
-// server mode, answering "served by <role>") in ns on addr, and waits until
-// it answers on 127.0.0.1:80 there.
-func startWebServer(t *testing.T, ns *netns.NS, addr string, i int, poll func(string, time.Duration, func() bool)) *netns.Process {
-	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := ns.Start(t, self, webServerArg, addr, roles[i])
-	poll(fmt.Sprintf("the %s's web server answers", roles[i]), 10*time.Second, func() bool {
-		c, err := ns.Dial("tcp", "127.0.0.1:80", time.Second)
-		if err != nil {
-			return false
-		}
-		c.Close()
-		return true
-	})
-	return p
-}
-
-// killWebServer kills node i's web server with SIGKILL and waits for it to be gone.
-func killWebServer(t *testing.T, p *netns.Process, i int) {
-	t.Helper()
-	if err := p.Signal(syscall.SIGKILL); err != nil {
-		t.Fatalf("killing the %s's web server: %v", roles[i], err)
-	}
-	<-p.Done()
-}
-
-func (l *lab) webUp(i int) bool {
-	if l.web[i] == nil {
-		return false
-	}
-	select {
-	case <-l.web[i].Done():
-		return false
-	default:
-		return true
-	}
-}
-
-// killWeb kills node i's web server with SIGKILL and waits for it to be gone.
-func (l *lab) killWeb(i int) { killWebServer(l.t, l.web[i], i) }
-
-// startKeepalived runs keepalived for node i in the foreground, logging to
-// the console (captured), with its own pid files.
-func (l *lab) startKeepalived(i int) {
-	t := l.t
-	t.Helper()
-	pid, vrrpPid := filepath.Join(l.confDir[i], "keepalived.pid"), filepath.Join(l.confDir[i], "vrrp.pid")
-	for _, p := range []string{pid, vrrpPid} {
-		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
-			t.Fatal(err)
-		}
-	}
-	p := l.hosts[i].Start(t, l.keepBin, "-n", "-l", "-D", "--vrrp", "-f", l.confPath(i), "-p", pid, "-r", vrrpPid)
-	l.mu.Lock()
-	l.ka[i] = p
-	l.allKA = append(l.allKA, p)
-	l.kaRole = append(l.kaRole, roles[i])
-	l.mu.Unlock()
-}
-
-func (l *lab) kaRunning(i int) bool {
-	if l.ka[i] == nil {
-		return false
-	}
-	select {
-	case <-l.ka[i].Done():
-		return false
-	default:
-		return true
-	}
-}
-
-// stopKeepalived stops node i's keepalived cleanly (SIGTERM to its group).
-func (l *lab) stopKeepalived(i int) {
-	if l.kaRunning(i) {
-		_ = l.ka[i].Stop(10 * time.Second)
-	}
-}
-
-// killKeepalived injects a keepalived failure on node i. SIGKILL goes to the
-// whole process group (the parent and its VRRP child: a crash or a hung
-// host, no goodbye advert); SIGTERM goes to the parent, which shuts down
-// cleanly and sends a priority-0 advert.
-func (l *lab) killKeepalived(i int, sig syscall.Signal) {
-	l.t.Helper()
-	p := l.ka[i]
-	var err error
-	if sig == syscall.SIGKILL {
-		err = syscall.Kill(-p.PID(), sig)
-	} else {
-		err = p.Signal(sig)
-	}
-	if err != nil {
-		l.t.Fatalf("signal %v to the %s's keepalived: %v", sig, roles[i], err)
-	}
-	select {
-	case <-p.Done():
-	case <-time.After(15 * time.Second):
-		l.t.Fatalf("the %s's keepalived did not exit after %v:\n%s", roles[i], sig, p.Output())
-	}
-}
-
-var stateRe = regexp.MustCompile(`(?i)\(VI_1\):? entering (MASTER|BACKUP|FAULT) state`)
-
-// vrrpState is node i's VRRP state as last logged by its running keepalived
-// ("" before its first transition or when not running).
-func (l *lab) vrrpState(i int) string {
-	if !l.kaRunning(i) {
-		return ""
-	}
-	m := stateRe.FindAllStringSubmatch(l.ka[i].Output(), -1)
-	if len(m) == 0 {
-		return ""
-	}
-	return strings.ToUpper(m[len(m)-1][1])
-}
-
-// checkHealthy reports whether node i's health check last succeeded (and has
-// run at least once since keepalived started).
-func (l *lab) checkHealthy(i int) bool {
-	if !l.kaRunning(i) {
-		return false
-	}
-	out := l.ka[i].Output()
-	ok := strings.LastIndex(out, "VRRP_Script(chk_health) succeeded")
-	bad := strings.LastIndex(out, "VRRP_Script(chk_health) failed")
-	return ok >= 0 && ok > bad
-}
-
-// holder is the instance holding the EIP, straight from the emulator.
-func (l *lab) holder() string { return emulatorEIPHolder(l.srv, l.eipID) }
-
-func (l *lab) eipProcessing() bool { return emulatorEIPProcessing(l.srv, l.eipID) }
-
-func (l *lab) holderName() string { return roleOf(l.holder(), l.vmID) }
-
-// logf logs with the wall-clock time, to line up with keepalived's log.
-func (l *lab) logf(format string, args ...any) {
-	l.t.Helper()
-	l.t.Logf("%s "+format, append([]any{time.Now().Format("15:04:05.000")}, args...)...)
-}
-
-// poll waits, with backoff, until cond holds, failing the test with what
-// after timeout.
-func (l *lab) poll(what string, timeout time.Duration, cond func() bool) {
-	l.t.Helper()
-	if err := pollUntil(timeout, cond); err != nil {
-		l.t.Fatalf("%s: not within %s; %s", what, timeout, l.describe())
-	}
-}
-
-func pollUntil(timeout time.Duration, cond func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for delay := 2 * time.Millisecond; ; delay = min(2*delay, 50*time.Millisecond) {
-		if cond() {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out")
-		}
-		time.Sleep(delay) // polling other processes' state, with backoff
-	}
-}
-
-// describe is the lab's state for failure messages.
-func (l *lab) describe() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "at %s: EIP on %s; VRRP master=%q backup=%q; web master=%v backup=%v; agents running master=%v backup=%v",
-		time.Now().Format("15:04:05.000"), l.holderName(), l.vrrpState(0), l.vrrpState(1), l.webUp(0), l.webUp(1), l.agentRunning(0), l.agentRunning(1))
-	for i := range roles {
-		if l.ka[i] != nil {
-			fmt.Fprintf(&b, "\n--- %s keepalived (last 40 lines):\n%s", roles[i], lastLines(l.ka[i].Output(), 40))
-		}
-		if l.agentd[i] != nil {
-			fmt.Fprintf(&b, "\n--- %s agent daemon (running %v; last 25 lines):\n%s", roles[i], l.daemonUp(i), lastLines(l.agentd[i].Output(), 25))
-		}
-	}
-	fmt.Fprintf(&b, "\n--- agent API calls (last 20):\n%s", l.rec.tail(20))
-	return b.String()
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// agentRunning reports whether an agent process other than the node's
-// daemon (a hook or a takeover) runs in node i's namespace.
-func (l *lab) agentRunning(i int) bool {
-	pids, err := l.hosts[i].PIDs()
-	if err != nil {
-		return false
-	}
-	for _, pid := range pids {
-		if l.daemonUp(i) && pid == l.agentd[i].PID() {
-			continue
-		}
-		if exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe"); err == nil && strings.TrimSuffix(exe, " (deleted)") == l.agent {
-			return true
-		}
-	}
-	return false
-}
-
-// settled waits until no agent runs on either node: a takeover still
-// verifying while the next fault is injected would blur what is measured.
-func (l *lab) settled() {
-	l.t.Helper()
-	l.poll("the agents finish", 40*time.Second, func() bool { return !l.agentRunning(0) && !l.agentRunning(1) })
-}
-
-// reset brings the pair to its steady state: both web servers up, the master
-// MASTER with the EIP (its agent moves it back if needed), the backup BACKUP
-// with a passing health check, no agent running.
-func (l *lab) reset() {
-	l.t.Helper()
-	l.stopKeepalived(1)
-	l.stopKeepalived(0)
-	for i := range roles {
-		if !l.webUp(i) {
-			l.startWeb(i)
-		}
-	}
-	l.settled()
-	l.startKeepalived(0)
-	l.poll("the master becomes MASTER and holds the EIP", 30*time.Second, func() bool {
-		return l.vrrpState(0) == "MASTER" && l.holder() == l.vmID[0]
-	})
-	l.startKeepalived(1)
-	l.poll("the backup becomes BACKUP with a passing health check", 30*time.Second, func() bool {
-		return l.vrrpState(1) == "BACKUP" && l.checkHealthy(1)
-	})
-	l.settled()
-	if got := l.holderName(); got != "master" || l.vrrpState(0) != "MASTER" {
-		l.t.Fatalf("after reset: EIP on %s; %s", got, l.describe())
-	}
-}
-
-// steady checks, over a window of adverts, that the EIP stays on node want
-// and that node stays MASTER: "the EIP stays" is an absence of change, which
-// only watching for a while can show.
-func (l *lab) steady(want int, window time.Duration) {
-	l.t.Helper()
-	end := time.Now().Add(window)
-	for time.Now().Before(end) {
-		if h := l.holder(); h != l.vmID[want] {
-			l.t.Fatalf("the EIP left the %s; %s", roles[want], l.describe())
-		}
-		if s := l.vrrpState(want); s != "MASTER" {
-			l.t.Fatalf("the %s is %s, not MASTER; %s", roles[want], s, l.describe())
-		}
-		time.Sleep(20 * time.Millisecond) // sampling during the window
-	}
-}
-
-// partition drops VRRP (IP protocol 112) between the hosts at the switch: a
-// u32 filter redirects it from both bridge ports to a link that is down.
-// Both ports share one filter block, so the partition starts and heals in
-// both directions at once. (This kernel has no tc gact "drop" action and no
-// nft or iptables binary is installed; cls_u32 and act_mirred are built in.)
-func (l *lab) partition() {
-	l.t.Helper()
-	if _, err := l.cloud.IP("link", "show", "vrrp-sink"); err != nil {
-		l.cloud.MustIP(l.t, "link", "add", "name", "vrrp-sink", "type", "veth", "peer", "name", "vrrp-sink-p")
-		for _, role := range roles {
-			l.tc("qdisc", "add", "dev", "ve-"+role, "ingress_block", "112", "clsact")
-		}
-	}
-	l.tc("filter", "add", "block", "112", "protocol", "ip", "pref", "10", "u32",
-		"match", "ip", "protocol", "112", "0xff", "action", "mirred", "egress", "redirect", "dev", "vrrp-sink")
-}
-
-func (l *lab) heal() {
-	l.t.Helper()
-	l.tc("filter", "del", "block", "112", "pref", "10")
-}
-
-func (l *lab) tc(args ...string) {
-	l.t.Helper()
-	if out, err := l.cloud.Run(context.Background(), "tc", args...); err != nil {
-		l.t.Fatalf("tc %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
-
-func forbiddenLines(out string) []string {
-	var found []string
-	for _, line := range strings.Split(out, "\n") {
-		low := strings.ToLower(line)
-		for _, bad := range forbiddenLog {
-			if strings.Contains(low, bad) {
-				found = append(found, strings.TrimSpace(line))
-				break
-			}
-		}
-	}
-	return found
-}
-
-func (l *lab) checkKeepalivedLogs() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	dir := os.Getenv("JDHA_E2E_LOGDIR") // keep every keepalived's log, for diagnosis
-	for n, p := range l.allKA {
-		if dir != "" {
-			name := filepath.Join(dir, fmt.Sprintf("%s-%02d-%s-keepalived.log", strings.ReplaceAll(l.t.Name(), "/", "_"), n, l.kaRole[n]))
-			if err := os.WriteFile(name, []byte(p.Output()), 0o644); err != nil {
-				l.t.Errorf("saving keepalived's log: %v", err)
-			}
-		}
-		for _, line := range forbiddenLines(p.Output()) {
-			l.t.Errorf("keepalived (pid %d) logged %q", p.PID(), line)
-		}
-	}
-}
-
-// runAgent runs node i's agent by hand, as keepalived would, and returns its
-// exit code, stderr and wall time from start to exit.
-func (l *lab) runAgent(i int, timeout time.Duration, args ...string) (code int, out string, took time.Duration) {
-	l.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	full := append([]string{"--config", filepath.Join(l.confDir[i], "agent.json")}, args...)
-	cmd := l.hosts[i].Command(ctx, l.agent, full...)
-	var buf strings.Builder
-	cmd.Stdout, cmd.Stderr = &buf, &buf
-	start := time.Now()
-	err := cmd.Run()
-	took = time.Since(start)
-	if ctx.Err() != nil {
-		l.t.Fatalf("the %s's agent %v did not exit within %s:\n%s", roles[i], args, timeout, buf.String())
-	}
-	if ee, ok := err.(*exec.ExitError); ok {
-		return ee.ExitCode(), buf.String(), took
-	} else if err != nil {
-		l.t.Fatalf("running the %s's agent: %v", roles[i], err)
-	}
-	return 0, buf.String(), took
-}
-
-// apiCall is one request an agent made to the emulator in the cloud namespace.
-type apiCall struct {
-	At, End time.Time
-	From    string // client IP
-	Method  string
-	Path    string
-	Status  int
-}
-
-// holderChange is when the emulator's EIP holder changed (took effect: an
-// asynchronous association counts when its PROCESSING ends, not when a
-// client next looks).
-type holderChange struct {
-	At     time.Time
-	Holder string
-}
-
-// recorder wraps the emulator served in the cloud namespace: it logs each
-// agent request and, from the emulator's OnChange, when the EIP's holder
-// changed.
-type recorder struct {
-	emu *emulator.Emulator
-
-	mu      sync.Mutex
-	vmID    [2]string
-	calls   []apiCall
-	changes []holderChange
-	last    string
-}
-
-func (r *recorder) setEIP(id string, vms [2]string) {
-	now := ""
-	if e := r.emu.Snapshot().ElasticIps[id]; e != nil {
-		now = e.InstanceId
-	}
-	r.mu.Lock()
-	r.vmID, r.last = vms, now
-	r.mu.Unlock()
-	// Called with the emulator locked: takes only r.mu, which is never held
-	// while calling the emulator.
-	r.emu.OnChange(func(st emulator.State) {
-		at, holder := time.Now(), ""
-		if e := st.ElasticIps[id]; e != nil {
-			holder = e.InstanceId
-		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if holder != r.last {
-			r.changes = append(r.changes, holderChange{At: at, Holder: holder})
-			r.last = holder
-		}
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, req)
-		end := time.Now()
-		host, _, _ := net.SplitHostPort(req.RemoteAddr)
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		r.calls = append(r.calls, apiCall{At: start, End: end, From: host, Method: req.Method, Path: req.URL.Path, Status: sw.status})
-	})
-}
-
-// since returns the calls from ip (any if "") and holder changes after t.
-func (r *recorder) since(t time.Time, ip string) (calls []apiCall, changes []holderChange) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, c := range r.calls {
-		if !c.At.Before(t) && (ip == "" || c.From == ip) {
-			calls = append(calls, c)
-		}
-	}
-	for _, c := range r.changes {
-		if !c.At.Before(t) {
-			changes = append(changes, c)
-		}
-	}
-	return calls, changes
-}
-
-func (r *recorder) tail(n int) string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	calls := r.calls
-	if len(calls) > n {
-		calls = calls[len(calls)-n:]
-	}
-	var b strings.Builder
-	for _, c := range calls {
-		fmt.Fprintf(&b, "%s %s %s %s %d\n", c.At.Format("15:04:05.000"), c.From, c.Method, c.Path, c.Status)
-	}
-	return b.String()
-}
-
-// failover is one measured failover: from the injected fault to the EIP's
-// new holder in the emulator.
-type failover struct {
-	Total  time.Duration // fault -> EIP on the new holder
-	Detect time.Duration // fault -> the new holder's agent's first API call (keepalived's part)
-	Agent  time.Duration // first API call -> EIP on the new holder (the agent's part)
-	Calls  int           // API calls the new holder's agent made (recorder)
-	Stats  int           // emulator Stats().Total delta over the same run
-}
-
-// measureFailover injects fault, waits until the EIP is on node to and its
-// agents have finished, and reports the timings.
-func (l *lab) measureFailover(to int, fault func()) failover {
-	l.t.Helper()
-	l.settled()
-	before := l.srv.Emulator.Stats().Total
-	t0 := time.Now()
-	fault()
-	l.poll(fmt.Sprintf("the EIP moves to the %s", roles[to]), 30*time.Second, func() bool { return l.holder() == l.vmID[to] })
-	l.poll(fmt.Sprintf("the %s is MASTER", roles[to]), 30*time.Second, func() bool { return l.vrrpState(to) == "MASTER" })
-	l.settled()
-	calls, changes := l.rec.since(t0, privateIP[to])
-	f := failover{Calls: len(calls), Stats: l.srv.Emulator.Stats().Total - before}
-	for _, c := range changes {
-		if c.Holder == l.vmID[to] {
-			f.Total = c.At.Sub(t0)
-			break
-		}
-	}
-	if len(calls) > 0 {
-		f.Detect = calls[0].At.Sub(t0)
-		f.Agent = f.Total - f.Detect
-	}
-	if f.Total == 0 {
-		l.t.Fatalf("the emulator's EIP holder changed to the %s without an agent request from it; %s", roles[to], l.describe())
-	}
-	return f
-}
-
-type durations []time.Duration
-
-func (d durations) sorted() durations {
-	s := append(durations(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s
-}
-
-func (d durations) median() time.Duration {
-	s := d.sorted()
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func (d durations) max() time.Duration {
-	s := d.sorted()
-	if len(s) == 0 {
-		return 0
-	}
-	return s[len(s)-1]
 }

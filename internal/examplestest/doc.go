@@ -1,6 +1,6 @@
 // Package examplestest checks the examples/ tree from Go: every registered
 // resource and data source has its tfplugindocs example, and examples/ha-pair
-// (the seed article as code) applies against the in-process emulator with the
+// (the keepalived article as code) applies against the in-process emulator with the
 // real terraform binary and a provider built from this tree, fails over with
 // the bundle's own agent, keeps the plan empty, and destroys cleanly.
 //

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/netns"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 // forbiddenLog are keepalived messages that mean part of the config was silently dropped or a
@@ -57,7 +59,7 @@ func checkLog(t *testing.T, what, out string) {
 	}
 }
 
-// TestLogCheckCatchesTheArticleConfig is the control for the checks above: the seed article's
+// TestLogCheckCatchesTheArticleConfig is the control for the checks above: the keepalived article's
 // config (curly quotes) passes `keepalived -t` with a warning that only the log check catches.
 func TestLogCheckCatchesTheArticleConfig(t *testing.T) {
 	bin := keepalivedBinary(t)
@@ -209,18 +211,11 @@ func (p *pair) calls() []string {
 func (p *pair) waitCall(t *testing.T, i int, suffix string, timeout time.Duration) {
 	t.Helper()
 	want := p.ns[i].Name + " " + p.spec.AgentPath + " --config " + p.spec.AgentConfigPath + " " + suffix
-	deadline := time.Now().Add(timeout)
-	for delay := 20 * time.Millisecond; ; delay = min(2*delay, 250*time.Millisecond) {
-		for _, c := range p.calls() {
-			if c == want {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no agent call %q within %s; calls:\n%s", want, timeout, strings.Join(p.calls(), "\n"))
-		}
-		time.Sleep(delay) // polling a file written by another process
-	}
+	// Polling a file written by another process.
+	testutil.Eventually(t, timeout, 250*time.Millisecond, func() (bool, string) {
+		calls := p.calls()
+		return slices.Contains(calls, want), fmt.Sprintf("no agent call %q; calls:\n%s", want, strings.Join(calls, "\n"))
+	})
 }
 
 // start runs keepalived for node i in the foreground with its own pid files.

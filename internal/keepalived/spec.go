@@ -1,22 +1,3 @@
-// Package keepalived renders the keepalived.conf of each node of a two-node EIP failover pair
-// and validates the settings first.
-//
-// It fixes what the hand-written config of the seed article gets wrong:
-//   - ASCII only, and no input can change the config's structure: any value holding quotes,
-//     braces, '#', '!', '$', a backslash, whitespace where a single word is expected, a control
-//     character or a non-ASCII character (the article's curly quotes) is rejected, and the error
-//     names the field;
-//   - health checks that work under keepalived: `pgrep -x` by process name, `pgrep -F` on a pid
-//     file, or an HTTP request to a loopback URL; never pidof (under keepalived on Debian 12 it
-//     resolves to killall5 and always fails);
-//   - enable_script_security with an explicit script_user;
-//   - notify_master and notify_master_rx_lower_pri both run the agent's idempotent takeover, so a
-//     healed split brain ends with the EIP on the node that is MASTER;
-//   - nopreempt and preempt_delay only work when the node starts as BACKUP, so both nodes do;
-//   - VRRPv3 with sub-second adverts carries a placeholder VIP on lo, because keepalived 2.2.7
-//     drops a v3 instance with no virtual address (and warns about a v2 one).
-//
-// The package is plain Go: no Terraform types, no SDK.
 package keepalived
 
 import (
@@ -31,7 +12,7 @@ const (
 	DefaultAdvertInterval  = time.Second
 	DefaultScriptUser      = "root"
 	DefaultAgentPath       = "/usr/local/sbin/jdcloud-eip-failover"
-	DefaultAgentConfigPath = "/etc/jdcloud-eip-failover/agent.json" // the agent's own default (failover.DefaultConfigPath)
+	DefaultAgentConfigPath = "/etc/jdcloud-eip-failover/agent.json" // the agent's own default (agent.DefaultConfigPath)
 	// DefaultDummyVIP is from TEST-NET-1 (RFC 5737): never routed, so holding it on lo is harmless.
 	DefaultDummyVIP            = "192.0.2.1/32"
 	DefaultCheckInterval       = time.Second

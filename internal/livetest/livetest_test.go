@@ -19,6 +19,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/livetest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -205,16 +206,10 @@ func names(t *testing.T, srv *emulator.Server) []string {
 
 func waitRunning(t *testing.T, c *livetest.Clients, region, id string) {
 	t.Helper()
-	delay := time.Millisecond
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+	if !testutil.Wait(20*time.Second, 100*time.Millisecond, func() bool {
 		r, err := c.VM.DescribeInstance(vmapis.NewDescribeInstanceRequest(region, id))
-		if err == nil && r.Result.Instance.Status == "running" {
-			return
-		}
-		time.Sleep(delay)
-		if delay < 100*time.Millisecond {
-			delay *= 2
-		}
+		return err == nil && r.Result.Instance.Status == "running"
+	}) {
+		t.Fatalf("instance %s did not start", id)
 	}
-	t.Fatalf("instance %s did not start", id)
 }

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 func TestAvailableGivesReason(t *testing.T) {
@@ -157,16 +159,7 @@ func TestStopReturnsExitAndOutput(t *testing.T) {
 	}
 }
 
-func waitFor(cond func() bool) bool {
-	deadline := time.Now().Add(10 * time.Second)
-	for delay := 5 * time.Millisecond; time.Now().Before(deadline); delay = min(2*delay, 200*time.Millisecond) {
-		if cond() {
-			return true
-		}
-		time.Sleep(delay)
-	}
-	return cond()
-}
+func waitFor(cond func() bool) bool { return testutil.Wait(10*time.Second, 200*time.Millisecond, cond) }
 
 func contains(s []int, v int) bool {
 	for _, x := range s {

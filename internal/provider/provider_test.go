@@ -3,7 +3,10 @@ package provider
 import (
 	"bytes"
 	"context"
+	"maps"
 	"math/big"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -163,9 +166,11 @@ func TestConfigureReadsEnvironment(t *testing.T) {
 	}
 }
 
-// Every resource and data source that DESIGN.md promises is registered, and
+// Every resource and data source the documentation promises (a page under
+// docs/resources or docs/data-sources, which docs-check keeps in step with
+// the schemas) is registered, nothing is registered without its page, and
 // every schema in the provider passes the framework's own validation.
-func TestRegistryMatchesDesignAndSchemasAreValid(t *testing.T) {
+func TestRegistryMatchesDocsAndSchemasAreValid(t *testing.T) {
 	server, err := providerserver.NewProtocol6WithError(New("test")())()
 	if err != nil {
 		t.Fatal(err)
@@ -177,17 +182,34 @@ func TestRegistryMatchesDesignAndSchemasAreValid(t *testing.T) {
 	for _, d := range resp.Diagnostics {
 		t.Errorf("schema diagnostic: %s: %s (%s)", d.Summary, d.Detail, d.Attribute)
 	}
-	for _, name := range []string{
-		"jdcloudha_vpc", "jdcloudha_subnet", "jdcloudha_security_group", "jdcloudha_availability_group",
-		"jdcloudha_instance", "jdcloudha_elastic_ip", "jdcloudha_failover_pair", "jdcloudha_keepalived_config",
-	} {
-		if _, ok := resp.ResourceSchemas[name]; !ok {
-			t.Errorf("resource %s is not registered", name)
+	checkRegistered(t, "resource", documentedTypes(t, "resources"), slices.Collect(maps.Keys(resp.ResourceSchemas)))
+	checkRegistered(t, "data source", documentedTypes(t, "data-sources"), slices.Collect(maps.Keys(resp.DataSourceSchemas)))
+}
+
+// documentedTypes is the type names with a page in docs/<kind>.
+func documentedTypes(t *testing.T, kind string) []string {
+	t.Helper()
+	pages, err := filepath.Glob(filepath.Join("..", "..", "docs", kind, "*.md"))
+	if err != nil || len(pages) == 0 {
+		t.Fatalf("no pages in docs/%s (%v)", kind, err)
+	}
+	var names []string
+	for _, p := range pages {
+		names = append(names, "jdcloudha_"+strings.TrimSuffix(filepath.Base(p), ".md"))
+	}
+	return names
+}
+
+func checkRegistered(t *testing.T, kind string, documented, registered []string) {
+	t.Helper()
+	for _, name := range documented {
+		if !slices.Contains(registered, name) {
+			t.Errorf("%s %s has a page in docs/ but is not registered", kind, name)
 		}
 	}
-	for _, name := range []string{"jdcloudha_elastic_ip", "jdcloudha_availability_group", "jdcloudha_instance"} {
-		if _, ok := resp.DataSourceSchemas[name]; !ok {
-			t.Errorf("data source %s is not registered", name)
+	for _, name := range registered {
+		if !slices.Contains(documented, name) {
+			t.Errorf("%s %s is registered but has no page in docs/ (make docs)", kind, name)
 		}
 	}
 }

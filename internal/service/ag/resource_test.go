@@ -25,6 +25,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 const agAddr = "jdcloudha_availability_group.test"
@@ -242,20 +243,18 @@ data "jdcloudha_availability_group" "test" {
 			return fmt.Errorf("created %v, want one instance", out.Result.InstanceIds)
 		}
 		instanceID = out.Result.InstanceIds[0]
-		for delay := time.Millisecond; ; delay *= 2 {
-			in, err := acctest.Call("vm.DescribeInstance", func() (*vmapis.DescribeInstanceResponse, error) {
+		var in *vmapis.DescribeInstanceResponse
+		running := testutil.Wait(10*time.Second, time.Second, func() bool {
+			in, err = acctest.Call("vm.DescribeInstance", func() (*vmapis.DescribeInstanceResponse, error) {
 				return vm.DescribeInstance(vmapis.NewDescribeInstanceRequest(region, instanceID))
 			})
-			if err != nil {
-				return err
-			}
-			if in.Result.Instance.Status == "running" {
-				break
-			}
-			if delay > 5*time.Second {
-				return fmt.Errorf("instance %s still %s", instanceID, in.Result.Instance.Status)
-			}
-			time.Sleep(delay)
+			return err != nil || in.Result.Instance.Status == "running"
+		})
+		if err != nil {
+			return err
+		}
+		if !running {
+			return fmt.Errorf("instance %s still %s", instanceID, in.Result.Instance.Status)
 		}
 		move := vmapis.NewModifyInstancePlacementRequest(region, instanceID)
 		move.SetAgId(agID)

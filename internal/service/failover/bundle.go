@@ -14,7 +14,7 @@ import (
 	"strings"
 	"text/template"
 
-	agent "github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 )
 
 // Bundle file names, the same on every node.

@@ -16,10 +16,10 @@ import (
 	vpcclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/client"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
 )
 
 const credAddr = "jdcloudha_failover_credentials.agent"
@@ -136,7 +136,7 @@ func checkCredentialsOnlyInCredentialsFile(srv *emulator.Server, dir string, sav
 			if err != nil || st.Mode().Perm() != 0o600 {
 				return fmt.Errorf("%s: want mode 0600: %v %v", credFile, st, err)
 			}
-			got, err := failover.LoadCredentials(credFile)
+			got, err := agent.LoadCredentials(credFile)
 			if err != nil {
 				return fmt.Errorf("%s: the agent cannot load it: %v", credFile, err)
 			}
@@ -168,16 +168,16 @@ func checkCredentialsOnlyInCredentialsFile(srv *emulator.Server, dir string, sav
 // the credentials file it names, the endpoint it names.
 func checkTakeoverFromBundle(srv *emulator.Server, dir, node, instanceAddr string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		cfg, err := failover.LoadConfig(filepath.Join(dir, node, "agent.json"))
+		cfg, err := agent.LoadConfig(filepath.Join(dir, node, "agent.json"))
 		if err != nil {
 			return err
 		}
-		creds, err := failover.LoadCredentials(cfg.CredentialsFile)
+		creds, err := agent.LoadCredentials(cfg.CredentialsFile)
 		if err != nil {
 			return err
 		}
-		agent := &failover.Agent{Config: cfg, Cloud: failover.NewSDKCloud(cfg, creds)}
-		if err := agent.Takeover(context.Background()); err != nil {
+		eipAgent := &agent.Agent{Config: cfg, Cloud: agent.NewSDKCloud(cfg, creds)}
+		if err := eipAgent.Takeover(context.Background()); err != nil {
 			return fmt.Errorf("takeover by %s's agent with the bundle's credentials: %v", node, err)
 		}
 		want := s.RootModule().Resources[instanceAddr].Primary.ID

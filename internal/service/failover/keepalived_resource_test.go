@@ -18,8 +18,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/provider"
 )
 
@@ -151,14 +151,14 @@ func checkBundles(dir string) resource.TestCheckFunc {
 			if st, err := os.Stat(nodeDir); err != nil || st.Mode().Perm() != 0o700 {
 				return fmt.Errorf("%s: want a 0700 folder: %v %v", nodeDir, st, err)
 			}
-			cfg, err := failover.ParseConfig("agent.json", mustRead(nodeDir, "agent.json"))
+			cfg, err := agent.ParseConfig("agent.json", mustRead(nodeDir, "agent.json"))
 			if err != nil {
 				return fmt.Errorf("%s/agent.json does not parse as the agent would: %v", node, err)
 			}
 			if cfg.InstanceID != ids[0] || cfg.PeerInstanceID != ids[1] || cfg.EIPID != "fip-b6f37survq" || cfg.Endpoint != "127.0.0.1:8000" {
 				return fmt.Errorf("%s/agent.json: %+v", node, cfg)
 			}
-			creds, err := failover.LoadCredentials(filepath.Join(nodeDir, "credentials"))
+			creds, err := agent.LoadCredentials(filepath.Join(nodeDir, "credentials"))
 			if err != nil || creds.SecretKey != testSecret {
 				return fmt.Errorf("%s/credentials: the agent cannot load it: %v", node, err)
 			}
@@ -167,9 +167,9 @@ func checkBundles(dir string) resource.TestCheckFunc {
 					return fmt.Errorf("%s/%s contains the secret key", node, f)
 				}
 			}
-			agent, sum, _ := agentbin.Binary("amd64")
-			if got := mustRead(nodeDir, "jdcloud-eip-failover"); len(got) != len(agent) {
-				return fmt.Errorf("%s: agent binary is %d bytes, embedded one %d", node, len(got), len(agent))
+			agentBinary, sum, _ := agentbin.Binary("amd64")
+			if got := mustRead(nodeDir, "jdcloud-eip-failover"); len(got) != len(agentBinary) {
+				return fmt.Errorf("%s: agent binary is %d bytes, embedded one %d", node, len(got), len(agentBinary))
 			}
 			if st, _ := os.Stat(filepath.Join(nodeDir, "jdcloud-eip-failover")); st.Mode().Perm() != 0o755 {
 				return fmt.Errorf("%s: agent mode %v", node, st.Mode())
@@ -443,7 +443,7 @@ resource "jdcloudha_elastic_ip" "vip" {
 		return nil
 	}
 	agentEIP := func(s *terraform.State) error {
-		cfg, err := failover.ParseConfig("agent.json", mustRead(filepath.Join(dir, "master"), "agent.json"))
+		cfg, err := agent.ParseConfig("agent.json", mustRead(filepath.Join(dir, "master"), "agent.json"))
 		if err != nil {
 			return err
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/provider"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 // cli runs the real terraform binary against this package's provider served
@@ -155,28 +156,22 @@ func vmCall[R any](t *testing.T, name string, send func() (*R, error)) {
 // waitStatus polls the emulator until the instance has the status.
 func waitStatus(t *testing.T, srv *emulator.Server, id, status string) {
 	t.Helper()
-	delay := 5 * time.Millisecond
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); delay = min(2*delay, 200*time.Millisecond) {
-		if in := srv.Emulator.Snapshot().Instances[id]; in != nil && in.Status == status {
-			return
-		}
-		time.Sleep(delay)
-	}
-	t.Fatalf("instance %s never became %s", id, status)
+	testutil.Eventually(t, 30*time.Second, 200*time.Millisecond, func() (bool, string) {
+		in := srv.Emulator.Snapshot().Instances[id]
+		return in != nil && in.Status == status, "instance " + id + " never became " + status
+	})
 }
 
 // settle polls the emulator until the EIP is no longer PROCESSING an
 // association change (the real API may refuse the next change until then).
 func settle(t *testing.T, srv *emulator.Server, eip string) {
 	t.Helper()
-	delay := 2 * time.Millisecond
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); delay = min(2*delay, 100*time.Millisecond) {
-		if x := srv.Emulator.Snapshot().ElasticIps[eip]; x != nil && !x.Processing {
-			return
-		}
-		time.Sleep(delay)
+	if !testutil.Wait(30*time.Second, 100*time.Millisecond, func() bool {
+		x := srv.Emulator.Snapshot().ElasticIps[eip]
+		return x != nil && !x.Processing
+	}) {
+		t.Errorf("elastic IP %s stayed PROCESSING", eip) // not Fatal: also called from a server goroutine
 	}
-	t.Errorf("elastic IP %s stayed PROCESSING", eip) // not Fatal: also called from a server goroutine
 }
 
 const otherInstance = `

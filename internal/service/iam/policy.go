@@ -11,7 +11,7 @@ import (
 
 // The IAM actions the failover agent needs, named as JD Cloud's policies name
 // them (service + ":" + API call with a lower-case first letter). These are
-// exactly the calls internal/failover makes: vpc DescribeElasticIp, and vm
+// exactly the calls internal/agent makes: vpc DescribeElasticIp, and vm
 // AssociateElasticIp / DisassociateElasticIp (which act on the instance's
 // primary network interface, so no vpc network-interface right is needed).
 const (

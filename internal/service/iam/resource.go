@@ -6,11 +6,9 @@ package iam
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -25,7 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 )
 
@@ -38,19 +36,6 @@ var (
 
 const (
 	defaultTimeout = 5 * time.Minute
-	// maxAccessKeys is how many keys JD Cloud lets a sub-user hold.
-	maxAccessKeys = 2
-	// pendingKey names the private-state entry that remembers a key created
-	// for a rotation whose clean-up failed, so the retry does not create a
-	// third key.
-	pendingKey = "pending_rotation"
-	// importingKey marks a resource just imported, whose first read must
-	// discover the policy, targets and key (a tainted resource from a failed
-	// create also lacks them, but must not be "discovered").
-	importingKey = "importing"
-	// previousRotationKey remembers the rotation value of previous_access_key,
-	// so installed_rotation can name it.
-	previousRotationKey = "previous_rotation"
 	// defaultPropagationTimeout bounds the permission self-check's retries:
 	// a new key or policy may take a moment to apply on the real cloud.
 	defaultPropagationTimeout = 2 * time.Minute
@@ -60,24 +45,6 @@ const (
 func NewCredentialsResource() resource.Resource { return &credentialsResource{} }
 
 type credentialsResource struct{ client *jdcloud.Client }
-
-type credentialsModel struct {
-	ID                 types.String   `tfsdk:"id"`
-	Name               types.String   `tfsdk:"name"`
-	ElasticIPID        types.String   `tfsdk:"elastic_ip_id"`
-	InstanceIDs        types.Set      `tfsdk:"instance_ids"`
-	Rotation           types.String   `tfsdk:"rotation"`
-	InstalledRotation  types.String   `tfsdk:"installed_rotation"`
-	Description        types.String   `tfsdk:"description"`
-	PropagationTimeout types.String   `tfsdk:"propagation_timeout"`
-	AccountID          types.String   `tfsdk:"account_id"`
-	PolicyName         types.String   `tfsdk:"policy_name"`
-	PolicyDocument     types.String   `tfsdk:"policy_document"`
-	AccessKey          types.String   `tfsdk:"access_key"`
-	SecretKey          types.String   `tfsdk:"secret_key"`
-	PreviousAccessKey  types.String   `tfsdk:"previous_access_key"`
-	Timeouts           timeouts.Value `tfsdk:"timeouts"`
-}
 
 func (r *credentialsResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_failover_credentials"
@@ -212,188 +179,6 @@ func (r *credentialsResource) Configure(_ context.Context, req resource.Configur
 	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
-func (m *credentialsModel) instanceIDs(ctx context.Context, diags *diag.Diagnostics) []string {
-	var ids []string
-	diags.Append(m.InstanceIDs.ElementsAs(ctx, &ids, false)...)
-	sort.Strings(ids)
-	return ids
-}
-
-// targetsKnown reports whether the EIP and instances are known (they may
-// come from resources created in the same apply).
-func (m *credentialsModel) targetsKnown() bool {
-	if m.ElasticIPID.IsUnknown() || m.InstanceIDs.IsUnknown() {
-		return false
-	}
-	for _, e := range m.InstanceIDs.Elements() {
-		if e.IsUnknown() {
-			return false
-		}
-	}
-	return true
-}
-
-// ModifyPlan shows the exact policy document in the plan (once the account
-// is known, i.e. after create), plans a new key when rotation changes or the
-// key is gone, plans which previous key stays valid, and checks that the EIP
-// and instances exist (a policy naming a typo would install credentials that
-// fail only at the first failover).
-func (r *credentialsResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return
-	}
-	var plan credentialsModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	var state *credentialsModel
-	if !req.State.Raw.IsNull() {
-		state = &credentialsModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-	}
-
-	if !plan.Name.IsUnknown() && (state == nil || state.PolicyName.IsNull()) {
-		name := policyNameFor(plan.Name.ValueString())
-		if !policyNameRE.MatchString(name) {
-			resp.Diagnostics.AddAttributeError(path.Root("name"), "Invalid failover credentials",
-				fmt.Sprintf("The policy name %q would not be accepted by JD Cloud (4 to 64 letters, digits, '-' or '_', starting with a letter).", name))
-			return
-		}
-		plan.PolicyName = types.StringValue(name)
-	}
-
-	account := ""
-	if state != nil {
-		account = state.AccountID.ValueString()
-	}
-	switch {
-	case plan.targetsKnown() && r.client != nil:
-		ids := plan.instanceIDs(ctx, &resp.Diagnostics)
-		probe := account
-		if probe == "" {
-			probe = "000000000000" // validates the IDs; the real account is known after create
-		}
-		want, err := buildPolicy(r.client.Region, probe, plan.ElasticIPID.ValueString(), ids)
-		if err != nil {
-			resp.Diagnostics.AddError("Invalid failover credentials", err.Error())
-			return
-		}
-		switch {
-		case account == "":
-			plan.PolicyDocument = types.StringUnknown()
-		case state != nil && samePolicy(state.PolicyDocument.ValueString(), want):
-			plan.PolicyDocument = state.PolicyDocument
-		default:
-			plan.PolicyDocument = types.StringValue(want)
-		}
-		changed := state == nil || !plan.ElasticIPID.Equal(state.ElasticIPID) || !plan.InstanceIDs.Equal(state.InstanceIDs)
-		if changed {
-			r.checkTargets(ctx, plan.ElasticIPID.ValueString(), ids, &resp.Diagnostics)
-		}
-	case state != nil && plan.ElasticIPID.Equal(state.ElasticIPID) && plan.InstanceIDs.Equal(state.InstanceIDs):
-		plan.PolicyDocument = state.PolicyDocument
-	default:
-		plan.PolicyDocument = types.StringUnknown()
-	}
-
-	if state == nil {
-		plan.PreviousAccessKey = types.StringNull()
-	} else {
-		rotating := needsNewKey(plan, *state) && !readPending(ctx, req.Private).isFor(plan.Rotation, state.AccessKey.ValueString())
-		if rotating {
-			plan.AccessKey = types.StringUnknown()
-			plan.SecretKey = types.StringUnknown()
-		}
-		prev, problem := plannedPrevious(plan, *state, rotating, readPreviousRotation(ctx, req.Private))
-		if problem != "" {
-			resp.Diagnostics.AddAttributeError(path.Root("installed_rotation"), "Invalid installed_rotation", problem)
-			return
-		}
-		plan.PreviousAccessKey = prev
-	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-}
-
-// plannedPrevious decides which key besides the current one stays valid
-// after the apply. The nodes run the key of installed_rotation; unset, they
-// are taken to run the current key (they were installed after the last
-// rotation). A rotation keeps the current key as the previous one, unless
-// installed_rotation already names the new rotation (retire at once); without
-// a rotation, installed_rotation reaching the current rotation retires the
-// previous key.
-func plannedPrevious(plan, state credentialsModel, rotating bool, previousRotation *string) (types.String, string) {
-	if plan.InstalledRotation.IsUnknown() || plan.Rotation.IsUnknown() {
-		return types.StringUnknown(), ""
-	}
-	installed := rotationPtr(plan.InstalledRotation)
-	is := func(r *string) bool { return installed != nil && r != nil && *installed == *r }
-	current, before := rotationPtr(plan.Rotation), rotationPtr(state.Rotation)
-	if current == nil {
-		current = new(string) // an unset rotation is a rotation too ("")
-	}
-	if before == nil {
-		before = new(string)
-	}
-	hasPrevious := !state.PreviousAccessKey.IsNull() && state.PreviousAccessKey.ValueString() != ""
-	if rotating {
-		switch {
-		case installed == nil || is(before):
-			if state.AccessKey.IsNull() || state.AccessKey.ValueString() == "" {
-				return state.PreviousAccessKey, "" // the current key is gone: the nodes can only be on the previous one
-			}
-			return state.AccessKey, ""
-		case is(current):
-			return types.StringNull(), ""
-		case hasPrevious && is(previousRotation):
-			return types.String{}, fmt.Sprintf("The nodes still run the key of rotation %q (installed_rotation), two rotations back: "+
-				"install the current bundles on both nodes and set installed_rotation = %q before rotating again, "+
-				"or the key they run would be deleted.", *installed, *before)
-		default:
-			return types.String{}, fmt.Sprintf("installed_rotation %q is neither the new rotation %q nor the current one %q.", *installed, *current, *before)
-		}
-	}
-	switch {
-	case installed == nil:
-		return state.PreviousAccessKey, ""
-	case is(current):
-		return types.StringNull(), ""
-	case hasPrevious && is(previousRotation):
-		return state.PreviousAccessKey, ""
-	default:
-		return types.String{}, fmt.Sprintf("installed_rotation %q is neither the current rotation %q nor the previous one (whose key still exists).", *installed, *current)
-	}
-}
-
-// needsNewKey: rotation changed, or the key in state is gone or disabled
-// (Read then records it as null).
-func needsNewKey(plan, state credentialsModel) bool {
-	return !plan.Rotation.Equal(state.Rotation) || state.AccessKey.IsNull() || state.AccessKey.ValueString() == ""
-}
-
-func (r *credentialsResource) checkTargets(ctx context.Context, eipID string, instanceIDs []string, diags *diag.Diagnostics) {
-	c := r.client
-	_, err := jdcloud.LookupEIP(ctx, c, eipID)
-	if jdcloud.IsNotFound(err) {
-		diags.AddAttributeError(path.Root("elastic_ip_id"), "Elastic IP not found",
-			fmt.Sprintf("Elastic IP %s does not exist in region %s: a policy naming it would give the agent nothing to move.", eipID, c.Region))
-	} else if err != nil {
-		jdcloud.AddError(diags, "checking elastic_ip_id "+eipID, err)
-	}
-	for _, id := range instanceIDs {
-		_, err := jdcloud.LookupInstance(ctx, c, id)
-		if jdcloud.IsNotFound(err) {
-			diags.AddAttributeError(path.Root("instance_ids"), "Instance not found",
-				fmt.Sprintf("Instance %s does not exist in region %s.", id, c.Region))
-		} else if err != nil {
-			jdcloud.AddError(diags, "checking instance "+id, err)
-		}
-	}
-}
-
 func (r *credentialsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan credentialsModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -479,10 +264,6 @@ func (r *credentialsResource) Create(ctx context.Context, req resource.CreateReq
 	r.checkPermissions(ctx, progress, &resp.Diagnostics, what)
 }
 
-func policyDescription(user string) string {
-	return fmt.Sprintf("EIP failover agent of sub-user %s: describe one elastic IP and move it between two instances (managed by Terraform)", user)
-}
-
 func (r *credentialsResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state credentialsModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -535,7 +316,7 @@ func (r *credentialsResource) Read(ctx context.Context, req resource.ReadRequest
 	// A detached or deleted policy grants nothing: record no document, so the
 	// plan shows the policy being put back.
 	doc := ""
-	if contains(attached, policyName) {
+	if slices.Contains(attached, policyName) {
 		doc, err = describePolicy(ctx, r.client, policyName)
 		if jdcloud.IsNotFound(err) {
 			doc, err = "", nil
@@ -597,68 +378,6 @@ func (r *credentialsResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	state.PreviousAccessKey = previous
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-}
-
-// pickPolicy finds, on import, the sub-user's failover policy: the one named
-// after it, else its only attached policy.
-func pickPolicy(user string, attached []string) (string, string) {
-	if contains(attached, policyNameFor(user)) {
-		return policyNameFor(user), ""
-	}
-	if len(attached) == 1 {
-		return attached[0], ""
-	}
-	if len(attached) == 0 {
-		return "", fmt.Sprintf("Sub-user %s has no policy attached, so there is no failover policy to import.", user)
-	}
-	return "", fmt.Sprintf("Sub-user %s has %d policies attached (%s) and none is named %s: cannot tell which one is the failover policy.",
-		user, len(attached), strings.Join(attached, ", "), policyNameFor(user))
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// pendingRotation is a key created for a rotation whose clean-up failed.
-type pendingRotation struct {
-	Rotation  *string `json:"rotation"`
-	AccessKey string  `json:"access_key"`
-}
-
-func rotationPtr(v types.String) *string {
-	if v.IsNull() || v.IsUnknown() {
-		return nil
-	}
-	s := v.ValueString()
-	return &s
-}
-
-func (p pendingRotation) isFor(rotation types.String, accessKey string) bool {
-	want := rotationPtr(rotation)
-	sameRotation := (p.Rotation == nil) == (want == nil) && (want == nil || *p.Rotation == *want)
-	return sameRotation && p.AccessKey != "" && p.AccessKey == accessKey
-}
-
-// readPending returns the pending rotation recorded in private state, if any.
-func readPending(ctx context.Context, priv privateState) pendingRotation {
-	var p pendingRotation
-	if priv == nil {
-		return p
-	}
-	if raw, d := priv.GetKey(ctx, pendingKey); !d.HasError() && len(raw) > 0 {
-		_ = json.Unmarshal(raw, &p) // unreadable means none
-	}
-	return p
-}
-
-type privateState interface {
-	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
-	SetKey(context.Context, string, []byte) diag.Diagnostics
 }
 
 func (r *credentialsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -760,86 +479,6 @@ func (r *credentialsResource) Update(ctx context.Context, req resource.UpdateReq
 	save()
 }
 
-// newKey creates the rotation's new key, unless an earlier apply of the same
-// rotation did (private state remembers it), and records in m the key it
-// keeps valid for the nodes (the plan's previous_access_key) before anything
-// is retired. A sub-user holds at most 2 keys: the one before the current is
-// retired first to make room, unless the plan keeps it.
-func (r *credentialsResource) newKey(ctx context.Context, m *credentialsModel, plan, state credentialsModel, priv, newPriv privateState, diags *diag.Diagnostics, what string) bool {
-	name := m.ID.ValueString()
-	if readPending(ctx, priv).isFor(plan.Rotation, m.AccessKey.ValueString()) {
-		return true
-	}
-	keys, err := listAccessKeys(ctx, r.client, name)
-	if err != nil {
-		jdcloud.AddError(diags, what, err)
-		return false
-	}
-	known := make([]string, 0, len(keys))
-	for _, k := range keys {
-		known = append(known, k.AccessKey)
-	}
-	if len(keys) >= maxAccessKeys {
-		keep := plan.PreviousAccessKey.ValueString()
-		if keep == "" {
-			keep = m.AccessKey.ValueString() // retired after the new key exists, not before
-		}
-		if err := retireKeysBut(ctx, r.client, name, []string{keep}); err != nil {
-			jdcloud.AddError(diags, what, err)
-			return false
-		}
-		known = []string{keep}
-	}
-	key, err := createAccessKey(ctx, r.client, name, known)
-	if err != nil {
-		jdcloud.AddError(diags, what, err)
-		return false
-	}
-	if plan.PreviousAccessKey.ValueString() == state.AccessKey.ValueString() && !plan.PreviousAccessKey.IsNull() {
-		raw, _ := json.Marshal(rotationPtr(state.Rotation))
-		if state.Rotation.IsNull() {
-			raw, _ = json.Marshal("")
-		}
-		diags.Append(newPriv.SetKey(ctx, previousRotationKey, raw)...)
-	}
-	m.AccessKey, m.SecretKey = types.StringValue(key.AccessKey), types.StringValue(key.SecretAccessKey)
-	if !plan.PreviousAccessKey.IsNull() {
-		m.PreviousAccessKey = plan.PreviousAccessKey
-	}
-	raw, _ := json.Marshal(pendingRotation{Rotation: rotationPtr(plan.Rotation), AccessKey: key.AccessKey})
-	diags.Append(newPriv.SetKey(ctx, pendingKey, raw)...)
-	return true
-}
-
-// retireKeysBut disables and deletes every key of the sub-user not in keep.
-func retireKeysBut(ctx context.Context, c *jdcloud.Client, user string, keep []string) error {
-	keys, err := listAccessKeys(ctx, c, user)
-	if err != nil {
-		return err
-	}
-	for _, k := range keys {
-		if !contains(keep, k.AccessKey) {
-			if err := retireAccessKey(ctx, c, user, k.AccessKey); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// ensurePolicy sets the policy's document, creating it if it was deleted,
-// and makes sure it is attached.
-func ensurePolicy(ctx context.Context, c *jdcloud.Client, user, policyName, doc string) error {
-	err := updatePolicy(ctx, c, policyName, doc)
-	if jdcloud.IsNotFound(err) {
-		err = createPolicy(ctx, c, policyName, policyDescription(user), doc)
-	}
-	if err != nil {
-		return err
-	}
-	return attachPolicy(ctx, c, user, policyName)
-}
-
 func (r *credentialsResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state credentialsModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -885,14 +524,117 @@ func (r *credentialsResource) Delete(ctx context.Context, req resource.DeleteReq
 	}
 }
 
-func (r *credentialsResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !subUserRE.MatchString(req.ID) {
-		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Import by the sub-user's name (4 to 20 letters, digits, '-' or '_', starting with a letter), got %q.", req.ID))
+// ModifyPlan shows the exact policy document in the plan (once the account
+// is known, i.e. after create), plans a new key when rotation changes or the
+// key is gone, plans which previous key stays valid, and checks that the EIP
+// and instances exist (a policy naming a typo would install credentials that
+// fail only at the first failover).
+func (r *credentialsResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), req.ID)...)
-	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importingKey, []byte("true"))...)
+	var plan credentialsModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var state *credentialsModel
+	if !req.State.Raw.IsNull() {
+		state = &credentialsModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+
+	if !plan.Name.IsUnknown() && (state == nil || state.PolicyName.IsNull()) {
+		name := policyNameFor(plan.Name.ValueString())
+		if !policyNameRE.MatchString(name) {
+			resp.Diagnostics.AddAttributeError(path.Root("name"), "Invalid failover credentials",
+				fmt.Sprintf("The policy name %q would not be accepted by JD Cloud (4 to 64 letters, digits, '-' or '_', starting with a letter).", name))
+			return
+		}
+		plan.PolicyName = types.StringValue(name)
+	}
+
+	account := ""
+	if state != nil {
+		account = state.AccountID.ValueString()
+	}
+	switch {
+	case plan.targetsKnown() && r.client != nil:
+		ids := plan.instanceIDs(ctx, &resp.Diagnostics)
+		probe := account
+		if probe == "" {
+			probe = "000000000000" // validates the IDs; the real account is known after create
+		}
+		want, err := buildPolicy(r.client.Region, probe, plan.ElasticIPID.ValueString(), ids)
+		if err != nil {
+			resp.Diagnostics.AddError("Invalid failover credentials", err.Error())
+			return
+		}
+		switch {
+		case account == "":
+			plan.PolicyDocument = types.StringUnknown()
+		case state != nil && samePolicy(state.PolicyDocument.ValueString(), want):
+			plan.PolicyDocument = state.PolicyDocument
+		default:
+			plan.PolicyDocument = types.StringValue(want)
+		}
+		changed := state == nil || !plan.ElasticIPID.Equal(state.ElasticIPID) || !plan.InstanceIDs.Equal(state.InstanceIDs)
+		if changed {
+			r.checkTargets(ctx, plan.ElasticIPID.ValueString(), ids, &resp.Diagnostics)
+		}
+	case state != nil && plan.ElasticIPID.Equal(state.ElasticIPID) && plan.InstanceIDs.Equal(state.InstanceIDs):
+		plan.PolicyDocument = state.PolicyDocument
+	default:
+		plan.PolicyDocument = types.StringUnknown()
+	}
+
+	if state == nil {
+		plan.PreviousAccessKey = types.StringNull()
+	} else if problem := planKeys(ctx, &plan, *state, req.Private); problem != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("installed_rotation"), "Invalid installed_rotation", problem)
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+func (r *credentialsResource) checkTargets(ctx context.Context, eipID string, instanceIDs []string, diags *diag.Diagnostics) {
+	c := r.client
+	_, err := jdcloud.LookupEIP(ctx, c, eipID)
+	if jdcloud.IsNotFound(err) {
+		diags.AddAttributeError(path.Root("elastic_ip_id"), "Elastic IP not found",
+			fmt.Sprintf("Elastic IP %s does not exist in region %s: a policy naming it would give the agent nothing to move.", eipID, c.Region))
+	} else if err != nil {
+		jdcloud.AddError(diags, "checking elastic_ip_id "+eipID, err)
+	}
+	for _, id := range instanceIDs {
+		_, err := jdcloud.LookupInstance(ctx, c, id)
+		if jdcloud.IsNotFound(err) {
+			diags.AddAttributeError(path.Root("instance_ids"), "Instance not found",
+				fmt.Sprintf("Instance %s does not exist in region %s.", id, c.Region))
+		} else if err != nil {
+			jdcloud.AddError(diags, "checking instance "+id, err)
+		}
+	}
+}
+
+func policyDescription(user string) string {
+	return fmt.Sprintf("EIP failover agent of sub-user %s: describe one elastic IP and move it between two instances (managed by Terraform)", user)
+}
+
+// ensurePolicy sets the policy's document, creating it if it was deleted,
+// and makes sure it is attached.
+func ensurePolicy(ctx context.Context, c *jdcloud.Client, user, policyName, doc string) error {
+	err := updatePolicy(ctx, c, policyName, doc)
+	if jdcloud.IsNotFound(err) {
+		err = createPolicy(ctx, c, policyName, policyDescription(user), doc)
+	}
+	if err != nil {
+		return err
+	}
+	return attachPolicy(ctx, c, user, policyName)
 }
 
 // checkPermissions runs the failover agent's own permission self-check with
@@ -908,14 +650,14 @@ func (r *credentialsResource) checkPermissions(ctx context.Context, m credential
 	}
 	ids := m.instanceIDs(ctx, diags)
 	window := propagationTimeout(m.PropagationTimeout)
-	cfg := failover.Config{Region: r.client.Region, Endpoint: r.client.VM.Config.Endpoint, Scheme: r.client.VM.Config.Scheme}
-	cloud := failover.NewSDKCloud(cfg, failover.Credentials{AccessKey: ak, SecretKey: sk})
-	err := failover.CheckPermissionsWithin(ctx, r.client.Clock(), window, cloud, r.client.Region, m.ElasticIPID.ValueString(), ids)
+	cfg := agent.Config{Region: r.client.Region, Endpoint: r.client.VM.Config.Endpoint, Scheme: r.client.VM.Config.Scheme}
+	cloud := agent.NewSDKCloud(cfg, agent.Credentials{AccessKey: ak, SecretKey: sk})
+	err := agent.CheckPermissionsWithin(ctx, r.client.Clock(), window, cloud, r.client.Region, m.ElasticIPID.ValueString(), ids)
 	switch {
 	case err == nil:
 		return true
-	case errors.Is(err, failover.ErrNotProbeable):
-		diags.AddWarning(failover.PartlyCheckedWarning(ak, m.ElasticIPID.ValueString()))
+	case errors.Is(err, agent.ErrNotProbeable):
+		diags.AddWarning(agent.PartlyCheckedWarning(ak, m.ElasticIPID.ValueString()))
 		return true
 	default:
 		reportCheckFailure(m, err, window, diags, what)
@@ -924,7 +666,7 @@ func (r *credentialsResource) checkPermissions(ctx context.Context, m credential
 }
 
 func reportCheckFailure(m credentialsModel, err error, window time.Duration, diags *diag.Diagnostics, what string) {
-	pe, refused := failover.AsPermissionError(err)
+	pe, refused := agent.AsPermissionError(err)
 	if !refused {
 		diags.AddError("Error "+what, fmt.Sprintf("The failover agent's permission self-check with access key %s could not complete "+
 			"(retried for %s): %v", m.AccessKey.ValueString(), window, err))
@@ -935,42 +677,4 @@ func reportCheckFailure(m credentialsModel, err error, window time.Duration, dia
 			"A failover would fail the same way. It was retried for %s (propagation_timeout) in case the new key or policy "+
 			"took a moment to apply. The policy %s attached to sub-user %s says:\n%s",
 			m.AccessKey.ValueString(), pe.Error(), window, m.PolicyName.ValueString(), m.ID.ValueString(), m.PolicyDocument.ValueString()))
-}
-
-func propagationTimeout(v types.String) time.Duration {
-	if d, err := time.ParseDuration(v.ValueString()); err == nil && d >= 0 {
-		return d
-	}
-	return defaultPropagationTimeout
-}
-
-// durationValidator accepts a Go duration that is not negative.
-type durationValidator struct{}
-
-func (durationValidator) Description(context.Context) string {
-	return "a duration such as 30s or 2m"
-}
-func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d < 0 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
-			fmt.Sprintf("%q is not a duration such as 30s or 2m.", req.ConfigValue.ValueString()))
-	}
-}
-
-// readPreviousRotation is the rotation value of previous_access_key.
-func readPreviousRotation(ctx context.Context, priv privateState) *string {
-	if priv == nil {
-		return nil
-	}
-	raw, d := priv.GetKey(ctx, previousRotationKey)
-	if d.HasError() || len(raw) == 0 {
-		return nil
-	}
-	var r *string
-	_ = json.Unmarshal(raw, &r) // unreadable means unknown
-	return r
 }

@@ -33,9 +33,9 @@ import (
 	vpcclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/client"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/failover"
 )
 
 const (
@@ -568,14 +568,14 @@ func checkTakeoverWorks(srv *emulator.Server, lockDir string) resource.TestCheck
 		if h := holder(srv, eip); h != master {
 			return fmt.Errorf("before the takeover the EIP is on %q, want the master %s", h, master)
 		}
-		cfg := failover.Config{
+		cfg := agent.Config{
 			Region: acctest.Region(srv), Endpoint: srv.Endpoint, Scheme: "http",
 			EIPID: eip, InstanceID: backup, PeerInstanceID: master,
-			Deadline: failover.Duration(20 * time.Second), RequestTimeout: failover.Duration(5 * time.Second),
+			Deadline: agent.Duration(20 * time.Second), RequestTimeout: agent.Duration(5 * time.Second),
 			LockFile: filepath.Join(lockDir, "takeover.lock"),
 		}
-		agent := &failover.Agent{Config: cfg, Cloud: failover.NewSDKCloud(cfg, failover.Credentials{AccessKey: k.ak, SecretKey: k.sk})}
-		if err := agent.Takeover(context.Background()); err != nil {
+		eipAgent := &agent.Agent{Config: cfg, Cloud: agent.NewSDKCloud(cfg, agent.Credentials{AccessKey: k.ak, SecretKey: k.sk})}
+		if err := eipAgent.Takeover(context.Background()); err != nil {
 			return fmt.Errorf("takeover with the least-privilege key: %v", err)
 		}
 		if h := holder(srv, eip); h != backup {

@@ -1,9 +1,0 @@
-//go:build !unix
-
-package failover
-
-import "errors"
-
-func tryLock(string, bool) (func(), bool, error) {
-	return nil, false, errors.New("file locking is only implemented on unix systems")
-}

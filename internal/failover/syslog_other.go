@@ -1,9 +1,0 @@
-//go:build windows || plan9
-
-package failover
-
-import "errors"
-
-func dialSyslog(string) (SyslogWriter, error) {
-	return nil, errors.New("no syslog on this system")
-}

@@ -1,9 +1,0 @@
-//go:build !windows && !plan9
-
-package failover
-
-import "log/syslog"
-
-func dialSyslog(tag string) (SyslogWriter, error) {
-	return syslog.New(syslog.LOG_DAEMON|syslog.LOG_INFO, tag)
-}
