@@ -642,9 +642,6 @@ func validPolicyName(v string) *apiError {
 // (IAM restrictions: 6,144 characters).
 const maxPolicyContent = 6144
 
-// maxPoliciesPerSubUser: "每个子用户最多关联10个策略" (IAM restrictions).
-const maxPoliciesPerSubUser = 10
-
 func validPolicyContent(content string) *apiError {
 	if n := utf8.RuneCountInString(content); n > maxPolicyContent {
 		return invalidArg("Invalid policy content: %d characters, at most %d allowed", n, maxPolicyContent)
@@ -772,8 +769,8 @@ func (e *Emulator) attachPolicy(c *call) (any, *apiError) {
 	if matchAny(b.PolicyName, u.Policies) {
 		return nil, errf(409, "ALREADY_EXISTS", "Policy %s is already attached to sub-user %s", b.PolicyName, u.Name)
 	}
-	if len(u.Policies) >= maxPoliciesPerSubUser {
-		return nil, quotaExceeded("Quota exceeded: a sub-user has at most %d policies attached", maxPoliciesPerSubUser)
+	if len(u.Policies) >= e.quotas.SubUserPolicies {
+		return nil, quotaExceeded("Quota exceeded: a sub-user has at most %d policies attached", e.quotas.SubUserPolicies)
 	}
 	u.Policies = append(u.Policies, b.PolicyName)
 	return nil, nil
@@ -820,8 +817,6 @@ func (e *Emulator) attachedPolicies(c *call) (any, *apiError) {
 
 // ---- access keys ----
 
-const maxAccessKeysPerSubUser = 2
-
 func (e *Emulator) newAccessKey(user string) *AccessKey {
 	const upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	b := make([]byte, 24)
@@ -848,8 +843,8 @@ func (e *Emulator) createAccessKey(c *call) (any, *apiError) {
 			n++
 		}
 	}
-	if n >= maxAccessKeysPerSubUser {
-		return nil, quotaExceeded("Quota exceeded: a sub-user has at most %d access keys", maxAccessKeysPerSubUser)
+	if n >= e.quotas.SubUserAccessKeys {
+		return nil, quotaExceeded("Quota exceeded: a sub-user has at most %d access keys", e.quotas.SubUserAccessKeys)
 	}
 	k := e.newAccessKey(u.Name)
 	return map[string]any{"userAccessKey": map[string]any{"accessKey": k.AccessKey, "secretAccessKey": k.SecretAccessKey,

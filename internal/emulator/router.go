@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,9 +56,49 @@ func splitPath(p string) []string {
 // matchRoute finds the route for method and the unescaped URL path. It
 // returns the action parsed from the path even when no route matches.
 func matchRoute(method, path string) (*route, map[string]string, string) {
-	p, ok := strings.CutPrefix(path, "/v1/")
+	segs, action, ok := pathSegments(path)
 	if !ok {
 		return nil, nil, ""
+	}
+	for _, rt := range routes {
+		if rt.method != method {
+			continue
+		}
+		if params, ok := rt.match(segs, action); ok {
+			return rt, params, action
+		}
+	}
+	return nil, nil, action
+}
+
+// routeMethods lists the methods some route takes path with, for a 405.
+func routeMethods(path string) []string {
+	segs, action, ok := pathSegments(path)
+	var out []string
+	for _, rt := range routes {
+		if _, match := rt.match(segs, action); ok && match && !slices.Contains(out, rt.method) {
+			out = append(out, rt.method)
+		}
+	}
+	return out
+}
+
+// knownCall reports whether name ("vm.CreateInstances") is a call the
+// emulator serves, as Stats names it.
+func knownCall(name string) bool {
+	for _, rt := range routes {
+		if rt.service+"."+rt.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// pathSegments splits an API path "/v1/a/b:action" into its segments and action.
+func pathSegments(path string) ([]string, string, bool) {
+	p, ok := strings.CutPrefix(path, "/v1/")
+	if !ok {
+		return nil, "", false
 	}
 	segs := splitPath(p) // tolerates the SDK's trailing slash ("elasticIps/")
 	action := ""
@@ -70,29 +111,26 @@ func matchRoute(method, path string) (*route, map[string]string, string) {
 			}
 		}
 	}
-	for _, rt := range routes {
-		if rt.method != method || rt.action != action || len(rt.segs) != len(segs) {
-			continue
-		}
-		params := map[string]string{}
-		match := true
-		for i, s := range rt.segs {
-			if strings.HasPrefix(s, "{") {
-				if segs[i] == "" {
-					match = false
-					break
-				}
-				params[s[1:len(s)-1]] = segs[i]
-			} else if s != segs[i] {
-				match = false
-				break
+	return segs, action, true
+}
+
+// match binds rt's parameters from segs when the pattern and action fit.
+func (rt *route) match(segs []string, action string) (map[string]string, bool) {
+	if rt.action != action || len(rt.segs) != len(segs) {
+		return nil, false
+	}
+	params := map[string]string{}
+	for i, s := range rt.segs {
+		if strings.HasPrefix(s, "{") {
+			if segs[i] == "" {
+				return nil, false
 			}
-		}
-		if match {
-			return rt, params, action
+			params[s[1:len(s)-1]] = segs[i]
+		} else if s != segs[i] {
+			return nil, false
 		}
 	}
-	return nil, nil, action
+	return params, true
 }
 
 // call is one parsed request.

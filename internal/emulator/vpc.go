@@ -764,8 +764,8 @@ func (e *Emulator) addSGRules(c *call) (any, *apiError) {
 	if len(b.Specs) == 0 {
 		return nil, invalidArg("networkSecurityGroupRuleSpecs is required")
 	}
-	if len(sg.Rules)+len(b.Specs) > 100 {
-		return nil, quotaExceeded("Quota exceeded: at most 100 rules per network security group")
+	if len(sg.Rules)+len(b.Specs) > e.quotas.SecurityGroupRules {
+		return nil, quotaExceeded("Quota exceeded: at most %d rules per network security group", e.quotas.SecurityGroupRules)
 	}
 	var added []SecurityGroupRule
 	for _, s := range b.Specs {
