@@ -458,18 +458,16 @@ func (e *Emulator) describeSubUser(c *call) (any, *apiError) {
 }
 
 func (e *Emulator) describeSubUsers(c *call) (any, *apiError) {
-	num, size, aerr := c.paging(1, 100)
-	if aerr != nil {
-		return nil, aerr
-	}
-	kw := c.query.Get("keyword")
-	var out []map[string]any
-	for _, name := range sortedKeys(e.st.SubUsers) {
-		if kw == "" || strings.Contains(name, kw) {
-			out = append(out, subUserOut(e.st.SubUsers[name]))
-		}
-	}
-	return map[string]any{"subUsers": page(nonNil(out), num, size), "total": len(out)}, nil
+	return list[*SubUser]{key: "subUsers", total: "total", minSize: 1,
+		keep: keyword[*SubUser](c, "keyword", func(u *SubUser) string { return u.Name }),
+		out:  subUserOut,
+	}.answer(c, sortedValues(e.st.SubUsers))
+}
+
+// keyword selects the items whose name contains the query parameter param (all when it is empty).
+func keyword[T any](c *call, param string, name func(T) string) func(T, []filter) bool {
+	kw := c.query.Get(param)
+	return func(x T, _ []filter) bool { return kw == "" || strings.Contains(name(x), kw) }
 }
 
 // DeletedSubUser is a soft-deleted sub-user: QueryDeletedSubUsers lists it
@@ -534,28 +532,20 @@ func (e *Emulator) updateSubUser(c *call) (any, *apiError) {
 }
 
 func (e *Emulator) queryDeletedSubUsers(c *call) (any, *apiError) {
-	num, size, aerr := c.paging(1, 100)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if acct := c.query.Get("account"); acct == "" {
-		return nil, invalidArg("account is required")
-	} else if acct != AccountID {
-		return nil, forbidden("No permission: account %s is not yours", acct)
-	}
-	name, ak := c.query.Get("name"), c.query.Get("accessKey")
-	var out []map[string]any
-	for _, n := range sortedKeys(e.st.DeletedSubUsers) {
-		d := e.st.DeletedSubUsers[n]
-		if name != "" && !strings.Contains(n, name) {
-			continue
-		}
-		if ak != "" && !d.holdsKey(ak) {
-			continue
-		}
-		out = append(out, subUserOut(&d.SubUser))
-	}
-	return map[string]any{"subUsers": page(nonNil(out), num, size), "total": len(out)}, nil
+	byName := keyword[*DeletedSubUser](c, "name", func(d *DeletedSubUser) string { return d.Name })
+	ak := c.query.Get("accessKey")
+	return list[*DeletedSubUser]{key: "subUsers", total: "total", minSize: 1,
+		check: func() *apiError {
+			if acct := c.query.Get("account"); acct == "" {
+				return invalidArg("account is required")
+			} else if acct != AccountID {
+				return forbidden("No permission: account %s is not yours", acct)
+			}
+			return nil
+		},
+		keep: func(d *DeletedSubUser, fs []filter) bool { return byName(d, fs) && (ak == "" || d.holdsKey(ak)) },
+		out:  func(d *DeletedSubUser) map[string]any { return subUserOut(&d.SubUser) },
+	}.answer(c, sortedValues(e.st.DeletedSubUsers))
 }
 
 func (d *DeletedSubUser) holdsKey(ak string) bool {
@@ -701,18 +691,10 @@ func (e *Emulator) describePolicy(c *call) (any, *apiError) {
 }
 
 func (e *Emulator) describePolicies(c *call) (any, *apiError) {
-	num, size, aerr := c.paging(1, 100)
-	if aerr != nil {
-		return nil, aerr
-	}
-	kw := c.query.Get("keyword")
-	var out []map[string]any
-	for _, name := range sortedKeys(e.st.Policies) {
-		if kw == "" || strings.Contains(name, kw) {
-			out = append(out, policyOut(e.st.Policies[name]))
-		}
-	}
-	return map[string]any{"policies": page(nonNil(out), num, size), "total": len(out)}, nil
+	return list[*Policy]{key: "policies", total: "total", minSize: 1,
+		keep: keyword[*Policy](c, "keyword", func(p *Policy) string { return p.Name }),
+		out:  policyOut,
+	}.answer(c, sortedValues(e.st.Policies))
 }
 
 func (e *Emulator) updatePolicy(c *call) (any, *apiError) {

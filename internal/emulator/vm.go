@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -527,85 +528,61 @@ func (e *Emulator) describeInstance(c *call) (any, *apiError) {
 	return map[string]any{"instance": e.instanceOut(in)}, nil
 }
 
-var instanceFilters = []string{"instanceId", "privateIpAddress", "az", "vpcId", "status", "name", "imageId",
-	"networkInterfaceId", "subnetId", "agId", "faultDomain", "dedicatedHostId", "dedicatedPoolId", "instanceType", "elasticIpAddress", "chargeOnStopped"}
-
 func (e *Emulator) describeInstances(c *call) (any, *apiError) {
-	num, size, aerr := c.paging(10, 100)
-	if aerr != nil {
-		return nil, aerr
+	return list[*Instance]{key: "instances", total: "totalCount", minSize: 10,
+		region: func(in *Instance) string { return in.Region },
+		filters: []listFilter[*Instance]{
+			exact("instanceId", func(in *Instance) string { return in.InstanceId }),
+			substring("privateIpAddress", func(in *Instance) string { ip, _ := e.instanceAddrs(in); return ip }),
+			exact("az", func(in *Instance) string { return in.Az }),
+			exact("vpcId", func(in *Instance) string { return in.VpcId }),
+			exact("status", func(in *Instance) string { return in.Status }),
+			substring("name", func(in *Instance) string { return in.InstanceName }),
+			exact("imageId", func(in *Instance) string { return in.ImageId }),
+			always[*Instance]("networkInterfaceId"),
+			exact("subnetId", func(in *Instance) string { return in.SubnetId }),
+			exact("agId", func(in *Instance) string { return in.AgId }),
+			exact("faultDomain", func(in *Instance) string { return in.FaultDomain }),
+			unmodelled[*Instance]("dedicatedHostId"),
+			unmodelled[*Instance]("dedicatedPoolId"),
+			exact("instanceType", func(in *Instance) string { return in.InstanceType }),
+			always[*Instance]("elasticIpAddress"),
+			served[*Instance]("chargeOnStopped", "keepCharging"),
+		},
+		keep: e.instanceByInterfaceOrEIP,
+		out:  e.instanceOut,
+	}.answer(c, sortedValues(e.st.Instances))
+}
+
+// instanceAddrs: the primary private IP and the EIP address of an instance ("" when none).
+func (e *Emulator) instanceAddrs(in *Instance) (primaryIP, eipAddr string) {
+	if ni := e.st.NetworkInterfaces[in.NetworkInterfaceId]; ni != nil {
+		primaryIP = ni.PrimaryIp
+		if x := e.st.ElasticIps[ni.ElasticIpId]; x != nil {
+			eipAddr = x.ElasticIpAddress
+		}
 	}
-	fs, aerr := c.filters(instanceFilters...)
-	if aerr != nil {
-		return nil, aerr
-	}
-	var eipFilter []string
+	return primaryIP, eipAddr
+}
+
+// instanceByInterfaceOrEIP: filter elasticIpAddress is translated to an
+// interface and ORed with networkInterfaceId, as documented (the last of
+// each counts).
+func (e *Emulator) instanceByInterfaceOrEIP(in *Instance, fs []filter) bool {
+	var niVals, eipVals []string
 	for _, f := range fs {
-		if f.Name == "elasticIpAddress" {
-			eipFilter = f.Values
+		switch f.Name {
+		case "networkInterfaceId":
+			niVals = f.Values
+		case "elasticIpAddress":
+			eipVals = f.Values
 		}
 	}
-	var out []map[string]any
-	for _, id := range sortedKeys(e.st.Instances) {
-		in := e.st.Instances[id]
-		if in.Region != c.region {
-			continue
-		}
-		ni := e.st.NetworkInterfaces[in.NetworkInterfaceId]
-		primaryIP, eipAddr := "", ""
-		if ni != nil {
-			primaryIP = ni.PrimaryIp
-			if x := e.st.ElasticIps[ni.ElasticIpId]; x != nil {
-				eipAddr = x.ElasticIpAddress
-			}
-		}
-		ok := true
-		niMatched := false
-		for _, f := range fs {
-			switch f.Name {
-			case "instanceId":
-				ok = ok && matchAny(in.InstanceId, f.Values)
-			case "privateIpAddress":
-				ok = ok && containsAny(primaryIP, f.Values)
-			case "az":
-				ok = ok && matchAny(in.Az, f.Values)
-			case "vpcId":
-				ok = ok && matchAny(in.VpcId, f.Values)
-			case "status":
-				ok = ok && matchAny(in.Status, f.Values)
-			case "name":
-				ok = ok && containsAny(in.InstanceName, f.Values)
-			case "imageId":
-				ok = ok && matchAny(in.ImageId, f.Values)
-			case "networkInterfaceId":
-				niMatched = matchAny(in.NetworkInterfaceId, f.Values)
-			case "subnetId":
-				ok = ok && matchAny(in.SubnetId, f.Values)
-			case "agId":
-				ok = ok && matchAny(in.AgId, f.Values)
-			case "faultDomain":
-				ok = ok && matchAny(in.FaultDomain, f.Values)
-			case "instanceType":
-				ok = ok && matchAny(in.InstanceType, f.Values)
-			case "dedicatedHostId", "dedicatedPoolId":
-				ok = false
-			case "chargeOnStopped":
-				ok = ok && matchAny("keepCharging", f.Values)
-			}
-		}
-		// elasticIpAddress is translated to an interface and ORed with networkInterfaceId, as documented.
-		hasNI := false
-		for _, f := range fs {
-			hasNI = hasNI || f.Name == "networkInterfaceId"
-		}
-		if hasNI || eipFilter != nil {
-			ok = ok && (niMatched || (eipFilter != nil && eipAddr != "" && matchAny(eipAddr, eipFilter)))
-		}
-		if ok {
-			out = append(out, e.instanceOut(in))
-		}
+	if niVals == nil && eipVals == nil {
+		return true
 	}
-	return map[string]any{"instances": page(nonNil(out), num, size), "totalCount": len(out)}, nil
+	_, eipAddr := e.instanceAddrs(in)
+	return matchAny(in.NetworkInterfaceId, niVals) || (eipAddr != "" && matchAny(eipAddr, eipVals))
 }
 
 // ---- lifecycle ----
@@ -784,41 +761,37 @@ func (e *Emulator) vmDisassociateEIP(c *call) (any, *apiError) {
 // imageName is a substring match, platform and architecture exact, and
 // offline images are listed only with offline=true.
 func (e *Emulator) describeImages(c *call) (any, *apiError) {
-	num, size, aerr := c.paging(10, 100)
-	if aerr != nil {
-		return nil, aerr
-	}
 	ids := c.listParam("ids")
 	q := c.query.Get
 	src := q("imageSource")
-	if len(ids) == 0 {
-		if src == "" {
-			return nil, invalidArg("imageSource is required when ids is not given: public, thirdparty, private, shared or community")
-		}
-		if !matchAny(src, []string{"public", "thirdparty", "private", "shared", "community"}) {
-			return nil, invalidArg("Invalid imageSource %q: public, thirdparty, private, shared or community", src)
-		}
-	}
-	if a := q("architecture"); a != "" && a != "x86_64" && a != "arm64" {
-		return nil, invalidArg("Invalid architecture %q: x86_64 or arm64", a)
-	}
-	var out []map[string]any
-	for _, img := range Images {
-		if len(ids) > 0 {
-			if !matchAny(img.ImageId, ids) {
-				continue
+	return list[CatalogImage]{key: "images", total: "totalCount", minSize: 10,
+		check: func() *apiError {
+			if len(ids) == 0 {
+				if src == "" {
+					return invalidArg("imageSource is required when ids is not given: public, thirdparty, private, shared or community")
+				}
+				if !matchAny(src, []string{"public", "thirdparty", "private", "shared", "community"}) {
+					return invalidArg("Invalid imageSource %q: public, thirdparty, private, shared or community", src)
+				}
 			}
-		} else if src != "public" || // the catalog holds official images only
-			q("platform") != "" && img.Platform != q("platform") ||
-			q("imageName") != "" && !strings.Contains(img.Name, q("imageName")) ||
-			q("architecture") != "" && img.Architecture != q("architecture") ||
-			q("status") != "" && q("status") != "ready" ||
-			img.Offline != (q("offline") == "true") {
-			continue
-		}
-		out = append(out, imageOut(img))
-	}
-	return map[string]any{"images": page(nonNil(out), num, size), "totalCount": len(out)}, nil
+			if a := q("architecture"); a != "" && a != "x86_64" && a != "arm64" {
+				return invalidArg("Invalid architecture %q: x86_64 or arm64", a)
+			}
+			return nil
+		},
+		keep: func(img CatalogImage, _ []filter) bool {
+			if len(ids) > 0 {
+				return matchAny(img.ImageId, ids)
+			}
+			return src == "public" && // the catalog holds official images only
+				(q("platform") == "" || img.Platform == q("platform")) &&
+				(q("imageName") == "" || strings.Contains(img.Name, q("imageName"))) &&
+				(q("architecture") == "" || img.Architecture == q("architecture")) &&
+				(q("status") == "" || q("status") == "ready") &&
+				img.Offline == (q("offline") == "true")
+		},
+		out: imageOut,
+	}.answer(c, Images)
 }
 
 func (e *Emulator) describeImage(c *call) (any, *apiError) {
@@ -830,30 +803,18 @@ func (e *Emulator) describeImage(c *call) (any, *apiError) {
 }
 
 func (e *Emulator) describeInstanceTypes(c *call) (any, *apiError) {
-	fs, aerr := c.filters("instanceTypes", "az", "architecture")
+	out, aerr := list[CatalogInstanceType]{
+		filters: []listFilter[CatalogInstanceType]{
+			exact("instanceTypes", func(t CatalogInstanceType) string { return t.InstanceType }),
+			{"az", func(_ CatalogInstanceType, vs []string) bool {
+				return slices.ContainsFunc(vs, func(v string) bool { return validZone(c.region, v) })
+			}},
+			served[CatalogInstanceType]("architecture", "x86_64"),
+		},
+		out: func(t CatalogInstanceType) map[string]any { return instanceTypeOut(c.region, t) },
+	}.selection(c, InstanceTypes)
 	if aerr != nil {
 		return nil, aerr
 	}
-	var out []map[string]any
-	for _, t := range InstanceTypes {
-		ok := true
-		for _, f := range fs {
-			switch f.Name {
-			case "instanceTypes":
-				ok = ok && matchAny(t.InstanceType, f.Values)
-			case "az":
-				found := false
-				for _, v := range f.Values {
-					found = found || validZone(c.region, v)
-				}
-				ok = ok && found
-			case "architecture":
-				ok = ok && matchAny("x86_64", f.Values)
-			}
-		}
-		if ok {
-			out = append(out, instanceTypeOut(c.region, t))
-		}
-	}
-	return map[string]any{"instanceTypes": nonNil(out), "specificInstanceTypes": []any{}, "totalCount": len(out)}, nil
+	return map[string]any{"instanceTypes": out, "specificInstanceTypes": []any{}, "totalCount": len(out)}, nil
 }

@@ -276,47 +276,19 @@ func (e *Emulator) describeVpc(c *call) (any, *apiError) {
 }
 
 func (e *Emulator) describeVpcs(c *call) (any, *apiError) {
-	num, size, aerr := c.paging(10, 100)
-	if aerr != nil {
-		return nil, aerr
-	}
-	fs, aerr := c.filters("vpcIds", "vpcNames", "azType", "azs", "resourceTag")
-	if aerr != nil {
-		return nil, aerr
-	}
-	var out []map[string]any
-	for _, id := range sortedKeys(e.st.Vpcs) {
-		v := e.st.Vpcs[id]
-		if v.Region != c.region {
-			continue
-		}
-		ok := true
-		for _, f := range fs {
-			switch f.Name {
-			case "vpcIds":
-				ok = ok && matchAny(v.VpcId, f.Values)
-			case "vpcNames":
-				// Exact or fuzzy is not documented: substring matches are the
-				// broader answer, so clients must compare names themselves.
-				ok = ok && containsAny(v.VpcName, f.Values)
-			case "azType":
-				ok = ok && (matchAny("all", f.Values) || matchAny("standard", f.Values))
-			case "azs", "resourceTag":
-				ok = false // standard VPCs are not zonal; dedicated zones are not modelled
-			}
-		}
-		if ok {
-			out = append(out, e.vpcOut(v))
-		}
-	}
-	return map[string]any{"vpcs": pageOrLast(nonNil(out), num, size), "totalCount": len(out)}, nil
-}
-
-func nonNil(v []map[string]any) []map[string]any {
-	if v == nil {
-		return []map[string]any{}
-	}
-	return v
+	return list[*Vpc]{key: "vpcs", total: "totalCount", minSize: 10, lastPage: true,
+		region: func(v *Vpc) string { return v.Region },
+		filters: []listFilter[*Vpc]{
+			exact("vpcIds", func(v *Vpc) string { return v.VpcId }),
+			// Exact or fuzzy is not documented: substring matches are the
+			// broader answer, so clients must compare names themselves.
+			substring("vpcNames", func(v *Vpc) string { return v.VpcName }),
+			served[*Vpc]("azType", "all", "standard"),
+			// Standard VPCs are not zonal; dedicated zones are not modelled.
+			unmodelled[*Vpc]("azs"), unmodelled[*Vpc]("resourceTag"),
+		},
+		out: e.vpcOut,
+	}.answer(c, sortedValues(e.st.Vpcs))
 }
 
 // applyNameDescription applies the body of a Modify* call that renames an
@@ -463,45 +435,25 @@ func (e *Emulator) describeSubnet(c *call) (any, *apiError) {
 }
 
 func (e *Emulator) describeSubnets(c *call) (any, *apiError) {
-	num, size, aerr := c.paging(10, 100)
-	if aerr != nil {
-		return nil, aerr
-	}
-	fs, aerr := c.filters("subnetIds", "subnetNames", "routeTableId", "aclId", "vpcId", "subnetType", "azs", "types", "hpcClusterIds", "azType", "shareType")
-	if aerr != nil {
-		return nil, aerr
-	}
-	var out []map[string]any
-	for _, id := range sortedKeys(e.st.Subnets) {
-		sn := e.st.Subnets[id]
-		if sn.Region != c.region {
-			continue
-		}
-		ok := true
-		for _, f := range fs {
-			switch f.Name {
-			case "subnetIds":
-				ok = ok && matchAny(sn.SubnetId, f.Values)
-			case "subnetNames":
-				// As for vpcNames: exact or fuzzy is undocumented; substring is the broader answer.
-				ok = ok && containsAny(sn.SubnetName, f.Values)
-			case "vpcId":
-				ok = ok && matchAny(sn.VpcId, f.Values)
-			case "routeTableId":
-				ok = ok && matchAny("rtb-"+strings.TrimPrefix(sn.VpcId, "vpc-"), f.Values)
-			case "subnetType", "azType":
-				ok = ok && (matchAny("all", f.Values) || matchAny("standard", f.Values))
-			case "types":
-				ok = ok && (matchAny("all", f.Values) || matchAny("normal", f.Values))
-			case "aclId", "azs", "hpcClusterIds", "shareType":
-				ok = false // ACLs, edge zones, HPC clusters and sharing are not modelled
-			}
-		}
-		if ok {
-			out = append(out, subnetOut(sn))
-		}
-	}
-	return map[string]any{"subnets": pageOrLast(nonNil(out), num, size), "totalCount": len(out)}, nil
+	return list[*Subnet]{key: "subnets", total: "totalCount", minSize: 10, lastPage: true,
+		region: func(sn *Subnet) string { return sn.Region },
+		// ACLs, edge zones, HPC clusters and sharing are not modelled.
+		filters: []listFilter[*Subnet]{
+			exact("subnetIds", func(sn *Subnet) string { return sn.SubnetId }),
+			// As for vpcNames: exact or fuzzy is undocumented; substring is the broader answer.
+			substring("subnetNames", func(sn *Subnet) string { return sn.SubnetName }),
+			exact("routeTableId", func(sn *Subnet) string { return "rtb-" + strings.TrimPrefix(sn.VpcId, "vpc-") }),
+			unmodelled[*Subnet]("aclId"),
+			exact("vpcId", func(sn *Subnet) string { return sn.VpcId }),
+			served[*Subnet]("subnetType", "all", "standard"),
+			unmodelled[*Subnet]("azs"),
+			served[*Subnet]("types", "all", "normal"),
+			unmodelled[*Subnet]("hpcClusterIds"),
+			served[*Subnet]("azType", "all", "standard"),
+			unmodelled[*Subnet]("shareType"),
+		},
+		out: subnetOut,
+	}.answer(c, sortedValues(e.st.Subnets))
 }
 
 func (e *Emulator) modifySubnet(c *call) (any, *apiError) {
@@ -606,36 +558,15 @@ func (e *Emulator) describeSGRules(c *call) (any, *apiError) {
 }
 
 func (e *Emulator) describeSGs(c *call) (any, *apiError) {
-	num, size, aerr := c.paging(10, 100)
-	if aerr != nil {
-		return nil, aerr
-	}
-	fs, aerr := c.filters("networkSecurityGroupIds", "networkSecurityGroupNames", "vpcId")
-	if aerr != nil {
-		return nil, aerr
-	}
-	var out []map[string]any
-	for _, id := range sortedKeys(e.st.SecurityGroups) {
-		sg := e.st.SecurityGroups[id]
-		if sg.Region != c.region {
-			continue
-		}
-		ok := true
-		for _, f := range fs {
-			switch f.Name {
-			case "networkSecurityGroupIds":
-				ok = ok && matchAny(sg.NetworkSecurityGroupId, f.Values)
-			case "networkSecurityGroupNames":
-				ok = ok && matchAny(sg.NetworkSecurityGroupName, f.Values)
-			case "vpcId":
-				ok = ok && matchAny(sg.VpcId, f.Values)
-			}
-		}
-		if ok {
-			out = append(out, e.sgOut(sg))
-		}
-	}
-	return map[string]any{"networkSecurityGroups": pageOrLast(nonNil(out), num, size), "totalCount": len(out)}, nil
+	return list[*SecurityGroup]{key: "networkSecurityGroups", total: "totalCount", minSize: 10, lastPage: true,
+		region: func(sg *SecurityGroup) string { return sg.Region },
+		filters: []listFilter[*SecurityGroup]{
+			exact("networkSecurityGroupIds", func(sg *SecurityGroup) string { return sg.NetworkSecurityGroupId }),
+			exact("networkSecurityGroupNames", func(sg *SecurityGroup) string { return sg.NetworkSecurityGroupName }),
+			exact("vpcId", func(sg *SecurityGroup) string { return sg.VpcId }),
+		},
+		out: e.sgOut,
+	}.answer(c, sortedValues(e.st.SecurityGroups))
 }
 
 func (e *Emulator) modifySG(c *call) (any, *apiError) {
@@ -907,17 +838,21 @@ func (e *Emulator) modifySGRules(c *call) (any, *apiError) {
 
 // ---- Elastic IPs ----
 
-func (e *Emulator) eipOut(x *ElasticIp) map[string]any {
-	status := "NOT_ASSOCIATED"
+// eipStatus is an EIP's association status.
+func eipStatus(x *ElasticIp) string {
 	if x.NetworkInterfaceId != "" {
-		status = "ASSOCIATED"
+		return "ASSOCIATED"
 	}
+	return "NOT_ASSOCIATED"
+}
+
+func (e *Emulator) eipOut(x *ElasticIp) map[string]any {
 	return map[string]any{
 		"elasticIpId": x.ElasticIpId, "elasticIpName": x.ElasticIpName, "elasticIpAddress": x.ElasticIpAddress,
 		"bandwidthMbps": x.BandwidthMbps, "provider": x.Provider, "providerNameCN": providerCN(x.Provider),
 		"privateIpAddress": x.PrivateIpAddress, "networkInterfaceId": x.NetworkInterfaceId, "instanceId": x.InstanceId,
 		"instanceType": x.InstanceType, "charge": map[string]any{"chargeMode": "postpaid_by_duration", "chargeStatus": "normal", "chargeStartTime": x.CreatedTime},
-		"createdTime": x.CreatedTime, "az": x.Az, "tags": []any{}, "ipType": "standard", "status": status, "state": eipState(x),
+		"createdTime": x.CreatedTime, "az": x.Az, "tags": []any{}, "ipType": "standard", "status": eipStatus(x), "state": eipState(x),
 	}
 }
 
@@ -1032,52 +967,24 @@ func (e *Emulator) describeEIP(c *call) (any, *apiError) {
 }
 
 func (e *Emulator) describeEIPs(c *call) (any, *apiError) {
-	num, size, aerr := c.paging(10, 100)
-	if aerr != nil {
-		return nil, aerr
-	}
-	fs, aerr := c.filters("elasticIpIds", "elasticIpNames", "elasticIpAddress", "elasticIpPoolId", "chargeStatus", "ipType", "azs",
-		"bandwidthPackageId", "status", "providers", "resourceTag")
-	if aerr != nil {
-		return nil, aerr
-	}
-	var out []map[string]any
-	for _, id := range sortedKeys(e.st.ElasticIps) {
-		x := e.st.ElasticIps[id]
-		if x.Region != c.region {
-			continue
-		}
-		o := e.eipOut(x)
-		ok := true
-		for _, f := range fs {
-			switch f.Name {
-			case "elasticIpIds":
-				ok = ok && matchAny(x.ElasticIpId, f.Values)
-			case "elasticIpAddress":
-				ok = ok && matchAny(x.ElasticIpAddress, f.Values)
-			case "azs":
-				ok = ok && matchAny(x.Az, f.Values)
-			case "elasticIpNames":
-				ok = ok && matchAny(x.ElasticIpName, f.Values)
-			case "status":
-				ok = ok && (matchAny("ALL", f.Values) || matchAny(o["status"].(string), f.Values))
-			case "providers":
-				ok = ok && matchAny(x.Provider, f.Values)
-			case "elasticIpPoolId", "resourceTag":
-				ok = false // EIP pools and dedicated zones are not modelled
-			case "chargeStatus":
-				ok = ok && matchAny("normal", f.Values)
-			case "ipType":
-				ok = ok && (matchAny("all", f.Values) || matchAny("standard", f.Values))
-			case "bandwidthPackageId":
-				ok = false
-			}
-		}
-		if ok {
-			out = append(out, o)
-		}
-	}
-	return map[string]any{"elasticIps": pageOrLast(nonNil(out), num, size), "totalCount": len(out)}, nil
+	return list[*ElasticIp]{key: "elasticIps", total: "totalCount", minSize: 10, lastPage: true,
+		region: func(x *ElasticIp) string { return x.Region },
+		// EIP pools, bandwidth packages and dedicated zones are not modelled.
+		filters: []listFilter[*ElasticIp]{
+			exact("elasticIpIds", func(x *ElasticIp) string { return x.ElasticIpId }),
+			exact("elasticIpNames", func(x *ElasticIp) string { return x.ElasticIpName }),
+			exact("elasticIpAddress", func(x *ElasticIp) string { return x.ElasticIpAddress }),
+			unmodelled[*ElasticIp]("elasticIpPoolId"),
+			served[*ElasticIp]("chargeStatus", "normal"),
+			served[*ElasticIp]("ipType", "all", "standard"),
+			exact("azs", func(x *ElasticIp) string { return x.Az }),
+			unmodelled[*ElasticIp]("bandwidthPackageId"),
+			{"status", func(x *ElasticIp, vs []string) bool { return matchAny("ALL", vs) || matchAny(eipStatus(x), vs) }},
+			exact("providers", func(x *ElasticIp) string { return x.Provider }),
+			unmodelled[*ElasticIp]("resourceTag"),
+		},
+		out: e.eipOut,
+	}.answer(c, sortedValues(e.st.ElasticIps))
 }
 
 func (e *Emulator) modifyEIP(c *call) (any, *apiError) {
@@ -1292,6 +1199,14 @@ func (e *Emulator) niDisassociateEIP(c *call) (any, *apiError) {
 
 // ---- Network interfaces ----
 
+// niRole: the primary interface of an instance (device 1), else secondary.
+func niRole(ni *NetworkInterface) string {
+	if ni.InstanceId != "" && ni.DeviceIndex == 1 {
+		return "Primary"
+	}
+	return "Secondary"
+}
+
 func (e *Emulator) niOut(ni *NetworkInterface) map[string]any {
 	primary := map[string]any{"privateIpAddress": ni.PrimaryIp, "elasticIpId": "", "elasticIpAddress": "", "subnetId": ni.SubnetId}
 	if x := e.st.ElasticIps[ni.ElasticIpId]; x != nil {
@@ -1301,16 +1216,13 @@ func (e *Emulator) niOut(ni *NetworkInterface) map[string]any {
 	if sgs == nil {
 		sgs = []string{}
 	}
-	role, attach, itype := "Secondary", "detached", ""
+	attach, itype := "detached", ""
 	if ni.InstanceId != "" {
 		attach, itype = "attached", "compute"
-		if ni.DeviceIndex == 1 {
-			role = "Primary"
-		}
 	}
 	return map[string]any{
 		"networkInterfaceName": ni.NetworkInterfaceName, "networkInterfaceId": ni.NetworkInterfaceId, "azType": "standard", "az": ni.Az,
-		"role": role, "macAddress": ni.MacAddress, "vpcId": ni.VpcId, "subnetId": ni.SubnetId, "networkSecurityGroupIds": sgs,
+		"role": niRole(ni), "macAddress": ni.MacAddress, "vpcId": ni.VpcId, "subnetId": ni.SubnetId, "networkSecurityGroupIds": sgs,
 		"sanityCheck": 1, "primaryIp": primary, "secondaryIps": []any{}, "secondaryCidrs": []string{}, "instanceType": itype,
 		"instanceId": ni.InstanceId, "instanceOwnerId": "", "deviceIndex": ni.DeviceIndex, "description": "",
 		"attachmentStatus": attach, "networkInterfaceStatus": "enabled", "createdTime": ni.CreatedTime, "tags": []any{},
@@ -1326,43 +1238,17 @@ func (e *Emulator) describeNI(c *call) (any, *apiError) {
 }
 
 func (e *Emulator) describeNIs(c *call) (any, *apiError) {
-	num, size, aerr := c.paging(10, 100)
-	if aerr != nil {
-		return nil, aerr
-	}
-	fs, aerr := c.filters("networkInterfaceIds", "networkInterfaceNames", "vpcId", "subnetId", "role", "azType", "azs")
-	if aerr != nil {
-		return nil, aerr
-	}
-	var out []map[string]any
-	for _, id := range sortedKeys(e.st.NetworkInterfaces) {
-		ni := e.st.NetworkInterfaces[id]
-		if ni.Region != c.region {
-			continue
-		}
-		o := e.niOut(ni)
-		ok := true
-		for _, f := range fs {
-			switch f.Name {
-			case "networkInterfaceIds":
-				ok = ok && matchAny(ni.NetworkInterfaceId, f.Values)
-			case "networkInterfaceNames":
-				ok = ok && matchAny(ni.NetworkInterfaceName, f.Values)
-			case "vpcId":
-				ok = ok && matchAny(ni.VpcId, f.Values)
-			case "subnetId":
-				ok = ok && matchAny(ni.SubnetId, f.Values)
-			case "role":
-				ok = ok && matchAny(o["role"].(string), f.Values)
-			case "azs":
-				ok = ok && matchAny(ni.Az, f.Values)
-			case "azType":
-				ok = ok && (matchAny("all", f.Values) || matchAny("standard", f.Values))
-			}
-		}
-		if ok {
-			out = append(out, o)
-		}
-	}
-	return map[string]any{"networkInterfaces": pageOrLast(nonNil(out), num, size), "totalCount": len(out)}, nil
+	return list[*NetworkInterface]{key: "networkInterfaces", total: "totalCount", minSize: 10, lastPage: true,
+		region: func(ni *NetworkInterface) string { return ni.Region },
+		filters: []listFilter[*NetworkInterface]{
+			exact("networkInterfaceIds", func(ni *NetworkInterface) string { return ni.NetworkInterfaceId }),
+			exact("networkInterfaceNames", func(ni *NetworkInterface) string { return ni.NetworkInterfaceName }),
+			exact("vpcId", func(ni *NetworkInterface) string { return ni.VpcId }),
+			exact("subnetId", func(ni *NetworkInterface) string { return ni.SubnetId }),
+			exact("role", niRole),
+			served[*NetworkInterface]("azType", "all", "standard"),
+			exact("azs", func(ni *NetworkInterface) string { return ni.Az }),
+		},
+		out: e.niOut,
+	}.answer(c, sortedValues(e.st.NetworkInterfaces))
 }
