@@ -22,7 +22,7 @@ type State struct {
 	SubUsers          map[string]*SubUser           `json:"subUsers"`
 	Policies          map[string]*Policy            `json:"policies"`
 	AccessKeys        map[string]*AccessKey         `json:"accessKeys"`
-	DeletedSubUsers   map[string]*DeletedSubUser    `json:"deletedSubUsers,omitempty"` // soft-deleted, restorable (iam.go)
+	DeletedSubUsers   map[string]*DeletedSubUser    `json:"deletedSubUsers,omitempty"` // soft-deleted, restorable (iam_subuser.go)
 	ClientTokens      map[string]ClientTokenRecord  `json:"clientTokens"`
 	UsedPublicIPs     map[string]string             `json:"usedPublicIps"` // address -> EIP id
 }
