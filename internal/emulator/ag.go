@@ -109,13 +109,7 @@ func (e *Emulator) createAg(c *call) (any, *apiError) {
 		return nil, invalidArg("Invalid description: at most 256 characters")
 	}
 	template := strOr(b.InstanceTemplateId, "")
-	n := 0
-	for _, g := range e.st.Ags {
-		if g.Region == c.region {
-			n++
-		}
-	}
-	if n >= e.quotas.AvailabilityGroups {
+	if countWhere(e.st.Ags, func(g *AvailabilityGroup) bool { return g.Region == c.region }) >= e.quotas.AvailabilityGroups {
 		return nil, quotaExceeded("Quota exceeded: at most %d availability groups per region", e.quotas.AvailabilityGroups)
 	}
 	// strict (关联模板型) groups launch instances from their template; loose

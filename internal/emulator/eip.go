@@ -94,12 +94,7 @@ func (e *Emulator) createEIPs(c *call) (any, *apiError) {
 			return nil, aerr
 		}
 	}
-	n := 0
-	for _, x := range e.st.ElasticIps {
-		if x.Region == c.region {
-			n++
-		}
-	}
+	n := countWhere(e.st.ElasticIps, func(x *ElasticIp) bool { return x.Region == c.region })
 	if n+*b.MaxCount > e.quotas.ElasticIps {
 		return nil, quotaExceeded("Quota exceeded: elastic ip quota of region %s is %d, %d in use, %d requested", c.region, e.quotas.ElasticIps, n, *b.MaxCount)
 	}
@@ -341,7 +336,8 @@ func (e *Emulator) niEIPArg(c *call) (*ElasticIp, *apiError) {
 	return e.getEIP(c.region, id)
 }
 
-func (e *Emulator) niAssociateEIP(c *call) (any, *apiError) {
+// niEIPCall runs change on the path's interface and the body's EIP.
+func (e *Emulator) niEIPCall(c *call, change func(*NetworkInterface, *ElasticIp) *apiError) (any, *apiError) {
 	ni, aerr := e.getNI(c.region, c.params["networkInterfaceId"])
 	if aerr != nil {
 		return nil, aerr
@@ -350,17 +346,13 @@ func (e *Emulator) niAssociateEIP(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	return nil, e.associateEIP(ni, x)
+	return nil, change(ni, x)
 }
 
+func (e *Emulator) niAssociateEIP(c *call) (any, *apiError) { return e.niEIPCall(c, e.associateEIP) }
+
 func (e *Emulator) niDisassociateEIP(c *call) (any, *apiError) {
-	ni, aerr := e.getNI(c.region, c.params["networkInterfaceId"])
-	if aerr != nil {
-		return nil, aerr
-	}
-	x, aerr := e.niEIPArg(c)
-	if aerr != nil {
-		return nil, aerr
-	}
-	return nil, e.disassociateEIP(ni, x, "Elastic ip isn't associated to this network interface")
+	return e.niEIPCall(c, func(ni *NetworkInterface, x *ElasticIp) *apiError {
+		return e.disassociateEIP(ni, x, "Elastic ip isn't associated to this network interface")
+	})
 }

@@ -26,13 +26,7 @@ func (e *Emulator) createAccessKey(c *call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	n := 0
-	for _, k := range e.st.AccessKeys {
-		if k.SubUser == u.Name {
-			n++
-		}
-	}
-	if n >= e.quotas.SubUserAccessKeys {
+	if countWhere(e.st.AccessKeys, func(k *AccessKey) bool { return k.SubUser == u.Name }) >= e.quotas.SubUserAccessKeys {
 		return nil, quotaExceeded("Quota exceeded: a sub-user has at most %d access keys", e.quotas.SubUserAccessKeys)
 	}
 	k := e.newAccessKey(u.Name)

@@ -40,22 +40,11 @@ func validPassword(v string) *apiError {
 	if len(v) < 8 || len(v) > 20 {
 		return invalidArg("Invalid password: 8 to 20 characters required by the password policy")
 	}
-	var upper, lower, digit, special bool
-	for _, r := range v {
-		switch {
-		case r >= 'A' && r <= 'Z':
-			upper = true
-		case r >= 'a' && r <= 'z':
-			lower = true
-		case r >= '0' && r <= '9':
-			digit = true
-		case r > ' ' && r < 0x7f:
-			special = true
-		default:
-			return invalidArg("Invalid password: only printable ASCII characters are allowed")
-		}
+	classes, bad := passwordClasses(v, func(r rune) bool { return r > ' ' && r < 0x7f })
+	if bad != 0 {
+		return invalidArg("Invalid password: only printable ASCII characters are allowed")
 	}
-	if !upper || !lower || !digit || !special {
+	if classes < 4 {
 		return invalidArg("Invalid password: the password policy requires upper-case and lower-case letters, digits and special characters")
 	}
 	return nil

@@ -42,13 +42,7 @@ func (e *Emulator) createSG(c *call) (any, *apiError) {
 	if _, aerr := e.getVpc(c, b.VpcId); aerr != nil {
 		return nil, aerr
 	}
-	n := 0
-	for _, sg := range e.st.SecurityGroups {
-		if sg.VpcId == b.VpcId {
-			n++
-		}
-	}
-	if n >= e.quotas.SecurityGroups {
+	if countWhere(e.st.SecurityGroups, func(sg *SecurityGroup) bool { return sg.VpcId == b.VpcId }) >= e.quotas.SecurityGroups {
 		return nil, quotaExceeded("Quota exceeded: at most %d network security groups per vpc", e.quotas.SecurityGroups)
 	}
 	sg := &SecurityGroup{Region: c.region, NetworkSecurityGroupId: e.newID("sg"), NetworkSecurityGroupName: b.NetworkSecurityGroupName,

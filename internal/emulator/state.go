@@ -339,6 +339,17 @@ func (e *Emulator) saveLocked() error {
 	return nil
 }
 
+// countWhere counts m's values that keep accepts.
+func countWhere[V any](m map[string]V, keep func(V) bool) int {
+	n := 0
+	for _, v := range m {
+		if keep(v) {
+			n++
+		}
+	}
+	return n
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

@@ -60,6 +60,33 @@ func validInstanceName(name string) *apiError {
 	return nil
 }
 
+// passwordClasses counts the classes pw uses (upper case, lower case,
+// digits, special characters as isSpecial says); bad is the first character
+// in none of them (0 when there is none).
+func passwordClasses(pw string, isSpecial func(rune) bool) (classes int, bad rune) {
+	var seen [4]bool
+	for _, r := range pw {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			seen[0] = true
+		case r >= 'a' && r <= 'z':
+			seen[1] = true
+		case r >= '0' && r <= '9':
+			seen[2] = true
+		case isSpecial(r):
+			seen[3] = true
+		default:
+			return 0, r
+		}
+	}
+	for _, s := range seen {
+		if s {
+			classes++
+		}
+	}
+	return classes, 0
+}
+
 // passwordSpecials are the special characters JD Cloud allows in an instance password.
 const passwordSpecials = "()`~!@#$%^&*_-+=|{}[]:\";'<>,.?/"
 
@@ -71,26 +98,9 @@ func validInstancePassword(pw string) *apiError {
 	if n < 8 || n > 30 {
 		return invalidArg("Invalid password: must be 8 to 30 characters")
 	}
-	var upper, lower, digit, special bool
-	for _, r := range pw {
-		switch {
-		case r >= 'A' && r <= 'Z':
-			upper = true
-		case r >= 'a' && r <= 'z':
-			lower = true
-		case r >= '0' && r <= '9':
-			digit = true
-		case strings.ContainsRune(passwordSpecials, r):
-			special = true
-		default:
-			return invalidArg("Invalid password: character %q is not allowed (special characters: %s)", r, passwordSpecials)
-		}
-	}
-	classes := 0
-	for _, b := range []bool{upper, lower, digit, special} {
-		if b {
-			classes++
-		}
+	classes, bad := passwordClasses(pw, func(r rune) bool { return strings.ContainsRune(passwordSpecials, r) })
+	if bad != 0 {
+		return invalidArg("Invalid password: character %q is not allowed (special characters: %s)", bad, passwordSpecials)
 	}
 	if classes < 3 {
 		return invalidArg("Invalid password: must contain at least three of upper-case letters, lower-case letters, digits and special characters")
@@ -258,12 +268,7 @@ func (e *Emulator) createInstances(c *call) (any, *apiError) {
 		}
 		userdata[k] = v
 	}
-	inRegion := 0
-	for _, in := range e.st.Instances {
-		if in.Region == c.region {
-			inRegion++
-		}
-	}
+	inRegion := countWhere(e.st.Instances, func(in *Instance) bool { return in.Region == c.region })
 	if inRegion+count > e.quotas.Instances {
 		return nil, quotaExceeded("Quota exceeded: instance quota of region %s is %d, %d in use, %d requested", c.region, e.quotas.Instances, inRegion, count)
 	}

@@ -153,13 +153,7 @@ func (e *Emulator) createVpc(c *call) (any, *apiError) {
 			return nil, aerr
 		}
 	}
-	n := 0
-	for _, v := range e.st.Vpcs {
-		if v.Region == c.region {
-			n++
-		}
-	}
-	if n >= e.quotas.Vpcs {
+	if countWhere(e.st.Vpcs, func(v *Vpc) bool { return v.Region == c.region }) >= e.quotas.Vpcs {
 		return nil, quotaExceeded("Quota exceeded: at most %d vpcs per region", e.quotas.Vpcs)
 	}
 	v := &Vpc{Region: c.region, VpcId: e.newID("vpc"), VpcName: b.VpcName, AddressPrefix: prefix,
