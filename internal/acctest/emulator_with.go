@@ -2,17 +2,23 @@ package acctest
 
 import (
 	"net/http"
+	"os"
 	"testing"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 )
 
 // StartEmulatorWith is StartEmulator with an HTTP middleware around the
-// emulator, for tests that alter answers in ways the emulator's faults
+// emulator (nil: none), for tests that alter answers in ways the emulator's faults
 // (emulator.Faults, e.g. a lose fault aimed at one call) cannot.
 func StartEmulatorWith(t testing.TB, wrap func(http.Handler) http.Handler, opts ...func(*emulator.Options)) *emulator.Server {
 	t.Helper()
 	o := emulator.Options{Latency: "instant"}
+	// The whole suite can run under other readings of the undocumented
+	// behaviours: JDCLOUDHA_EMULATOR_UNKNOWNS=eip-association=sync go test …
+	if err := o.Unknowns.Apply(os.Getenv(emulator.UnknownsEnv)); err != nil {
+		t.Fatalf("%s: %v", emulator.UnknownsEnv, err)
+	}
 	for _, f := range opts {
 		f(&o)
 	}
