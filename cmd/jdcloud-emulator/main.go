@@ -25,47 +25,72 @@ func main() {
 	}
 }
 
-func run(args []string) error {
+// config is what the command line asks for.
+type config struct {
+	listen string
+	quiet  bool
+	opts   emulator.Options
+}
+
+// parseArgs reads the flags (and $JDCLOUDHA_EMULATOR_UNKNOWNS).
+func parseArgs(args []string) (config, error) {
+	var cfg config
+	o := &cfg.opts
 	fs := flag.NewFlagSet("jdcloud-emulator", flag.ContinueOnError)
-	listen := fs.String("listen", "127.0.0.1:8000", "address to listen on")
-	ak := fs.String("access-key", emulator.DemoAccessKey, "main account access key")
-	sk := fs.String("secret-key", emulator.DemoSecretKey, "main account secret key")
-	region := fs.String("region", emulator.DefaultRegion, "default region (all of cn-north-1, cn-east-1, cn-east-2, cn-south-1 are served)")
-	latency := fs.String("latency", "instant", "latency model: instant or realistic")
-	faults := fs.String("faults", "", `fault injection, e.g. "500=0.2,503=0.05,429=0.1,latency=200ms,drop=0.02"`)
-	seed := fs.Int64("seed", 1, "seed for ids, addresses and faults")
-	state := fs.String("state", "", "state file: loaded at start, written atomically on every change")
-	rate := fs.Float64("rate-limit", 0, "requests per second before 429 RATE_LIMIT_EXCEEDED (0 = unlimited)")
-	quiet := fs.Bool("quiet", false, "do not log each request")
-	var unknowns emulator.Unknowns
-	if err := unknowns.Apply(os.Getenv(emulator.UnknownsEnv)); err != nil {
-		return fmt.Errorf("%s: %w", emulator.UnknownsEnv, err)
+	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8000", "address to listen on")
+	fs.StringVar(&o.AccessKey, "access-key", emulator.DemoAccessKey, "main account access key")
+	fs.StringVar(&o.SecretKey, "secret-key", emulator.DemoSecretKey, "main account secret key")
+	fs.StringVar(&o.Region, "region", emulator.DefaultRegion, "default region (all of cn-north-1, cn-east-1, cn-east-2, cn-south-1 are served)")
+	fs.StringVar(&o.Latency, "latency", "instant", "latency model: instant or realistic")
+	faults := fs.String("faults", "", `fault injection, e.g. "500=0.2,503=0.05,429=0.1,latency=200ms,drop=0.02", `+
+		`or aimed at one call: "lose=1@vm.CreateInstances#1" (lose: handled, then the connection closed; lose503: handled, then 503)`)
+	fs.Int64Var(&o.Seed, "seed", 1, "seed for ids, addresses and faults")
+	fs.StringVar(&o.StateFile, "state", "", "state file: loaded at start, written atomically on every change")
+	var limits emulator.RateLimits
+	fs.Float64Var(&limits.Global, "rate-limit", 0, "requests per second before 429 RATE_LIMIT_EXCEEDED (0 = unlimited)")
+	fs.Func("rate-limit-call", "call=N: requests per second of one call (e.g. vm.DescribeInstances=10) before 429 RATE_LIMIT_EXCEEDED (repeatable)",
+		limits.Set)
+	fs.Func("quota", "name=N: a quota (repeatable); quotas and defaults: "+strings.Join(emulator.QuotaNames(), ", "), o.Quotas.Set)
+	fs.DurationVar(&o.Timeouts.ReadHeader, "read-header-timeout", 10*time.Second, "time a client has to send the request headers")
+	fs.DurationVar(&o.Timeouts.Read, "read-timeout", 10*time.Second, "time a client has to send the whole request, body included")
+	fs.DurationVar(&o.Timeouts.Idle, "idle-timeout", 60*time.Second, "how long a kept-alive connection may wait for its next request")
+	fs.BoolVar(&cfg.quiet, "quiet", false, "do not log each request")
+	if err := o.Unknowns.Apply(os.Getenv(emulator.UnknownsEnv)); err != nil {
+		return cfg, fmt.Errorf("%s: %w", emulator.UnknownsEnv, err)
 	}
-	fs.Func("unknown", unknownUsage(), func(v string) error { return unknowns.Apply(v) })
+	fs.Func("unknown", unknownUsage(), func(v string) error { return o.Unknowns.Apply(v) })
 	if err := fs.Parse(args); err != nil {
-		return err
+		return cfg, err
 	}
-	f, err := emulator.ParseFaults(*faults)
+	var err error
+	if o.Faults, err = emulator.ParseFaults(*faults); err != nil {
+		return cfg, err
+	}
+	o.RateLimit, o.CallRateLimits = limits.Global, limits.Calls
+	return cfg, nil
+}
+
+func run(args []string) error {
+	cfg, err := parseArgs(args)
 	if err != nil {
 		return err
 	}
-	e, err := emulator.New(emulator.Options{AccessKey: *ak, SecretKey: *sk, Region: *region, Latency: *latency,
-		Faults: f, Seed: *seed, StateFile: *state, RateLimit: *rate, Unknowns: unknowns})
+	e, err := emulator.New(cfg.opts)
 	if err != nil {
 		return err
 	}
 	logger := log.New(os.Stderr, "", log.LstdFlags|log.Lmicroseconds)
 	var wrap func(http.Handler) http.Handler
-	if !*quiet {
+	if !cfg.quiet {
 		wrap = func(h http.Handler) http.Handler { return emulator.LogRequests(h, logger) }
 	}
-	srv, err := emulator.Serve(*listen, e, wrap)
+	srv, err := emulator.Serve(cfg.listen, e, wrap)
 	if err != nil {
 		_ = e.Close()
 		return err
 	}
 	logger.Printf("jdcloud-emulator listening on http://%s (region %s, latency %s, faults %q, access key %s, unknowns %s)",
-		srv.Endpoint, *region, *latency, f.String(), *ak, unknowns.String())
+		srv.Endpoint, cfg.opts.Region, cfg.opts.Latency, cfg.opts.Faults.String(), cfg.opts.AccessKey, cfg.opts.Unknowns.String())
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -69,25 +69,7 @@ func PreCheck(t *testing.T) {
 // adjust the options (faults, seed, quotas, …).
 func StartEmulator(t testing.TB, opts ...func(*emulator.Options)) *emulator.Server {
 	t.Helper()
-	o := emulator.Options{Latency: "instant"}
-	// The whole suite can run under other readings of the undocumented
-	// behaviours: JDCLOUDHA_EMULATOR_UNKNOWNS=eip-association=sync go test …
-	if err := o.Unknowns.Apply(os.Getenv(emulator.UnknownsEnv)); err != nil {
-		t.Fatalf("%s: %v", emulator.UnknownsEnv, err)
-	}
-	for _, f := range opts {
-		f(&o)
-	}
-	srv, err := emulator.Start(o)
-	if err != nil {
-		t.Fatalf("starting the emulator: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("closing the emulator: %v", err)
-		}
-	})
-	return srv
+	return StartEmulatorWith(t, nil, opts...)
 }
 
 // WithFaults injects API faults, e.g. "500=0.2,429=0.1", with a fixed seed so

@@ -1,7 +1,6 @@
 package acctest_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -75,10 +74,9 @@ func TestAccTopology(t *testing.T) {
 // made before they send again.
 func TestAccTopologyUnderFaults(t *testing.T) {
 	acctest.PreCheck(t)
-	// Besides the injected faults, the first answer to each instance create
-	// is lost after the emulator made the instance.
-	lost := &acctest.LostAnswers{Method: "POST", PathSuffix: "/instances"}
-	srv := acctest.StartEmulatorWith(t, lost.Wrap, acctest.WithFaults("500=0.1,503=0.1,429=0.1", 20261125))
+	// Besides the injected faults, the answers to the first two instance
+	// creates are lost (503) after the emulator made the instances.
+	srv := acctest.StartEmulator(t, acctest.WithFaults("500=0.1,503=0.1,429=0.1,lose503=1@vm.CreateInstances#2", 20261125))
 	countAll := resource.ComposeAggregateTestCheckFunc(
 		acctest.CheckCount(srv, "instance", 2),
 		acctest.CheckCount(srv, "elastic_ip", 1),
@@ -113,15 +111,10 @@ func TestAccTopologyUnderFaults(t *testing.T) {
 			t.Errorf("the emulator never answered %s (stats %v): the test did not exercise retries", status, st.Status)
 		}
 	}
-	n, answers := lost.Lost()
-	made := 0
-	for _, a := range answers {
-		if strings.HasPrefix(a, "200 ") {
-			made++
-		}
-	}
-	if made == 0 {
-		t.Errorf("no instance create was acted on and then lost its answer (%d lost: %v): clientToken was not exercised", n, answers)
+	// A lost answer is one the emulator withheld after it made the instance.
+	made := st.ByCall["vm.CreateInstances"]["lost"]
+	if made != 2 {
+		t.Errorf("%d instance creates were acted on and then lost their answer, want 2 (stats %v): clientToken was not exercised", made, st.ByCall["vm.CreateInstances"])
 	}
 	t.Logf("vm.CreateInstances: %d answers lost after the instance was made; by status %v", made, st.ByCall["vm.CreateInstances"])
 	t.Logf("API answers by status under faults: %v (total %d)", st.Status, st.Total)

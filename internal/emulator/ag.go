@@ -109,13 +109,7 @@ func (e *Emulator) createAg(c *call) (any, *apiError) {
 		return nil, invalidArg("Invalid description: at most 256 characters")
 	}
 	template := strOr(b.InstanceTemplateId, "")
-	n := 0
-	for _, g := range e.st.Ags {
-		if g.Region == c.region {
-			n++
-		}
-	}
-	if n >= e.quotas.AvailabilityGroups {
+	if countWhere(e.st.Ags, func(g *AvailabilityGroup) bool { return g.Region == c.region }) >= e.quotas.AvailabilityGroups {
 		return nil, quotaExceeded("Quota exceeded: at most %d availability groups per region", e.quotas.AvailabilityGroups)
 	}
 	// strict (关联模板型) groups launch instances from their template; loose
@@ -147,41 +141,18 @@ func (e *Emulator) describeAg(c *call) (any, *apiError) {
 }
 
 func (e *Emulator) describeAgs(c *call) (any, *apiError) {
-	num, size, aerr := c.paging(10, 100)
-	if aerr != nil {
-		return nil, aerr
-	}
 	// The documented filters (SDK ag/apis/DescribeAgs.go); agName is fuzzy.
-	fs, aerr := c.filters("agName", "agId", "instanceTemplateId", "vpcId", "placementType")
-	if aerr != nil {
-		return nil, aerr
-	}
-	var out []map[string]any
-	for _, id := range sortedKeys(e.st.Ags) {
-		g := e.st.Ags[id]
-		if g.Region != c.region {
-			continue
-		}
-		ok := true
-		for _, f := range fs {
-			switch f.Name {
-			case "agName":
-				ok = ok && containsAny(g.Name, f.Values)
-			case "agId":
-				ok = ok && matchAny(g.Id, f.Values)
-			case "instanceTemplateId":
-				ok = ok && matchAny(g.InstanceTemplateId, f.Values)
-			case "vpcId":
-				ok = ok && e.agInVpc(g, f.Values)
-			case "placementType":
-				ok = ok && matchAny(g.PlacementType, f.Values)
-			}
-		}
-		if ok {
-			out = append(out, e.agOut(g))
-		}
-	}
-	return map[string]any{"ags": page(nonNil(out), num, size), "totalCount": len(out)}, nil
+	return list[*AvailabilityGroup]{key: "ags", total: "totalCount", minSize: 10,
+		region: func(g *AvailabilityGroup) string { return g.Region },
+		filters: []listFilter[*AvailabilityGroup]{
+			substring("agName", func(g *AvailabilityGroup) string { return g.Name }),
+			exact("agId", func(g *AvailabilityGroup) string { return g.Id }),
+			exact("instanceTemplateId", func(g *AvailabilityGroup) string { return g.InstanceTemplateId }),
+			{"vpcId", e.agInVpc},
+			exact("placementType", func(g *AvailabilityGroup) string { return g.PlacementType }),
+		},
+		out: e.agOut,
+	}.answer(c, sortedValues(e.st.Ags))
 }
 
 func (e *Emulator) updateAg(c *call) (any, *apiError) {

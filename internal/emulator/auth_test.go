@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -89,11 +90,7 @@ func rawDo(t *testing.T, req *http.Request) (int, envelope, http.Header) {
 func TestEnvelopesForBadRequests(t *testing.T) {
 	c := startEmu(t, Options{})
 	base := c.srv.URL()
-	signed := func(method, path, body string) *http.Request {
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		SignRequest(req, []byte(body), c.srv.AccessKey, c.srv.SecretKey, region, "vpc", "nonce-1", time.Now())
-		return req
-	}
+	signed := c.signed
 	unsigned, _ := http.NewRequest("GET", base+"/v1/regions/cn-east-2/elasticIps/", nil)
 	noDate := signed("GET", "/v1/regions/cn-east-2/elasticIps/", "")
 	noDate.Header.Del("X-Jdcloud-Date")
@@ -335,7 +332,7 @@ func TestParseFaults(t *testing.T) {
 	if f.Rate500 != 0.2 || f.Rate503 != 0.05 || f.Rate429 != 0.1 || f.Latency != 200*time.Millisecond || f.Drop != 0.02 {
 		t.Fatalf("%+v", f)
 	}
-	if g, err := ParseFaults(f.String()); err != nil || g != f {
+	if g, err := ParseFaults(f.String()); err != nil || !reflect.DeepEqual(g, f) {
 		t.Fatalf("round trip %q: %+v %v", f.String(), g, err)
 	}
 	for _, bad := range []string{"500", "500=x", "404=0.1", "500=1.5", "500=0.6,503=0.6", "latency=fast", "500=0.1,500=0.2", "drop=-1"} {
@@ -343,7 +340,7 @@ func TestParseFaults(t *testing.T) {
 			t.Errorf("ParseFaults(%q) accepted", bad)
 		}
 	}
-	if f, err := ParseFaults(""); err != nil || f != (Faults{}) {
+	if f, err := ParseFaults(""); err != nil || !reflect.DeepEqual(f, Faults{}) {
 		t.Fatalf("empty spec: %+v %v", f, err)
 	}
 }

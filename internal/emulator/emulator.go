@@ -4,11 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	mrand "math/rand"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -39,37 +36,14 @@ type Options struct {
 	// RateLimit is the number of requests per second accepted before 429
 	// RATE_LIMIT_EXCEEDED; 0 means unlimited (the default).
 	RateLimit float64
+	// CallRateLimits are requests per second per call ("vm.DescribeInstances"),
+	// on top of RateLimit (see RateLimits).
+	CallRateLimits map[string]float64
+	// Timeouts of the connections Serve accepts; zero fields take the defaults.
+	Timeouts Timeouts
 	// Unknowns pick a behaviour where the real API's is undocumented; the
 	// zero value is the stricter reading of each (see unknowns.go, FIDELITY.md).
 	Unknowns Unknowns
-}
-
-// Quotas per region (subnets and security groups per VPC); zero fields
-// take the defaults, JD Cloud's documented ones.
-type Quotas struct {
-	AvailabilityGroups int // default 20
-	ElasticIps         int // default 10
-	Instances          int // default 20 (JD Cloud's default instance quota per region)
-	Vpcs               int // default 10
-	Subnets            int // default 10 (per VPC)
-	SecurityGroups     int // default 50 (per VPC)
-}
-
-func (q Quotas) withDefaults() Quotas {
-	def := func(v, d int) int {
-		if v <= 0 {
-			return d
-		}
-		return v
-	}
-	return Quotas{
-		AvailabilityGroups: def(q.AvailabilityGroups, 20),
-		ElasticIps:         def(q.ElasticIps, 10),
-		Instances:          def(q.Instances, 20),
-		Vpcs:               def(q.Vpcs, 10),
-		Subnets:            def(q.Subnets, 10),
-		SecurityGroups:     def(q.SecurityGroups, 50),
-	}
 }
 
 // Emulator is the JD Cloud API emulator; it is an http.Handler.
@@ -87,11 +61,13 @@ type Emulator struct {
 	dirty  bool
 	watch  func(State) // OnChange's observer, called with e.mu held
 
-	faultMu sync.Mutex // guards faults, faultRnd, limiter, stats
-	faults  Faults
-	fRnd    *mrand.Rand
-	limiter *rateLimiter
-	stats   Stats
+	faultMu      sync.Mutex // guards faults, fRnd, limiter, callLimiters, limits, stats
+	faults       Faults
+	fRnd         *mrand.Rand
+	limiter      *rateLimiter            // global
+	callLimiters map[string]*rateLimiter // by call name
+	limits       RateLimits
+	stats        Stats
 
 	recent callLog // the last API calls, for the topology page
 }
@@ -113,6 +89,13 @@ func New(opts Options) (*Emulator, error) {
 	if err := opts.Unknowns.validate(); err != nil {
 		return nil, err
 	}
+	if err := opts.Faults.validate(); err != nil {
+		return nil, err
+	}
+	limits := RateLimits{Global: opts.RateLimit, Calls: opts.CallRateLimits}
+	if err := limits.validate(); err != nil {
+		return nil, err
+	}
 	lm, err := latencyFor(opts.Latency)
 	if err != nil {
 		return nil, err
@@ -128,13 +111,11 @@ func New(opts Options) (*Emulator, error) {
 		st:      newState(),
 		rnd:     mrand.New(mrand.NewSource(opts.Seed)),
 		timers:  map[*time.Timer]struct{}{},
-		faults:  opts.Faults,
+		faults:  opts.Faults.clone(),
 		fRnd:    mrand.New(mrand.NewSource(opts.Seed ^ 0x5eed)),
 		stats:   newStats(),
 	}
-	if opts.RateLimit > 0 {
-		e.limiter = newRateLimiter(opts.RateLimit, e.now)
-	}
+	e.setRateLimitsLocked(limits)
 	if opts.StateFile != "" {
 		if err := e.load(); err != nil {
 			return nil, err
@@ -158,25 +139,57 @@ func (e *Emulator) Credentials() (accessKey, secretKey string) {
 func (e *Emulator) SetFaults(f Faults) {
 	e.faultMu.Lock()
 	defer e.faultMu.Unlock()
-	e.faults = f
+	e.faults = f.clone()
 }
 
-// CurrentFaults returns the fault-injection settings in force.
+// CurrentFaults returns the fault-injection settings in force (counted
+// entries with what is left of their count; spent ones are gone).
 func (e *Emulator) CurrentFaults() Faults {
 	e.faultMu.Lock()
 	defer e.faultMu.Unlock()
-	return e.faults
+	return e.faults.clone()
 }
 
-// SetRateLimit sets requests/s before 429 RATE_LIMIT_EXCEEDED (0 = off).
+// SetRateLimit sets the global requests/s before 429 RATE_LIMIT_EXCEEDED (0 = off).
 func (e *Emulator) SetRateLimit(perSecond float64) {
 	e.faultMu.Lock()
 	defer e.faultMu.Unlock()
-	if perSecond <= 0 {
-		e.limiter = nil
-		return
+	l := e.limits
+	l.Global = perSecond
+	e.setRateLimitsLocked(l)
+}
+
+// SetRateLimits replaces every rate limit (global and per call) at run
+// time, with full buckets.
+func (e *Emulator) SetRateLimits(l RateLimits) error {
+	if err := l.validate(); err != nil {
+		return err
 	}
-	e.limiter = newRateLimiter(perSecond, e.now)
+	e.faultMu.Lock()
+	defer e.faultMu.Unlock()
+	e.setRateLimitsLocked(l)
+	return nil
+}
+
+// CurrentRateLimits returns the rate limits in force.
+func (e *Emulator) CurrentRateLimits() RateLimits {
+	e.faultMu.Lock()
+	defer e.faultMu.Unlock()
+	return e.limits.clone()
+}
+
+func (e *Emulator) setRateLimitsLocked(l RateLimits) {
+	e.limits = l.clone()
+	e.limiter = nil
+	if l.Global > 0 {
+		e.limiter = newRateLimiter(l.Global, e.now)
+	}
+	e.callLimiters = map[string]*rateLimiter{}
+	for call, v := range l.Calls {
+		if v > 0 {
+			e.callLimiters[call] = newRateLimiter(v, e.now)
+		}
+	}
 }
 
 // OnChange calls fn with a copy of the state after every change: each
@@ -340,263 +353,4 @@ func writeEnvelope(w http.ResponseWriter, reqID string, result any, apiErr *apiE
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 	return status
-}
-
-const maxBody = 1 << 20
-
-// ServeHTTP answers the JD Cloud OpenAPI and the /__emulator/ control endpoints.
-func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/__emulator/") {
-		e.serveControl(w, r)
-		return
-	}
-	if isPageRequest(r) {
-		serveTopologyPage(w, r)
-		return
-	}
-	reqID := newRequestID()
-	rt, params, action := matchRoute(r.Method, r.URL.Path)
-	name := "unknown"
-	if rt != nil {
-		name = rt.service + "." + rt.name
-	}
-	rec, signer, start := &callRecorder{ResponseWriter: w}, &callSigner{}, time.Now()
-	w = rec
-	defer e.recordCall(r, rt, params, name, signer, rec, start) // also runs when a dropped connection panics
-
-	// Faults come first: a real gateway may fail before looking at the request.
-	if f, drop := e.pickFault(); drop {
-		e.count(name, 0)
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-				return
-			}
-		}
-		panic(http.ErrAbortHandler) // net/http closes the connection quietly
-	} else if f != nil {
-		e.count(name, writeEnvelope(w, reqID, nil, f))
-		return
-	}
-	if e.rateLimited() {
-		e.count(name, writeEnvelope(w, reqID, nil, errf(429, "RATE_LIMIT_EXCEEDED", "Request rate limit exceeded, please retry later")))
-		return
-	}
-
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		e.count(name, writeEnvelope(w, reqID, nil, invalidArg("cannot read request body: %v", err)))
-		return
-	}
-	if len(body) > maxBody {
-		e.count(name, writeEnvelope(w, reqID, nil, invalidArg("request body larger than %d bytes", maxBody)))
-		return
-	}
-
-	principal, aerr := e.authenticate(r, body, rt, params)
-	if aerr != nil {
-		e.count(name, writeEnvelope(w, reqID, nil, aerr))
-		return
-	}
-	signer.set(principal)
-	if rt == nil {
-		msg := fmt.Sprintf("The requested API %s %s does not exist", r.Method, r.URL.EscapedPath())
-		if action != "" {
-			msg = fmt.Sprintf("The requested action %q on %s does not exist", action, r.URL.Path)
-		}
-		e.count(name, writeEnvelope(w, reqID, nil, notFound("%s", msg)))
-		return
-	}
-
-	c, aerr := newCall(r, rt, params, body)
-	if aerr != nil {
-		e.count(name, writeEnvelope(w, reqID, nil, aerr))
-		return
-	}
-	c.principal = principal
-	c.requestID = reqID
-	c.ignoreUnknownFilters = e.opts.Unknowns.Filters == "ignore"
-
-	result, aerr := e.dispatch(c)
-	if aerr == nil {
-		if d := e.latency.call(rt); d > 0 {
-			time.Sleep(d)
-		}
-	}
-	e.count(name, writeEnvelope(w, reqID, result, aerr))
-}
-
-func (e *Emulator) dispatch(c *call) (res any, aerr *apiError) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	defer func() {
-		if p := recover(); p != nil {
-			// A bug must still answer in the envelope, never crash the server.
-			res, aerr = nil, errf(500, "INTERNAL", "internal error: %v", p)
-		}
-	}()
-	if e.closed {
-		return nil, errf(503, "UNAVAILABLE", "service is shutting down")
-	}
-	res, aerr = e.handleAuthorized(c) // IAM checks for sub-users (iam.go)
-	if aerr == nil && c.route.mutates {
-		e.changedLocked()
-	}
-	return res, aerr
-}
-
-// ---- control endpoints ----
-
-func isLoopback(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-}
-
-func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
-	if !isLoopback(r) {
-		writeJSON(w, http.StatusForbidden, map[string]string{"error": "control endpoints answer loopback clients only"})
-		return
-	}
-	switch strings.TrimPrefix(r.URL.Path, "/__emulator/") {
-	case "state":
-		if r.Method != http.MethodGet {
-			break
-		}
-		writeJSON(w, 200, e.Snapshot())
-		return
-	case "topology":
-		if r.Method == http.MethodGet {
-			writeJSON(w, 200, e.Topology())
-			return
-		}
-	case "unknowns":
-		if r.Method == http.MethodGet {
-			writeJSON(w, 200, map[string]string{"unknowns": e.opts.Unknowns.String()})
-			return
-		}
-	case "stats":
-		if r.Method == http.MethodGet {
-			writeJSON(w, 200, e.Stats())
-			return
-		}
-	case "reset":
-		if r.Method == http.MethodPost {
-			e.Reset()
-			writeJSON(w, 200, map[string]string{"status": "reset"})
-			return
-		}
-	case "faults":
-		switch r.Method {
-		case http.MethodGet:
-			writeJSON(w, 200, e.CurrentFaults())
-			return
-		case http.MethodPost, http.MethodPut:
-			body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
-			f, err := parseFaultsBody(body)
-			if err != nil {
-				writeJSON(w, 400, map[string]string{"error": err.Error()})
-				return
-			}
-			e.SetFaults(f)
-			writeJSON(w, 200, f)
-			return
-		}
-	default:
-		writeJSON(w, 404, map[string]string{"error": "unknown control endpoint; have state, stats, topology, faults, unknowns, reset"})
-		return
-	}
-	writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed"})
-}
-
-func parseFaultsBody(body []byte) (Faults, error) {
-	s := strings.TrimSpace(string(body))
-	if strings.HasPrefix(s, "{") {
-		var f Faults
-		dec := json.NewDecoder(strings.NewReader(s))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&f); err != nil {
-			return Faults{}, fmt.Errorf("faults JSON: %w", err)
-		}
-		return f, f.validate()
-	}
-	return ParseFaults(s)
-}
-
-// ---- in-process server ----
-
-// Server is an emulator listening on a loopback port.
-type Server struct {
-	Endpoint             string // "127.0.0.1:PORT", for core.Config.SetEndpoint
-	AccessKey, SecretKey string
-	Emulator             *Emulator
-
-	srv *http.Server
-	ln  net.Listener
-}
-
-// Start runs an emulator on 127.0.0.1 with a random port.
-func Start(opts Options) (*Server, error) {
-	return Listen("127.0.0.1:0", opts)
-}
-
-// Listen runs an emulator on addr.
-func Listen(addr string, opts Options) (*Server, error) {
-	e, err := New(opts)
-	if err != nil {
-		return nil, err
-	}
-	return Serve(addr, e, nil)
-}
-
-// Serve serves e on addr, wrapping it with wrap (e.g. request logging) if non-nil.
-func Serve(addr string, e *Emulator, wrap func(http.Handler) http.Handler) (*Server, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	var h http.Handler = e
-	if wrap != nil {
-		h = wrap(e)
-	}
-	s := &Server{
-		Endpoint:  ln.Addr().String(),
-		AccessKey: e.opts.AccessKey,
-		SecretKey: e.opts.SecretKey,
-		Emulator:  e,
-		ln:        ln,
-		srv: &http.Server{
-			Handler:           h,
-			ReadHeaderTimeout: 10 * time.Second,
-			ErrorLog:          nil,
-		},
-	}
-	go func() { _ = s.srv.Serve(ln) }()
-	return s, nil
-}
-
-// URL is the base URL, e.g. http://127.0.0.1:PORT.
-func (s *Server) URL() string { return "http://" + s.Endpoint }
-
-// Close stops listening and closes the emulator (persisting state).
-func (s *Server) Close() error {
-	err := s.srv.Close()
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
-	if cerr := s.Emulator.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,6 +97,13 @@ func indexOf(s, sub string) int {
 		}
 	}
 	return -1
+}
+
+// signed is a hand-made request to path signed with the main key as vpc.
+func (c *clients) signed(method, path, body string) *http.Request {
+	req, _ := http.NewRequest(method, c.srv.URL()+path, strings.NewReader(body))
+	SignRequest(req, []byte(body), c.srv.AccessKey, c.srv.SecretKey, region, "vpc", "nonce-1", time.Now())
+	return req
 }
 
 // network makes a VPC 10.0.0.0/16 with subnet 10.0.1.0/24 and a security group.

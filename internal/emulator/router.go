@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,9 +55,49 @@ func splitPath(p string) []string {
 // matchRoute finds the route for method and the unescaped URL path. It
 // returns the action parsed from the path even when no route matches.
 func matchRoute(method, path string) (*route, map[string]string, string) {
-	p, ok := strings.CutPrefix(path, "/v1/")
+	segs, action, ok := pathSegments(path)
 	if !ok {
 		return nil, nil, ""
+	}
+	for _, rt := range routes {
+		if rt.method != method {
+			continue
+		}
+		if params, ok := rt.match(segs, action); ok {
+			return rt, params, action
+		}
+	}
+	return nil, nil, action
+}
+
+// routeMethods lists the methods some route takes path with, for a 405.
+func routeMethods(path string) []string {
+	segs, action, ok := pathSegments(path)
+	var out []string
+	for _, rt := range routes {
+		if _, match := rt.match(segs, action); ok && match && !slices.Contains(out, rt.method) {
+			out = append(out, rt.method)
+		}
+	}
+	return out
+}
+
+// knownCall reports whether name ("vm.CreateInstances") is a call the
+// emulator serves, as Stats names it.
+func knownCall(name string) bool {
+	for _, rt := range routes {
+		if rt.service+"."+rt.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// pathSegments splits an API path "/v1/a/b:action" into its segments and action.
+func pathSegments(path string) ([]string, string, bool) {
+	p, ok := strings.CutPrefix(path, "/v1/")
+	if !ok {
+		return nil, "", false
 	}
 	segs := splitPath(p) // tolerates the SDK's trailing slash ("elasticIps/")
 	action := ""
@@ -70,29 +110,26 @@ func matchRoute(method, path string) (*route, map[string]string, string) {
 			}
 		}
 	}
-	for _, rt := range routes {
-		if rt.method != method || rt.action != action || len(rt.segs) != len(segs) {
-			continue
-		}
-		params := map[string]string{}
-		match := true
-		for i, s := range rt.segs {
-			if strings.HasPrefix(s, "{") {
-				if segs[i] == "" {
-					match = false
-					break
-				}
-				params[s[1:len(s)-1]] = segs[i]
-			} else if s != segs[i] {
-				match = false
-				break
+	return segs, action, true
+}
+
+// match binds rt's parameters from segs when the pattern and action fit.
+func (rt *route) match(segs []string, action string) (map[string]string, bool) {
+	if rt.action != action || len(rt.segs) != len(segs) {
+		return nil, false
+	}
+	params := map[string]string{}
+	for i, s := range rt.segs {
+		if strings.HasPrefix(s, "{") {
+			if segs[i] == "" {
+				return nil, false
 			}
-		}
-		if match {
-			return rt, params, action
+			params[s[1:len(s)-1]] = segs[i]
+		} else if s != segs[i] {
+			return nil, false
 		}
 	}
-	return nil, nil, action
+	return params, true
 }
 
 // call is one parsed request.
@@ -108,8 +145,6 @@ type call struct {
 	// real gateway ignores an undocumented filter name is not documented.
 	ignoreUnknownFilters bool
 }
-
-var filterKey = regexp.MustCompile(`^filters\.(\d+)\.(name|operator|values\.(\d+))$`)
 
 func newCall(r *http.Request, rt *route, params map[string]string, body []byte) (*call, *apiError) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
@@ -196,148 +231,4 @@ func (c *call) listParam(name string) []string {
 		out[i] = it.v
 	}
 	return out
-}
-
-type filter struct {
-	Name     string
-	Operator string
-	Values   []string
-}
-
-// filters reads filters.N.name / filters.N.operator / filters.N.values.M.
-func (c *call) filters(allowed ...string) ([]filter, *apiError) {
-	byIdx := map[int]*filter{}
-	vals := map[int]map[int]string{}
-	for k, vs := range c.query {
-		if !strings.HasPrefix(k, "filters.") {
-			continue
-		}
-		m := filterKey.FindStringSubmatch(k)
-		if m == nil {
-			return nil, invalidArg("Invalid filter parameter %q", k)
-		}
-		i, _ := strconv.Atoi(m[1])
-		f := byIdx[i]
-		if f == nil {
-			f = &filter{}
-			byIdx[i] = f
-		}
-		switch {
-		case m[2] == "name":
-			f.Name = vs[0]
-		case m[2] == "operator":
-			f.Operator = vs[0]
-		default:
-			j, _ := strconv.Atoi(m[3])
-			if vals[i] == nil {
-				vals[i] = map[int]string{}
-			}
-			vals[i][j] = vs[0]
-		}
-	}
-	idx := make([]int, 0, len(byIdx))
-	for i := range byIdx {
-		idx = append(idx, i)
-	}
-	sort.Ints(idx)
-	out := make([]filter, 0, len(idx))
-	for _, i := range idx {
-		f := byIdx[i]
-		if f.Name == "" {
-			return nil, invalidArg("filters.%d.name is required", i)
-		}
-		ok := false
-		for _, a := range allowed {
-			if a == f.Name {
-				ok = true
-			}
-		}
-		if !ok {
-			if c.ignoreUnknownFilters {
-				continue
-			}
-			return nil, invalidArg("Invalid filter name %q: supported filters are %s", f.Name, strings.Join(allowed, ", "))
-		}
-		js := make([]int, 0, len(vals[i]))
-		for j := range vals[i] {
-			js = append(js, j)
-		}
-		sort.Ints(js)
-		for _, j := range js {
-			f.Values = append(f.Values, vals[i][j])
-		}
-		if len(f.Values) == 0 {
-			return nil, invalidArg("filters.%d.values is required", i)
-		}
-		out = append(out, *f)
-	}
-	return out, nil
-}
-
-// paging reads pageNumber/pageSize (defaults 1 and 20, size within [lo,hi]).
-func (c *call) paging(lo, hi int) (int, int, *apiError) {
-	num, ok, aerr := c.intParam("pageNumber")
-	if aerr != nil {
-		return 0, 0, aerr
-	}
-	if !ok {
-		num = 1
-	}
-	if num < 1 {
-		return 0, 0, invalidArg("Invalid parameter pageNumber: must be at least 1")
-	}
-	size, ok, aerr := c.intParam("pageSize")
-	if aerr != nil {
-		return 0, 0, aerr
-	}
-	if !ok {
-		size = 20
-	}
-	if size < lo || size > hi {
-		return 0, 0, invalidArg("Invalid parameter pageSize: must be within [%d, %d]", lo, hi)
-	}
-	return num, size, nil
-}
-
-// pageOrLast slices items like page, but a page number past the end gives
-// the last page, as the vpc list APIs document ("页码超过总页数时, 显示最后一页"):
-// a client must stop on totalCount, never on an empty or short page.
-func pageOrLast[T any](items []T, num, size int) []T {
-	if last := (len(items) + size - 1) / size; num > last && last > 0 {
-		num = last
-	}
-	return page(items, num, size)
-}
-
-// page slices items for pageNumber/pageSize; past the end it is empty (the
-// vm, ag and iam list APIs do not document what they do there).
-func page[T any](items []T, num, size int) []T {
-	start := (num - 1) * size
-	if start >= len(items) {
-		return []T{}
-	}
-	end := start + size
-	if end > len(items) {
-		end = len(items)
-	}
-	return items[start:end]
-}
-
-// matchAny: exact match of v against any of vals.
-func matchAny(v string, vals []string) bool {
-	for _, x := range vals {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func containsAny(v string, vals []string) bool {
-	for _, x := range vals {
-		if strings.Contains(v, x) {
-			return true
-		}
-	}
-	return false
 }

@@ -22,7 +22,7 @@ type State struct {
 	SubUsers          map[string]*SubUser           `json:"subUsers"`
 	Policies          map[string]*Policy            `json:"policies"`
 	AccessKeys        map[string]*AccessKey         `json:"accessKeys"`
-	DeletedSubUsers   map[string]*DeletedSubUser    `json:"deletedSubUsers,omitempty"` // soft-deleted, restorable (iam.go)
+	DeletedSubUsers   map[string]*DeletedSubUser    `json:"deletedSubUsers,omitempty"` // soft-deleted, restorable (iam_subuser.go)
 	ClientTokens      map[string]ClientTokenRecord  `json:"clientTokens"`
 	UsedPublicIPs     map[string]string             `json:"usedPublicIps"` // address -> EIP id
 }
@@ -337,6 +337,17 @@ func (e *Emulator) saveLocked() error {
 		return err
 	}
 	return nil
+}
+
+// countWhere counts m's values that keep accepts.
+func countWhere[V any](m map[string]V, keep func(V) bool) int {
+	n := 0
+	for _, v := range m {
+		if keep(v) {
+			n++
+		}
+	}
+	return n
 }
 
 func sortedKeys[V any](m map[string]V) []string {

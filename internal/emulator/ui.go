@@ -4,6 +4,7 @@ import (
 	"bufio"
 	_ "embed"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"sort"
@@ -76,6 +77,9 @@ type callRecorder struct {
 	http.ResponseWriter
 	status int
 	body   []byte
+	lost   int // the HTTP status of an answer a lose fault withheld
+
+	hijacked net.Conn // taken over to close it without an answer
 }
 
 func (c *callRecorder) WriteHeader(code int) {
@@ -144,6 +148,9 @@ func (e *Emulator) recordCall(r *http.Request, rt *route, params map[string]stri
 		if json.Unmarshal(rec.body, &env) == nil && env.Error != nil {
 			c.Status, c.Message = env.Error.Status, env.Error.Message
 		}
+	}
+	if rec.lost != 0 {
+		c.Status, c.Message = "LOST", fmt.Sprintf("handled (HTTP %d), answer withheld (injected fault)", rec.lost)
 	}
 	e.recent.add(c)
 }
