@@ -89,6 +89,10 @@ var checkPolicy = apicall.Policy{MaxRetries: 4, BaseDelay: 200 * time.Millisecon
 // another error when the check could not be completed (transport failure,
 // unknown EIP or instance, an answer that proves nothing, ErrNotProbeable).
 func CheckPermissions(ctx context.Context, cloud Cloud, regionID, elasticIPID string, instanceIDs []string) error {
+	return checkPermissions(ctx, checkPolicy, cloud, regionID, elasticIPID, instanceIDs)
+}
+
+func checkPermissions(ctx context.Context, checkPolicy apicall.Policy, cloud Cloud, regionID, elasticIPID string, instanceIDs []string) error {
 	if cloud == nil || regionID == "" || elasticIPID == "" || len(instanceIDs) == 0 {
 		return errors.New("permission check: cloud, region, elastic IP and at least one instance are required")
 	}
@@ -186,11 +190,15 @@ func AsPermissionError(err error) (*PermissionError, bool) {
 // passed, backing off from 250 ms to 5 s: on the real cloud a new key or
 // policy may take a moment to take effect. ErrNotProbeable ends it at once;
 // otherwise the last error is returned (a *PermissionError names the call).
-func CheckPermissionsWithin(ctx context.Context, clock apicall.Clock, window time.Duration, cloud Cloud, regionID, elasticIPID string, instanceIDs []string) error {
+// Its calls go through limiter (nil: unpaced), so a provider checking many
+// pairs at once keeps to the pace its other calls learned.
+func CheckPermissionsWithin(ctx context.Context, clock apicall.Clock, window time.Duration, limiter *apicall.AdaptiveLimiter, cloud Cloud, regionID, elasticIPID string, instanceIDs []string) error {
 	deadline := clock.Now().Add(window)
 	delay := 250 * time.Millisecond
+	policy := checkPolicy
+	policy.Limiter = limiter
 	for {
-		err := CheckPermissions(ctx, cloud, regionID, elasticIPID, instanceIDs)
+		err := checkPermissions(ctx, policy, cloud, regionID, elasticIPID, instanceIDs)
 		if err == nil || errors.Is(err, ErrNotProbeable) {
 			return err
 		}

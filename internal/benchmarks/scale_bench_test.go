@@ -27,9 +27,22 @@ type scaleLimit struct {
 }
 
 var scaleLimits = []scaleLimit{
-	{"no limit", func(e *emulator.Emulator) { e.SetRateLimit(0) }},
+	{"no limit", func(e *emulator.Emulator) {}},
 	{"global 10 req/s", func(e *emulator.Emulator) { e.SetRateLimit(10) }},
+	{"10 req/s per call", func(e *emulator.Emulator) {
+		// Every call the runs without a limit made (they come first).
+		calls := map[string]float64{}
+		for call := range seenCalls {
+			calls[call] = 10
+		}
+		if err := e.SetRateLimits(emulator.RateLimits{Calls: calls}); err != nil {
+			panic(err)
+		}
+	}},
 }
+
+// seenCalls are the API calls the scale runs have made so far.
+var seenCalls = map[string]bool{}
 
 // scaleFigure is one apply / no-change plan / destroy of n pairs.
 type scaleFigure struct {
@@ -130,6 +143,7 @@ func runScale(t *testing.T, rc string, pairs int, limit scaleLimit) scaleFigure 
 		for k, v := range after.Calls {
 			if d := v - before.Calls[k]; d > 0 {
 				calls[k], total = d, total+d
+				seenCalls[k] = true
 			}
 		}
 		return wall, total, calls, after.Status["429"] - before.Status["429"]

@@ -179,6 +179,10 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 // PollInterval is the first delay between two polls (the provider's poll_interval).
 func (c *Client) PollInterval() time.Duration { return c.pollInterval }
 
+// Limiter is the pace shared by every call of this provider instance, for
+// calls made with other credentials (the agent's permission self-check).
+func (c *Client) Limiter() *apicall.AdaptiveLimiter { return c.retry.Limiter }
+
 // Clock is the client's time source (injected in tests).
 func (c *Client) Clock() apicall.Clock { return c.clock }
 

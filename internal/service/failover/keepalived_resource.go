@@ -228,7 +228,7 @@ func (r *keepalivedConfigResource) checkAgentPermissions(ctx context.Context, m 
 	cloud := agent.NewSDKCloud(cfg, agent.Credentials{AccessKey: ak, SecretKey: m.SecretKey.ValueString()})
 	eip := m.ElasticIPID.ValueString()
 	ids := []string{m.Master.InstanceID.ValueString(), m.Backup.InstanceID.ValueString()}
-	err := agent.CheckPermissionsWithin(ctx, r.client.Clock(), agentPermissionWindow, cloud, r.client.Region, eip, ids)
+	err := agent.CheckPermissionsWithin(ctx, r.client.Clock(), agentPermissionWindow, r.client.Limiter(), cloud, r.client.Region, eip, ids)
 	switch pe, refused := agent.AsPermissionError(err); {
 	case err == nil:
 		return true

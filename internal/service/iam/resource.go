@@ -652,7 +652,7 @@ func (r *credentialsResource) checkPermissions(ctx context.Context, m credential
 	window := propagationTimeout(m.PropagationTimeout)
 	cfg := agent.Config{Region: r.client.Region, Endpoint: r.client.VM.Config.Endpoint, Scheme: r.client.VM.Config.Scheme}
 	cloud := agent.NewSDKCloud(cfg, agent.Credentials{AccessKey: ak, SecretKey: sk})
-	err := agent.CheckPermissionsWithin(ctx, r.client.Clock(), window, cloud, r.client.Region, m.ElasticIPID.ValueString(), ids)
+	err := agent.CheckPermissionsWithin(ctx, r.client.Clock(), window, r.client.Limiter(), cloud, r.client.Region, m.ElasticIPID.ValueString(), ids)
 	switch {
 	case err == nil:
 		return true
