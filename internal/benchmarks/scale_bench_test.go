@@ -116,7 +116,8 @@ func runScale(t *testing.T, rc string, pairs int, limit scaleLimit) scaleFigure 
 	attrs := acctest.ProviderAttrs(srv)
 	delete(attrs, "max_retries")   // the provider's defaults, as users run it
 	delete(attrs, "poll_interval") // (retries end with the timeouts; 1 s first poll)
-	config := acctest.ProviderBlock(attrs) + acctest.ArticleFoundation + scalePairs(pairs, filepath.Join(dir, "bundles"))
+	config := "terraform {\n  required_providers {\n    jdcloudha = { source = \"jdcloudha/jdcloudha\" }\n  }\n}\n\n" +
+		acctest.ProviderBlock(attrs) + acctest.ArticleFoundation + scalePairs(pairs, filepath.Join(dir, "bundles"))
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}

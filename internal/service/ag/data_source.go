@@ -3,6 +3,7 @@ package ag
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
@@ -10,10 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/jdcloud-api/jdcloud-sdk-go/services/ag/apis"
 	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
-	common "github.com/jdcloud-api/jdcloud-sdk-go/services/common/models"
-	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 )
@@ -145,49 +143,17 @@ func (d *agDataSource) Read(ctx context.Context, req datasource.ReadRequest, res
 // agInstanceIDs lists the group's instances through the vm API (filter
 // agId): the ag API's own instance list is not filled in every answer.
 func agInstanceIDs(ctx context.Context, c *jdcloud.Client, agID string) ([]string, error) {
-	const pageSize = 100
+	found, err := jdcloud.ListInstances(ctx, c, jdcloud.Filter("agId", agID))
 	ids := []string{}
-	for page := 1; ; page++ {
-		in := vmapis.NewDescribeInstancesRequestWithoutParam()
-		in.SetRegionId(c.Region)
-		in.SetPageNumber(page)
-		in.SetPageSize(pageSize)
-		in.SetFilters([]common.Filter{{Name: "agId", Values: []string{agID}}})
-		out, err := jdcloud.Call(ctx, c, "vm.DescribeInstances", func() (*vmapis.DescribeInstancesResponse, error) { return c.VM.DescribeInstances(in) })
-		if err != nil {
-			return nil, err
-		}
-		for _, i := range out.Result.Instances {
-			ids = append(ids, i.InstanceId)
-		}
-		if len(out.Result.Instances) < pageSize || page*pageSize >= out.Result.TotalCount {
-			return ids, nil
-		}
+	for _, i := range found {
+		ids = append(ids, i.InstanceId)
 	}
+	return ids, err
 }
 
-// findAgsByName pages through the groups the API's fuzzy agName filter
-// returns and keeps those whose name is exactly name.
+// findAgsByName lists the groups the API's fuzzy agName filter returns and
+// keeps those whose name is exactly name.
 func findAgsByName(ctx context.Context, c *jdcloud.Client, name string) ([]agmodels.AvailabilityGroup, error) {
-	const pageSize = 100
-	var found []agmodels.AvailabilityGroup
-	for page := 1; ; page++ {
-		in := apis.NewDescribeAgsRequestWithoutParam()
-		in.SetRegionId(c.Region)
-		in.SetPageNumber(page)
-		in.SetPageSize(pageSize)
-		in.SetFilters([]common.Filter{{Name: "agName", Values: []string{name}}})
-		out, err := jdcloud.Call(ctx, c, "ag.DescribeAgs", func() (*apis.DescribeAgsResponse, error) { return c.AG.DescribeAgs(in) })
-		if err != nil {
-			return nil, err
-		}
-		for _, g := range out.Result.Ags {
-			if g.Name == name {
-				found = append(found, g)
-			}
-		}
-		if len(out.Result.Ags) < pageSize || page*pageSize >= out.Result.TotalCount {
-			return found, nil
-		}
-	}
+	found, err := jdcloud.ListAgs(ctx, c, jdcloud.Filter("agName", name))
+	return slices.DeleteFunc(found, func(g agmodels.AvailabilityGroup) bool { return g.Name != name }), err
 }

@@ -4,11 +4,11 @@ package eip
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
 
-	commonmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/common/models"
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
@@ -16,24 +16,10 @@ import (
 )
 
 // findByAddress returns the EIPs that hold address (the filter is an exact
-// match, but the result is checked again rather than trusted).
+// match, but the result is checked again rather than trusted), all pages.
 func findByAddress(ctx context.Context, c *jdcloud.Client, address string) ([]vpcmodels.ElasticIp, error) {
-	req := vpcapis.NewDescribeElasticIpsRequest(c.Region)
-	req.SetFilters([]commonmodels.Filter{{Name: "elasticIpAddress", Values: []string{address}}})
-	req.SetPageSize(100)
-	resp, err := jdcloud.Call(ctx, c, "vpc.DescribeElasticIps", func() (*vpcapis.DescribeElasticIpsResponse, error) {
-		return c.VPC.DescribeElasticIps(req)
-	})
-	if err != nil {
-		return nil, err
-	}
-	var out []vpcmodels.ElasticIp
-	for _, e := range resp.Result.ElasticIps {
-		if e.ElasticIpAddress == address {
-			out = append(out, e)
-		}
-	}
-	return out, nil
+	eips, err := jdcloud.ListEIPs(ctx, c, jdcloud.Filter("elasticIpAddress", address))
+	return slices.DeleteFunc(eips, func(e vpcmodels.ElasticIp) bool { return e.ElasticIpAddress != address }), err
 }
 
 // create allocates one EIP. CreateElasticIps has no clientToken, so it is
@@ -93,29 +79,11 @@ func createOnce(ctx context.Context, c *jdcloud.Client, spec createSpec, name st
 	return resp.Result.ElasticIpIds[0], nil
 }
 
-// findByName lists every EIP of the region (the API has few per region; its
-// name filter is not relied on) and returns those named name.
+// findByName lists every EIP of the region (its name filter is not relied
+// on) and returns those named name.
 func findByName(ctx context.Context, c *jdcloud.Client, name string) ([]vpcmodels.ElasticIp, error) {
-	var out []vpcmodels.ElasticIp
-	for page := 1; ; page++ {
-		req := vpcapis.NewDescribeElasticIpsRequest(c.Region)
-		req.SetPageSize(100)
-		req.SetPageNumber(page)
-		resp, err := jdcloud.Call(ctx, c, "vpc.DescribeElasticIps", func() (*vpcapis.DescribeElasticIpsResponse, error) {
-			return c.VPC.DescribeElasticIps(req)
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range resp.Result.ElasticIps {
-			if e.ElasticIpName == name {
-				out = append(out, e)
-			}
-		}
-		if len(resp.Result.ElasticIps) == 0 || page*100 >= resp.Result.TotalCount {
-			return out, nil
-		}
-	}
+	eips, err := jdcloud.ListEIPs(ctx, c)
+	return slices.DeleteFunc(eips, func(e vpcmodels.ElasticIp) bool { return e.ElasticIpName != name }), err
 }
 
 type createSpec struct {

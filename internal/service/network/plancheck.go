@@ -3,9 +3,8 @@ package network
 import (
 	"context"
 	"fmt"
+	"slices"
 
-	common "github.com/jdcloud-api/jdcloud-sdk-go/services/common/models"
-	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
@@ -15,29 +14,10 @@ import (
 // Plan-time checks that need the API: what CreateSubnet or CreateInstances
 // would refuse, found before anything is created.
 
-// subnetsOfVpc lists every subnet of a VPC (documented filter vpcId; the loop
-// stops on totalCount, since a page past the end repeats the last one).
+// subnetsOfVpc lists every subnet of a VPC (documented filter vpcId).
 func subnetsOfVpc(ctx context.Context, c *jdcloud.Client, vpcID string) ([]vpcmodels.Subnet, error) {
-	var out []vpcmodels.Subnet
-	for page := 1; ; page++ {
-		in := vpcapis.NewDescribeSubnetsRequestWithoutParam()
-		in.SetRegionId(c.Region)
-		in.SetPageNumber(page)
-		in.SetPageSize(listPageSize)
-		in.SetFilters([]common.Filter{{Name: "vpcId", Values: []string{vpcID}}})
-		resp, err := jdcloud.Call(ctx, c, "vpc.DescribeSubnets", func() (*vpcapis.DescribeSubnetsResponse, error) { return c.VPC.DescribeSubnets(in) })
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range resp.Result.Subnets {
-			if s.VpcId == vpcID {
-				out = append(out, s)
-			}
-		}
-		if len(resp.Result.Subnets) == 0 || page*listPageSize >= resp.Result.TotalCount {
-			return out, nil
-		}
-	}
+	subnets, err := jdcloud.ListSubnets(ctx, c, jdcloud.Filter("vpcId", vpcID))
+	return slices.DeleteFunc(subnets, func(s vpcmodels.Subnet) bool { return s.VpcId != vpcID }), err
 }
 
 // OverlappingSubnet returns a subnet of vpcID (other than selfID) whose block
@@ -68,38 +48,31 @@ func OverlappingSubnet(ctx context.Context, c *jdcloud.Client, vpcID, cidr, self
 // first, or the instance itself on update). For a resource's ModifyPlan:
 // CreateInstances refuses a private IP that is already in use.
 func PrivateIPHolder(ctx context.Context, c *jdcloud.Client, subnetID, ip, ignoreInstanceID string) (string, error) {
-	for page := 1; ; page++ {
-		in := vpcapis.NewDescribeNetworkInterfacesRequestWithoutParam()
-		in.SetRegionId(c.Region)
-		in.SetPageNumber(page)
-		in.SetPageSize(listPageSize)
-		in.SetFilters([]common.Filter{{Name: "subnetId", Values: []string{subnetID}}})
-		resp, err := jdcloud.Call(ctx, c, "vpc.DescribeNetworkInterfaces", func() (*vpcapis.DescribeNetworkInterfacesResponse, error) {
-			return c.VPC.DescribeNetworkInterfaces(in)
-		})
-		if err != nil {
-			return "", err
-		}
-		for _, ni := range resp.Result.NetworkInterfaces {
-			if ni.SubnetId != subnetID || (ignoreInstanceID != "" && ni.InstanceId == ignoreInstanceID) {
-				continue
-			}
-			held := ni.PrimaryIp.PrivateIpAddress == ip
-			for _, s := range ni.SecondaryIps {
-				held = held || s.PrivateIpAddress == ip
-			}
-			if !held {
-				continue
-			}
-			if ni.InstanceId != "" {
-				return "instance " + ni.InstanceId, nil
-			}
-			return "network interface " + ni.NetworkInterfaceId, nil
-		}
-		if len(resp.Result.NetworkInterfaces) == 0 || page*listPageSize >= resp.Result.TotalCount {
-			return "", nil
-		}
+	// One list per subnet and walk: the instances of one apply check the
+	// same subnet, each for its own address.
+	nis, err := jdcloud.Lookup(c, "network-interfaces/"+subnetID, func() ([]vpcmodels.NetworkInterface, error) {
+		return jdcloud.ListNetworkInterfaces(ctx, c, jdcloud.Filter("subnetId", subnetID))
+	})
+	if err != nil {
+		return "", err
 	}
+	for _, ni := range nis {
+		if ni.SubnetId != subnetID || (ignoreInstanceID != "" && ni.InstanceId == ignoreInstanceID) {
+			continue
+		}
+		held := ni.PrimaryIp.PrivateIpAddress == ip
+		for _, s := range ni.SecondaryIps {
+			held = held || s.PrivateIpAddress == ip
+		}
+		if !held {
+			continue
+		}
+		if ni.InstanceId != "" {
+			return "instance " + ni.InstanceId, nil
+		}
+		return "network interface " + ni.NetworkInterfaceId, nil
+	}
+	return "", nil
 }
 
 // PrivateIPTakenMessage is the diagnostic detail for PrivateIPHolder's answer.

@@ -4,6 +4,7 @@ package vm
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	commonmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/common/models"
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
@@ -23,34 +24,15 @@ const (
 
 var transitional = []string{"pending", "starting", "stopping", "rebooting", "rebuilding", "resizing"}
 
-// findByName pages through DescribeInstances (whose name filter is a fuzzy
-// match) and keeps the instances whose name is exactly name.
+// findByName lists the instances DescribeInstances' fuzzy name filter
+// returns and keeps those whose name is exactly name (and zone az if set).
 func findByName(ctx context.Context, c *jdcloud.Client, name, az string) ([]vmmodels.Instance, error) {
-	filters := []commonmodels.Filter{{Name: "name", Values: []string{name}}}
+	filters := []commonmodels.Filter{jdcloud.Filter("name", name)}
 	if az != "" {
-		filters = append(filters, commonmodels.Filter{Name: "az", Values: []string{az}})
+		filters = append(filters, jdcloud.Filter("az", az))
 	}
-	var out []vmmodels.Instance
-	for page := 1; ; page++ {
-		req := vmapis.NewDescribeInstancesRequest(c.Region)
-		req.SetFilters(filters)
-		req.SetPageSize(100)
-		req.SetPageNumber(page)
-		resp, err := jdcloud.Call(ctx, c, "vm.DescribeInstances", func() (*vmapis.DescribeInstancesResponse, error) {
-			return c.VM.DescribeInstances(req)
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, inst := range resp.Result.Instances {
-			if inst.InstanceName == name && (az == "" || inst.Az == az) {
-				out = append(out, inst)
-			}
-		}
-		if len(resp.Result.Instances) == 0 || page*100 >= resp.Result.TotalCount {
-			return out, nil
-		}
-	}
+	found, err := jdcloud.ListInstances(ctx, c, filters...)
+	return slices.DeleteFunc(found, func(inst vmmodels.Instance) bool { return inst.InstanceName != name || (az != "" && inst.Az != az) }), err
 }
 
 func deleteInstance(ctx context.Context, c *jdcloud.Client, id string) error {
