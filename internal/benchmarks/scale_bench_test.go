@@ -46,7 +46,7 @@ var seenCalls = map[string]bool{}
 
 // scaleFigure is one apply / no-change plan / destroy of n pairs.
 type scaleFigure struct {
-	pairs                   int
+	pairs, parallelism      int
 	limit                   string
 	apply, plan, destroy    time.Duration
 	applyCalls, planCalls   int
@@ -58,7 +58,8 @@ type scaleFigure struct {
 // TestScaleFigures applies 1, 5 and 25 pairs (each with its availability
 // group, two instances, EIP, failover pair, credentials and keepalived
 // config) with the real provider binary and `terraform -parallelism=10`,
-// with and without the emulator's rate limits: wall times, API calls per
+// (and 25 pairs at -parallelism=20, for memory), with and without the
+// emulator's rate limits: wall times, API calls per
 // pair, 429s and the provider's peak RSS. The provider runs as its own
 // process (dev_overrides), so its memory is measured alone.
 func TestScaleFigures(t *testing.T) {
@@ -82,18 +83,20 @@ func TestScaleFigures(t *testing.T) {
 	var figures []scaleFigure
 	for _, limit := range scaleLimits {
 		for _, n := range []int{1, 5, 25} {
-			figures = append(figures, runScale(t, rc, n, limit))
+			figures = append(figures, runScale(t, rc, n, 10, limit))
 		}
 	}
+	// Memory grows with the resources in flight at once.
+	figures = append(figures, runScale(t, rc, 25, 20, scaleLimits[0]))
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "| pairs | rate limit | apply wall | apply calls per pair | 429s | no-change plan | plan calls | destroy wall | destroy calls | provider peak RSS |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| pairs | -parallelism | rate limit | apply wall | apply calls per pair | 429s | no-change plan | plan calls | destroy wall | destroy calls | provider peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, f := range figures {
-		fmt.Fprintf(&b, "| %d | %s | %.1fs | %.1f | %d | %.1fs | %d | %.1fs | %d | %.1f MB |\n", f.pairs, f.limit, f.apply.Seconds(),
+		fmt.Fprintf(&b, "| %d | %d | %s | %.1fs | %.1f | %d | %.1fs | %d | %.1fs | %d | %.1f MB |\n", f.pairs, f.parallelism, f.limit, f.apply.Seconds(),
 			float64(f.applyCalls)/float64(f.pairs), f.throttled, f.plan.Seconds(), f.planCalls, f.destroy.Seconds(), f.destroyCalls, float64(f.peakRSSKiB)/1024)
 	}
 	for _, f := range figures {
-		if f.pairs != 25 || f.limit != scaleLimits[0].name {
+		if f.pairs != 25 || f.limit != scaleLimits[0].name || f.parallelism != 10 {
 			continue
 		}
 		fmt.Fprintf(&b, "\nAPI calls of the apply, %d pairs, %s (per pair):\n", f.pairs, f.limit)
@@ -104,7 +107,7 @@ func TestScaleFigures(t *testing.T) {
 	t.Log("\n" + b.String())
 }
 
-func runScale(t *testing.T, rc string, pairs int, limit scaleLimit) scaleFigure {
+func runScale(t *testing.T, rc string, pairs, parallelism int, limit scaleLimit) scaleFigure {
 	t.Helper()
 	srv := acctest.StartEmulator(t, func(o *emulator.Options) {
 		o.Quotas.Instances = 2*pairs + 10
@@ -121,7 +124,8 @@ func runScale(t *testing.T, rc string, pairs int, limit scaleLimit) scaleFigure 
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f := scaleFigure{pairs: pairs, limit: limit.name}
+	f := scaleFigure{pairs: pairs, parallelism: parallelism, limit: limit.name}
+	par := "-parallelism=" + strconv.Itoa(parallelism)
 	tf := func(args ...string) (time.Duration, int, map[string]int, int) {
 		before := srv.Emulator.Stats()
 		start := time.Now()
@@ -150,11 +154,11 @@ func runScale(t *testing.T, rc string, pairs int, limit scaleLimit) scaleFigure 
 		return wall, total, calls, after.Status["429"] - before.Status["429"]
 	}
 	var throttled int
-	f.apply, f.applyCalls, f.byCall, throttled = tf("apply", "-auto-approve", "-input=false", "-parallelism=10")
+	f.apply, f.applyCalls, f.byCall, throttled = tf("apply", "-auto-approve", "-input=false", par)
 	f.throttled += throttled
-	f.plan, f.planCalls, _, throttled = tf("plan", "-detailed-exitcode", "-input=false", "-parallelism=10")
+	f.plan, f.planCalls, _, throttled = tf("plan", "-detailed-exitcode", "-input=false", par)
 	f.throttled += throttled
-	f.destroy, f.destroyCalls, _, throttled = tf("destroy", "-auto-approve", "-input=false", "-parallelism=10")
+	f.destroy, f.destroyCalls, _, throttled = tf("destroy", "-auto-approve", "-input=false", par)
 	f.throttled += throttled
 	if left, err := acctest.Leftovers(srv); err != nil || len(left) > 0 {
 		t.Fatalf("%d pairs, %s: destroy left %v (%v)", pairs, limit.name, left, err)

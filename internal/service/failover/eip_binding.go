@@ -174,7 +174,9 @@ func (b binder) bind(ctx context.Context, eipID, master, backup string, movable 
 func (b binder) runningMember(ctx context.Context, master, backup string) (string, error) {
 	var states []string
 	for _, id := range []string{master, backup} {
-		inst, err := jdcloud.FindInstanceByID(ctx, b.c, id)
+		// The walk's latest read (the member's own create or refresh): the
+		// choice needs no fresher answer than the plan was made on.
+		inst, err := jdcloud.LookupInstance(ctx, b.c, id)
 		if err != nil {
 			return "", err
 		}

@@ -224,11 +224,9 @@ func (r *keepalivedConfigResource) checkAgentPermissions(ctx context.Context, m 
 		return true
 	}
 	ak := m.AccessKey.ValueString()
-	cfg := agent.Config{Region: r.client.Region, Endpoint: r.client.VM.Config.Endpoint, Scheme: r.client.VM.Config.Scheme}
-	cloud := agent.NewSDKCloud(cfg, agent.Credentials{AccessKey: ak, SecretKey: m.SecretKey.ValueString()})
 	eip := m.ElasticIPID.ValueString()
 	ids := []string{m.Master.InstanceID.ValueString(), m.Backup.InstanceID.ValueString()}
-	err := agent.CheckPermissionsWithin(ctx, r.client.Clock(), agentPermissionWindow, r.client.Limiter(), cloud, r.client.Region, eip, ids)
+	err := jdcloud.CheckAgentPermissions(ctx, r.client, ak, m.SecretKey.ValueString(), agentPermissionWindow, eip, ids)
 	switch pe, refused := agent.AsPermissionError(err); {
 	case err == nil:
 		return true

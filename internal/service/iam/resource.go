@@ -217,15 +217,19 @@ func (r *credentialsResource) Create(ctx context.Context, req resource.CreateReq
 	save()
 
 	// The policy's resource names spell out the main account, which the
-	// API shows as the sub-user's `account`.
-	user, err := describeSubUser(ctx, r.client, name)
+	// API shows as a sub-user's `account`: the same for every sub-user of
+	// the account, so one read serves every pair of the walk.
+	account, err := jdcloud.Lookup(r.client, "iam/account", func() (string, error) {
+		user, err := describeSubUser(ctx, r.client, name)
+		return user.Account, err
+	})
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
 		return
 	}
-	progress.AccountID = types.StringValue(user.Account)
+	progress.AccountID = types.StringValue(account)
 	save()
-	doc, err := buildPolicy(r.client.Region, user.Account, plan.ElasticIPID.ValueString(), ids)
+	doc, err := buildPolicy(r.client.Region, account, plan.ElasticIPID.ValueString(), ids)
 	if err != nil {
 		resp.Diagnostics.AddError("Error "+what, err.Error())
 		return
@@ -650,9 +654,7 @@ func (r *credentialsResource) checkPermissions(ctx context.Context, m credential
 	}
 	ids := m.instanceIDs(ctx, diags)
 	window := propagationTimeout(m.PropagationTimeout)
-	cfg := agent.Config{Region: r.client.Region, Endpoint: r.client.VM.Config.Endpoint, Scheme: r.client.VM.Config.Scheme}
-	cloud := agent.NewSDKCloud(cfg, agent.Credentials{AccessKey: ak, SecretKey: sk})
-	err := agent.CheckPermissionsWithin(ctx, r.client.Clock(), window, r.client.Limiter(), cloud, r.client.Region, m.ElasticIPID.ValueString(), ids)
+	err := jdcloud.CheckAgentPermissions(ctx, r.client, ak, sk, window, m.ElasticIPID.ValueString(), ids)
 	switch {
 	case err == nil:
 		return true

@@ -1,0 +1,25 @@
+package jdcloud
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
+)
+
+// CheckAgentPermissions runs the failover agent's permission self-check
+// (agent.CheckPermissionsWithin) with the agent's own key against this
+// client's endpoint, paced by this client's limiter. A check that passed is
+// not run again in the same walk for the same key, EIP and instances: the
+// credentials resource checks the key it makes, and the keepalived config
+// the key it writes into the bundles, which in one apply is the same key.
+func CheckAgentPermissions(ctx context.Context, c *Client, accessKey, secretKey string, window time.Duration, eipID string, instanceIDs []string) error {
+	key := "agent-permissions/" + accessKey + "/" + eipID + "/" + strings.Join(instanceIDs, ",")
+	_, err := Lookup(c, key, func() (struct{}, error) {
+		cloud := agent.NewSDKCloud(agent.Config{Region: c.Region, Endpoint: c.VM.Config.Endpoint, Scheme: c.VM.Config.Scheme},
+			agent.Credentials{AccessKey: accessKey, SecretKey: secretKey})
+		return struct{}{}, agent.CheckPermissionsWithin(ctx, c.Clock(), window, c.Limiter(), cloud, c.Region, eipID, instanceIDs)
+	})
+	return err
+}
