@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -14,6 +13,7 @@ import (
 	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
 var (
@@ -93,19 +93,11 @@ func (d *agDataSource) Read(ctx context.Context, req datasource.ReadRequest, res
 		return
 	}
 	var g agmodels.AvailabilityGroup
+	ok := false
 	if !cfg.ID.IsNull() {
 		id := cfg.ID.ValueString()
-		var err error
-		g, err = jdcloud.FindAgByID(ctx, d.client, id)
-		if jdcloud.IsNotFound(err) {
-			resp.Diagnostics.AddAttributeError(path.Root("id"), "Availability group not found",
-				fmt.Sprintf("No availability group %q in region %s.", id, d.client.Region))
-			return
-		}
-		if err != nil {
-			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading availability group %q", id), err)
-			return
-		}
+		g, ok = resourcekit.FindByID(ctx, d.client, id, jdcloud.FindAgByID, &resp.Diagnostics, "Availability group not found",
+			fmt.Sprintf("No availability group %q in region %s.", id, d.client.Region), fmt.Sprintf("availability group %q", id))
 	} else {
 		name := cfg.Name.ValueString()
 		found, err := findAgsByName(ctx, d.client, name)
@@ -113,23 +105,19 @@ func (d *agDataSource) Read(ctx context.Context, req datasource.ReadRequest, res
 			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("looking up availability group %q", name), err)
 			return
 		}
-		switch len(found) {
-		case 0:
-			resp.Diagnostics.AddAttributeError(path.Root("name"), "Availability group not found",
-				fmt.Sprintf("No availability group is named %q in region %s.", name, d.client.Region))
-			return
-		case 1:
-			g = found[0]
-		default:
-			ids := make([]string, len(found))
-			for i, f := range found {
-				ids[i] = f.Id
-			}
-			resp.Diagnostics.AddAttributeError(path.Root("name"), "Several availability groups match",
-				fmt.Sprintf("%d availability groups are named %q in region %s (%s): look it up by id instead.",
-					len(found), name, d.client.Region, strings.Join(ids, ", ")))
-			return
-		}
+		g, ok = resourcekit.Match[agmodels.AvailabilityGroup]{
+			Attr:       "name",
+			None:       "Availability group not found",
+			NoneDetail: fmt.Sprintf("No availability group is named %q in region %s.", name, d.client.Region),
+			Several:    "Several availability groups match",
+			SeveralDetail: func(n int, ids string) string {
+				return fmt.Sprintf("%d availability groups are named %q in region %s (%s): look it up by id instead.", n, name, d.client.Region, ids)
+			},
+			Label: func(f agmodels.AvailabilityGroup) string { return f.Id },
+		}.One(found, &resp.Diagnostics)
+	}
+	if !ok {
+		return
 	}
 	members, err := agInstanceIDs(ctx, d.client, g.Id)
 	if err != nil {

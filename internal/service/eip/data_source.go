@@ -3,7 +3,6 @@ package eip
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -13,6 +12,7 @@ import (
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -78,18 +78,10 @@ func (d *elasticIPDataSource) Read(ctx context.Context, req datasource.ReadReque
 		return
 	}
 	var e vpcmodels.ElasticIp
+	ok := false
 	if id := cfg.ID.ValueString(); id != "" {
-		var err error
-		e, err = jdcloud.FindEIPByID(ctx, d.client, id)
-		if jdcloud.IsNotFound(err) {
-			resp.Diagnostics.AddAttributeError(path.Root("id"), "Elastic IP not found",
-				fmt.Sprintf("No elastic IP with ID %q exists in region %s.", id, d.client.Region))
-			return
-		}
-		if err != nil {
-			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading elastic IP %s", id), err)
-			return
-		}
+		e, ok = resourcekit.FindByID(ctx, d.client, id, jdcloud.FindEIPByID, &resp.Diagnostics, "Elastic IP not found",
+			fmt.Sprintf("No elastic IP with ID %q exists in region %s.", id, d.client.Region), "elastic IP "+id)
 	} else {
 		address := cfg.Address.ValueString()
 		found, err := findByAddress(ctx, d.client, address)
@@ -97,22 +89,19 @@ func (d *elasticIPDataSource) Read(ctx context.Context, req datasource.ReadReque
 			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("looking up elastic IP %s", address), err)
 			return
 		}
-		switch len(found) {
-		case 0:
-			resp.Diagnostics.AddAttributeError(path.Root("address"), "Elastic IP not found",
-				fmt.Sprintf("No elastic IP with address %s exists in region %s.", address, d.client.Region))
-			return
-		case 1:
-			e = found[0]
-		default:
-			ids := make([]string, len(found))
-			for i, f := range found {
-				ids[i] = f.ElasticIpId
-			}
-			resp.Diagnostics.AddAttributeError(path.Root("address"), "Several elastic IPs match",
-				fmt.Sprintf("The API reports %d elastic IPs with address %s (%s); look it up by id instead.", len(found), address, strings.Join(ids, ", ")))
-			return
-		}
+		e, ok = resourcekit.Match[vpcmodels.ElasticIp]{
+			Attr:       "address",
+			None:       "Elastic IP not found",
+			NoneDetail: fmt.Sprintf("No elastic IP with address %s exists in region %s.", address, d.client.Region),
+			Several:    "Several elastic IPs match",
+			SeveralDetail: func(n int, ids string) string {
+				return fmt.Sprintf("The API reports %d elastic IPs with address %s (%s); look it up by id instead.", n, address, ids)
+			},
+			Label: func(f vpcmodels.ElasticIp) string { return f.ElasticIpId },
+		}.One(found, &resp.Diagnostics)
+	}
+	if !ok {
+		return
 	}
 	cfg.fill(e)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)

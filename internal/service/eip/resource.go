@@ -19,6 +19,7 @@ import (
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -40,7 +41,10 @@ const (
 // NewResource is the jdcloudha_elastic_ip resource.
 func NewResource() resource.Resource { return &elasticIPResource{} }
 
-type elasticIPResource struct{ client *jdcloud.Client }
+type elasticIPResource struct {
+	resourcekit.ImportByID
+	client *jdcloud.Client
+}
 
 func (r *elasticIPResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_elastic_ip"
@@ -131,13 +135,11 @@ func (r *elasticIPResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, diags := resourcekit.WithTimeout(ctx, plan.Timeouts, resourcekit.Create, defaultTimeout)
+	defer cancel()
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	what := "creating elastic IP"
 	if n := plan.Name.ValueString(); n != "" {
@@ -168,22 +170,7 @@ func (r *elasticIPResource) Create(ctx context.Context, req resource.CreateReque
 }
 
 func (r *elasticIPResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state resourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	e, err := jdcloud.FindEIPByID(ctx, r.client, state.ID.ValueString())
-	if jdcloud.IsNotFound(err) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading elastic IP %s", state.ID.ValueString()), err)
-		return
-	}
-	state.fill(e)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	eipObject.Read(ctx, r.client, req, resp)
 }
 
 func (r *elasticIPResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -193,13 +180,11 @@ func (r *elasticIPResource) Update(ctx context.Context, req resource.UpdateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Update(ctx, defaultTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, diags := resourcekit.WithTimeout(ctx, plan.Timeouts, resourcekit.Update, defaultTimeout)
+	defer cancel()
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	id := state.ID.ValueString()
 	var bandwidth *int
@@ -234,13 +219,11 @@ func (r *elasticIPResource) Delete(ctx context.Context, req resource.DeleteReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := state.Timeouts.Delete(ctx, defaultTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, diags := resourcekit.WithTimeout(ctx, state.Timeouts, resourcekit.Delete, defaultTimeout)
+	defer cancel()
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	id := state.ID.ValueString()
 	what := fmt.Sprintf("deleting elastic IP %s", id)
@@ -289,8 +272,11 @@ func (r *elasticIPResource) Delete(ctx context.Context, req resource.DeleteReque
 	}
 }
 
-func (r *elasticIPResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+// eipObject reads elastic IPs for the resource.
+var eipObject = resourcekit.Object[resourceModel, vpcmodels.ElasticIp]{
+	Name: resourcekit.Bare("elastic IP"),
+	Find: jdcloud.FindEIPByID,
+	Fill: resourcekit.FillPlain((*resourceModel).fill),
 }
 
 // waitSettled waits until no change is in flight on the EIP.

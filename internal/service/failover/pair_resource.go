@@ -20,6 +20,7 @@ import (
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
 var (
@@ -246,10 +247,11 @@ func (r *pairResource) Create(ctx context.Context, req resource.CreateRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultPairTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, diags := resourcekit.WithTimeout(ctx, plan.Timeouts, resourcekit.Create, defaultPairTimeout)
 	defer cancel()
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
 
 	eipID := plan.ElasticIPID.ValueString()
 	// In state before the association starts: an interrupted or failed bind
@@ -291,10 +293,11 @@ func (r *pairResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Update(ctx, defaultPairTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, diags := resourcekit.WithTimeout(ctx, plan.Timeouts, resourcekit.Update, defaultPairTimeout)
 	defer cancel()
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
 
 	eipID := plan.ElasticIPID.ValueString()
 	eip, err := (binder{r.client}).bind(ctx, eipID, plan.MasterInstanceID.ValueString(), plan.BackupInstanceID.ValueString(),
@@ -314,10 +317,11 @@ func (r *pairResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := state.Timeouts.Delete(ctx, defaultPairTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, diags := resourcekit.WithTimeout(ctx, state.Timeouts, resourcekit.Delete, defaultPairTimeout)
 	defer cancel()
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
 
 	b := binder{r.client}
 	eipID := state.ElasticIPID.ValueString()

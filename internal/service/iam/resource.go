@@ -25,6 +25,7 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
 var (
@@ -185,13 +186,11 @@ func (r *credentialsResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, diags := resourcekit.WithTimeout(ctx, plan.Timeouts, resourcekit.Create, defaultTimeout)
+	defer cancel()
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	name := plan.Name.ValueString()
 	what := fmt.Sprintf("creating failover credentials %q", name)
@@ -387,13 +386,11 @@ func (r *credentialsResource) Update(ctx context.Context, req resource.UpdateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Update(ctx, defaultTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, diags := resourcekit.WithTimeout(ctx, plan.Timeouts, resourcekit.Update, defaultTimeout)
+	defer cancel()
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	name := state.ID.ValueString()
 	what := fmt.Sprintf("updating failover credentials %q", name)
@@ -485,13 +482,11 @@ func (r *credentialsResource) Delete(ctx context.Context, req resource.DeleteReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := state.Timeouts.Delete(ctx, defaultTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, diags := resourcekit.WithTimeout(ctx, state.Timeouts, resourcekit.Delete, defaultTimeout)
+	defer cancel()
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	name := state.ID.ValueString()
 	what := fmt.Sprintf("deleting failover credentials %q", name)

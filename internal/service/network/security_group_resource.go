@@ -23,6 +23,7 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -36,7 +37,10 @@ var (
 // NewSecurityGroupResource is the jdcloudha_security_group factory.
 func NewSecurityGroupResource() resource.Resource { return &securityGroupResource{} }
 
-type securityGroupResource struct{ client *jdcloud.Client }
+type securityGroupResource struct {
+	resourcekit.ImportByID
+	client *jdcloud.Client
+}
 
 func (r *securityGroupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_security_group"
@@ -179,22 +183,7 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 }
 
 func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state securityGroupModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	sg, err := describeSecurityGroup(ctx, r.client, state.ID.ValueString())
-	if jdcloud.IsNotFound(err) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading security group %q", state.ID.ValueString()), err)
-		return
-	}
-	resp.Diagnostics.Append(state.fill(ctx, sg)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	securityGroupObject.Read(ctx, r.client, req, resp)
 }
 
 func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -240,31 +229,19 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 }
 
 func (r *securityGroupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state securityGroupModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client
-	id := state.ID.ValueString()
-	blocked, err := jdcloud.DeleteUntilGone(ctx, c, fmt.Sprintf("security group %q", id), timeout, func(ctx context.Context) error {
+	securityGroupObject.DeleteUntilGone(ctx, r.client, req, resp, defaultDeleteTimeout, nil, func(ctx context.Context, c *jdcloud.Client, id string) error {
 		_, err := jdcloud.Call(ctx, c, "vpc.DeleteNetworkSecurityGroup", func() (*vpcapis.DeleteNetworkSecurityGroupResponse, error) {
 			return c.VPC.DeleteNetworkSecurityGroup(vpcapis.NewDeleteNetworkSecurityGroupRequest(c.Region, id))
 		})
 		return err
 	})
-	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting security group %q", id), jdcloud.DeleteFailure(blocked, err, timeout))
-	}
 }
 
-func (r *securityGroupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+// securityGroupObject reads and deletes security groups for the resource.
+var securityGroupObject = resourcekit.Object[securityGroupModel, vpcmodels.NetworkSecurityGroup]{
+	Name: resourcekit.Quoted("security group"),
+	Find: describeSecurityGroup,
+	Fill: (*securityGroupModel).fill,
 }
 
 // applyRules brings the group's custom rules to wanted, diffing against what

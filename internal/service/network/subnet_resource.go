@@ -20,6 +20,7 @@ import (
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -33,7 +34,10 @@ var (
 // NewSubnetResource is the jdcloudha_subnet factory.
 func NewSubnetResource() resource.Resource { return &subnetResource{} }
 
-type subnetResource struct{ client *jdcloud.Client }
+type subnetResource struct {
+	resourcekit.ImportByID
+	client *jdcloud.Client
+}
 
 func (r *subnetResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_subnet"
@@ -219,99 +223,50 @@ func (r *subnetResource) Create(ctx context.Context, req resource.CreateRequest,
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating subnet %q", name), err)
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-
-	s, err := jdcloud.FindSubnetByID(ctx, c, id)
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading subnet %q after creating it", id), err)
-		return
-	}
-	plan.fill(s)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	subnetObject.SaveCreated(ctx, c, resp, &plan, id)
 }
 
 func (r *subnetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state subnetModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	s, err := jdcloud.FindSubnetByID(ctx, r.client, state.ID.ValueString())
-	if jdcloud.IsNotFound(err) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading subnet %q", state.ID.ValueString()), err)
-		return
-	}
-	state.fill(s)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	subnetObject.Read(ctx, r.client, req, resp)
 }
 
 func (r *subnetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state subnetModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client
-	id := state.ID.ValueString()
-	in := vpcapis.NewModifySubnetRequestWithoutParam()
-	in.SetRegionId(c.Region)
-	in.SetSubnetId(id)
-	if !plan.Name.Equal(state.Name) {
-		in.SetSubnetName(plan.Name.ValueString())
-	}
-	if !plan.Description.Equal(state.Description) {
-		in.SetDescription(plan.Description.ValueString())
-	}
-	if in.SubnetName != nil || in.Description != nil {
-		if _, err := jdcloud.Call(ctx, c, "vpc.ModifySubnet", func() (*vpcapis.ModifySubnetResponse, error) { return c.VPC.ModifySubnet(in) }); err != nil {
-			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("updating subnet %q", id), err)
-			return
+	subnetObject.Update(ctx, r.client, req, resp, func(ctx context.Context, id string, plan, state *subnetModel) error {
+		c := r.client
+		in := vpcapis.NewModifySubnetRequestWithoutParam()
+		in.SetRegionId(c.Region)
+		in.SetSubnetId(id)
+		if !plan.Name.Equal(state.Name) {
+			in.SetSubnetName(plan.Name.ValueString())
 		}
-	}
-	s, err := jdcloud.FindSubnetByID(ctx, c, id)
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading subnet %q after updating it", id), err)
-		return
-	}
-	plan.ID = state.ID
-	plan.fill(s)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		if !plan.Description.Equal(state.Description) {
+			in.SetDescription(plan.Description.ValueString())
+		}
+		if in.SubnetName == nil && in.Description == nil {
+			return nil
+		}
+		_, err := jdcloud.Call(ctx, c, "vpc.ModifySubnet", func() (*vpcapis.ModifySubnetResponse, error) { return c.VPC.ModifySubnet(in) })
+		return err
+	})
 }
 
 func (r *subnetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state subnetModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client
-	id := state.ID.ValueString()
-	blocked, err := jdcloud.DeleteUntilGone(ctx, c, fmt.Sprintf("subnet %q", id), timeout, func(ctx context.Context) error {
+	subnetObject.DeleteUntilGone(ctx, r.client, req, resp, defaultDeleteTimeout, nil, func(ctx context.Context, c *jdcloud.Client, id string) error {
 		_, err := jdcloud.Call(ctx, c, "vpc.DeleteSubnet", func() (*vpcapis.DeleteSubnetResponse, error) {
 			return c.VPC.DeleteSubnet(vpcapis.NewDeleteSubnetRequest(c.Region, id))
 		})
 		return err
 	})
-	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting subnet %q", id), jdcloud.DeleteFailure(blocked, err, timeout))
-	}
 }
 
-func (r *subnetResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+// subnetObject reads, saves and deletes subnets for the resource.
+var subnetObject = resourcekit.Object[subnetModel, vpcmodels.Subnet]{
+	Name: resourcekit.Quoted("subnet"),
+	Find: jdcloud.FindSubnetByID,
+	Fill: (*subnetModel).fill,
 }
 
-func (m *subnetModel) fill(s vpcmodels.Subnet) {
+func (m *subnetModel) fill(_ context.Context, s vpcmodels.Subnet) diag.Diagnostics {
 	m.ID = types.StringValue(s.SubnetId)
 	m.VpcID = types.StringValue(s.VpcId)
 	m.Name = types.StringValue(s.SubnetName)
@@ -320,4 +275,5 @@ func (m *subnetModel) fill(s vpcmodels.Subnet) {
 	m.AvailableIPCount = types.Int64Value(int64(s.AvailableIpCount))
 	m.StartIP = types.StringValue(s.StartIp)
 	m.EndIP = types.StringValue(s.EndIp)
+	return nil
 }

@@ -3,7 +3,6 @@ package vm
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -13,6 +12,7 @@ import (
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
 var (
@@ -96,19 +96,11 @@ func (d *instanceDataSource) Read(ctx context.Context, req datasource.ReadReques
 		return
 	}
 	var inst vmmodels.Instance
+	ok := false
 	if id := cfg.ID.ValueString(); id != "" {
-		var err error
-		inst, err = jdcloud.FindInstanceByID(ctx, d.client, id)
-		if jdcloud.IsNotFound(err) {
-			resp.Diagnostics.AddAttributeError(path.Root("id"), "Instance not found",
-				fmt.Sprintf("No instance with ID %q exists in region %s.", id, d.client.Region))
-			return
-		}
-		if err != nil {
-			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading instance %s", id), err)
-			return
-		}
-		if az := cfg.AZ.ValueString(); az != "" && inst.Az != az {
+		inst, ok = resourcekit.FindByID(ctx, d.client, id, jdcloud.FindInstanceByID, &resp.Diagnostics, "Instance not found",
+			fmt.Sprintf("No instance with ID %q exists in region %s.", id, d.client.Region), "instance "+id)
+		if az := cfg.AZ.ValueString(); ok && az != "" && inst.Az != az {
 			resp.Diagnostics.AddAttributeError(path.Root("az"), "Instance in another zone",
 				fmt.Sprintf("Instance %s is in zone %s, not %s.", id, inst.Az, az))
 			return
@@ -124,22 +116,19 @@ func (d *instanceDataSource) Read(ctx context.Context, req datasource.ReadReques
 		if az != "" {
 			where = "in zone " + az
 		}
-		switch len(found) {
-		case 0:
-			resp.Diagnostics.AddAttributeError(path.Root("name"), "Instance not found",
-				fmt.Sprintf("No instance named %q exists %s.", name, where))
-			return
-		case 1:
-			inst = found[0]
-		default:
-			ids := make([]string, len(found))
-			for i, f := range found {
-				ids[i] = f.InstanceId + " (" + f.Az + ")"
-			}
-			resp.Diagnostics.AddAttributeError(path.Root("name"), "Several instances match",
-				fmt.Sprintf("%d instances named %q exist %s: %s. Look it up by id, or narrow it with az.", len(found), name, where, strings.Join(ids, ", ")))
-			return
-		}
+		inst, ok = resourcekit.Match[vmmodels.Instance]{
+			Attr:       "name",
+			None:       "Instance not found",
+			NoneDetail: fmt.Sprintf("No instance named %q exists %s.", name, where),
+			Several:    "Several instances match",
+			SeveralDetail: func(n int, ids string) string {
+				return fmt.Sprintf("%d instances named %q exist %s: %s. Look it up by id, or narrow it with az.", n, name, where, ids)
+			},
+			Label: func(f vmmodels.Instance) string { return f.InstanceId + " (" + f.Az + ")" },
+		}.One(found, &resp.Diagnostics)
+	}
+	if !ok {
+		return
 	}
 	resp.Diagnostics.Append(cfg.fill(ctx, inst)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)

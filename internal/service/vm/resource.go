@@ -27,6 +27,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 	agservice "github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/ag"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -311,13 +312,11 @@ func (r *instanceResource) Create(ctx context.Context, req resource.CreateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, diags := resourcekit.WithTimeout(ctx, plan.Timeouts, resourcekit.Create, defaultCreateTimeout)
+	defer cancel()
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	what := fmt.Sprintf("creating instance %q", plan.Name.ValueString())
 
 	// The subnet may have been created in this same apply, so this is the
@@ -426,22 +425,14 @@ func (r *instanceResource) cleanUpFailedCreate(ctx context.Context, id, status s
 }
 
 func (r *instanceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state instanceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	inst, err := jdcloud.FindInstanceByID(ctx, r.client, state.ID.ValueString())
-	if jdcloud.IsNotFound(err) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading instance %s", state.ID.ValueString()), err)
-		return
-	}
-	resp.Diagnostics.Append(state.fill(ctx, inst)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	instanceObject.Read(ctx, r.client, req, resp)
+}
+
+// instanceObject reads instances for the resource.
+var instanceObject = resourcekit.Object[instanceModel, vmmodels.Instance]{
+	Name: resourcekit.Bare("instance"),
+	Find: jdcloud.FindInstanceByID,
+	Fill: (*instanceModel).fill,
 }
 
 func (r *instanceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -451,13 +442,11 @@ func (r *instanceResource) Update(ctx context.Context, req resource.UpdateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, diags := resourcekit.WithTimeout(ctx, plan.Timeouts, resourcekit.Update, defaultUpdateTimeout)
+	defer cancel()
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	id := state.ID.ValueString()
 	what := fmt.Sprintf("updating instance %s", id)
 
@@ -503,13 +492,11 @@ func (r *instanceResource) Delete(ctx context.Context, req resource.DeleteReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, diags := resourcekit.WithTimeout(ctx, state.Timeouts, resourcekit.Delete, defaultDeleteTimeout)
+	defer cancel()
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	shutdown := state.ShutdownBeforeDeletion.IsNull() || state.ShutdownBeforeDeletion.ValueBool()
 	if err := r.deleteAndWait(ctx, state.ID.ValueString(), shutdown); err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("deleting instance %s (%s)", state.ID.ValueString(), state.Name.ValueString()), err)
