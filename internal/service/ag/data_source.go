@@ -23,13 +23,11 @@ var (
 )
 
 // NewDataSource is the jdcloudha_availability_group data source factory.
-func NewDataSource() datasource.DataSource { return &agDataSource{} }
-
-type agDataSource struct{ client *jdcloud.Client }
-
-func (d *agDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_availability_group"
+func NewDataSource() datasource.DataSource {
+	return &agDataSource{DataSourceBase: resourcekit.NewDataSourceBase("_availability_group")}
 }
+
+type agDataSource struct{ resourcekit.DataSourceBase }
 
 func (d *agDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -82,10 +80,6 @@ func (d *agDataSource) ConfigValidators(_ context.Context) []datasource.ConfigVa
 	}
 }
 
-func (d *agDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *agDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg agDataModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -96,11 +90,11 @@ func (d *agDataSource) Read(ctx context.Context, req datasource.ReadRequest, res
 	ok := false
 	if !cfg.ID.IsNull() {
 		id := cfg.ID.ValueString()
-		g, ok = resourcekit.FindByID(ctx, d.client, id, jdcloud.FindAgByID, &resp.Diagnostics, "Availability group not found",
-			fmt.Sprintf("No availability group %q in region %s.", id, d.client.Region), fmt.Sprintf("availability group %q", id))
+		g, ok = resourcekit.FindByID(ctx, d.Client, id, jdcloud.FindAgByID, &resp.Diagnostics, "Availability group not found",
+			fmt.Sprintf("No availability group %q in region %s.", id, d.Client.Region), fmt.Sprintf("availability group %q", id))
 	} else {
 		name := cfg.Name.ValueString()
-		found, err := findAgsByName(ctx, d.client, name)
+		found, err := findAgsByName(ctx, d.Client, name)
 		if err != nil {
 			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("looking up availability group %q", name), err)
 			return
@@ -108,10 +102,10 @@ func (d *agDataSource) Read(ctx context.Context, req datasource.ReadRequest, res
 		g, ok = resourcekit.Match[agmodels.AvailabilityGroup]{
 			Attr:       "name",
 			None:       "Availability group not found",
-			NoneDetail: fmt.Sprintf("No availability group is named %q in region %s.", name, d.client.Region),
+			NoneDetail: fmt.Sprintf("No availability group is named %q in region %s.", name, d.Client.Region),
 			Several:    "Several availability groups match",
 			SeveralDetail: func(n int, ids string) string {
-				return fmt.Sprintf("%d availability groups are named %q in region %s (%s): look it up by id instead.", n, name, d.client.Region, ids)
+				return fmt.Sprintf("%d availability groups are named %q in region %s (%s): look it up by id instead.", n, name, d.Client.Region, ids)
 			},
 			Label: func(f agmodels.AvailabilityGroup) string { return f.Id },
 		}.One(found, &resp.Diagnostics)
@@ -119,7 +113,7 @@ func (d *agDataSource) Read(ctx context.Context, req datasource.ReadRequest, res
 	if !ok {
 		return
 	}
-	members, err := agInstanceIDs(ctx, d.client, g.Id)
+	members, err := agInstanceIDs(ctx, d.Client, g.Id)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("listing the instances of availability group %q", g.Id), err)
 		return

@@ -43,15 +43,13 @@ const defaultDeleteTimeout = 2 * time.Minute
 const configurationType = "loose"
 
 // NewResource is the jdcloudha_availability_group factory.
-func NewResource() resource.Resource { return &agResource{} }
-
-type agResource struct {
-	resourcekit.ImportByID
-	client *jdcloud.Client
+func NewResource() resource.Resource {
+	return &agResource{Base: resourcekit.NewBase("_availability_group")}
 }
 
-func (r *agResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_availability_group"
+type agResource struct {
+	resourcekit.Base
+	resourcekit.ImportByID
 }
 
 func (r *agResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -125,14 +123,10 @@ func (r *agResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp 
 	}
 }
 
-func (r *agResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 // ModifyPlan checks at plan time that every zone belongs to the provider's
 // region (zones are named after it: cn-north-1 has cn-north-1a, ...).
 func (r *agResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.client == nil {
+	if req.Plan.Raw.IsNull() || r.Client == nil {
 		return
 	}
 	var azs types.List
@@ -145,7 +139,7 @@ func (r *agResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 		if !ok || s.IsUnknown() || s.IsNull() {
 			continue
 		}
-		if err := CheckZone(s.ValueString(), r.client.Region); err != nil {
+		if err := CheckZone(s.ValueString(), r.Client.Region); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("azs").AtListIndex(i), "Zone not in the provider's region",
 				fmt.Sprintf("azs[%d] %s.", i, err))
 		}
@@ -187,7 +181,7 @@ func (r *agResource) Create(ctx context.Context, req resource.CreateRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client
+	c := r.Client
 	name := plan.Name.ValueString()
 	in := agapis.NewCreateAgRequestWithoutParam()
 	in.SetRegionId(c.Region)
@@ -225,12 +219,12 @@ func (r *agResource) Create(ctx context.Context, req resource.CreateRequest, res
 }
 
 func (r *agResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	agObject.Read(ctx, r.client, req, resp)
+	agObject.Read(ctx, r.Client, req, resp)
 }
 
 func (r *agResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	agObject.Update(ctx, r.client, req, resp, func(ctx context.Context, id string, plan, state *agModel) error {
-		c := r.client
+	agObject.Update(ctx, r.Client, req, resp, func(ctx context.Context, id string, plan, state *agModel) error {
+		c := r.Client
 		in := agapis.NewUpdateAgRequestWithoutParam()
 		in.SetRegionId(c.Region)
 		in.SetAgId(id)
@@ -249,7 +243,7 @@ func (r *agResource) Update(ctx context.Context, req resource.UpdateRequest, res
 }
 
 func (r *agResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	agObject.DeleteUntilGone(ctx, r.client, req, resp, defaultDeleteTimeout, agDeleteFailure, func(ctx context.Context, c *jdcloud.Client, id string) error {
+	agObject.DeleteUntilGone(ctx, r.Client, req, resp, defaultDeleteTimeout, agDeleteFailure, func(ctx context.Context, c *jdcloud.Client, id string) error {
 		_, err := jdcloud.Call(ctx, c, "ag.DeleteAg", func() (*agapis.DeleteAgResponse, error) {
 			return c.AG.DeleteAg(agapis.NewDeleteAgRequest(c.Region, id))
 		})

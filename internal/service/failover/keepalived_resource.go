@@ -18,7 +18,7 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
 var (
@@ -29,26 +29,18 @@ var (
 
 // NewKeepalivedConfigResource is the jdcloudha_keepalived_config resource.
 func NewKeepalivedConfigResource() resource.Resource {
-	return &keepalivedConfigResource{agent: agentbin.Binary}
+	return &keepalivedConfigResource{Base: resourcekit.NewBase("_keepalived_config"), agent: agentbin.Binary}
 }
 
 type keepalivedConfigResource struct {
-	client *jdcloud.Client
+	resourcekit.Base
 	// agent returns the agent binary for an architecture and its sha256
 	// (agentbin.Binary; tests swap in another build).
 	agent func(arch string) ([]byte, string, error)
 }
 
-func (r *keepalivedConfigResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_keepalived_config"
-}
-
 func (r *keepalivedConfigResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = keepalivedConfigSchema()
-}
-
-func (r *keepalivedConfigResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *keepalivedConfigResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -173,8 +165,8 @@ func (r *keepalivedConfigResource) ModifyPlan(ctx context.Context, req resource.
 		}
 		m.ID = state.ID // stable for the life of the resource
 	}
-	if m.Region.IsUnknown() && r.client != nil {
-		m.Region = types.StringValue(r.client.Region)
+	if m.Region.IsUnknown() && r.Client != nil {
+		m.Region = types.StringValue(r.Client.Region)
 	}
 	if m.Endpoint.IsUnknown() && !m.Region.IsUnknown() && m.Region.ValueString() != "" {
 		m.Endpoint = types.StringValue(defaultAgentEndpoint(m.Region.ValueString()))
@@ -220,15 +212,15 @@ const agentPermissionWindow = 2 * time.Minute
 // endpoint may be JD Cloud's internal one, out of Terraform's reach): a key
 // that may not move the EIP fails the apply here, not at the first failover.
 func (r *keepalivedConfigResource) checkAgentPermissions(ctx context.Context, m *keepalivedConfigModel, diags *diag.Diagnostics) bool {
-	if r.client == nil || !m.CheckPermissions.ValueBool() {
+	if r.Client == nil || !m.CheckPermissions.ValueBool() {
 		return true
 	}
 	ak := m.AccessKey.ValueString()
-	cfg := agent.Config{Region: r.client.Region, Endpoint: r.client.VM.Config.Endpoint, Scheme: r.client.VM.Config.Scheme}
+	cfg := agent.Config{Region: r.Client.Region, Endpoint: r.Client.VM.Config.Endpoint, Scheme: r.Client.VM.Config.Scheme}
 	cloud := agent.NewSDKCloud(cfg, agent.Credentials{AccessKey: ak, SecretKey: m.SecretKey.ValueString()})
 	eip := m.ElasticIPID.ValueString()
 	ids := []string{m.Master.InstanceID.ValueString(), m.Backup.InstanceID.ValueString()}
-	err := agent.CheckPermissionsWithin(ctx, r.client.Clock(), agentPermissionWindow, r.client.Limiter(), cloud, r.client.Region, eip, ids)
+	err := agent.CheckPermissionsWithin(ctx, r.Client.Clock(), agentPermissionWindow, r.Client.Limiter(), cloud, r.Client.Region, eip, ids)
 	switch pe, refused := agent.AsPermissionError(err); {
 	case err == nil:
 		return true

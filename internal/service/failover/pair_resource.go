@@ -34,13 +34,11 @@ var (
 const defaultPairTimeout = 5 * time.Minute
 
 // NewPairResource is the jdcloudha_failover_pair resource.
-func NewPairResource() resource.Resource { return &pairResource{} }
-
-type pairResource struct{ client *jdcloud.Client }
-
-func (r *pairResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_failover_pair"
+func NewPairResource() resource.Resource {
+	return &pairResource{Base: resourcekit.NewBase("_failover_pair")}
 }
+
+type pairResource struct{ resourcekit.Base }
 
 func (r *pairResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -100,10 +98,6 @@ func pairTimeouts(ctx context.Context) schema.Attribute {
 	return a
 }
 
-func (r *pairResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *pairResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m pairModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -122,7 +116,7 @@ func (r *pairResource) ValidateConfig(ctx context.Context, req resource.Validate
 // not running, the EIP on no member or on an instance outside the pair) and
 // about a planned change that takes the EIP's holder away.
 func (r *pairResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.client == nil {
+	if req.Plan.Raw.IsNull() || r.Client == nil {
 		return
 	}
 	var plan pairModel
@@ -143,12 +137,12 @@ func (r *pairResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if plan.ElasticIPID.IsUnknown() || plan.MasterInstanceID.IsUnknown() || plan.BackupInstanceID.IsUnknown() {
 		return
 	}
-	master, err := jdcloud.LookupInstance(ctx, r.client, plan.MasterInstanceID.ValueString())
+	master, err := jdcloud.LookupInstance(ctx, r.Client, plan.MasterInstanceID.ValueString())
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "checking master_instance_id "+plan.MasterInstanceID.ValueString(), err)
 		return
 	}
-	backup, err := jdcloud.LookupInstance(ctx, r.client, plan.BackupInstanceID.ValueString())
+	backup, err := jdcloud.LookupInstance(ctx, r.Client, plan.BackupInstanceID.ValueString())
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "checking backup_instance_id "+plan.BackupInstanceID.ValueString(), err)
 		return
@@ -158,7 +152,7 @@ func (r *pairResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if state != nil && plan.ElasticIPID.Equal(state.ElasticIPID) && plan.MasterInstanceID.Equal(state.MasterInstanceID) && plan.BackupInstanceID.Equal(state.BackupInstanceID) {
 		return // the placement checks below ran when these IDs were planned
 	}
-	eip, err := jdcloud.LookupEIP(ctx, r.client, plan.ElasticIPID.ValueString())
+	eip, err := jdcloud.LookupEIP(ctx, r.Client, plan.ElasticIPID.ValueString())
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "checking elastic_ip_id "+plan.ElasticIPID.ValueString(), err)
 		return
@@ -261,7 +255,7 @@ func (r *pairResource) Create(ctx context.Context, req resource.CreateRequest, r
 	progress := plan
 	progress.ElasticIPAddress, progress.ActiveInstanceID, progress.ActiveRole = types.StringNull(), types.StringNull(), types.StringNull()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &progress)...)
-	eip, err := (binder{r.client}).bind(ctx, eipID, plan.MasterInstanceID.ValueString(), plan.BackupInstanceID.ValueString())
+	eip, err := (binder{r.Client}).bind(ctx, eipID, plan.MasterInstanceID.ValueString(), plan.BackupInstanceID.ValueString())
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "binding elastic IP "+eipID+" to the failover pair", err)
 		return
@@ -300,7 +294,7 @@ func (r *pairResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	}
 
 	eipID := plan.ElasticIPID.ValueString()
-	eip, err := (binder{r.client}).bind(ctx, eipID, plan.MasterInstanceID.ValueString(), plan.BackupInstanceID.ValueString(),
+	eip, err := (binder{r.Client}).bind(ctx, eipID, plan.MasterInstanceID.ValueString(), plan.BackupInstanceID.ValueString(),
 		state.MasterInstanceID.ValueString(), state.BackupInstanceID.ValueString())
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "re-binding elastic IP "+eipID+" to the failover pair", err)
@@ -323,9 +317,9 @@ func (r *pairResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 		return
 	}
 
-	b := binder{r.client}
+	b := binder{r.Client}
 	eipID := state.ElasticIPID.ValueString()
-	eip, err := jdcloud.FindEIPByID(ctx, r.client, eipID)
+	eip, err := jdcloud.FindEIPByID(ctx, r.Client, eipID)
 	if jdcloud.IsNotFound(err) {
 		return
 	}
@@ -357,7 +351,7 @@ func (r *pairResource) ImportState(ctx context.Context, req resource.ImportState
 
 // refresh fills the computed attributes from the API, with one describe.
 func (r *pairResource) refresh(ctx context.Context, m *pairModel) error {
-	eip, err := jdcloud.FindEIPByID(ctx, r.client, m.ElasticIPID.ValueString())
+	eip, err := jdcloud.FindEIPByID(ctx, r.Client, m.ElasticIPID.ValueString())
 	if err != nil {
 		return err
 	}

@@ -35,15 +35,13 @@ var (
 )
 
 // NewSecurityGroupResource is the jdcloudha_security_group factory.
-func NewSecurityGroupResource() resource.Resource { return &securityGroupResource{} }
-
-type securityGroupResource struct {
-	resourcekit.ImportByID
-	client *jdcloud.Client
+func NewSecurityGroupResource() resource.Resource {
+	return &securityGroupResource{Base: resourcekit.NewBase("_security_group")}
 }
 
-func (r *securityGroupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_security_group"
+type securityGroupResource struct {
+	resourcekit.Base
+	resourcekit.ImportByID
 }
 
 func (r *securityGroupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -130,10 +128,6 @@ func (r *securityGroupResource) Schema(ctx context.Context, _ resource.SchemaReq
 	}
 }
 
-func (r *securityGroupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan securityGroupModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -145,7 +139,7 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client
+	c := r.Client
 	name := plan.Name.ValueString()
 	in := vpcapis.NewCreateNetworkSecurityGroupRequestWithoutParam()
 	in.SetRegionId(c.Region)
@@ -183,7 +177,7 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 }
 
 func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	securityGroupObject.Read(ctx, r.client, req, resp)
+	securityGroupObject.Read(ctx, r.Client, req, resp)
 }
 
 func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -198,7 +192,7 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client
+	c := r.Client
 	id := state.ID.ValueString()
 	in := vpcapis.NewModifyNetworkSecurityGroupRequestWithoutParam()
 	in.SetRegionId(c.Region)
@@ -229,7 +223,7 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 }
 
 func (r *securityGroupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	securityGroupObject.DeleteUntilGone(ctx, r.client, req, resp, defaultDeleteTimeout, nil, func(ctx context.Context, c *jdcloud.Client, id string) error {
+	securityGroupObject.DeleteUntilGone(ctx, r.Client, req, resp, defaultDeleteTimeout, nil, func(ctx context.Context, c *jdcloud.Client, id string) error {
 		_, err := jdcloud.Call(ctx, c, "vpc.DeleteNetworkSecurityGroup", func() (*vpcapis.DeleteNetworkSecurityGroupResponse, error) {
 			return c.VPC.DeleteNetworkSecurityGroup(vpcapis.NewDeleteNetworkSecurityGroupRequest(c.Region, id))
 		})
@@ -261,7 +255,7 @@ func (r *securityGroupResource) applyRules(ctx context.Context, id string, wante
 		if err == nil || !ok || !e.Retryable() || pass >= passes {
 			return sg, err
 		}
-		if r.client.Clock().Sleep(ctx, delay) != nil {
+		if r.Client.Clock().Sleep(ctx, delay) != nil {
 			return sg, err
 		}
 		delay = min(2*delay, 5*time.Second)
@@ -269,7 +263,7 @@ func (r *securityGroupResource) applyRules(ctx context.Context, id string, wante
 }
 
 func (r *securityGroupResource) applyRulesOnce(ctx context.Context, id string, wanted []rule) (vpcmodels.NetworkSecurityGroup, error) {
-	c := r.client
+	c := r.Client
 	sg, err := describeSecurityGroup(ctx, c, id)
 	if err != nil {
 		return sg, err
@@ -386,5 +380,5 @@ func (r *securityGroupResource) ModifyPlan(ctx context.Context, req resource.Mod
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	checkRegion(ctx, r.client, &resp.Diagnostics)
+	checkRegion(ctx, r.Client, &resp.Diagnostics)
 }

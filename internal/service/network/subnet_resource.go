@@ -32,15 +32,13 @@ var (
 )
 
 // NewSubnetResource is the jdcloudha_subnet factory.
-func NewSubnetResource() resource.Resource { return &subnetResource{} }
-
-type subnetResource struct {
-	resourcekit.ImportByID
-	client *jdcloud.Client
+func NewSubnetResource() resource.Resource {
+	return &subnetResource{Base: resourcekit.NewBase("_subnet")}
 }
 
-func (r *subnetResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_subnet"
+type subnetResource struct {
+	resourcekit.Base
+	resourcekit.ImportByID
 }
 
 func (r *subnetResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -102,18 +100,14 @@ func (r *subnetResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 	}
 }
 
-func (r *subnetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 // ModifyPlan checks the subnet's block against its VPC's, and against the
 // VPC's existing subnets, at plan time when the VPC already exists (vpc_id
 // known). A VPC created in the same apply is checked in Create instead.
 func (r *subnetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.client == nil {
+	if req.Plan.Raw.IsNull() || r.Client == nil {
 		return
 	}
-	checkRegion(ctx, r.client, &resp.Diagnostics)
+	checkRegion(ctx, r.Client, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -129,10 +123,10 @@ func (r *subnetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 			return // nothing that needs the VPC changed
 		}
 	}
-	v, err := jdcloud.LookupVPC(ctx, r.client, plan.VpcID.ValueString())
+	v, err := jdcloud.LookupVPC(ctx, r.Client, plan.VpcID.ValueString())
 	if jdcloud.IsNotFound(err) {
 		resp.Diagnostics.AddAttributeError(path.Root("vpc_id"), "VPC not found",
-			fmt.Sprintf("vpc_id %q: no such VPC in region %s.", plan.VpcID.ValueString(), r.client.Region))
+			fmt.Sprintf("vpc_id %q: no such VPC in region %s.", plan.VpcID.ValueString(), r.Client.Region))
 		return
 	}
 	if err != nil {
@@ -152,7 +146,7 @@ func (r *subnetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		self = state.ID.ValueString()
 	}
-	other, found, err := OverlappingSubnet(ctx, r.client, plan.VpcID.ValueString(), plan.CIDRBlock.ValueString(), self)
+	other, found, err := OverlappingSubnet(ctx, r.Client, plan.VpcID.ValueString(), plan.CIDRBlock.ValueString(), self)
 	if err != nil {
 		tflog.Warn(ctx, "could not list the VPC's subnets to check for overlaps at plan time", map[string]any{"error": err.Error()})
 		return
@@ -189,7 +183,7 @@ func (r *subnetResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client
+	c := r.Client
 	name := plan.Name.ValueString()
 	v, err := jdcloud.LookupVPC(ctx, c, plan.VpcID.ValueString())
 	if err != nil {
@@ -227,12 +221,12 @@ func (r *subnetResource) Create(ctx context.Context, req resource.CreateRequest,
 }
 
 func (r *subnetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	subnetObject.Read(ctx, r.client, req, resp)
+	subnetObject.Read(ctx, r.Client, req, resp)
 }
 
 func (r *subnetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	subnetObject.Update(ctx, r.client, req, resp, func(ctx context.Context, id string, plan, state *subnetModel) error {
-		c := r.client
+	subnetObject.Update(ctx, r.Client, req, resp, func(ctx context.Context, id string, plan, state *subnetModel) error {
+		c := r.Client
 		in := vpcapis.NewModifySubnetRequestWithoutParam()
 		in.SetRegionId(c.Region)
 		in.SetSubnetId(id)
@@ -251,7 +245,7 @@ func (r *subnetResource) Update(ctx context.Context, req resource.UpdateRequest,
 }
 
 func (r *subnetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	subnetObject.DeleteUntilGone(ctx, r.client, req, resp, defaultDeleteTimeout, nil, func(ctx context.Context, c *jdcloud.Client, id string) error {
+	subnetObject.DeleteUntilGone(ctx, r.Client, req, resp, defaultDeleteTimeout, nil, func(ctx context.Context, c *jdcloud.Client, id string) error {
 		_, err := jdcloud.Call(ctx, c, "vpc.DeleteSubnet", func() (*vpcapis.DeleteSubnetResponse, error) {
 			return c.VPC.DeleteSubnet(vpcapis.NewDeleteSubnetRequest(c.Region, id))
 		})

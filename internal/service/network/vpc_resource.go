@@ -30,15 +30,11 @@ var (
 )
 
 // NewVpcResource is the jdcloudha_vpc factory.
-func NewVpcResource() resource.Resource { return &vpcResource{} }
+func NewVpcResource() resource.Resource { return &vpcResource{Base: resourcekit.NewBase("_vpc")} }
 
 type vpcResource struct {
+	resourcekit.Base
 	resourcekit.ImportByID
-	client *jdcloud.Client
-}
-
-func (r *vpcResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_vpc"
 }
 
 func (r *vpcResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -83,17 +79,13 @@ func (r *vpcResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 	}
 }
 
-func (r *vpcResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *vpcResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan vpcModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client
+	c := r.Client
 	in := vpcapis.NewCreateVpcRequestWithoutParam()
 	in.SetRegionId(c.Region)
 	in.SetVpcName(plan.Name.ValueString())
@@ -122,12 +114,12 @@ func (r *vpcResource) Create(ctx context.Context, req resource.CreateRequest, re
 }
 
 func (r *vpcResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	vpcObject.Read(ctx, r.client, req, resp)
+	vpcObject.Read(ctx, r.Client, req, resp)
 }
 
 func (r *vpcResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	vpcObject.Update(ctx, r.client, req, resp, func(ctx context.Context, id string, plan, state *vpcModel) error {
-		c := r.client
+	vpcObject.Update(ctx, r.Client, req, resp, func(ctx context.Context, id string, plan, state *vpcModel) error {
+		c := r.Client
 		in := vpcapis.NewModifyVpcRequestWithoutParam()
 		in.SetRegionId(c.Region)
 		in.SetVpcId(id)
@@ -146,7 +138,7 @@ func (r *vpcResource) Update(ctx context.Context, req resource.UpdateRequest, re
 }
 
 func (r *vpcResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	vpcObject.DeleteUntilGone(ctx, r.client, req, resp, defaultDeleteTimeout, nil, func(ctx context.Context, c *jdcloud.Client, id string) error {
+	vpcObject.DeleteUntilGone(ctx, r.Client, req, resp, defaultDeleteTimeout, nil, func(ctx context.Context, c *jdcloud.Client, id string) error {
 		_, err := jdcloud.Call(ctx, c, "vpc.DeleteVpc", func() (*vpcapis.DeleteVpcResponse, error) {
 			return c.VPC.DeleteVpc(vpcapis.NewDeleteVpcRequest(c.Region, id))
 		})
@@ -175,5 +167,5 @@ func (r *vpcResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	checkRegion(ctx, r.client, &resp.Diagnostics)
+	checkRegion(ctx, r.Client, &resp.Diagnostics)
 }

@@ -22,13 +22,11 @@ var (
 )
 
 // NewInstanceDataSource is the jdcloudha_instance data source.
-func NewInstanceDataSource() datasource.DataSource { return &instanceDataSource{} }
-
-type instanceDataSource struct{ client *jdcloud.Client }
-
-func (d *instanceDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_instance"
+func NewInstanceDataSource() datasource.DataSource {
+	return &instanceDataSource{DataSourceBase: resourcekit.NewDataSourceBase("_instance")}
 }
+
+type instanceDataSource struct{ resourcekit.DataSourceBase }
 
 func (d *instanceDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	computed := func(desc string) schema.StringAttribute {
@@ -85,10 +83,6 @@ func (d *instanceDataSource) ConfigValidators(_ context.Context) []datasource.Co
 	}
 }
 
-func (d *instanceDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *instanceDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg instanceData
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -98,8 +92,8 @@ func (d *instanceDataSource) Read(ctx context.Context, req datasource.ReadReques
 	var inst vmmodels.Instance
 	ok := false
 	if id := cfg.ID.ValueString(); id != "" {
-		inst, ok = resourcekit.FindByID(ctx, d.client, id, jdcloud.FindInstanceByID, &resp.Diagnostics, "Instance not found",
-			fmt.Sprintf("No instance with ID %q exists in region %s.", id, d.client.Region), "instance "+id)
+		inst, ok = resourcekit.FindByID(ctx, d.Client, id, jdcloud.FindInstanceByID, &resp.Diagnostics, "Instance not found",
+			fmt.Sprintf("No instance with ID %q exists in region %s.", id, d.Client.Region), "instance "+id)
 		if az := cfg.AZ.ValueString(); ok && az != "" && inst.Az != az {
 			resp.Diagnostics.AddAttributeError(path.Root("az"), "Instance in another zone",
 				fmt.Sprintf("Instance %s is in zone %s, not %s.", id, inst.Az, az))
@@ -107,12 +101,12 @@ func (d *instanceDataSource) Read(ctx context.Context, req datasource.ReadReques
 		}
 	} else {
 		name, az := cfg.Name.ValueString(), cfg.AZ.ValueString()
-		found, err := findByName(ctx, d.client, name, az)
+		found, err := findByName(ctx, d.Client, name, az)
 		if err != nil {
 			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("looking up instance %q", name), err)
 			return
 		}
-		where := "in region " + d.client.Region
+		where := "in region " + d.Client.Region
 		if az != "" {
 			where = "in zone " + az
 		}
