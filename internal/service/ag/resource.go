@@ -203,13 +203,8 @@ func (r *agResource) Create(ctx context.Context, req resource.CreateRequest, res
 			}
 			return ids, err
 		},
-		Send: func(ctx context.Context) (string, error) {
-			out, err := jdcloud.CallOnce(ctx, c, "ag.CreateAg", func() (*agapis.CreateAgResponse, error) { return c.AG.CreateAg(in) })
-			if err != nil {
-				return "", err
-			}
-			return out.Result.AgId, nil
-		},
+		Send: jdcloud.SendOnce(c, "ag.CreateAg", func() (*agapis.CreateAgResponse, error) { return c.AG.CreateAg(in) },
+			func(out *agapis.CreateAgResponse) string { return out.Result.AgId }),
 	}.Run(ctx, c)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating availability group %q", name), err)
@@ -228,12 +223,8 @@ func (r *agResource) Update(ctx context.Context, req resource.UpdateRequest, res
 		in := agapis.NewUpdateAgRequestWithoutParam()
 		in.SetRegionId(c.Region)
 		in.SetAgId(id)
-		if !plan.Name.Equal(state.Name) {
-			in.SetName(plan.Name.ValueString())
-		}
-		if !plan.Description.Equal(state.Description) {
-			in.SetDescription(plan.Description.ValueString())
-		}
+		in.Name = resourcekit.Changed(plan.Name, state.Name)
+		in.Description = resourcekit.Changed(plan.Description, state.Description)
 		if in.Name == nil && in.Description == nil {
 			return nil
 		}

@@ -124,14 +124,9 @@ func (r *elasticIPResource) Schema(ctx context.Context, _ resource.SchemaRequest
 }
 
 func (r *elasticIPResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan resourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, diags := resourcekit.WithTimeout(ctx, plan.Timeouts, resourcekit.Create, defaultTimeout)
+	ctx, cancel, plan, ok := resourcekit.Begin[resourceModel](ctx, req.Plan, resourcekit.Create, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 
@@ -168,15 +163,10 @@ func (r *elasticIPResource) Read(ctx context.Context, req resource.ReadRequest, 
 }
 
 func (r *elasticIPResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state resourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, diags := resourcekit.WithTimeout(ctx, plan.Timeouts, resourcekit.Update, defaultTimeout)
+	ctx, cancel, plan, ok := resourcekit.Begin[resourceModel](ctx, req.Plan, resourcekit.Update, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+	state, stateOK := resourcekit.Get[resourceModel](ctx, req.State, &resp.Diagnostics)
+	if !ok || !stateOK {
 		return
 	}
 
@@ -208,14 +198,9 @@ func (r *elasticIPResource) Update(ctx context.Context, req resource.UpdateReque
 }
 
 func (r *elasticIPResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state resourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, diags := resourcekit.WithTimeout(ctx, state.Timeouts, resourcekit.Delete, defaultTimeout)
+	ctx, cancel, state, ok := resourcekit.Begin[resourceModel](ctx, req.State, resourcekit.Delete, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 

@@ -236,14 +236,9 @@ func warnHolderLeaving(state, plan *pairModel, diags *diag.Diagnostics) {
 }
 
 func (r *pairResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan pairModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, diags := resourcekit.WithTimeout(ctx, plan.Timeouts, resourcekit.Create, defaultPairTimeout)
+	ctx, cancel, plan, ok := resourcekit.Begin[pairModel](ctx, req.Plan, resourcekit.Create, defaultPairTimeout, &resp.Diagnostics)
 	defer cancel()
-	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 
@@ -281,15 +276,10 @@ func (r *pairResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 }
 
 func (r *pairResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state pairModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, diags := resourcekit.WithTimeout(ctx, plan.Timeouts, resourcekit.Update, defaultPairTimeout)
+	ctx, cancel, plan, ok := resourcekit.Begin[pairModel](ctx, req.Plan, resourcekit.Update, defaultPairTimeout, &resp.Diagnostics)
 	defer cancel()
-	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+	state, stateOK := resourcekit.Get[pairModel](ctx, req.State, &resp.Diagnostics)
+	if !ok || !stateOK {
 		return
 	}
 
@@ -306,14 +296,9 @@ func (r *pairResource) Update(ctx context.Context, req resource.UpdateRequest, r
 }
 
 func (r *pairResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state pairModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, diags := resourcekit.WithTimeout(ctx, state.Timeouts, resourcekit.Delete, defaultPairTimeout)
+	ctx, cancel, state, ok := resourcekit.Begin[pairModel](ctx, req.State, resourcekit.Delete, defaultPairTimeout, &resp.Diagnostics)
 	defer cancel()
-	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 

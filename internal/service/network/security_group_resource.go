@@ -150,15 +150,10 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 		Find: func(ctx context.Context) ([]string, error) {
 			return findSecurityGroups(ctx, c, plan.VpcID.ValueString(), name)
 		},
-		Send: func(ctx context.Context) (string, error) {
-			out, err := jdcloud.CallOnce(ctx, c, "vpc.CreateNetworkSecurityGroup", func() (*vpcapis.CreateNetworkSecurityGroupResponse, error) {
-				return c.VPC.CreateNetworkSecurityGroup(in)
-			})
-			if err != nil {
-				return "", err
-			}
-			return out.Result.NetworkSecurityGroupId, nil
+		Send: jdcloud.SendOnce(c, "vpc.CreateNetworkSecurityGroup", func() (*vpcapis.CreateNetworkSecurityGroupResponse, error) {
+			return c.VPC.CreateNetworkSecurityGroup(in)
 		},
+			func(out *vpcapis.CreateNetworkSecurityGroupResponse) string { return out.Result.NetworkSecurityGroupId }),
 	}.Run(ctx, c)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating security group %q", name), err)
@@ -197,12 +192,8 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 	in := vpcapis.NewModifyNetworkSecurityGroupRequestWithoutParam()
 	in.SetRegionId(c.Region)
 	in.SetNetworkSecurityGroupId(id)
-	if !plan.Name.Equal(state.Name) {
-		in.SetNetworkSecurityGroupName(plan.Name.ValueString())
-	}
-	if !plan.Description.Equal(state.Description) {
-		in.SetDescription(plan.Description.ValueString())
-	}
+	in.NetworkSecurityGroupName = resourcekit.Changed(plan.Name, state.Name)
+	in.Description = resourcekit.Changed(plan.Description, state.Description)
 	if in.NetworkSecurityGroupName != nil || in.Description != nil {
 		_, err := jdcloud.Call(ctx, c, "vpc.ModifyNetworkSecurityGroup", func() (*vpcapis.ModifyNetworkSecurityGroupResponse, error) {
 			return c.VPC.ModifyNetworkSecurityGroup(in)

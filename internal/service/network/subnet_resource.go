@@ -205,13 +205,8 @@ func (r *subnetResource) Create(ctx context.Context, req resource.CreateRequest,
 		Find: func(ctx context.Context) ([]string, error) {
 			return findSubnets(ctx, c, plan.VpcID.ValueString(), name, plan.CIDRBlock.ValueString())
 		},
-		Send: func(ctx context.Context) (string, error) {
-			out, err := jdcloud.CallOnce(ctx, c, "vpc.CreateSubnet", func() (*vpcapis.CreateSubnetResponse, error) { return c.VPC.CreateSubnet(in) })
-			if err != nil {
-				return "", err
-			}
-			return out.Result.SubnetId, nil
-		},
+		Send: jdcloud.SendOnce(c, "vpc.CreateSubnet", func() (*vpcapis.CreateSubnetResponse, error) { return c.VPC.CreateSubnet(in) },
+			func(out *vpcapis.CreateSubnetResponse) string { return out.Result.SubnetId }),
 	}.Run(ctx, c)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating subnet %q", name), err)
@@ -230,12 +225,8 @@ func (r *subnetResource) Update(ctx context.Context, req resource.UpdateRequest,
 		in := vpcapis.NewModifySubnetRequestWithoutParam()
 		in.SetRegionId(c.Region)
 		in.SetSubnetId(id)
-		if !plan.Name.Equal(state.Name) {
-			in.SetSubnetName(plan.Name.ValueString())
-		}
-		if !plan.Description.Equal(state.Description) {
-			in.SetDescription(plan.Description.ValueString())
-		}
+		in.SubnetName = resourcekit.Changed(plan.Name, state.Name)
+		in.Description = resourcekit.Changed(plan.Description, state.Description)
 		if in.SubnetName == nil && in.Description == nil {
 			return nil
 		}

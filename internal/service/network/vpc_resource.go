@@ -98,13 +98,8 @@ func (r *vpcResource) Create(ctx context.Context, req resource.CreateRequest, re
 		Find: func(ctx context.Context) ([]string, error) {
 			return findVpcs(ctx, c, plan.Name.ValueString(), plan.CIDRBlock.ValueString())
 		},
-		Send: func(ctx context.Context) (string, error) {
-			out, err := jdcloud.CallOnce(ctx, c, "vpc.CreateVpc", func() (*vpcapis.CreateVpcResponse, error) { return c.VPC.CreateVpc(in) })
-			if err != nil {
-				return "", err
-			}
-			return out.Result.VpcId, nil
-		},
+		Send: jdcloud.SendOnce(c, "vpc.CreateVpc", func() (*vpcapis.CreateVpcResponse, error) { return c.VPC.CreateVpc(in) },
+			func(out *vpcapis.CreateVpcResponse) string { return out.Result.VpcId }),
 	}.Run(ctx, c)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating VPC %q", plan.Name.ValueString()), err)
@@ -123,12 +118,8 @@ func (r *vpcResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		in := vpcapis.NewModifyVpcRequestWithoutParam()
 		in.SetRegionId(c.Region)
 		in.SetVpcId(id)
-		if !plan.Name.Equal(state.Name) {
-			in.SetVpcName(plan.Name.ValueString())
-		}
-		if !plan.Description.Equal(state.Description) {
-			in.SetDescription(plan.Description.ValueString())
-		}
+		in.VpcName = resourcekit.Changed(plan.Name, state.Name)
+		in.Description = resourcekit.Changed(plan.Description, state.Description)
 		if in.VpcName == nil && in.Description == nil {
 			return nil
 		}

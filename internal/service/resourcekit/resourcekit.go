@@ -57,6 +57,36 @@ type Source interface {
 	Get(ctx context.Context, target any) diag.Diagnostics
 }
 
+// TimedSource is a plan or a state of a resource with a "timeouts" attribute.
+type TimedSource interface {
+	Source
+	GetAttribute(ctx context.Context, p path.Path, target any) diag.Diagnostics
+}
+
+// Begin starts a Create, Update or Delete: it reads the model from src and
+// bounds ctx by the timeout that the model's timeouts attribute sets for op
+// (def when it sets none). cancel is never nil; ok is false when reading
+// failed (the reason is in diags).
+func Begin[M any](ctx context.Context, src TimedSource, op Op, def time.Duration, diags *diag.Diagnostics) (
+	_ context.Context, cancel context.CancelFunc, m M, ok bool) {
+	var tv timeouts.Value
+	diags.Append(src.GetAttribute(ctx, path.Root("timeouts"), &tv)...)
+	m, ok = Get[M](ctx, src, diags)
+	ctx, cancel, d := WithTimeout(ctx, tv, op, def)
+	diags.Append(d...)
+	return ctx, cancel, m, ok && !diags.HasError()
+}
+
+// Changed is plan's value when it differs from state's, nil otherwise: the
+// optional field of a modify request that sends only what changed.
+func Changed(plan, state types.String) *string {
+	if plan.Equal(state) {
+		return nil
+	}
+	v := plan.ValueString()
+	return &v
+}
+
 // Get reads src into a new M; ok is false when that failed (the reason is
 // in diags).
 func Get[M any](ctx context.Context, src Source, diags *diag.Diagnostics) (m M, ok bool) {

@@ -301,14 +301,9 @@ func stateAZ(state *instanceModel) types.String {
 func known(v types.String) bool { return !v.IsNull() && !v.IsUnknown() && v.ValueString() != "" }
 
 func (r *instanceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan instanceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, diags := resourcekit.WithTimeout(ctx, plan.Timeouts, resourcekit.Create, defaultCreateTimeout)
+	ctx, cancel, plan, ok := resourcekit.Begin[instanceModel](ctx, req.Plan, resourcekit.Create, defaultCreateTimeout, &resp.Diagnostics)
 	defer cancel()
-	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 	what := fmt.Sprintf("creating instance %q", plan.Name.ValueString())
@@ -430,15 +425,10 @@ var instanceObject = resourcekit.Object[instanceModel, vmmodels.Instance]{
 }
 
 func (r *instanceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state instanceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, diags := resourcekit.WithTimeout(ctx, plan.Timeouts, resourcekit.Update, defaultUpdateTimeout)
+	ctx, cancel, plan, ok := resourcekit.Begin[instanceModel](ctx, req.Plan, resourcekit.Update, defaultUpdateTimeout, &resp.Diagnostics)
 	defer cancel()
-	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+	state, stateOK := resourcekit.Get[instanceModel](ctx, req.State, &resp.Diagnostics)
+	if !ok || !stateOK {
 		return
 	}
 	id := state.ID.ValueString()
@@ -481,14 +471,9 @@ func (r *instanceResource) Update(ctx context.Context, req resource.UpdateReques
 }
 
 func (r *instanceResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state instanceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, diags := resourcekit.WithTimeout(ctx, state.Timeouts, resourcekit.Delete, defaultDeleteTimeout)
+	ctx, cancel, state, ok := resourcekit.Begin[instanceModel](ctx, req.State, resourcekit.Delete, defaultDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
-	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 	shutdown := state.ShutdownBeforeDeletion.IsNull() || state.ShutdownBeforeDeletion.ValueBool()
