@@ -119,18 +119,11 @@ func (r *pairResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if req.Plan.Raw.IsNull() || r.Client == nil {
 		return
 	}
-	var plan pairModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, state, ok := resourcekit.PlanAndState[pairModel](ctx, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	var state *pairModel
-	if !req.State.Raw.IsNull() {
-		state = &pairModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
+	if state != nil {
 		warnHolderLeaving(state, &plan, &resp.Diagnostics)
 		warnEIPNotOnMember(state, &resp.Diagnostics)
 	}

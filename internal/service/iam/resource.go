@@ -507,18 +507,9 @@ func (r *credentialsResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	var plan credentialsModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, state, ok := resourcekit.PlanAndState[credentialsModel](ctx, req, &resp.Diagnostics)
+	if !ok {
 		return
-	}
-	var state *credentialsModel
-	if !req.State.Raw.IsNull() {
-		state = &credentialsModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
 	}
 
 	if !plan.Name.IsUnknown() && (state == nil || state.PolicyName.IsNull()) {
