@@ -35,7 +35,9 @@ func ListAll[T any](ctx context.Context, list func(ctx context.Context, page, si
 
 // filter is one documented list filter; the APIs' name filters match
 // substrings, so callers check names exactly on what comes back.
-func filter(name, value string) common.Filter { return common.Filter{Name: name, Values: []string{value}} }
+func filter(name, value string) common.Filter {
+	return common.Filter{Name: name, Values: []string{value}}
+}
 
 // The list finders return every object the filters (name, value pairs)
 // select, all pages.

@@ -96,3 +96,16 @@ func (cr ReconciledCreate) Run(ctx context.Context, c *Client) (string, error) {
 		delay = min(2*delay, 5*time.Second)
 	}
 }
+
+// SendOnce is a ReconciledCreate's Send for a create call answered with the
+// new object: send goes once through CallOnce and id picks the new ID out of
+// the answer.
+func SendOnce[R any](c *Client, call string, send func() (*R, error), id func(*R) string) func(ctx context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		out, err := CallOnce(ctx, c, call, send)
+		if err != nil {
+			return "", err
+		}
+		return id(out), nil
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -14,6 +13,7 @@ import (
 	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
 var (
@@ -23,13 +23,11 @@ var (
 )
 
 // NewDataSource is the jdcloudha_availability_group data source factory.
-func NewDataSource() datasource.DataSource { return &agDataSource{} }
-
-type agDataSource struct{ client *jdcloud.Client }
-
-func (d *agDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_availability_group"
+func NewDataSource() datasource.DataSource {
+	return &agDataSource{DataSourceBase: resourcekit.NewDataSourceBase("_availability_group")}
 }
+
+type agDataSource struct{ resourcekit.DataSourceBase }
 
 func (d *agDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -82,10 +80,6 @@ func (d *agDataSource) ConfigValidators(_ context.Context) []datasource.ConfigVa
 	}
 }
 
-func (d *agDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *agDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg agDataModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -93,45 +87,33 @@ func (d *agDataSource) Read(ctx context.Context, req datasource.ReadRequest, res
 		return
 	}
 	var g agmodels.AvailabilityGroup
+	ok := false
 	if !cfg.ID.IsNull() {
 		id := cfg.ID.ValueString()
-		var err error
-		g, err = jdcloud.FindAgByID(ctx, d.client, id)
-		if jdcloud.IsNotFound(err) {
-			resp.Diagnostics.AddAttributeError(path.Root("id"), "Availability group not found",
-				fmt.Sprintf("No availability group %q in region %s.", id, d.client.Region))
-			return
-		}
-		if err != nil {
-			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading availability group %q", id), err)
-			return
-		}
+		g, ok = resourcekit.FindByID(ctx, d.Client, id, jdcloud.FindAgByID, &resp.Diagnostics, "Availability group not found",
+			fmt.Sprintf("No availability group %q in region %s.", id, d.Client.Region), fmt.Sprintf("availability group %q", id))
 	} else {
 		name := cfg.Name.ValueString()
-		found, err := findAgsByName(ctx, d.client, name)
+		found, err := findAgsByName(ctx, d.Client, name)
 		if err != nil {
 			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("looking up availability group %q", name), err)
 			return
 		}
-		switch len(found) {
-		case 0:
-			resp.Diagnostics.AddAttributeError(path.Root("name"), "Availability group not found",
-				fmt.Sprintf("No availability group is named %q in region %s.", name, d.client.Region))
-			return
-		case 1:
-			g = found[0]
-		default:
-			ids := make([]string, len(found))
-			for i, f := range found {
-				ids[i] = f.Id
-			}
-			resp.Diagnostics.AddAttributeError(path.Root("name"), "Several availability groups match",
-				fmt.Sprintf("%d availability groups are named %q in region %s (%s): look it up by id instead.",
-					len(found), name, d.client.Region, strings.Join(ids, ", ")))
-			return
-		}
+		g, ok = resourcekit.Match[agmodels.AvailabilityGroup]{
+			Attr:       "name",
+			None:       "Availability group not found",
+			NoneDetail: fmt.Sprintf("No availability group is named %q in region %s.", name, d.Client.Region),
+			Several:    "Several availability groups match",
+			SeveralDetail: func(n int, ids string) string {
+				return fmt.Sprintf("%d availability groups are named %q in region %s (%s): look it up by id instead.", n, name, d.Client.Region, ids)
+			},
+			Label: func(f agmodels.AvailabilityGroup) string { return f.Id },
+		}.One(found, &resp.Diagnostics)
 	}
-	members, err := agInstanceIDs(ctx, d.client, g.Id)
+	if !ok {
+		return
+	}
+	members, err := agInstanceIDs(ctx, d.Client, g.Id)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("listing the instances of availability group %q", g.Id), err)
 		return

@@ -20,8 +20,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	agapis "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/apis"
+	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -41,12 +43,13 @@ const defaultDeleteTimeout = 2 * time.Minute
 const configurationType = "loose"
 
 // NewResource is the jdcloudha_availability_group factory.
-func NewResource() resource.Resource { return &agResource{} }
+func NewResource() resource.Resource {
+	return &agResource{Base: resourcekit.NewBase("_availability_group")}
+}
 
-type agResource struct{ client *jdcloud.Client }
-
-func (r *agResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_availability_group"
+type agResource struct {
+	resourcekit.Base
+	resourcekit.ImportByID
 }
 
 func (r *agResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -120,14 +123,10 @@ func (r *agResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp 
 	}
 }
 
-func (r *agResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 // ModifyPlan checks at plan time that every zone belongs to the provider's
 // region (zones are named after it: cn-north-1 has cn-north-1a, ...).
 func (r *agResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.client == nil {
+	if req.Plan.Raw.IsNull() || r.Client == nil {
 		return
 	}
 	var azs types.List
@@ -140,7 +139,7 @@ func (r *agResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequ
 		if !ok || s.IsUnknown() || s.IsNull() {
 			continue
 		}
-		if err := CheckZone(s.ValueString(), r.client.Region); err != nil {
+		if err := CheckZone(s.ValueString(), r.Client.Region); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("azs").AtListIndex(i), "Zone not in the provider's region",
 				fmt.Sprintf("azs[%d] %s.", i, err))
 		}
@@ -182,7 +181,7 @@ func (r *agResource) Create(ctx context.Context, req resource.CreateRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client
+	c := r.Client
 	name := plan.Name.ValueString()
 	in := agapis.NewCreateAgRequestWithoutParam()
 	in.SetRegionId(c.Region)
@@ -204,114 +203,58 @@ func (r *agResource) Create(ctx context.Context, req resource.CreateRequest, res
 			}
 			return ids, err
 		},
-		Send: func(ctx context.Context) (string, error) {
-			out, err := jdcloud.CallOnce(ctx, c, "ag.CreateAg", func() (*agapis.CreateAgResponse, error) { return c.AG.CreateAg(in) })
-			if err != nil {
-				return "", err
-			}
-			return out.Result.AgId, nil
-		},
+		Send: jdcloud.SendOnce(c, "ag.CreateAg", func() (*agapis.CreateAgResponse, error) { return c.AG.CreateAg(in) },
+			func(out *agapis.CreateAgResponse) string { return out.Result.AgId }),
 	}.Run(ctx, c)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating availability group %q", name), err)
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-
-	g, err := jdcloud.FindAgByID(ctx, c, id)
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading availability group %q after creating it", id), err)
-		return
-	}
-	resp.Diagnostics.Append(plan.fill(ctx, g)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	agObject.SaveCreated(ctx, c, resp, &plan, id)
 }
 
 func (r *agResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state agModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	g, err := jdcloud.FindAgByID(ctx, r.client, state.ID.ValueString())
-	if jdcloud.IsNotFound(err) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading availability group %q", state.ID.ValueString()), err)
-		return
-	}
-	resp.Diagnostics.Append(state.fill(ctx, g)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	agObject.Read(ctx, r.Client, req, resp)
 }
 
 func (r *agResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state agModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client
-	id := state.ID.ValueString()
-	in := agapis.NewUpdateAgRequestWithoutParam()
-	in.SetRegionId(c.Region)
-	in.SetAgId(id)
-	if !plan.Name.Equal(state.Name) {
-		in.SetName(plan.Name.ValueString())
-	}
-	if !plan.Description.Equal(state.Description) {
-		in.SetDescription(plan.Description.ValueString())
-	}
-	if in.Name != nil || in.Description != nil {
-		if _, err := jdcloud.Call(ctx, c, "ag.UpdateAg", func() (*agapis.UpdateAgResponse, error) { return c.AG.UpdateAg(in) }); err != nil {
-			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("updating availability group %q", id), err)
-			return
+	agObject.Update(ctx, r.Client, req, resp, func(ctx context.Context, id string, plan, state *agModel) error {
+		c := r.Client
+		in := agapis.NewUpdateAgRequestWithoutParam()
+		in.SetRegionId(c.Region)
+		in.SetAgId(id)
+		in.Name = resourcekit.Changed(plan.Name, state.Name)
+		in.Description = resourcekit.Changed(plan.Description, state.Description)
+		if in.Name == nil && in.Description == nil {
+			return nil
 		}
-	}
-	g, err := jdcloud.FindAgByID(ctx, c, id)
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading availability group %q after updating it", id), err)
-		return
-	}
-	plan.ID = state.ID
-	resp.Diagnostics.Append(plan.fill(ctx, g)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		_, err := jdcloud.Call(ctx, c, "ag.UpdateAg", func() (*agapis.UpdateAgResponse, error) { return c.AG.UpdateAg(in) })
+		return err
+	})
 }
 
 func (r *agResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state agModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client
-	id := state.ID.ValueString()
-	blocked, err := jdcloud.DeleteUntilGone(ctx, c, fmt.Sprintf("availability group %q", id), timeout, func(ctx context.Context) error {
+	agObject.DeleteUntilGone(ctx, r.Client, req, resp, defaultDeleteTimeout, agDeleteFailure, func(ctx context.Context, c *jdcloud.Client, id string) error {
 		_, err := jdcloud.Call(ctx, c, "ag.DeleteAg", func() (*agapis.DeleteAgResponse, error) {
 			return c.AG.DeleteAg(agapis.NewDeleteAgRequest(c.Region, id))
 		})
 		return err
 	})
-	if err == nil {
-		return
-	}
-	if blocked != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting availability group %q", id),
-			fmt.Sprintf("JD Cloud refuses to delete an availability group that still has instances, and it still did after "+
-				"retrying for %s. Delete the group's instances first (or raise timeouts.delete if they are still being deleted).\n\n%s",
-				timeout, jdcloud.Detail(blocked)))
-		return
-	}
-	jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("deleting availability group %q", id), err)
 }
 
-func (r *agResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+// agDeleteFailure says what still blocks the group: its instances.
+func agDeleteFailure(blocked, err error, timeout time.Duration) string {
+	if blocked == nil {
+		return jdcloud.Detail(err)
+	}
+	return fmt.Sprintf("JD Cloud refuses to delete an availability group that still has instances, and it still did after "+
+		"retrying for %s. Delete the group's instances first (or raise timeouts.delete if they are still being deleted).\n\n%s",
+		timeout, jdcloud.Detail(blocked))
+}
+
+// agObject reads, saves and deletes availability groups for the resource.
+var agObject = resourcekit.Object[agModel, agmodels.AvailabilityGroup]{
+	Name: resourcekit.Quoted("availability group"),
+	Find: jdcloud.FindAgByID,
+	Fill: (*agModel).fill,
 }

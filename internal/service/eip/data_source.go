@@ -3,7 +3,6 @@ package eip
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -13,6 +12,7 @@ import (
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -23,13 +23,11 @@ var (
 )
 
 // NewDataSource is the jdcloudha_elastic_ip data source.
-func NewDataSource() datasource.DataSource { return &elasticIPDataSource{} }
-
-type elasticIPDataSource struct{ client *jdcloud.Client }
-
-func (d *elasticIPDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_elastic_ip"
+func NewDataSource() datasource.DataSource {
+	return &elasticIPDataSource{DataSourceBase: resourcekit.NewDataSourceBase("_elastic_ip")}
 }
+
+type elasticIPDataSource struct{ resourcekit.DataSourceBase }
 
 func (d *elasticIPDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -67,10 +65,6 @@ func (d *elasticIPDataSource) ConfigValidators(_ context.Context) []datasource.C
 	}
 }
 
-func (d *elasticIPDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *elasticIPDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg dataModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -78,41 +72,30 @@ func (d *elasticIPDataSource) Read(ctx context.Context, req datasource.ReadReque
 		return
 	}
 	var e vpcmodels.ElasticIp
+	ok := false
 	if id := cfg.ID.ValueString(); id != "" {
-		var err error
-		e, err = jdcloud.FindEIPByID(ctx, d.client, id)
-		if jdcloud.IsNotFound(err) {
-			resp.Diagnostics.AddAttributeError(path.Root("id"), "Elastic IP not found",
-				fmt.Sprintf("No elastic IP with ID %q exists in region %s.", id, d.client.Region))
-			return
-		}
-		if err != nil {
-			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading elastic IP %s", id), err)
-			return
-		}
+		e, ok = resourcekit.FindByID(ctx, d.Client, id, jdcloud.FindEIPByID, &resp.Diagnostics, "Elastic IP not found",
+			fmt.Sprintf("No elastic IP with ID %q exists in region %s.", id, d.Client.Region), "elastic IP "+id)
 	} else {
 		address := cfg.Address.ValueString()
-		found, err := findByAddress(ctx, d.client, address)
+		found, err := findByAddress(ctx, d.Client, address)
 		if err != nil {
 			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("looking up elastic IP %s", address), err)
 			return
 		}
-		switch len(found) {
-		case 0:
-			resp.Diagnostics.AddAttributeError(path.Root("address"), "Elastic IP not found",
-				fmt.Sprintf("No elastic IP with address %s exists in region %s.", address, d.client.Region))
-			return
-		case 1:
-			e = found[0]
-		default:
-			ids := make([]string, len(found))
-			for i, f := range found {
-				ids[i] = f.ElasticIpId
-			}
-			resp.Diagnostics.AddAttributeError(path.Root("address"), "Several elastic IPs match",
-				fmt.Sprintf("The API reports %d elastic IPs with address %s (%s); look it up by id instead.", len(found), address, strings.Join(ids, ", ")))
-			return
-		}
+		e, ok = resourcekit.Match[vpcmodels.ElasticIp]{
+			Attr:       "address",
+			None:       "Elastic IP not found",
+			NoneDetail: fmt.Sprintf("No elastic IP with address %s exists in region %s.", address, d.Client.Region),
+			Several:    "Several elastic IPs match",
+			SeveralDetail: func(n int, ids string) string {
+				return fmt.Sprintf("The API reports %d elastic IPs with address %s (%s); look it up by id instead.", n, address, ids)
+			},
+			Label: func(f vpcmodels.ElasticIp) string { return f.ElasticIpId },
+		}.One(found, &resp.Diagnostics)
+	}
+	if !ok {
+		return
 	}
 	cfg.fill(e)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)

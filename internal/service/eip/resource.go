@@ -19,6 +19,7 @@ import (
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -38,12 +39,13 @@ const (
 )
 
 // NewResource is the jdcloudha_elastic_ip resource.
-func NewResource() resource.Resource { return &elasticIPResource{} }
+func NewResource() resource.Resource {
+	return &elasticIPResource{Base: resourcekit.NewBase("_elastic_ip")}
+}
 
-type elasticIPResource struct{ client *jdcloud.Client }
-
-func (r *elasticIPResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_elastic_ip"
+type elasticIPResource struct {
+	resourcekit.Base
+	resourcekit.ImportByID
 }
 
 func (r *elasticIPResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -121,29 +123,18 @@ func (r *elasticIPResource) Schema(ctx context.Context, _ resource.SchemaRequest
 	}
 }
 
-func (r *elasticIPResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *elasticIPResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan resourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, plan, ok := resourcekit.Begin[resourceModel](ctx, req.Plan, resourcekit.Create, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
+	if !ok {
+		return
+	}
 
 	what := "creating elastic IP"
 	if n := plan.Name.ValueString(); n != "" {
 		what = fmt.Sprintf("creating elastic IP %q", n)
 	}
-	id, err := create(ctx, r.client, createSpec{
+	id, err := create(ctx, r.Client, createSpec{
 		bandwidth: int(plan.BandwidthMbps.ValueInt64()),
 		line:      plan.Line.ValueString(),
 		name:      plan.Name.ValueString(),
@@ -168,38 +159,16 @@ func (r *elasticIPResource) Create(ctx context.Context, req resource.CreateReque
 }
 
 func (r *elasticIPResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state resourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	e, err := jdcloud.FindEIPByID(ctx, r.client, state.ID.ValueString())
-	if jdcloud.IsNotFound(err) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading elastic IP %s", state.ID.ValueString()), err)
-		return
-	}
-	state.fill(e)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	eipObject.Read(ctx, r.Client, req, resp)
 }
 
 func (r *elasticIPResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state resourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := plan.Timeouts.Update(ctx, defaultTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, plan, ok := resourcekit.Begin[resourceModel](ctx, req.Plan, resourcekit.Update, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
+	state, stateOK := resourcekit.Get[resourceModel](ctx, req.State, &resp.Diagnostics)
+	if !ok || !stateOK {
+		return
+	}
 
 	id := state.ID.ValueString()
 	var bandwidth *int
@@ -214,7 +183,7 @@ func (r *elasticIPResource) Update(ctx context.Context, req resource.UpdateReque
 	}
 	what := fmt.Sprintf("updating elastic IP %s", id)
 	if bandwidth != nil || name != nil {
-		if err := modify(ctx, r.client, id, bandwidth, name); err != nil {
+		if err := modify(ctx, r.Client, id, bandwidth, name); err != nil {
 			jdcloud.AddError(&resp.Diagnostics, what, err)
 			return
 		}
@@ -229,24 +198,17 @@ func (r *elasticIPResource) Update(ctx context.Context, req resource.UpdateReque
 }
 
 func (r *elasticIPResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state resourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := state.Timeouts.Delete(ctx, defaultTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, state, ok := resourcekit.Begin[resourceModel](ctx, req.State, resourcekit.Delete, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
+	if !ok {
+		return
+	}
 
 	id := state.ID.ValueString()
 	what := fmt.Sprintf("deleting elastic IP %s", id)
 	// An association change may still be in flight (state PROCESSING, e.g.
 	// the pair's release just before): the API refuses to delete meanwhile.
-	e, err := jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vpcmodels.ElasticIp]{
+	e, err := jdcloud.WaitFor(ctx, r.Client, jdcloud.Wait[vpcmodels.ElasticIp]{
 		What:      fmt.Sprintf("elastic IP %s to finish its association change", id),
 		PollFirst: true,
 		Pending:   []string{"PROCESSING"},
@@ -274,11 +236,11 @@ func (r *elasticIPResource) Delete(ctx context.Context, req resource.DeleteReque
 				id, e.ElasticIpAddress, holder, e.InstanceId, id))
 		return
 	}
-	if err := remove(ctx, r.client, id); err != nil {
+	if err := remove(ctx, r.Client, id); err != nil {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
 		return
 	}
-	_, err = jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vpcmodels.ElasticIp]{
+	_, err = jdcloud.WaitFor(ctx, r.Client, jdcloud.Wait[vpcmodels.ElasticIp]{
 		What:    fmt.Sprintf("elastic IP %s to be released", id),
 		Pending: []string{"UP", "DOWN", "PROCESSING"},
 		Target:  []string{jdcloud.StateGone},
@@ -289,13 +251,16 @@ func (r *elasticIPResource) Delete(ctx context.Context, req resource.DeleteReque
 	}
 }
 
-func (r *elasticIPResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+// eipObject reads elastic IPs for the resource.
+var eipObject = resourcekit.Object[resourceModel, vpcmodels.ElasticIp]{
+	Name: resourcekit.Bare("elastic IP"),
+	Find: jdcloud.FindEIPByID,
+	Fill: resourcekit.FillPlain((*resourceModel).fill),
 }
 
 // waitSettled waits until no change is in flight on the EIP.
 func (r *elasticIPResource) waitSettled(ctx context.Context, id string) (vpcmodels.ElasticIp, error) {
-	return jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vpcmodels.ElasticIp]{
+	return jdcloud.WaitFor(ctx, r.Client, jdcloud.Wait[vpcmodels.ElasticIp]{
 		What:      fmt.Sprintf("elastic IP %s to be ready", id),
 		PollFirst: true, // usually settled already
 		Pending:   []string{"PROCESSING"},
@@ -306,7 +271,7 @@ func (r *elasticIPResource) waitSettled(ctx context.Context, id string) (vpcmode
 
 func (r *elasticIPResource) refresh(id string) func(context.Context) (vpcmodels.ElasticIp, string, error) {
 	return func(ctx context.Context) (vpcmodels.ElasticIp, string, error) {
-		e, err := jdcloud.FindEIPByID(ctx, r.client, id)
+		e, err := jdcloud.FindEIPByID(ctx, r.Client, id)
 		if jdcloud.IsNotFound(err) {
 			return vpcmodels.ElasticIp{}, jdcloud.StateGone, nil
 		}
@@ -353,10 +318,10 @@ var noBGPRegions = map[string]bool{"cn-north-1": true, "cn-east-2": true}
 
 // ModifyPlan refuses what the region cannot have, before anything is created.
 func (r *elasticIPResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.client == nil {
+	if req.Plan.Raw.IsNull() || r.Client == nil {
 		return
 	}
-	if err := r.client.CheckRegion(ctx); err != nil {
+	if err := r.Client.CheckRegion(ctx); err != nil {
 		resp.Diagnostics.AddError("Unknown region", err.Error()+".")
 		return
 	}
@@ -365,12 +330,12 @@ func (r *elasticIPResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	if line.IsUnknown() || line.ValueString() != "no_bgp" {
 		return
 	}
-	if noBGPRegions[r.client.Region] {
+	if noBGPRegions[r.Client.Region] {
 		resp.Diagnostics.AddAttributeError(path.Root("line"), "Line not available in this region",
-			fmt.Sprintf("line = \"no_bgp\" is not offered in %s: JD Cloud sells only BGP elastic IPs there. Use line = \"bgp\" (the default).", r.client.Region))
+			fmt.Sprintf("line = \"no_bgp\" is not offered in %s: JD Cloud sells only BGP elastic IPs there. Use line = \"bgp\" (the default).", r.Client.Region))
 		return
 	}
 	resp.Diagnostics.AddAttributeWarning(path.Root("line"), "Line may not be available",
 		fmt.Sprintf("line = \"no_bgp\" in %s: the current SDK documents only bgp in every region (an older console page offered non-BGP here). "+
-			"If CreateElasticIps refuses it, use line = \"bgp\".", r.client.Region))
+			"If CreateElasticIps refuses it, use line = \"bgp\".", r.Client.Region))
 }

@@ -32,11 +32,11 @@ func (m *keepalivedConfigModel) daemonMode() bool {
 // them stay unknown.
 func (r *keepalivedConfigResource) build(ctx context.Context, m *keepalivedConfigModel, write bundleWriter, diags *diag.Diagnostics) {
 	if m.Region.IsUnknown() || m.Region.IsNull() || m.Region.ValueString() == "" {
-		if r.client == nil {
+		if r.Client == nil {
 			diags.AddAttributeError(path.Root("region"), "Region unknown", "Set region, or configure the provider's region.")
 			return
 		}
-		m.Region = types.StringValue(r.client.Region)
+		m.Region = types.StringValue(r.Client.Region)
 	}
 	if m.Endpoint.IsUnknown() || m.Endpoint.IsNull() || m.Endpoint.ValueString() == "" {
 		m.Endpoint = types.StringValue(defaultAgentEndpoint(m.Region.ValueString()))

@@ -19,6 +19,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
 var (
@@ -29,26 +30,18 @@ var (
 
 // NewKeepalivedConfigResource is the jdcloudha_keepalived_config resource.
 func NewKeepalivedConfigResource() resource.Resource {
-	return &keepalivedConfigResource{agent: agentbin.Binary}
+	return &keepalivedConfigResource{Base: resourcekit.NewBase("_keepalived_config"), agent: agentbin.Binary}
 }
 
 type keepalivedConfigResource struct {
-	client *jdcloud.Client
+	resourcekit.Base
 	// agent returns the agent binary for an architecture and its sha256
 	// (agentbin.Binary; tests swap in another build).
 	agent func(arch string) ([]byte, string, error)
 }
 
-func (r *keepalivedConfigResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_keepalived_config"
-}
-
 func (r *keepalivedConfigResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = keepalivedConfigSchema()
-}
-
-func (r *keepalivedConfigResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *keepalivedConfigResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -173,8 +166,8 @@ func (r *keepalivedConfigResource) ModifyPlan(ctx context.Context, req resource.
 		}
 		m.ID = state.ID // stable for the life of the resource
 	}
-	if m.Region.IsUnknown() && r.client != nil {
-		m.Region = types.StringValue(r.client.Region)
+	if m.Region.IsUnknown() && r.Client != nil {
+		m.Region = types.StringValue(r.Client.Region)
 	}
 	if m.Endpoint.IsUnknown() && !m.Region.IsUnknown() && m.Region.ValueString() != "" {
 		m.Endpoint = types.StringValue(defaultAgentEndpoint(m.Region.ValueString()))
@@ -220,13 +213,13 @@ const agentPermissionWindow = 2 * time.Minute
 // endpoint may be JD Cloud's internal one, out of Terraform's reach): a key
 // that may not move the EIP fails the apply here, not at the first failover.
 func (r *keepalivedConfigResource) checkAgentPermissions(ctx context.Context, m *keepalivedConfigModel, diags *diag.Diagnostics) bool {
-	if r.client == nil || !m.CheckPermissions.ValueBool() {
+	if r.Client == nil || !m.CheckPermissions.ValueBool() {
 		return true
 	}
 	ak := m.AccessKey.ValueString()
 	eip := m.ElasticIPID.ValueString()
 	ids := []string{m.Master.InstanceID.ValueString(), m.Backup.InstanceID.ValueString()}
-	err := jdcloud.CheckAgentPermissions(ctx, r.client, ak, m.SecretKey.ValueString(), agentPermissionWindow, eip, ids)
+	err := jdcloud.CheckAgentPermissions(ctx, r.Client, ak, m.SecretKey.ValueString(), agentPermissionWindow, eip, ids)
 	switch pe, refused := agent.AsPermissionError(err); {
 	case err == nil:
 		return true

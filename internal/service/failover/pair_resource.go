@@ -20,6 +20,7 @@ import (
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
 var (
@@ -33,13 +34,11 @@ var (
 const defaultPairTimeout = 5 * time.Minute
 
 // NewPairResource is the jdcloudha_failover_pair resource.
-func NewPairResource() resource.Resource { return &pairResource{} }
-
-type pairResource struct{ client *jdcloud.Client }
-
-func (r *pairResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_failover_pair"
+func NewPairResource() resource.Resource {
+	return &pairResource{Base: resourcekit.NewBase("_failover_pair")}
 }
+
+type pairResource struct{ resourcekit.Base }
 
 func (r *pairResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -99,10 +98,6 @@ func pairTimeouts(ctx context.Context) schema.Attribute {
 	return a
 }
 
-func (r *pairResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *pairResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m pairModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -121,33 +116,26 @@ func (r *pairResource) ValidateConfig(ctx context.Context, req resource.Validate
 // not running, the EIP on no member or on an instance outside the pair) and
 // about a planned change that takes the EIP's holder away.
 func (r *pairResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.client == nil {
+	if req.Plan.Raw.IsNull() || r.Client == nil {
 		return
 	}
-	var plan pairModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, state, ok := resourcekit.PlanAndState[pairModel](ctx, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	var state *pairModel
-	if !req.State.Raw.IsNull() {
-		state = &pairModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
+	if state != nil {
 		warnHolderLeaving(state, &plan, &resp.Diagnostics)
 		warnEIPNotOnMember(state, &resp.Diagnostics)
 	}
 	if plan.ElasticIPID.IsUnknown() || plan.MasterInstanceID.IsUnknown() || plan.BackupInstanceID.IsUnknown() {
 		return
 	}
-	master, err := jdcloud.LookupInstance(ctx, r.client, plan.MasterInstanceID.ValueString())
+	master, err := jdcloud.LookupInstance(ctx, r.Client, plan.MasterInstanceID.ValueString())
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "checking master_instance_id "+plan.MasterInstanceID.ValueString(), err)
 		return
 	}
-	backup, err := jdcloud.LookupInstance(ctx, r.client, plan.BackupInstanceID.ValueString())
+	backup, err := jdcloud.LookupInstance(ctx, r.Client, plan.BackupInstanceID.ValueString())
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "checking backup_instance_id "+plan.BackupInstanceID.ValueString(), err)
 		return
@@ -157,7 +145,7 @@ func (r *pairResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if state != nil && plan.ElasticIPID.Equal(state.ElasticIPID) && plan.MasterInstanceID.Equal(state.MasterInstanceID) && plan.BackupInstanceID.Equal(state.BackupInstanceID) {
 		return // the placement checks below ran when these IDs were planned
 	}
-	eip, err := jdcloud.LookupEIP(ctx, r.client, plan.ElasticIPID.ValueString())
+	eip, err := jdcloud.LookupEIP(ctx, r.Client, plan.ElasticIPID.ValueString())
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "checking elastic_ip_id "+plan.ElasticIPID.ValueString(), err)
 		return
@@ -241,15 +229,11 @@ func warnHolderLeaving(state, plan *pairModel, diags *diag.Diagnostics) {
 }
 
 func (r *pairResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan pairModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, plan, ok := resourcekit.Begin[pairModel](ctx, req.Plan, resourcekit.Create, defaultPairTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultPairTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	eipID := plan.ElasticIPID.ValueString()
 	// In state before the association starts: an interrupted or failed bind
@@ -259,7 +243,7 @@ func (r *pairResource) Create(ctx context.Context, req resource.CreateRequest, r
 	progress := plan
 	progress.ElasticIPAddress, progress.ActiveInstanceID, progress.ActiveRole = types.StringNull(), types.StringNull(), types.StringNull()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &progress)...)
-	eip, err := (binder{r.client}).bind(ctx, eipID, plan.MasterInstanceID.ValueString(), plan.BackupInstanceID.ValueString())
+	eip, err := (binder{r.Client}).bind(ctx, eipID, plan.MasterInstanceID.ValueString(), plan.BackupInstanceID.ValueString())
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "binding elastic IP "+eipID+" to the failover pair", err)
 		return
@@ -285,19 +269,15 @@ func (r *pairResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 }
 
 func (r *pairResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state pairModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, plan, ok := resourcekit.Begin[pairModel](ctx, req.Plan, resourcekit.Update, defaultPairTimeout, &resp.Diagnostics)
+	defer cancel()
+	state, stateOK := resourcekit.Get[pairModel](ctx, req.State, &resp.Diagnostics)
+	if !ok || !stateOK {
 		return
 	}
-	timeout, diags := plan.Timeouts.Update(ctx, defaultPairTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	eipID := plan.ElasticIPID.ValueString()
-	eip, err := (binder{r.client}).bind(ctx, eipID, plan.MasterInstanceID.ValueString(), plan.BackupInstanceID.ValueString(),
+	eip, err := (binder{r.Client}).bind(ctx, eipID, plan.MasterInstanceID.ValueString(), plan.BackupInstanceID.ValueString(),
 		state.MasterInstanceID.ValueString(), state.BackupInstanceID.ValueString())
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "re-binding elastic IP "+eipID+" to the failover pair", err)
@@ -309,19 +289,15 @@ func (r *pairResource) Update(ctx context.Context, req resource.UpdateRequest, r
 }
 
 func (r *pairResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state pairModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, state, ok := resourcekit.Begin[pairModel](ctx, req.State, resourcekit.Delete, defaultPairTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
-	timeout, diags := state.Timeouts.Delete(ctx, defaultPairTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
-	b := binder{r.client}
+	b := binder{r.Client}
 	eipID := state.ElasticIPID.ValueString()
-	eip, err := jdcloud.FindEIPByID(ctx, r.client, eipID)
+	eip, err := jdcloud.FindEIPByID(ctx, r.Client, eipID)
 	if jdcloud.IsNotFound(err) {
 		return
 	}
@@ -353,7 +329,7 @@ func (r *pairResource) ImportState(ctx context.Context, req resource.ImportState
 
 // refresh fills the computed attributes from the API, with one describe.
 func (r *pairResource) refresh(ctx context.Context, m *pairModel) error {
-	eip, err := jdcloud.FindEIPByID(ctx, r.client, m.ElasticIPID.ValueString())
+	eip, err := jdcloud.FindEIPByID(ctx, r.Client, m.ElasticIPID.ValueString())
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
 var (
@@ -42,13 +43,11 @@ const (
 )
 
 // NewCredentialsResource is the jdcloudha_failover_credentials resource.
-func NewCredentialsResource() resource.Resource { return &credentialsResource{} }
-
-type credentialsResource struct{ client *jdcloud.Client }
-
-func (r *credentialsResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_failover_credentials"
+func NewCredentialsResource() resource.Resource {
+	return &credentialsResource{Base: resourcekit.NewBase("_failover_credentials")}
 }
+
+type credentialsResource struct{ resourcekit.Base }
 
 func (r *credentialsResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
@@ -175,28 +174,17 @@ func describedTimeouts(ctx context.Context) schema.Attribute {
 	return a
 }
 
-func (r *credentialsResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *credentialsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan credentialsModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, plan, ok := resourcekit.Begin[credentialsModel](ctx, req.Plan, resourcekit.Create, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
+	if !ok {
+		return
+	}
 
 	name := plan.Name.ValueString()
 	what := fmt.Sprintf("creating failover credentials %q", name)
 	ids := plan.instanceIDs(ctx, &resp.Diagnostics)
-	if err := createSubUser(ctx, r.client, name, plan.Description.ValueString()); err != nil {
+	if err := createSubUser(ctx, r.Client, name, plan.Description.ValueString()); err != nil {
 		detail := jdcloud.Detail(err)
 		if jdcloud.HasStatus(err, "ALREADY_EXISTS") {
 			detail += fmt.Sprintf("\n\nA sub-user named %q exists, or was deleted a moment ago (JD Cloud keeps deleted sub-users "+
@@ -219,8 +207,8 @@ func (r *credentialsResource) Create(ctx context.Context, req resource.CreateReq
 	// The policy's resource names spell out the main account, which the
 	// API shows as a sub-user's `account`: the same for every sub-user of
 	// the account, so one read serves every pair of the walk.
-	account, err := jdcloud.Lookup(r.client, "iam/account", func() (string, error) {
-		user, err := describeSubUser(ctx, r.client, name)
+	account, err := jdcloud.Lookup(r.Client, "iam/account", func() (string, error) {
+		user, err := describeSubUser(ctx, r.Client, name)
 		return user.Account, err
 	})
 	if err != nil {
@@ -229,14 +217,14 @@ func (r *credentialsResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	progress.AccountID = types.StringValue(account)
 	save()
-	doc, err := buildPolicy(r.client.Region, account, plan.ElasticIPID.ValueString(), ids)
+	doc, err := buildPolicy(r.Client.Region, account, plan.ElasticIPID.ValueString(), ids)
 	if err != nil {
 		resp.Diagnostics.AddError("Error "+what, err.Error())
 		return
 	}
 
 	policyName := policyNameFor(name)
-	if err := createPolicy(ctx, r.client, policyName, policyDescription(name), doc); err != nil {
+	if err := createPolicy(ctx, r.Client, policyName, policyDescription(name), doc); err != nil {
 		detail := jdcloud.Detail(err)
 		if jdcloud.HasStatus(err, "ALREADY_EXISTS") {
 			detail += fmt.Sprintf("\n\nA policy named %q already exists and was left alone; delete or rename it, or choose another name.", policyName)
@@ -246,14 +234,14 @@ func (r *credentialsResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	progress.PolicyName = types.StringValue(policyName)
 	save()
-	if err := attachPolicy(ctx, r.client, name, policyName); err != nil {
+	if err := attachPolicy(ctx, r.Client, name, policyName); err != nil {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
 		return
 	}
 	progress.PolicyDocument = types.StringValue(doc)
 	save()
 
-	key, err := createAccessKey(ctx, r.client, name, nil) // a new sub-user has no key yet
+	key, err := createAccessKey(ctx, r.Client, name, nil) // a new sub-user has no key yet
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
 		return
@@ -276,7 +264,7 @@ func (r *credentialsResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	name := state.ID.ValueString()
 	what := fmt.Sprintf("reading failover credentials %q", name)
-	user, err := describeSubUser(ctx, r.client, name)
+	user, err := describeSubUser(ctx, r.Client, name)
 	if jdcloud.IsNotFound(err) {
 		resp.State.RemoveResource(ctx)
 		return
@@ -303,7 +291,7 @@ func (r *credentialsResource) Read(ctx context.Context, req resource.ReadRequest
 		}
 	}
 
-	attached, err := attachedPolicies(ctx, r.client, name)
+	attached, err := attachedPolicies(ctx, r.Client, name)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
 		return
@@ -321,7 +309,7 @@ func (r *credentialsResource) Read(ctx context.Context, req resource.ReadRequest
 	// plan shows the policy being put back.
 	doc := ""
 	if slices.Contains(attached, policyName) {
-		doc, err = describePolicy(ctx, r.client, policyName)
+		doc, err = describePolicy(ctx, r.Client, policyName)
 		if jdcloud.IsNotFound(err) {
 			doc, err = "", nil
 		}
@@ -348,7 +336,7 @@ func (r *credentialsResource) Read(ctx context.Context, req resource.ReadRequest
 		state.InstanceIDs = set
 	}
 
-	keys, err := listAccessKeys(ctx, r.client, name)
+	keys, err := listAccessKeys(ctx, r.Client, name)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
 		return
@@ -385,19 +373,12 @@ func (r *credentialsResource) Read(ctx context.Context, req resource.ReadRequest
 }
 
 func (r *credentialsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state credentialsModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := plan.Timeouts.Update(ctx, defaultTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, plan, ok := resourcekit.Begin[credentialsModel](ctx, req.Plan, resourcekit.Update, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
+	state, stateOK := resourcekit.Get[credentialsModel](ctx, req.State, &resp.Diagnostics)
+	if !ok || !stateOK {
+		return
+	}
 
 	name := state.ID.ValueString()
 	what := fmt.Sprintf("updating failover credentials %q", name)
@@ -406,7 +387,7 @@ func (r *credentialsResource) Update(ctx context.Context, req resource.UpdateReq
 	save := func() { resp.Diagnostics.Append(resp.State.Set(ctx, &progress)...) }
 
 	if progress.AccountID.ValueString() == "" {
-		user, err := describeSubUser(ctx, r.client, name)
+		user, err := describeSubUser(ctx, r.Client, name)
 		if err != nil {
 			jdcloud.AddError(&resp.Diagnostics, what, err)
 			return
@@ -414,7 +395,7 @@ func (r *credentialsResource) Update(ctx context.Context, req resource.UpdateReq
 		progress.AccountID = types.StringValue(user.Account)
 	}
 	if !plan.Description.Equal(state.Description) {
-		if err := updateDescription(ctx, r.client, name, plan.Description.ValueString()); err != nil {
+		if err := updateDescription(ctx, r.Client, name, plan.Description.ValueString()); err != nil {
 			jdcloud.AddError(&resp.Diagnostics, what, err)
 			return
 		}
@@ -424,7 +405,7 @@ func (r *credentialsResource) Update(ctx context.Context, req resource.UpdateReq
 
 	// The policy first: a rotation then hands out a key that already has the
 	// new rights.
-	doc, err := buildPolicy(r.client.Region, progress.AccountID.ValueString(), plan.ElasticIPID.ValueString(), plan.instanceIDs(ctx, &resp.Diagnostics))
+	doc, err := buildPolicy(r.Client.Region, progress.AccountID.ValueString(), plan.ElasticIPID.ValueString(), plan.instanceIDs(ctx, &resp.Diagnostics))
 	if err != nil {
 		resp.Diagnostics.AddError("Error "+what, err.Error())
 		return
@@ -436,7 +417,7 @@ func (r *credentialsResource) Update(ctx context.Context, req resource.UpdateReq
 			policyName = policyNameFor(name)
 			progress.PolicyName = types.StringValue(policyName)
 		}
-		if err := ensurePolicy(ctx, r.client, name, policyName, doc); err != nil {
+		if err := ensurePolicy(ctx, r.Client, name, policyName, doc); err != nil {
 			jdcloud.AddError(&resp.Diagnostics, what, err)
 			return
 		}
@@ -467,7 +448,7 @@ func (r *credentialsResource) Update(ctx context.Context, req resource.UpdateReq
 	save()
 
 	keep := []string{progress.AccessKey.ValueString(), plan.PreviousAccessKey.ValueString()}
-	if err := retireKeysBut(ctx, r.client, name, keep); err != nil {
+	if err := retireKeysBut(ctx, r.Client, name, keep); err != nil {
 		resp.Diagnostics.AddError("Error "+what, fmt.Sprintf("Access key %s is in state, but retiring the key(s) it replaces failed; "+
 			"the next apply retries (the plan still shows the change).\n\n%s", progress.AccessKey.ValueString(), jdcloud.Detail(err)))
 		return
@@ -484,29 +465,22 @@ func (r *credentialsResource) Update(ctx context.Context, req resource.UpdateReq
 }
 
 func (r *credentialsResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state credentialsModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := state.Timeouts.Delete(ctx, defaultTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, state, ok := resourcekit.Begin[credentialsModel](ctx, req.State, resourcekit.Delete, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
+	if !ok {
+		return
+	}
 
 	name := state.ID.ValueString()
 	what := fmt.Sprintf("deleting failover credentials %q", name)
 	// Keys first, so the credentials stop working before anything else goes.
-	keys, err := listAccessKeys(ctx, r.client, name)
+	keys, err := listAccessKeys(ctx, r.Client, name)
 	if err != nil && !jdcloud.IsNotFound(err) {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
 		return
 	}
 	for _, k := range keys {
-		if err := retireAccessKey(ctx, r.client, name, k.AccessKey); err != nil {
+		if err := retireAccessKey(ctx, r.Client, name, k.AccessKey); err != nil {
 			jdcloud.AddError(&resp.Diagnostics, what, err)
 			return
 		}
@@ -514,16 +488,16 @@ func (r *credentialsResource) Delete(ctx context.Context, req resource.DeleteReq
 	// The policy only if this resource created it (null when create failed
 	// before, e.g. because a policy of that name already existed).
 	if p := state.PolicyName.ValueString(); p != "" {
-		if err := detachPolicy(ctx, r.client, name, p); err != nil {
+		if err := detachPolicy(ctx, r.Client, name, p); err != nil {
 			jdcloud.AddError(&resp.Diagnostics, what, err)
 			return
 		}
-		if err := deletePolicy(ctx, r.client, p); err != nil {
+		if err := deletePolicy(ctx, r.Client, p); err != nil {
 			jdcloud.AddError(&resp.Diagnostics, what, err)
 			return
 		}
 	}
-	if err := deleteSubUser(ctx, r.client, name); err != nil {
+	if err := deleteSubUser(ctx, r.Client, name); err != nil {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
 	}
 }
@@ -537,18 +511,9 @@ func (r *credentialsResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	var plan credentialsModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, state, ok := resourcekit.PlanAndState[credentialsModel](ctx, req, &resp.Diagnostics)
+	if !ok {
 		return
-	}
-	var state *credentialsModel
-	if !req.State.Raw.IsNull() {
-		state = &credentialsModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
 	}
 
 	if !plan.Name.IsUnknown() && (state == nil || state.PolicyName.IsNull()) {
@@ -566,13 +531,13 @@ func (r *credentialsResource) ModifyPlan(ctx context.Context, req resource.Modif
 		account = state.AccountID.ValueString()
 	}
 	switch {
-	case plan.targetsKnown() && r.client != nil:
+	case plan.targetsKnown() && r.Client != nil:
 		ids := plan.instanceIDs(ctx, &resp.Diagnostics)
 		probe := account
 		if probe == "" {
 			probe = "000000000000" // validates the IDs; the real account is known after create
 		}
-		want, err := buildPolicy(r.client.Region, probe, plan.ElasticIPID.ValueString(), ids)
+		want, err := buildPolicy(r.Client.Region, probe, plan.ElasticIPID.ValueString(), ids)
 		if err != nil {
 			resp.Diagnostics.AddError("Invalid failover credentials", err.Error())
 			return
@@ -605,7 +570,7 @@ func (r *credentialsResource) ModifyPlan(ctx context.Context, req resource.Modif
 }
 
 func (r *credentialsResource) checkTargets(ctx context.Context, eipID string, instanceIDs []string, diags *diag.Diagnostics) {
-	c := r.client
+	c := r.Client
 	_, err := jdcloud.LookupEIP(ctx, c, eipID)
 	if jdcloud.IsNotFound(err) {
 		diags.AddAttributeError(path.Root("elastic_ip_id"), "Elastic IP not found",
@@ -654,7 +619,7 @@ func (r *credentialsResource) checkPermissions(ctx context.Context, m credential
 	}
 	ids := m.instanceIDs(ctx, diags)
 	window := propagationTimeout(m.PropagationTimeout)
-	err := jdcloud.CheckAgentPermissions(ctx, r.client, ak, sk, window, m.ElasticIPID.ValueString(), ids)
+	err := jdcloud.CheckAgentPermissions(ctx, r.Client, ak, sk, window, m.ElasticIPID.ValueString(), ids)
 	switch {
 	case err == nil:
 		return true

@@ -107,7 +107,7 @@ func (r *credentialsResource) newKey(ctx context.Context, m *credentialsModel, p
 	if readPending(ctx, priv).isFor(plan.Rotation, m.AccessKey.ValueString()) {
 		return true
 	}
-	keys, err := listAccessKeys(ctx, r.client, name)
+	keys, err := listAccessKeys(ctx, r.Client, name)
 	if err != nil {
 		jdcloud.AddError(diags, what, err)
 		return false
@@ -121,13 +121,13 @@ func (r *credentialsResource) newKey(ctx context.Context, m *credentialsModel, p
 		if keep == "" {
 			keep = m.AccessKey.ValueString() // retired after the new key exists, not before
 		}
-		if err := retireKeysBut(ctx, r.client, name, []string{keep}); err != nil {
+		if err := retireKeysBut(ctx, r.Client, name, []string{keep}); err != nil {
 			jdcloud.AddError(diags, what, err)
 			return false
 		}
 		known = []string{keep}
 	}
-	key, err := createAccessKey(ctx, r.client, name, known)
+	key, err := createAccessKey(ctx, r.Client, name, known)
 	if err != nil {
 		jdcloud.AddError(diags, what, err)
 		return false

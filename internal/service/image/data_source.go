@@ -21,6 +21,7 @@ import (
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
 var (
@@ -35,9 +36,11 @@ var imageSources = []string{"public", "thirdparty", "private", "shared", "commun
 const pageSize = 100
 
 // NewDataSource is the jdcloudha_images data source.
-func NewDataSource() datasource.DataSource { return &imagesDataSource{} }
+func NewDataSource() datasource.DataSource {
+	return &imagesDataSource{DataSourceBase: resourcekit.NewDataSourceBase("_images")}
+}
 
-type imagesDataSource struct{ client *jdcloud.Client }
+type imagesDataSource struct{ resourcekit.DataSourceBase }
 
 type imagesModel struct {
 	ID           types.String `tfsdk:"id"`
@@ -63,10 +66,6 @@ var imageAttrTypes = map[string]attr.Type{
 	"created_time":        types.StringType,
 	"system_disk_size_gb": types.Int64Type,
 	"description":         types.StringType,
-}
-
-func (d *imagesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_images"
 }
 
 func (d *imagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -140,10 +139,6 @@ func (d *imagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 	}
 }
 
-func (d *imagesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg imagesModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -167,7 +162,7 @@ func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 			return
 		}
 	}
-	all, err := describeImages(ctx, d.client, f)
+	all, err := describeImages(ctx, d.Client, f)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "looking up images", err)
 		return
@@ -177,7 +172,7 @@ func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		resp.Diagnostics.AddError("No image matches",
 			fmt.Sprintf("No image in status ready matches %s in region %s (%d image(s) matched before the provider's filters). "+
 				"List what exists with `jdc vm describe-images --image-source %s`, or loosen the filters.",
-				f.describe(cfg.NameRegex.ValueString()), d.client.Region, len(all), f.Source))
+				f.describe(cfg.NameRegex.ValueString()), d.Client.Region, len(all), f.Source))
 		return
 	}
 	ids := make([]string, len(found))
@@ -209,7 +204,7 @@ func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	}
 	cfg.IDs, cfg.Images = idList, list
 	cfg.MostRecentID = types.StringValue(ids[0])
-	cfg.ID = types.StringValue(d.client.Region + "/" + f.describe(cfg.NameRegex.ValueString()))
+	cfg.ID = types.StringValue(d.Client.Region + "/" + f.describe(cfg.NameRegex.ValueString()))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -34,12 +35,13 @@ var (
 )
 
 // NewSecurityGroupResource is the jdcloudha_security_group factory.
-func NewSecurityGroupResource() resource.Resource { return &securityGroupResource{} }
+func NewSecurityGroupResource() resource.Resource {
+	return &securityGroupResource{Base: resourcekit.NewBase("_security_group")}
+}
 
-type securityGroupResource struct{ client *jdcloud.Client }
-
-func (r *securityGroupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_security_group"
+type securityGroupResource struct {
+	resourcekit.Base
+	resourcekit.ImportByID
 }
 
 func (r *securityGroupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -126,10 +128,6 @@ func (r *securityGroupResource) Schema(ctx context.Context, _ resource.SchemaReq
 	}
 }
 
-func (r *securityGroupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan securityGroupModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -141,7 +139,7 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client
+	c := r.Client
 	name := plan.Name.ValueString()
 	in := vpcapis.NewCreateNetworkSecurityGroupRequestWithoutParam()
 	in.SetRegionId(c.Region)
@@ -152,15 +150,10 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 		Find: func(ctx context.Context) ([]string, error) {
 			return findSecurityGroups(ctx, c, plan.VpcID.ValueString(), name)
 		},
-		Send: func(ctx context.Context) (string, error) {
-			out, err := jdcloud.CallOnce(ctx, c, "vpc.CreateNetworkSecurityGroup", func() (*vpcapis.CreateNetworkSecurityGroupResponse, error) {
-				return c.VPC.CreateNetworkSecurityGroup(in)
-			})
-			if err != nil {
-				return "", err
-			}
-			return out.Result.NetworkSecurityGroupId, nil
+		Send: jdcloud.SendOnce(c, "vpc.CreateNetworkSecurityGroup", func() (*vpcapis.CreateNetworkSecurityGroupResponse, error) {
+			return c.VPC.CreateNetworkSecurityGroup(in)
 		},
+			func(out *vpcapis.CreateNetworkSecurityGroupResponse) string { return out.Result.NetworkSecurityGroupId }),
 	}.Run(ctx, c)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating security group %q", name), err)
@@ -179,22 +172,7 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 }
 
 func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state securityGroupModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	sg, err := describeSecurityGroup(ctx, r.client, state.ID.ValueString())
-	if jdcloud.IsNotFound(err) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading security group %q", state.ID.ValueString()), err)
-		return
-	}
-	resp.Diagnostics.Append(state.fill(ctx, sg)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	securityGroupObject.Read(ctx, r.Client, req, resp)
 }
 
 func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -209,17 +187,13 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client
+	c := r.Client
 	id := state.ID.ValueString()
 	in := vpcapis.NewModifyNetworkSecurityGroupRequestWithoutParam()
 	in.SetRegionId(c.Region)
 	in.SetNetworkSecurityGroupId(id)
-	if !plan.Name.Equal(state.Name) {
-		in.SetNetworkSecurityGroupName(plan.Name.ValueString())
-	}
-	if !plan.Description.Equal(state.Description) {
-		in.SetDescription(plan.Description.ValueString())
-	}
+	in.NetworkSecurityGroupName = resourcekit.Changed(plan.Name, state.Name)
+	in.Description = resourcekit.Changed(plan.Description, state.Description)
 	if in.NetworkSecurityGroupName != nil || in.Description != nil {
 		_, err := jdcloud.Call(ctx, c, "vpc.ModifyNetworkSecurityGroup", func() (*vpcapis.ModifyNetworkSecurityGroupResponse, error) {
 			return c.VPC.ModifyNetworkSecurityGroup(in)
@@ -240,31 +214,19 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 }
 
 func (r *securityGroupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state securityGroupModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client
-	id := state.ID.ValueString()
-	blocked, err := jdcloud.DeleteUntilGone(ctx, c, fmt.Sprintf("security group %q", id), timeout, func(ctx context.Context) error {
+	securityGroupObject.DeleteUntilGone(ctx, r.Client, req, resp, defaultDeleteTimeout, nil, func(ctx context.Context, c *jdcloud.Client, id string) error {
 		_, err := jdcloud.Call(ctx, c, "vpc.DeleteNetworkSecurityGroup", func() (*vpcapis.DeleteNetworkSecurityGroupResponse, error) {
 			return c.VPC.DeleteNetworkSecurityGroup(vpcapis.NewDeleteNetworkSecurityGroupRequest(c.Region, id))
 		})
 		return err
 	})
-	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting security group %q", id), jdcloud.DeleteFailure(blocked, err, timeout))
-	}
 }
 
-func (r *securityGroupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+// securityGroupObject reads and deletes security groups for the resource.
+var securityGroupObject = resourcekit.Object[securityGroupModel, vpcmodels.NetworkSecurityGroup]{
+	Name: resourcekit.Quoted("security group"),
+	Find: describeSecurityGroup,
+	Fill: (*securityGroupModel).fill,
 }
 
 // applyRules brings the group's custom rules to wanted, diffing against what
@@ -284,7 +246,7 @@ func (r *securityGroupResource) applyRules(ctx context.Context, id string, wante
 		if err == nil || !ok || !e.Retryable() || pass >= passes {
 			return sg, err
 		}
-		if r.client.Clock().Sleep(ctx, delay) != nil {
+		if r.Client.Clock().Sleep(ctx, delay) != nil {
 			return sg, err
 		}
 		delay = min(2*delay, 5*time.Second)
@@ -292,7 +254,7 @@ func (r *securityGroupResource) applyRules(ctx context.Context, id string, wante
 }
 
 func (r *securityGroupResource) applyRulesOnce(ctx context.Context, id string, wanted []rule) (vpcmodels.NetworkSecurityGroup, error) {
-	c := r.client
+	c := r.Client
 	sg, err := describeSecurityGroup(ctx, c, id)
 	if err != nil {
 		return sg, err
@@ -409,5 +371,5 @@ func (r *securityGroupResource) ModifyPlan(ctx context.Context, req resource.Mod
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	checkRegion(ctx, r.client, &resp.Diagnostics)
+	checkRegion(ctx, r.Client, &resp.Diagnostics)
 }

@@ -20,6 +20,7 @@ import (
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -31,12 +32,13 @@ var (
 )
 
 // NewSubnetResource is the jdcloudha_subnet factory.
-func NewSubnetResource() resource.Resource { return &subnetResource{} }
+func NewSubnetResource() resource.Resource {
+	return &subnetResource{Base: resourcekit.NewBase("_subnet")}
+}
 
-type subnetResource struct{ client *jdcloud.Client }
-
-func (r *subnetResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_subnet"
+type subnetResource struct {
+	resourcekit.Base
+	resourcekit.ImportByID
 }
 
 func (r *subnetResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -98,18 +100,14 @@ func (r *subnetResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 	}
 }
 
-func (r *subnetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 // ModifyPlan checks the subnet's block against its VPC's, and against the
 // VPC's existing subnets, at plan time when the VPC already exists (vpc_id
 // known). A VPC created in the same apply is checked in Create instead.
 func (r *subnetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.client == nil {
+	if req.Plan.Raw.IsNull() || r.Client == nil {
 		return
 	}
-	checkRegion(ctx, r.client, &resp.Diagnostics)
+	checkRegion(ctx, r.Client, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -125,10 +123,10 @@ func (r *subnetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 			return // nothing that needs the VPC changed
 		}
 	}
-	v, err := jdcloud.LookupVPC(ctx, r.client, plan.VpcID.ValueString())
+	v, err := jdcloud.LookupVPC(ctx, r.Client, plan.VpcID.ValueString())
 	if jdcloud.IsNotFound(err) {
 		resp.Diagnostics.AddAttributeError(path.Root("vpc_id"), "VPC not found",
-			fmt.Sprintf("vpc_id %q: no such VPC in region %s.", plan.VpcID.ValueString(), r.client.Region))
+			fmt.Sprintf("vpc_id %q: no such VPC in region %s.", plan.VpcID.ValueString(), r.Client.Region))
 		return
 	}
 	if err != nil {
@@ -148,7 +146,7 @@ func (r *subnetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		self = state.ID.ValueString()
 	}
-	other, found, err := OverlappingSubnet(ctx, r.client, plan.VpcID.ValueString(), plan.CIDRBlock.ValueString(), self)
+	other, found, err := OverlappingSubnet(ctx, r.Client, plan.VpcID.ValueString(), plan.CIDRBlock.ValueString(), self)
 	if err != nil {
 		tflog.Warn(ctx, "could not list the VPC's subnets to check for overlaps at plan time", map[string]any{"error": err.Error()})
 		return
@@ -185,7 +183,7 @@ func (r *subnetResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client
+	c := r.Client
 	name := plan.Name.ValueString()
 	v, err := jdcloud.LookupVPC(ctx, c, plan.VpcID.ValueString())
 	if err != nil {
@@ -207,111 +205,53 @@ func (r *subnetResource) Create(ctx context.Context, req resource.CreateRequest,
 		Find: func(ctx context.Context) ([]string, error) {
 			return findSubnets(ctx, c, plan.VpcID.ValueString(), name, plan.CIDRBlock.ValueString())
 		},
-		Send: func(ctx context.Context) (string, error) {
-			out, err := jdcloud.CallOnce(ctx, c, "vpc.CreateSubnet", func() (*vpcapis.CreateSubnetResponse, error) { return c.VPC.CreateSubnet(in) })
-			if err != nil {
-				return "", err
-			}
-			return out.Result.SubnetId, nil
-		},
+		Send: jdcloud.SendOnce(c, "vpc.CreateSubnet", func() (*vpcapis.CreateSubnetResponse, error) { return c.VPC.CreateSubnet(in) },
+			func(out *vpcapis.CreateSubnetResponse) string { return out.Result.SubnetId }),
 	}.Run(ctx, c)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating subnet %q", name), err)
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-
-	s, err := jdcloud.FindSubnetByID(ctx, c, id)
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading subnet %q after creating it", id), err)
-		return
-	}
-	plan.fill(s)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	subnetObject.SaveCreated(ctx, c, resp, &plan, id)
 }
 
 func (r *subnetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state subnetModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	s, err := jdcloud.FindSubnetByID(ctx, r.client, state.ID.ValueString())
-	if jdcloud.IsNotFound(err) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading subnet %q", state.ID.ValueString()), err)
-		return
-	}
-	state.fill(s)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	subnetObject.Read(ctx, r.Client, req, resp)
 }
 
 func (r *subnetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state subnetModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client
-	id := state.ID.ValueString()
-	in := vpcapis.NewModifySubnetRequestWithoutParam()
-	in.SetRegionId(c.Region)
-	in.SetSubnetId(id)
-	if !plan.Name.Equal(state.Name) {
-		in.SetSubnetName(plan.Name.ValueString())
-	}
-	if !plan.Description.Equal(state.Description) {
-		in.SetDescription(plan.Description.ValueString())
-	}
-	if in.SubnetName != nil || in.Description != nil {
-		if _, err := jdcloud.Call(ctx, c, "vpc.ModifySubnet", func() (*vpcapis.ModifySubnetResponse, error) { return c.VPC.ModifySubnet(in) }); err != nil {
-			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("updating subnet %q", id), err)
-			return
+	subnetObject.Update(ctx, r.Client, req, resp, func(ctx context.Context, id string, plan, state *subnetModel) error {
+		c := r.Client
+		in := vpcapis.NewModifySubnetRequestWithoutParam()
+		in.SetRegionId(c.Region)
+		in.SetSubnetId(id)
+		in.SubnetName = resourcekit.Changed(plan.Name, state.Name)
+		in.Description = resourcekit.Changed(plan.Description, state.Description)
+		if in.SubnetName == nil && in.Description == nil {
+			return nil
 		}
-	}
-	s, err := jdcloud.FindSubnetByID(ctx, c, id)
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading subnet %q after updating it", id), err)
-		return
-	}
-	plan.ID = state.ID
-	plan.fill(s)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		_, err := jdcloud.Call(ctx, c, "vpc.ModifySubnet", func() (*vpcapis.ModifySubnetResponse, error) { return c.VPC.ModifySubnet(in) })
+		return err
+	})
 }
 
 func (r *subnetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state subnetModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client
-	id := state.ID.ValueString()
-	blocked, err := jdcloud.DeleteUntilGone(ctx, c, fmt.Sprintf("subnet %q", id), timeout, func(ctx context.Context) error {
+	subnetObject.DeleteUntilGone(ctx, r.Client, req, resp, defaultDeleteTimeout, nil, func(ctx context.Context, c *jdcloud.Client, id string) error {
 		_, err := jdcloud.Call(ctx, c, "vpc.DeleteSubnet", func() (*vpcapis.DeleteSubnetResponse, error) {
 			return c.VPC.DeleteSubnet(vpcapis.NewDeleteSubnetRequest(c.Region, id))
 		})
 		return err
 	})
-	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting subnet %q", id), jdcloud.DeleteFailure(blocked, err, timeout))
-	}
 }
 
-func (r *subnetResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+// subnetObject reads, saves and deletes subnets for the resource.
+var subnetObject = resourcekit.Object[subnetModel, vpcmodels.Subnet]{
+	Name: resourcekit.Quoted("subnet"),
+	Find: jdcloud.FindSubnetByID,
+	Fill: (*subnetModel).fill,
 }
 
-func (m *subnetModel) fill(s vpcmodels.Subnet) {
+func (m *subnetModel) fill(_ context.Context, s vpcmodels.Subnet) diag.Diagnostics {
 	m.ID = types.StringValue(s.SubnetId)
 	m.VpcID = types.StringValue(s.VpcId)
 	m.Name = types.StringValue(s.SubnetName)
@@ -320,4 +260,5 @@ func (m *subnetModel) fill(s vpcmodels.Subnet) {
 	m.AvailableIPCount = types.Int64Value(int64(s.AvailableIpCount))
 	m.StartIP = types.StringValue(s.StartIp)
 	m.EndIP = types.StringValue(s.EndIp)
+	return nil
 }

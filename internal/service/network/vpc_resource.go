@@ -6,7 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -18,6 +18,7 @@ import (
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -29,12 +30,11 @@ var (
 )
 
 // NewVpcResource is the jdcloudha_vpc factory.
-func NewVpcResource() resource.Resource { return &vpcResource{} }
+func NewVpcResource() resource.Resource { return &vpcResource{Base: resourcekit.NewBase("_vpc")} }
 
-type vpcResource struct{ client *jdcloud.Client }
-
-func (r *vpcResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_vpc"
+type vpcResource struct {
+	resourcekit.Base
+	resourcekit.ImportByID
 }
 
 func (r *vpcResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -79,17 +79,13 @@ func (r *vpcResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 	}
 }
 
-func (r *vpcResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *vpcResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan vpcModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client
+	c := r.Client
 	in := vpcapis.NewCreateVpcRequestWithoutParam()
 	in.SetRegionId(c.Region)
 	in.SetVpcName(plan.Name.ValueString())
@@ -102,117 +98,59 @@ func (r *vpcResource) Create(ctx context.Context, req resource.CreateRequest, re
 		Find: func(ctx context.Context) ([]string, error) {
 			return findVpcs(ctx, c, plan.Name.ValueString(), plan.CIDRBlock.ValueString())
 		},
-		Send: func(ctx context.Context) (string, error) {
-			out, err := jdcloud.CallOnce(ctx, c, "vpc.CreateVpc", func() (*vpcapis.CreateVpcResponse, error) { return c.VPC.CreateVpc(in) })
-			if err != nil {
-				return "", err
-			}
-			return out.Result.VpcId, nil
-		},
+		Send: jdcloud.SendOnce(c, "vpc.CreateVpc", func() (*vpcapis.CreateVpcResponse, error) { return c.VPC.CreateVpc(in) },
+			func(out *vpcapis.CreateVpcResponse) string { return out.Result.VpcId }),
 	}.Run(ctx, c)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating VPC %q", plan.Name.ValueString()), err)
 		return
 	}
-	// Save the ID first: if the read below fails, the VPC is tracked (tainted), not leaked.
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-
-	v, err := jdcloud.FindVPCByID(ctx, c, id)
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading VPC %q after creating it", id), err)
-		return
-	}
-	plan.fill(v)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	vpcObject.SaveCreated(ctx, c, resp, &plan, id)
 }
 
 func (r *vpcResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state vpcModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	v, err := jdcloud.FindVPCByID(ctx, r.client, state.ID.ValueString())
-	if jdcloud.IsNotFound(err) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading VPC %q", state.ID.ValueString()), err)
-		return
-	}
-	state.fill(v)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	vpcObject.Read(ctx, r.Client, req, resp)
 }
 
 func (r *vpcResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state vpcModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client
-	id := state.ID.ValueString()
-	in := vpcapis.NewModifyVpcRequestWithoutParam()
-	in.SetRegionId(c.Region)
-	in.SetVpcId(id)
-	if !plan.Name.Equal(state.Name) {
-		in.SetVpcName(plan.Name.ValueString())
-	}
-	if !plan.Description.Equal(state.Description) {
-		in.SetDescription(plan.Description.ValueString())
-	}
-	if in.VpcName != nil || in.Description != nil {
-		if _, err := jdcloud.Call(ctx, c, "vpc.ModifyVpc", func() (*vpcapis.ModifyVpcResponse, error) { return c.VPC.ModifyVpc(in) }); err != nil {
-			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("updating VPC %q", id), err)
-			return
+	vpcObject.Update(ctx, r.Client, req, resp, func(ctx context.Context, id string, plan, state *vpcModel) error {
+		c := r.Client
+		in := vpcapis.NewModifyVpcRequestWithoutParam()
+		in.SetRegionId(c.Region)
+		in.SetVpcId(id)
+		in.VpcName = resourcekit.Changed(plan.Name, state.Name)
+		in.Description = resourcekit.Changed(plan.Description, state.Description)
+		if in.VpcName == nil && in.Description == nil {
+			return nil
 		}
-	}
-	v, err := jdcloud.FindVPCByID(ctx, c, id)
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading VPC %q after updating it", id), err)
-		return
-	}
-	plan.ID = state.ID
-	plan.fill(v)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		_, err := jdcloud.Call(ctx, c, "vpc.ModifyVpc", func() (*vpcapis.ModifyVpcResponse, error) { return c.VPC.ModifyVpc(in) })
+		return err
+	})
 }
 
 func (r *vpcResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state vpcModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client
-	id := state.ID.ValueString()
-	blocked, err := jdcloud.DeleteUntilGone(ctx, c, fmt.Sprintf("VPC %q", id), timeout, func(ctx context.Context) error {
+	vpcObject.DeleteUntilGone(ctx, r.Client, req, resp, defaultDeleteTimeout, nil, func(ctx context.Context, c *jdcloud.Client, id string) error {
 		_, err := jdcloud.Call(ctx, c, "vpc.DeleteVpc", func() (*vpcapis.DeleteVpcResponse, error) {
 			return c.VPC.DeleteVpc(vpcapis.NewDeleteVpcRequest(c.Region, id))
 		})
 		return err
 	})
-	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting VPC %q", id), jdcloud.DeleteFailure(blocked, err, timeout))
-	}
 }
 
-func (r *vpcResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+// vpcObject reads, saves and deletes VPCs for the resource.
+var vpcObject = resourcekit.Object[vpcModel, vpcmodels.Vpc]{
+	Name: resourcekit.Quoted("VPC"),
+	Find: jdcloud.FindVPCByID,
+	Fill: (*vpcModel).fill,
 }
 
-func (m *vpcModel) fill(v vpcmodels.Vpc) {
+func (m *vpcModel) fill(_ context.Context, v vpcmodels.Vpc) diag.Diagnostics {
 	m.ID = types.StringValue(v.VpcId)
 	m.Name = types.StringValue(v.VpcName)
 	m.CIDRBlock = optionalString(v.AddressPrefix)
 	m.Description = types.StringValue(v.Description)
 	m.CreatedTime = types.StringValue(v.CreatedTime)
+	return nil
 }
 
 // ModifyPlan refuses, at plan time, a region the API does not serve.
@@ -220,5 +158,5 @@ func (r *vpcResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	checkRegion(ctx, r.client, &resp.Diagnostics)
+	checkRegion(ctx, r.Client, &resp.Diagnostics)
 }

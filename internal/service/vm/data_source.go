@@ -3,7 +3,6 @@ package vm
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -13,6 +12,7 @@ import (
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
 var (
@@ -22,13 +22,11 @@ var (
 )
 
 // NewInstanceDataSource is the jdcloudha_instance data source.
-func NewInstanceDataSource() datasource.DataSource { return &instanceDataSource{} }
-
-type instanceDataSource struct{ client *jdcloud.Client }
-
-func (d *instanceDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_instance"
+func NewInstanceDataSource() datasource.DataSource {
+	return &instanceDataSource{DataSourceBase: resourcekit.NewDataSourceBase("_instance")}
 }
+
+type instanceDataSource struct{ resourcekit.DataSourceBase }
 
 func (d *instanceDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	computed := func(desc string) schema.StringAttribute {
@@ -85,10 +83,6 @@ func (d *instanceDataSource) ConfigValidators(_ context.Context) []datasource.Co
 	}
 }
 
-func (d *instanceDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *instanceDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg instanceData
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -96,50 +90,39 @@ func (d *instanceDataSource) Read(ctx context.Context, req datasource.ReadReques
 		return
 	}
 	var inst vmmodels.Instance
+	ok := false
 	if id := cfg.ID.ValueString(); id != "" {
-		var err error
-		inst, err = jdcloud.FindInstanceByID(ctx, d.client, id)
-		if jdcloud.IsNotFound(err) {
-			resp.Diagnostics.AddAttributeError(path.Root("id"), "Instance not found",
-				fmt.Sprintf("No instance with ID %q exists in region %s.", id, d.client.Region))
-			return
-		}
-		if err != nil {
-			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading instance %s", id), err)
-			return
-		}
-		if az := cfg.AZ.ValueString(); az != "" && inst.Az != az {
+		inst, ok = resourcekit.FindByID(ctx, d.Client, id, jdcloud.FindInstanceByID, &resp.Diagnostics, "Instance not found",
+			fmt.Sprintf("No instance with ID %q exists in region %s.", id, d.Client.Region), "instance "+id)
+		if az := cfg.AZ.ValueString(); ok && az != "" && inst.Az != az {
 			resp.Diagnostics.AddAttributeError(path.Root("az"), "Instance in another zone",
 				fmt.Sprintf("Instance %s is in zone %s, not %s.", id, inst.Az, az))
 			return
 		}
 	} else {
 		name, az := cfg.Name.ValueString(), cfg.AZ.ValueString()
-		found, err := findByName(ctx, d.client, name, az)
+		found, err := findByName(ctx, d.Client, name, az)
 		if err != nil {
 			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("looking up instance %q", name), err)
 			return
 		}
-		where := "in region " + d.client.Region
+		where := "in region " + d.Client.Region
 		if az != "" {
 			where = "in zone " + az
 		}
-		switch len(found) {
-		case 0:
-			resp.Diagnostics.AddAttributeError(path.Root("name"), "Instance not found",
-				fmt.Sprintf("No instance named %q exists %s.", name, where))
-			return
-		case 1:
-			inst = found[0]
-		default:
-			ids := make([]string, len(found))
-			for i, f := range found {
-				ids[i] = f.InstanceId + " (" + f.Az + ")"
-			}
-			resp.Diagnostics.AddAttributeError(path.Root("name"), "Several instances match",
-				fmt.Sprintf("%d instances named %q exist %s: %s. Look it up by id, or narrow it with az.", len(found), name, where, strings.Join(ids, ", ")))
-			return
-		}
+		inst, ok = resourcekit.Match[vmmodels.Instance]{
+			Attr:       "name",
+			None:       "Instance not found",
+			NoneDetail: fmt.Sprintf("No instance named %q exists %s.", name, where),
+			Several:    "Several instances match",
+			SeveralDetail: func(n int, ids string) string {
+				return fmt.Sprintf("%d instances named %q exist %s: %s. Look it up by id, or narrow it with az.", n, name, where, ids)
+			},
+			Label: func(f vmmodels.Instance) string { return f.InstanceId + " (" + f.Az + ")" },
+		}.One(found, &resp.Diagnostics)
+	}
+	if !ok {
+		return
 	}
 	resp.Diagnostics.Append(cfg.fill(ctx, inst)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)

@@ -69,7 +69,7 @@ func privateIPHolder(ctx context.Context, c *jdcloud.Client, subnetID, ip, self,
 // running or stopped, same zone and VPC) and waits until the API reports the
 // new group. A task in progress is waited out first.
 func (r *instanceResource) moveToGroup(ctx context.Context, id, agID string) (vmmodels.Instance, error) {
-	if _, err := jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vmmodels.Instance]{
+	if _, err := jdcloud.WaitFor(ctx, r.Client, jdcloud.Wait[vmmodels.Instance]{
 		What:      fmt.Sprintf("instance %s to be running or stopped before changing its availability group", id),
 		PollFirst: true,
 		Pending:   transitional,
@@ -78,22 +78,22 @@ func (r *instanceResource) moveToGroup(ctx context.Context, id, agID string) (vm
 	}); err != nil {
 		return vmmodels.Instance{}, err
 	}
-	req := vmapis.NewModifyInstancePlacementRequest(r.client.Region, id)
+	req := vmapis.NewModifyInstancePlacementRequest(r.Client.Region, id)
 	req.SetAgId(agID)
-	if _, err := jdcloud.Call(ctx, r.client, "vm.ModifyInstancePlacement", func() (*vmapis.ModifyInstancePlacementResponse, error) {
-		return r.client.VM.ModifyInstancePlacement(req)
+	if _, err := jdcloud.Call(ctx, r.Client, "vm.ModifyInstancePlacement", func() (*vmapis.ModifyInstancePlacementResponse, error) {
+		return r.Client.VM.ModifyInstancePlacement(req)
 	}); err != nil {
 		return vmmodels.Instance{}, err
 	}
 	// Whether the move is complete when the call answers is not documented.
 	const moved, moving = "moved", "moving"
-	return jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vmmodels.Instance]{
+	return jdcloud.WaitFor(ctx, r.Client, jdcloud.Wait[vmmodels.Instance]{
 		What:      fmt.Sprintf("instance %s to show availability group %s", id, agID),
 		PollFirst: true,
 		Pending:   []string{moving},
 		Target:    []string{moved},
 		Refresh: func(ctx context.Context) (vmmodels.Instance, string, error) {
-			inst, err := jdcloud.FindInstanceByID(ctx, r.client, id)
+			inst, err := jdcloud.FindInstanceByID(ctx, r.Client, id)
 			if err != nil {
 				return inst, "", err
 			}
@@ -109,12 +109,12 @@ func (r *instanceResource) moveToGroup(ctx context.Context, id, agID string) (vm
 // subnet under the plan's name (what a create whose answer was lost made),
 // or "" when there is none or the API cannot tell.
 func (r *instanceResource) leftBehind(ctx context.Context, plan instanceModel) string {
-	holder, err := network.PrivateIPHolder(ctx, r.client, plan.SubnetID.ValueString(), plan.PrivateIP.ValueString(), "")
+	holder, err := network.PrivateIPHolder(ctx, r.Client, plan.SubnetID.ValueString(), plan.PrivateIP.ValueString(), "")
 	id, isInstance := strings.CutPrefix(holder, "instance ")
 	if err != nil || !isInstance {
 		return ""
 	}
-	inst, err := jdcloud.FindInstanceByID(ctx, r.client, id)
+	inst, err := jdcloud.FindInstanceByID(ctx, r.Client, id)
 	if err != nil || inst.InstanceName != plan.Name.ValueString() || inst.SubnetId != plan.SubnetID.ValueString() {
 		return ""
 	}
@@ -133,11 +133,11 @@ func (r *instanceResource) stopBeforeDelete(ctx context.Context, id string) {
 		ctx, cancel = context.WithTimeout(ctx, time.Until(deadline)/2)
 		defer cancel()
 	}
-	_, err := jdcloud.Call(ctx, r.client, "vm.StopInstance", func() (*vmapis.StopInstanceResponse, error) {
-		return r.client.VM.StopInstance(vmapis.NewStopInstanceRequest(r.client.Region, id))
+	_, err := jdcloud.Call(ctx, r.Client, "vm.StopInstance", func() (*vmapis.StopInstanceResponse, error) {
+		return r.Client.VM.StopInstance(vmapis.NewStopInstanceRequest(r.Client.Region, id))
 	})
 	if err == nil {
-		_, err = jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vmmodels.Instance]{
+		_, err = jdcloud.WaitFor(ctx, r.Client, jdcloud.Wait[vmmodels.Instance]{
 			What:    fmt.Sprintf("instance %s to stop before deletion", id),
 			Pending: append([]string{statusRunning}, transitional...),
 			Target:  []string{statusStopped, statusError, jdcloud.StateGone},
@@ -163,7 +163,7 @@ func (r *instanceResource) createInstance(ctx context.Context, spec *vmmodels.In
 	if err == nil || agID == "" || !jdcloud.HasStatus(err, "INVALID_ARGUMENT") {
 		return id, "", err
 	}
-	g, gerr := describeGroup(ctx, r.client, agID)
+	g, gerr := describeGroup(ctx, r.Client, agID)
 	if gerr != nil || g.ConfigurationType != configLoose {
 		return "", "", err
 	}
@@ -186,8 +186,8 @@ func (r *instanceResource) createInstance(ctx context.Context, spec *vmmodels.In
 func (r *instanceResource) sendCreate(ctx context.Context, spec *vmmodels.InstanceSpec) (string, error) {
 	token := jdcloud.NewClientToken()
 	one := 1
-	created, err := jdcloud.Call(ctx, r.client, "vm.CreateInstances", func() (*vmapis.CreateInstancesResponse, error) {
-		return r.client.VM.CreateInstances(vmapis.NewCreateInstancesRequestWithAllParams(r.client.Region, spec, &one, &token))
+	created, err := jdcloud.Call(ctx, r.Client, "vm.CreateInstances", func() (*vmapis.CreateInstancesResponse, error) {
+		return r.Client.VM.CreateInstances(vmapis.NewCreateInstancesRequestWithAllParams(r.Client.Region, spec, &one, &token))
 	})
 	if err != nil {
 		return "", err

@@ -27,6 +27,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 	agservice "github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/ag"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
@@ -48,13 +49,11 @@ const (
 )
 
 // NewInstanceResource is the jdcloudha_instance resource.
-func NewInstanceResource() resource.Resource { return &instanceResource{} }
-
-type instanceResource struct{ client *jdcloud.Client }
-
-func (r *instanceResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_instance"
+func NewInstanceResource() resource.Resource {
+	return &instanceResource{Base: resourcekit.NewBase("_instance")}
 }
+
+type instanceResource struct{ resourcekit.Base }
 
 func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
@@ -209,10 +208,6 @@ func (r *instanceResource) ConfigValidators(_ context.Context) []resource.Config
 	}
 }
 
-func (r *instanceResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = jdcloud.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 // ModifyPlan checks, once the IDs are known and before anything is created,
 // what only the API can tell: the private IP lies in the subnet and is free,
 // the zone belongs to the region and the group, and the group is loose. API
@@ -244,21 +239,21 @@ func (r *instanceResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 				"`terraform apply -replace=<address>`. This plan does not start it.",
 				state.ID.ValueString(), state.Status.ValueString(), state.ID.ValueString()))
 	}
-	if r.client == nil { // validation before the provider is configured: nothing to ask the API
+	if r.Client == nil { // validation before the provider is configured: nothing to ask the API
 		return
 	}
 
 	ip, subnet := plan.PrivateIP, plan.SubnetID
 	if known(ip) && known(subnet) && (state == nil || changed(ip, state.PrivateIP) || changed(subnet, state.SubnetID)) {
-		if problem, _ := checkPrivateIP(ctx, r.client, subnet.ValueString(), ip.ValueString()); problem != nil {
+		if problem, _ := checkPrivateIP(ctx, r.Client, subnet.ValueString(), ip.ValueString()); problem != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("private_ip"), "Private IP outside the subnet", problem.Error())
-		} else if holder, err := privateIPHolder(ctx, r.client, subnet.ValueString(), ip.ValueString(), stateID(state), plan.Name.ValueString()); err == nil && holder != "" {
+		} else if holder, err := privateIPHolder(ctx, r.Client, subnet.ValueString(), ip.ValueString(), stateID(state), plan.Name.ValueString()); err == nil && holder != "" {
 			resp.Diagnostics.AddAttributeError(path.Root("private_ip"), "Private IP already in use",
 				network.PrivateIPTakenMessage(ip.ValueString(), subnet.ValueString(), holder))
 		}
 	}
 	if ud, img := plan.UserData, plan.ImageID; known(ud) && known(img) && (state == nil || changed(ud, state.UserData) || changed(img, state.ImageID)) {
-		if image, err := jdcloud.LookupImage(ctx, r.client, img.ValueString()); err == nil {
+		if image, err := jdcloud.LookupImage(ctx, r.Client, img.ValueString()); err == nil {
 			if problem := launchScriptProblem(image.OsType, ud.ValueString()); problem != nil {
 				resp.Diagnostics.AddAttributeError(path.Root("user_data"), "Launch script not runnable", problem.Error()+".")
 			}
@@ -266,13 +261,13 @@ func (r *instanceResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	}
 	az, ag := plan.AZ, plan.AvailabilityGroupID
 	if known(az) && changed(az, stateAZ(state)) {
-		if err := agservice.CheckZone(az.ValueString(), r.client.Region); err != nil {
+		if err := agservice.CheckZone(az.ValueString(), r.Client.Region); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("az"), "Zone not in the provider's region", "az "+err.Error()+".")
 			return
 		}
 	}
 	if known(az) && known(ag) && (state == nil || changed(az, state.AZ) || changed(ag, state.AvailabilityGroupID)) {
-		if g, err := describeGroup(ctx, r.client, ag.ValueString()); err == nil {
+		if g, err := describeGroup(ctx, r.Client, ag.ValueString()); err == nil {
 			strict, zone := groupProblems(g, az.ValueString())
 			if strict != nil {
 				resp.Diagnostics.AddAttributeError(path.Root("availability_group_id"), "Availability group is strict (template-based)", strict.Error()+".")
@@ -306,24 +301,17 @@ func stateAZ(state *instanceModel) types.String {
 func known(v types.String) bool { return !v.IsNull() && !v.IsUnknown() && v.ValueString() != "" }
 
 func (r *instanceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan instanceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, plan, ok := resourcekit.Begin[instanceModel](ctx, req.Plan, resourcekit.Create, defaultCreateTimeout, &resp.Diagnostics)
 	defer cancel()
+	if !ok {
+		return
+	}
 	what := fmt.Sprintf("creating instance %q", plan.Name.ValueString())
 
 	// The subnet may have been created in this same apply, so this is the
 	// first moment its block can be known.
 	if ip := plan.PrivateIP.ValueString(); ip != "" {
-		problem, err := checkPrivateIP(ctx, r.client, plan.SubnetID.ValueString(), ip)
+		problem, err := checkPrivateIP(ctx, r.Client, plan.SubnetID.ValueString(), ip)
 		if err != nil {
 			jdcloud.AddError(&resp.Diagnostics, what, err)
 			return
@@ -365,7 +353,7 @@ func (r *instanceResource) Create(ctx context.Context, req resource.CreateReques
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 
 	lastStatus := ""
-	inst, err := jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vmmodels.Instance]{
+	inst, err := jdcloud.WaitFor(ctx, r.Client, jdcloud.Wait[vmmodels.Instance]{
 		What:    fmt.Sprintf("instance %s to be running", id),
 		Pending: []string{"pending", "starting"},
 		Target:  []string{statusRunning},
@@ -426,44 +414,29 @@ func (r *instanceResource) cleanUpFailedCreate(ctx context.Context, id, status s
 }
 
 func (r *instanceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state instanceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	inst, err := jdcloud.FindInstanceByID(ctx, r.client, state.ID.ValueString())
-	if jdcloud.IsNotFound(err) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("reading instance %s", state.ID.ValueString()), err)
-		return
-	}
-	resp.Diagnostics.Append(state.fill(ctx, inst)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	instanceObject.Read(ctx, r.Client, req, resp)
+}
+
+// instanceObject reads instances for the resource.
+var instanceObject = resourcekit.Object[instanceModel, vmmodels.Instance]{
+	Name: resourcekit.Bare("instance"),
+	Find: jdcloud.FindInstanceByID,
+	Fill: (*instanceModel).fill,
 }
 
 func (r *instanceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state instanceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, plan, ok := resourcekit.Begin[instanceModel](ctx, req.Plan, resourcekit.Update, defaultUpdateTimeout, &resp.Diagnostics)
 	defer cancel()
+	state, stateOK := resourcekit.Get[instanceModel](ctx, req.State, &resp.Diagnostics)
+	if !ok || !stateOK {
+		return
+	}
 	id := state.ID.ValueString()
 	what := fmt.Sprintf("updating instance %s", id)
 
 	// Only name and description reach the API; password and user_data get
 	// here only after an import, to be recorded in state.
-	modReq := vmapis.NewModifyInstanceAttributeRequest(r.client.Region, id)
+	modReq := vmapis.NewModifyInstanceAttributeRequest(r.Client.Region, id)
 	modify := false
 	if !plan.Name.Equal(state.Name) {
 		modReq.SetName(plan.Name.ValueString())
@@ -474,8 +447,8 @@ func (r *instanceResource) Update(ctx context.Context, req resource.UpdateReques
 		modify = true
 	}
 	if modify {
-		_, err := jdcloud.Call(ctx, r.client, "vm.ModifyInstanceAttribute", func() (*vmapis.ModifyInstanceAttributeResponse, error) {
-			return r.client.VM.ModifyInstanceAttribute(modReq)
+		_, err := jdcloud.Call(ctx, r.Client, "vm.ModifyInstanceAttribute", func() (*vmapis.ModifyInstanceAttributeResponse, error) {
+			return r.Client.VM.ModifyInstanceAttribute(modReq)
 		})
 		if err != nil {
 			jdcloud.AddError(&resp.Diagnostics, what, err)
@@ -488,7 +461,7 @@ func (r *instanceResource) Update(ctx context.Context, req resource.UpdateReques
 			return
 		}
 	}
-	inst, err := jdcloud.FindInstanceByID(ctx, r.client, id)
+	inst, err := jdcloud.FindInstanceByID(ctx, r.Client, id)
 	if err != nil {
 		jdcloud.AddError(&resp.Diagnostics, what, err)
 		return
@@ -498,18 +471,11 @@ func (r *instanceResource) Update(ctx context.Context, req resource.UpdateReques
 }
 
 func (r *instanceResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state instanceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, state, ok := resourcekit.Begin[instanceModel](ctx, req.State, resourcekit.Delete, defaultDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
+	if !ok {
+		return
+	}
 	shutdown := state.ShutdownBeforeDeletion.IsNull() || state.ShutdownBeforeDeletion.ValueBool()
 	if err := r.deleteAndWait(ctx, state.ID.ValueString(), shutdown); err != nil {
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("deleting instance %s (%s)", state.ID.ValueString(), state.Name.ValueString()), err)
@@ -521,7 +487,7 @@ func (r *instanceResource) Delete(ctx context.Context, req resource.DeleteReques
 // state is waited out first. With shutdown, a running instance is stopped
 // first (see stopBeforeDelete).
 func (r *instanceResource) deleteAndWait(ctx context.Context, id string, shutdown bool) error {
-	inst, err := jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vmmodels.Instance]{
+	inst, err := jdcloud.WaitFor(ctx, r.Client, jdcloud.Wait[vmmodels.Instance]{
 		What:      fmt.Sprintf("instance %s to finish its current task before deletion", id),
 		PollFirst: true, // usually idle already
 		Pending:   transitional,
@@ -538,11 +504,11 @@ func (r *instanceResource) deleteAndWait(ctx context.Context, id string, shutdow
 		r.stopBeforeDelete(ctx, id)
 	}
 	if inst.Status != statusDeleting {
-		if err := deleteInstance(ctx, r.client, id); err != nil {
+		if err := deleteInstance(ctx, r.Client, id); err != nil {
 			return err
 		}
 	}
-	_, err = jdcloud.WaitFor(ctx, r.client, jdcloud.Wait[vmmodels.Instance]{
+	_, err = jdcloud.WaitFor(ctx, r.Client, jdcloud.Wait[vmmodels.Instance]{
 		What:    fmt.Sprintf("instance %s to be deleted", id),
 		Pending: append([]string{statusDeleting, statusRunning, statusStopped, statusError}, transitional...),
 		Target:  []string{jdcloud.StateGone},
@@ -558,7 +524,7 @@ func (r *instanceResource) ImportState(ctx context.Context, req resource.ImportS
 
 func (r *instanceResource) refresh(id string) func(context.Context) (vmmodels.Instance, string, error) {
 	return func(ctx context.Context) (vmmodels.Instance, string, error) {
-		inst, err := jdcloud.FindInstanceByID(ctx, r.client, id)
+		inst, err := jdcloud.FindInstanceByID(ctx, r.Client, id)
 		if jdcloud.IsNotFound(err) {
 			return vmmodels.Instance{}, jdcloud.StateGone, nil
 		}
