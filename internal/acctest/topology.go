@@ -1,5 +1,7 @@
 package acctest
 
+import "fmt"
+
 // ArticleTopology is the keepalived article's setup as code: one VPC and subnet,
 // a security group with the web ports open and VRRP only between the two
 // peers (protocol all from each peer's /32: JD Cloud's groups have no 112), an availability group over two zones, the master
@@ -96,3 +98,19 @@ resource "jdcloudha_instance" "backup" {
   password              = "Ha-pair-2026!"
 }
 `
+
+// Network is a VPC 10.0.0.0/16 and a subnet 10.0.1.0/24 in it, both under
+// the resource label label: what most tests' other resources sit in.
+func Network(label, vpcName, subnetName string) string {
+	return fmt.Sprintf(`
+resource "jdcloudha_vpc" %[1]q {
+  name       = %[2]q
+  cidr_block = "10.0.0.0/16"
+}
+resource "jdcloudha_subnet" %[1]q {
+  vpc_id     = jdcloudha_vpc.%[1]s.id
+  name       = %[3]q
+  cidr_block = "10.0.1.0/24"
+}
+`, label, vpcName, subnetName)
+}
