@@ -47,4 +47,3 @@ func checkDescribed(t testing.TB, kind, name string, a interface{ GetMarkdownDes
 		t.Errorf("%s attribute %s has no MarkdownDescription", kind, name)
 	}
 }
-
