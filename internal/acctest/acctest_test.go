@@ -46,9 +46,9 @@ func TestProviderBlockRendersEveryAttribute(t *testing.T) {
 	}
 }
 
-// The helpers must see what is left in the emulator, and DeleteOutOfBand must
+// The helpers must see what is left in the emulator, and a Deleter must
 // remove it; this runs without terraform.
-func TestLeftoversAndDeleteOutOfBand(t *testing.T) {
+func TestLeftoversAndDeleter(t *testing.T) {
 	srv := acctest.StartEmulator(t)
 	check := acctest.CheckNothingLeft(srv)
 	if err := check(nil); err != nil {
@@ -63,18 +63,25 @@ func TestLeftoversAndDeleteOutOfBand(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := resp.Result.VpcId
+	deleteVpc := acctest.Deleter(srv, "jdcloudha_vpc",
+		"vpc.DeleteVpc", func(r, id string) (*vpcapis.DeleteVpcResponse, error) {
+			return vpc.DeleteVpc(vpcapis.NewDeleteVpcRequest(r, id))
+		},
+		"vpc.DescribeVpc", func(r, id string) (*vpcapis.DescribeVpcResponse, error) {
+			return vpc.DescribeVpc(vpcapis.NewDescribeVpcRequest(r, id))
+		})
 
 	err = check(nil)
 	if err == nil || !strings.Contains(err.Error(), "vpc: "+id) {
 		t.Fatalf("CheckNothingLeft after creating %s: got %v", id, err)
 	}
-	if err := acctest.DeleteOutOfBand(srv, "jdcloudha_vpc", id); err != nil {
+	if err := deleteVpc(id); err != nil {
 		t.Fatal(err)
 	}
 	if err := check(nil); err != nil {
-		t.Fatalf("after DeleteOutOfBand: %v", err)
+		t.Fatalf("after the Deleter: %v", err)
 	}
-	if err := acctest.DeleteOutOfBand(srv, "jdcloudha_vpc", id); err == nil || !strings.Contains(err.Error(), "NOT_FOUND") {
+	if err := deleteVpc(id); err == nil || !strings.Contains(err.Error(), "NOT_FOUND") {
 		t.Errorf("deleting a deleted VPC: got %v, want NOT_FOUND", err)
 	}
 }

@@ -166,9 +166,10 @@ func CheckNothingLeft(srv *emulator.Server) func(*terraform.State) error {
 }
 
 // CheckDisappears deletes the resource at addr (e.g. "jdcloudha_instance.master")
-// through the API, behind Terraform's back, and waits until the API no longer
-// finds it. Use it in a step with ExpectNonEmptyPlan for _disappears tests.
-func CheckDisappears(srv *emulator.Server, addr string) func(*terraform.State) error {
+// behind Terraform's back with del, the deleter of that resource's package,
+// which also waits until the API no longer finds it. Use it through
+// DisappearsStep in _disappears tests.
+func CheckDisappears(addr string, del func(id string) error) func(*terraform.State) error {
 	return func(s *terraform.State) error {
 		rs, ok := s.RootModule().Resources[addr]
 		if !ok {
@@ -177,116 +178,22 @@ func CheckDisappears(srv *emulator.Server, addr string) func(*terraform.State) e
 		if rs.Primary == nil || rs.Primary.ID == "" {
 			return fmt.Errorf("%s has no ID in the state", addr)
 		}
-		return DeleteOutOfBand(srv, rs.Type, rs.Primary.ID)
+		return del(rs.Primary.ID)
 	}
 }
 
-// DeleteOutOfBand deletes one object by resource type (jdcloudha_instance,
-// jdcloudha_elastic_ip, jdcloudha_availability_group,
-// jdcloudha_security_group, jdcloudha_subnet, jdcloudha_vpc) and ID through
-// the API, as a user in the console would, and waits until it is gone. An
-// associated EIP is disassociated first.
-func DeleteOutOfBand(srv *emulator.Server, resourceType, id string) error {
-	vm, vpc, ag, _ := SDKClients(srv)
+// Deleter returns a deleter of one kind of object for CheckDisappears: it
+// deletes the object through the API, as a user in the console would, and
+// waits until get answers NOT_FOUND. kind names the object in errors
+// (jdcloudha_vpc); del and get are sent through Call, with srv's region.
+func Deleter[D, G any](srv *emulator.Server, kind, delName string, del func(region, id string) (*D, error), getName string, get func(region, id string) (*G, error)) func(id string) error {
 	region := Region(srv)
-	var del, get func() error
-	switch resourceType {
-	case "jdcloudha_instance":
-		del = func() error {
-			_, err := Call("vm.DeleteInstance", func() (*vmapis.DeleteInstanceResponse, error) {
-				return vm.DeleteInstance(vmapis.NewDeleteInstanceRequest(region, id))
-			})
-			return err
+	return func(id string) error {
+		if _, err := Call(delName, func() (*D, error) { return del(region, id) }); err != nil {
+			return fmt.Errorf("deleting %s %s out of band: %w", kind, id, err)
 		}
-		get = func() error {
-			_, err := Call("vm.DescribeInstance", func() (*vmapis.DescribeInstanceResponse, error) {
-				return vm.DescribeInstance(vmapis.NewDescribeInstanceRequest(region, id))
-			})
-			return err
-		}
-	case "jdcloudha_elastic_ip":
-		get = func() error {
-			_, err := Call("vpc.DescribeElasticIp", func() (*vpcapis.DescribeElasticIpResponse, error) {
-				return vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(region, id))
-			})
-			return err
-		}
-		del = func() error {
-			resp, err := Call("vpc.DescribeElasticIp", func() (*vpcapis.DescribeElasticIpResponse, error) {
-				return vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(region, id))
-			})
-			if err != nil {
-				return err
-			}
-			if inst := resp.Result.ElasticIp.InstanceId; inst != "" {
-				if _, err := Call("vm.DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
-					return vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(region, inst, id))
-				}); err != nil {
-					return err
-				}
-			}
-			_, err = Call("vpc.DeleteElasticIp", func() (*vpcapis.DeleteElasticIpResponse, error) {
-				return vpc.DeleteElasticIp(vpcapis.NewDeleteElasticIpRequest(region, id))
-			})
-			return err
-		}
-	case "jdcloudha_availability_group":
-		del = func() error {
-			_, err := Call("ag.DeleteAg", func() (*agapis.DeleteAgResponse, error) { return ag.DeleteAg(agapis.NewDeleteAgRequest(region, id)) })
-			return err
-		}
-		get = func() error {
-			_, err := Call("ag.DescribeAg", func() (*agapis.DescribeAgResponse, error) {
-				return ag.DescribeAg(agapis.NewDescribeAgRequest(region, id))
-			})
-			return err
-		}
-	case "jdcloudha_security_group":
-		del = func() error {
-			_, err := Call("vpc.DeleteNetworkSecurityGroup", func() (*vpcapis.DeleteNetworkSecurityGroupResponse, error) {
-				return vpc.DeleteNetworkSecurityGroup(vpcapis.NewDeleteNetworkSecurityGroupRequest(region, id))
-			})
-			return err
-		}
-		get = func() error {
-			_, err := Call("vpc.DescribeNetworkSecurityGroup", func() (*vpcapis.DescribeNetworkSecurityGroupResponse, error) {
-				return vpc.DescribeNetworkSecurityGroup(vpcapis.NewDescribeNetworkSecurityGroupRequest(region, id))
-			})
-			return err
-		}
-	case "jdcloudha_subnet":
-		del = func() error {
-			_, err := Call("vpc.DeleteSubnet", func() (*vpcapis.DeleteSubnetResponse, error) {
-				return vpc.DeleteSubnet(vpcapis.NewDeleteSubnetRequest(region, id))
-			})
-			return err
-		}
-		get = func() error {
-			_, err := Call("vpc.DescribeSubnet", func() (*vpcapis.DescribeSubnetResponse, error) {
-				return vpc.DescribeSubnet(vpcapis.NewDescribeSubnetRequest(region, id))
-			})
-			return err
-		}
-	case "jdcloudha_vpc":
-		del = func() error {
-			_, err := Call("vpc.DeleteVpc", func() (*vpcapis.DeleteVpcResponse, error) {
-				return vpc.DeleteVpc(vpcapis.NewDeleteVpcRequest(region, id))
-			})
-			return err
-		}
-		get = func() error {
-			_, err := Call("vpc.DescribeVpc", func() (*vpcapis.DescribeVpcResponse, error) {
-				return vpc.DescribeVpc(vpcapis.NewDescribeVpcRequest(region, id))
-			})
-			return err
-		}
-	default:
-		return fmt.Errorf("DeleteOutOfBand: no API delete for resource type %q", resourceType)
+		return waitGone(kind+" "+id, func() error { _, err := Call(getName, func() (*G, error) { return get(region, id) }); return err })
 	}
-	if err := del(); err != nil {
-		return fmt.Errorf("deleting %s %s out of band: %w", resourceType, id, err)
-	}
-	return waitGone(resourceType+" "+id, get)
 }
 
 // waitGone polls get until it reports NOT_FOUND.
@@ -344,5 +251,26 @@ func CheckAttrsDiffer(addrA, attrA, addrB, attrB string) func(*terraform.State) 
 			return fmt.Errorf("%s.%s and %s.%s are both %q; want them to differ", addrA, attrA, addrB, attrB, a)
 		}
 		return nil
+	}
+}
+
+// CheckGone is a CheckDestroy: get (a describe through the API) answers
+// NOT_FOUND for every resource of resourceType the state held (what names
+// such an object in the error), and then nothing at all is left.
+func CheckGone(srv *emulator.Server, resourceType, what string, get func(id string) error) func(*terraform.State) error {
+	return func(s *terraform.State) error {
+		for _, rs := range s.RootModule().Resources {
+			if rs.Type != resourceType {
+				continue
+			}
+			err := get(rs.Primary.ID)
+			if err == nil {
+				return fmt.Errorf("%s %s still exists after destroy", what, rs.Primary.ID)
+			}
+			if !apicall.IsNotFound(err) {
+				return err
+			}
+		}
+		return CheckNothingLeft(srv)(s)
 	}
 }

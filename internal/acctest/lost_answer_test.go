@@ -19,13 +19,7 @@ import (
 
 // lostAnswerConfig is the article's topology with its failover pair and the
 // agent's credentials: every mutating call an apply and a destroy make.
-const lostAnswerConfig = acctest.ArticleTopology + `
-resource "jdcloudha_failover_pair" "web" {
-  elastic_ip_id      = jdcloudha_elastic_ip.vip.id
-  master_instance_id = jdcloudha_instance.master.id
-  backup_instance_id = jdcloudha_instance.backup.id
-}
-
+var lostAnswerConfig = acctest.ArticleTopology + acctest.ArticlePair + `
 resource "jdcloudha_failover_credentials" "agent" {
   name          = "web-agent"
   elastic_ip_id = jdcloudha_elastic_ip.vip.id

@@ -1,11 +1,13 @@
 package acctest
 
+import "fmt"
+
 // ArticleTopology is the keepalived article's setup as code: one VPC and subnet,
 // a security group with the web ports open and VRRP only between the two
 // peers (protocol all from each peer's /32: JD Cloud's groups have no 112), an availability group over two zones, the master
 // at 10.0.1.18 and the backup at 10.0.1.19, and an all-zone EIP. Prepend
 // ProviderConfig(srv).
-const ArticleTopology = ArticleFoundation + ArticleInstances
+var ArticleTopology = ArticleFoundation + ArticleInstances
 
 // ArticleFoundation is ArticleTopology without the instances: VPC, subnet,
 // security group, availability group and EIP.
@@ -71,28 +73,53 @@ resource "jdcloudha_elastic_ip" "vip" {
 
 // ArticleInstances are ArticleTopology's two instances, jdcloudha_instance.master
 // (10.0.1.18, cn-east-2a) and jdcloudha_instance.backup (10.0.1.19, cn-east-2b).
-const ArticleInstances = `
-resource "jdcloudha_instance" "master" {
-  name                  = "web-master"
+var ArticleInstances = ArticleInstance("master", "web-master", "cn-east-2a", "10.0.1.18") +
+	ArticleInstance("backup", "web-backup", "cn-east-2b", "10.0.1.19")
+
+// ArticleInstance is one instance of the article's web tier under the
+// resource label label, in ArticleFoundation's group, subnet and security
+// group; privateIP "" lets the API choose.
+func ArticleInstance(label, name, az, privateIP string) string {
+	ip := ""
+	if privateIP != "" {
+		ip = fmt.Sprintf("\n  private_ip            = %q", privateIP)
+	}
+	return fmt.Sprintf(`
+resource "jdcloudha_instance" %q {
+  name                  = %q
   availability_group_id = jdcloudha_availability_group.ha.id
-  az                    = "cn-east-2a"
+  az                    = %q
   instance_type         = "g.n2.medium"
   image_id              = "img-debian12-x64"
-  subnet_id             = jdcloudha_subnet.ha.id
-  private_ip            = "10.0.1.18"
+  subnet_id             = jdcloudha_subnet.ha.id%s
   security_group_ids    = [jdcloudha_security_group.web.id]
   password              = "Ha-pair-2026!"
 }
+`, label, name, az, ip)
+}
 
-resource "jdcloudha_instance" "backup" {
-  name                  = "web-backup"
-  availability_group_id = jdcloudha_availability_group.ha.id
-  az                    = "cn-east-2b"
-  instance_type         = "g.n2.medium"
-  image_id              = "img-debian12-x64"
-  subnet_id             = jdcloudha_subnet.ha.id
-  private_ip            = "10.0.1.19"
-  security_group_ids    = [jdcloudha_security_group.web.id]
-  password              = "Ha-pair-2026!"
+// Network is a VPC 10.0.0.0/16 and a subnet 10.0.1.0/24 in it, both under
+// the resource label label: what most tests' other resources sit in.
+func Network(label, vpcName, subnetName string) string {
+	return fmt.Sprintf(`
+resource "jdcloudha_vpc" %[1]q {
+  name       = %[2]q
+  cidr_block = "10.0.0.0/16"
+}
+resource "jdcloudha_subnet" %[1]q {
+  vpc_id     = jdcloudha_vpc.%[1]s.id
+  name       = %[3]q
+  cidr_block = "10.0.1.0/24"
+}
+`, label, vpcName, subnetName)
+}
+
+// ArticlePair is the failover pair over ArticleTopology: the EIP on the
+// master, the backup taking over.
+const ArticlePair = `
+resource "jdcloudha_failover_pair" "web" {
+  elastic_ip_id      = jdcloudha_elastic_ip.vip.id
+  master_instance_id = jdcloudha_instance.master.id
+  backup_instance_id = jdcloudha_instance.backup.id
 }
 `

@@ -10,7 +10,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 )
 
-const topologyConfig = acctest.ArticleTopology
+var topologyConfig = acctest.ArticleTopology
 
 // topologyChecks assert what the article needs from the topology.
 func topologyChecks() resource.TestCheckFunc {

@@ -18,14 +18,6 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 )
 
-const pairHCL = `
-resource "jdcloudha_failover_pair" "web" {
-  elastic_ip_id      = jdcloudha_elastic_ip.vip.id
-  master_instance_id = jdcloudha_instance.master.id
-  backup_instance_id = jdcloudha_instance.backup.id
-}
-`
-
 // tenPairsHCL adds ten more pairs, each with its own availability group and
 // EIP, to the article's network.
 var tenPairsHCL = manyPairsHCL(10)
@@ -170,7 +162,7 @@ func TestApplyFigures(t *testing.T) {
 	})
 	attrs := acctest.ProviderAttrs(srv)
 	delete(attrs, "poll_interval") // the provider's default, as users run it
-	base := acctest.ProviderBlock(attrs) + acctest.ArticleTopology + pairHCL
+	base := acctest.ProviderBlock(attrs) + acctest.ArticleTopology + acctest.ArticlePair
 
 	var runs []*run
 	measure := func(name string, bound time.Duration) (func(), resource.TestCheckFunc) {

@@ -48,39 +48,34 @@ data "jdcloudha_availability_group" "by_name" {
 		}
 		checks = append(checks, statecheck.ExpectKnownValue(ds, tfjsonpath.New("placement_type"), knownvalue.StringExact("switch")))
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				PlanOnly: true,
-				Config: groups + `
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{
+			PlanOnly: true,
+			Config: groups + `
 data "jdcloudha_availability_group" "both" {
   id   = "ag-x"
   name = "web-ag"
 }
 `,
-				ExpectError: errorLike(`Exactly one of these attributes must be configured: [id,name]`),
-			},
-			{Config: lookups, ConfigStateChecks: checks},
-			{
-				Config: groups + `
+			ExpectError: acctest.ErrorRegexp(`Exactly one of these attributes must be configured: [id,name]`),
+		},
+		{Config: lookups, ConfigStateChecks: checks},
+		{
+			Config: groups + `
 data "jdcloudha_availability_group" "missing" {
   name = "no-such-group"
 }
 `,
-				ExpectError: errorLike(`No availability group is named "no-such-group" in region ` + region),
-			},
-			{
-				Config: groups + `
+			ExpectError: acctest.ErrorRegexp(`No availability group is named "no-such-group" in region ` + region),
+		},
+		{
+			Config: groups + `
 data "jdcloudha_availability_group" "missing" {
   id = "ag-doesnotexist"
 }
 `,
-				ExpectError: errorLike(`No availability group "ag-doesnotexist" in region ` + region),
-			},
-			{Config: lookups, ConfigStateChecks: checks},
+			ExpectError: acctest.ErrorRegexp(`No availability group "ag-doesnotexist" in region ` + region),
 		},
-	})
+		{Config: lookups, ConfigStateChecks: checks},
+	}))
 }

@@ -17,8 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	agapis "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/apis"
-	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
 
@@ -27,36 +25,6 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/network"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
-
-const agAddr = "jdcloudha_availability_group.test"
-
-// errorLike matches msg in terraform's output, which wraps long lines.
-func errorLike(msg string) *regexp.Regexp {
-	return regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(msg), " ", `\s+`))
-}
-
-func stateID(s *terraform.State, addr string) (string, error) {
-	rs, ok := s.RootModule().Resources[addr]
-	if !ok || rs.Primary == nil || rs.Primary.ID == "" {
-		return "", fmt.Errorf("%s has no ID in the state", addr)
-	}
-	return rs.Primary.ID, nil
-}
-
-func apiAg(srv *emulator.Server, s *terraform.State) (agmodels.AvailabilityGroup, error) {
-	id, err := stateID(s, agAddr)
-	if err != nil {
-		return agmodels.AvailabilityGroup{}, err
-	}
-	_, _, ag, _ := acctest.SDKClients(srv)
-	out, err := acctest.Call("ag.DescribeAg", func() (*agapis.DescribeAgResponse, error) {
-		return ag.DescribeAg(agapis.NewDescribeAgRequest(acctest.Region(srv), id))
-	})
-	if err != nil {
-		return agmodels.AvailabilityGroup{}, err
-	}
-	return out.Result.Ag, nil
-}
 
 // agConfig renders a group; extra goes inside the resource block.
 func agConfig(srv *emulator.Server, name string, zones []string, extra string) string {
@@ -103,81 +71,55 @@ func TestAccAvailabilityGroup_lifecycle(t *testing.T) {
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	newID := statecheck.CompareValue(compare.ValuesDiffer())
 
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: agConfig(srv, "web-ag", []string{"a", "b"}, ""),
-				Check:  checkAgAPI(srv, "web-ag", "", "fd", "a", "b"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(agAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^ag-`))),
-					statecheck.ExpectKnownValue(agAddr, tfjsonpath.New("placement_type"), knownvalue.StringExact("fd")),
-					statecheck.ExpectKnownValue(agAddr, tfjsonpath.New("configuration_type"), knownvalue.StringExact("loose")),
-					statecheck.ExpectKnownValue(agAddr, tfjsonpath.New("azs"), knownvalue.ListExact([]knownvalue.Check{
-						knownvalue.StringExact(region + "a"), knownvalue.StringExact(region + "b"),
-					})),
-					sameID.AddStateValue(agAddr, tfjsonpath.New("id")),
-				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{
+			Config: agConfig(srv, "web-ag", []string{"a", "b"}, ""),
+			Check:  checkAgAPI(srv, "web-ag", "", "fd", "a", "b"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(agAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^ag-`))),
+				statecheck.ExpectKnownValue(agAddr, tfjsonpath.New("placement_type"), knownvalue.StringExact("fd")),
+				statecheck.ExpectKnownValue(agAddr, tfjsonpath.New("configuration_type"), knownvalue.StringExact("loose")),
+				statecheck.ExpectKnownValue(agAddr, tfjsonpath.New("azs"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.StringExact(region + "a"), knownvalue.StringExact(region + "b"),
+				})),
+				sameID.AddStateValue(agAddr, tfjsonpath.New("id")),
 			},
-			{
-				// name and description change in place (UpdateAg).
-				Config: agConfig(srv, "高可用组-web", []string{"a", "b"}, `description = "nginx pair"`),
-				Check:  checkAgAPI(srv, "高可用组-web", "nginx pair", "fd", "a", "b"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(agAddr, plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{
-					sameID.AddStateValue(agAddr, tfjsonpath.New("id")),
-					newID.AddStateValue(agAddr, tfjsonpath.New("id")),
-				},
-			},
-			{
-				// Zones cannot change after creation: replaced.
-				Config: agConfig(srv, "高可用组-web", []string{"a", "c"}, `description = "nginx pair"`),
-				Check:  checkAgAPI(srv, "高可用组-web", "nginx pair", "fd", "a", "c"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(agAddr, plancheck.ResourceActionReplace)},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(agAddr, tfjsonpath.New("id"))},
-			},
-			{
-				// So does the placement type.
-				Config: agConfig(srv, "高可用组-web", []string{"a", "c"}, `placement_type = "host"`),
-				Check:  checkAgAPI(srv, "高可用组-web", "", "host", "a", "c"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(agAddr, plancheck.ResourceActionReplace)},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(agAddr, tfjsonpath.New("id"))},
-			},
-			{ResourceName: agAddr, ImportState: true, ImportStateVerify: true},
+			ConfigPlanChecks: acctest.EmptyPlanAfterApply,
 		},
-	})
+		{
+			// name and description change in place (UpdateAg).
+			Config:           agConfig(srv, "高可用组-web", []string{"a", "b"}, `description = "nginx pair"`),
+			Check:            checkAgAPI(srv, "高可用组-web", "nginx pair", "fd", "a", "b"),
+			ConfigPlanChecks: acctest.ExpectInPlace(agAddr),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(agAddr, tfjsonpath.New("id")),
+				newID.AddStateValue(agAddr, tfjsonpath.New("id")),
+			},
+		},
+		{
+			// Zones cannot change after creation: replaced.
+			Config:            agConfig(srv, "高可用组-web", []string{"a", "c"}, `description = "nginx pair"`),
+			Check:             checkAgAPI(srv, "高可用组-web", "nginx pair", "fd", "a", "c"),
+			ConfigPlanChecks:  acctest.ExpectAction(agAddr, plancheck.ResourceActionReplace),
+			ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(agAddr, tfjsonpath.New("id"))},
+		},
+		{
+			// So does the placement type.
+			Config:            agConfig(srv, "高可用组-web", []string{"a", "c"}, `placement_type = "host"`),
+			Check:             checkAgAPI(srv, "高可用组-web", "", "host", "a", "c"),
+			ConfigPlanChecks:  acctest.ExpectAction(agAddr, plancheck.ResourceActionReplace),
+			ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(agAddr, tfjsonpath.New("id"))},
+		},
+		{ResourceName: agAddr, ImportState: true, ImportStateVerify: true},
+	}))
 }
 
 func TestAccAvailabilityGroup_disappears(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config:             agConfig(srv, "gone", []string{"a"}, ""),
-				Check:              acctest.CheckDisappears(srv, agAddr),
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(agAddr, plancheck.ResourceActionCreate)},
-				},
-			},
-		},
-	})
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		acctest.DisappearsStep(agConfig(srv, "gone", []string{"a"}, ""), agAddr, deleteAg(srv)),
+	}))
 }
 
 // Deleting a group that still has an instance is refused by JD Cloud
@@ -215,11 +157,11 @@ data "jdcloudha_availability_group" "test" {
 `, region, subnetShortDeleteTimeout())
 	var instanceID string
 	createInstance := func(s *terraform.State) error {
-		agID, err := stateID(s, agAddr)
+		agID, err := acctest.StateID(s, agAddr)
 		if err != nil {
 			return err
 		}
-		subnetID, err := stateID(s, "jdcloudha_subnet.test")
+		subnetID, err := acctest.StateID(s, "jdcloudha_subnet.test")
 		if err != nil {
 			return err
 		}
@@ -263,54 +205,49 @@ data "jdcloudha_availability_group" "test" {
 		})
 		return err
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: cfg,
-				Check:  createInstance,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.jdcloudha_availability_group.test", tfjsonpath.New("instance_ids"), knownvalue.ListSizeExact(0)),
-				},
-			},
-			{
-				// The data source, read again, lists the instance.
-				Config: cfg,
-				Check: func(s *terraform.State) error {
-					got := s.RootModule().Resources["data.jdcloudha_availability_group.test"].Primary.Attributes
-					if got["instance_ids.#"] != "1" || got["instance_ids.0"] != instanceID {
-						return fmt.Errorf("instance_ids = %s %q, want [%s]", got["instance_ids.#"], got["instance_ids.0"], instanceID)
-					}
-					return nil
-				},
-			},
-			{
-				Config:      cfg,
-				Destroy:     true,
-				ExpectError: errorLike(`JD Cloud refuses to delete an availability group that still has instances, and it still did after retrying for 1s`),
-			},
-			{
-				// The refusal's detail names the API status, so users can tell it from a bug.
-				Config:      cfg,
-				Destroy:     true,
-				ExpectError: errorLike(`Status: 400 FAILED_PRECONDITION`),
-			},
-			{
-				PreConfig: func() {
-					if err := acctest.DeleteOutOfBand(srv, "jdcloudha_instance", instanceID); err != nil {
-						t.Fatalf("deleting the instance: %v", err)
-					}
-				},
-				Config: cfg,
-				Check: func(s *terraform.State) error {
-					_, err := apiAg(srv, s)
-					return err // still there: the failed destroys kept it
-				},
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{
+			Config: cfg,
+			Check:  createInstance,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.jdcloudha_availability_group.test", tfjsonpath.New("instance_ids"), knownvalue.ListSizeExact(0)),
 			},
 		},
-	})
+		{
+			// The data source, read again, lists the instance.
+			Config: cfg,
+			Check: func(s *terraform.State) error {
+				got := s.RootModule().Resources["data.jdcloudha_availability_group.test"].Primary.Attributes
+				if got["instance_ids.#"] != "1" || got["instance_ids.0"] != instanceID {
+					return fmt.Errorf("instance_ids = %s %q, want [%s]", got["instance_ids.#"], got["instance_ids.0"], instanceID)
+				}
+				return nil
+			},
+		},
+		{
+			Config:      cfg,
+			Destroy:     true,
+			ExpectError: acctest.ErrorRegexp(`JD Cloud refuses to delete an availability group that still has instances, and it still did after retrying for 1s`),
+		},
+		{
+			// The refusal's detail names the API status, so users can tell it from a bug.
+			Config:      cfg,
+			Destroy:     true,
+			ExpectError: acctest.ErrorRegexp(`Status: 400 FAILED_PRECONDITION`),
+		},
+		{
+			PreConfig: func() {
+				if err := deleteInstance(srv)(instanceID); err != nil {
+					t.Fatalf("deleting the instance: %v", err)
+				}
+			},
+			Config: cfg,
+			Check: func(s *terraform.State) error {
+				_, err := apiAg(srv, s)
+				return err // still there: the failed destroys kept it
+			},
+		},
+	}))
 }
 
 func TestAccAvailabilityGroup_invalidInput(t *testing.T) {
@@ -336,14 +273,9 @@ resource "jdcloudha_availability_group" "test" {
 	}
 	steps := make([]resource.TestStep, 0, len(cases))
 	for _, c := range cases {
-		steps = append(steps, resource.TestStep{Config: c.cfg, PlanOnly: true, ExpectError: errorLike(c.want)})
+		steps = append(steps, acctest.PlanError(c.cfg, c.want))
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps:                    steps,
-	})
+	resource.ParallelTest(t, acctest.Case(t, srv, steps))
 }
 
 // subnetShortDeleteTimeout is the subnet's 1s delete timeout in whichever

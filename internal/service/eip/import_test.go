@@ -72,34 +72,30 @@ func TestAccElasticIP_importExistingCommand(t *testing.T) {
 			srv := acctest.StartEmulator(t)
 			existing := createExisting(t, srv, e)
 			config := eipConfig(srv, e.hcl)
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				CheckDestroy:             checkGoneFromAPI(srv),
-				Steps: []resource.TestStep{
-					{
-						Config:             config,
-						ResourceName:       addr,
-						ImportState:        true,
-						ImportStateId:      existing.ElasticIpId,
-						ImportStatePersist: true,
-						ImportStateCheck: func(states []*terraform.InstanceState) error {
-							if len(states) != 1 {
-								return fmt.Errorf("import produced %d resources, want 1", len(states))
-							}
-							return nil
-						},
-					},
-					{
-						Config:   config,
-						PlanOnly: true, // fails on any diff
-						Check:    importedAttrs(addr, existing, e),
-					},
-					{
-						Config: config,
-						Check:  importedAttrs(addr, existing, e),
+			resource.ParallelTest(t, acctest.CaseChecking(t, checkGoneFromAPI(srv), []resource.TestStep{
+				{
+					Config:             config,
+					ResourceName:       addr,
+					ImportState:        true,
+					ImportStateId:      existing.ElasticIpId,
+					ImportStatePersist: true,
+					ImportStateCheck: func(states []*terraform.InstanceState) error {
+						if len(states) != 1 {
+							return fmt.Errorf("import produced %d resources, want 1", len(states))
+						}
+						return nil
 					},
 				},
-			})
+				{
+					Config:   config,
+					PlanOnly: true, // fails on any diff
+					Check:    importedAttrs(addr, existing, e),
+				},
+				{
+					Config: config,
+					Check:  importedAttrs(addr, existing, e),
+				},
+			}))
 		})
 	}
 }
@@ -113,19 +109,13 @@ func TestAccElasticIP_importExistingBlock(t *testing.T) {
 			srv := acctest.StartEmulator(t)
 			existing := createExisting(t, srv, e)
 			config := eipConfig(srv, e.hcl) + fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n", addr, existing.ElasticIpId)
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				CheckDestroy:             checkGoneFromAPI(srv),
-				Steps: []resource.TestStep{
-					{
-						Config: config,
-						ConfigPlanChecks: resource.ConfigPlanChecks{
-							PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionNoop)},
-						},
-						Check: importedAttrs(addr, existing, e),
-					},
+			resource.ParallelTest(t, acctest.CaseChecking(t, checkGoneFromAPI(srv), []resource.TestStep{
+				{
+					Config:           config,
+					ConfigPlanChecks: acctest.ExpectAction(addr, plancheck.ResourceActionNoop),
+					Check:            importedAttrs(addr, existing, e),
 				},
-			})
+			}))
 		})
 	}
 }
@@ -142,26 +132,23 @@ func TestAccElasticIP_importExistingGenerateConfig(t *testing.T) {
 			srv := acctest.StartEmulator(t)
 			existing := createExisting(t, srv, e)
 			generated := "jdcloudha_elastic_ip.generated"
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				Steps: []resource.TestStep{
-					{
-						Config:          acctest.ProviderConfig(srv),
-						ResourceName:    generated,
-						ImportState:     true,
-						ImportStateKind: resource.ImportBlockWithID,
-						ImportStateId:   existing.ElasticIpId,
-						GenerateConfig:  true,
-						ImportPlanChecks: resource.ImportPlanChecks{
-							PreApply: []plancheck.PlanCheck{
-								plancheck.ExpectResourceAction(generated, plancheck.ResourceActionNoop),
-								plancheck.ExpectKnownValue(generated, tfjsonpath.New("address"), knownvalue.StringExact(existing.ElasticIpAddress)),
-								plancheck.ExpectKnownValue(generated, tfjsonpath.New("bandwidth_mbps"), knownvalue.Int64Exact(int64(e.bandwidth))),
-							},
+			resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{
+				{
+					Config:          acctest.ProviderConfig(srv),
+					ResourceName:    generated,
+					ImportState:     true,
+					ImportStateKind: resource.ImportBlockWithID,
+					ImportStateId:   existing.ElasticIpId,
+					GenerateConfig:  true,
+					ImportPlanChecks: resource.ImportPlanChecks{
+						PreApply: []plancheck.PlanCheck{
+							plancheck.ExpectResourceAction(generated, plancheck.ResourceActionNoop),
+							plancheck.ExpectKnownValue(generated, tfjsonpath.New("address"), knownvalue.StringExact(existing.ElasticIpAddress)),
+							plancheck.ExpectKnownValue(generated, tfjsonpath.New("bandwidth_mbps"), knownvalue.Int64Exact(int64(e.bandwidth))),
 						},
 					},
 				},
-			})
+			}))
 		})
 	}
 }

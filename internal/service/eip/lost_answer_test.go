@@ -1,15 +1,9 @@
 package eip_test
 
 import (
-	"bytes"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -23,28 +17,15 @@ import (
 // allocated, the provider never hears about it (a lost answer).
 func losingProxy(t *testing.T, target string, n int32) string {
 	t.Helper()
-	u, err := url.Parse("http://" + target)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var lost atomic.Int32
 	create := regexp.MustCompile(`^/v1/regions/[^/]+/elasticIps/$`)
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	proxy.ModifyResponse = func(resp *http.Response) error {
+	return acctest.AnswerProxy(t, target, func(resp *http.Response, _ []byte) []byte {
 		if resp.Request.Method != http.MethodPost || !create.MatchString(resp.Request.URL.Path) || lost.Add(1) > n {
 			return nil
 		}
-		resp.Body.Close()
-		body := []byte(`{"requestId":"lost-answer","error":{"code":500,"status":"INTERNAL","message":"internal error"}}`)
 		resp.StatusCode = http.StatusInternalServerError
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-		resp.ContentLength = int64(len(body))
-		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
-		return nil
-	}
-	srv := httptest.NewServer(proxy)
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
+		return []byte(`{"requestId":"lost-answer","error":{"code":500,"status":"INTERNAL","message":"internal error"}}`)
+	})
 }
 
 // CreateElasticIps has no clientToken: when its answer is lost the provider
@@ -55,17 +36,13 @@ func TestAccElasticIP_lostCreateAnswer(t *testing.T) {
 	attrs := acctest.ProviderAttrs(srv)
 	attrs["endpoint"] = strconv.Quote(losingProxy(t, srv.Endpoint, 1))
 	config := acctest.ProviderBlock(attrs) + "resource \"jdcloudha_elastic_ip\" \"test\" {\n  bandwidth_mbps = 5\n  name = \"ha-vip\"\n}\n"
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkGoneFromAPI(srv),
-		Steps: []resource.TestStep{{
-			Config: config,
-			Check: resource.ComposeAggregateTestCheckFunc(
-				acctest.CheckCount(srv, "elastic_ip", 1),
-				resource.TestCheckResourceAttr(addr, "name", "ha-vip"),
-			),
-		}},
-	})
+	resource.ParallelTest(t, acctest.CaseChecking(t, checkGoneFromAPI(srv), []resource.TestStep{{
+		Config: config,
+		Check: resource.ComposeAggregateTestCheckFunc(
+			acctest.CheckCount(srv, "elastic_ip", 1),
+			resource.TestCheckResourceAttr(addr, "name", "ha-vip"),
+		),
+	}}))
 	if n := srv.Emulator.Stats().Calls["vpc.CreateElasticIps"]; n != 1 {
 		t.Errorf("vpc.CreateElasticIps reached the API %d times, want 1 (the lost answer must be found, not re-sent)", n)
 	}
@@ -76,14 +53,10 @@ func TestAccElasticIP_lostCreateAnswer(t *testing.T) {
 func TestAccElasticIP_createUnderFaults(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t, acctest.WithFaults("500=0.3,503=0.2", 7))
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkGoneFromAPI(srv),
-		Steps: []resource.TestStep{{
-			Config: eipConfig(srv, "bandwidth_mbps = 5"),
-			Check:  acctest.CheckCount(srv, "elastic_ip", 1),
-		}},
-	})
+	resource.ParallelTest(t, acctest.CaseChecking(t, checkGoneFromAPI(srv), []resource.TestStep{{
+		Config: eipConfig(srv, "bandwidth_mbps = 5"),
+		Check:  acctest.CheckCount(srv, "elastic_ip", 1),
+	}}))
 	if c := srv.Emulator.Stats().ByCall["vpc.CreateElasticIps"]; c["500"]+c["503"] == 0 {
 		t.Errorf("no 5xx was injected into vpc.CreateElasticIps (answers %v): pick another seed, the test exercised nothing", c)
 	}

@@ -12,8 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
-	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
-	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
@@ -26,29 +24,6 @@ func eipConfig(srv *emulator.Server, body string) string {
 	return acctest.ProviderConfig(srv) + fmt.Sprintf("resource \"jdcloudha_elastic_ip\" \"test\" {\n%s\n}\n", body)
 }
 
-// checkGoneFromAPI is a CheckDestroy that asks the API, through the SDK,
-// about every EIP the state held.
-func checkGoneFromAPI(srv *emulator.Server) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		_, vpc, _, _ := acctest.SDKClients(srv)
-		for _, rs := range s.RootModule().Resources {
-			if rs.Type != "jdcloudha_elastic_ip" {
-				continue
-			}
-			_, err := acctest.Call("vpc.DescribeElasticIp", func() (*vpcapis.DescribeElasticIpResponse, error) {
-				return vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(acctest.Region(srv), rs.Primary.ID))
-			})
-			if err == nil {
-				return fmt.Errorf("elastic IP %s still exists after destroy", rs.Primary.ID)
-			}
-			if !apicall.IsNotFound(err) {
-				return err
-			}
-		}
-		return acctest.CheckNothingLeft(srv)(s)
-	}
-}
-
 func TestAccElasticIP_basic(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
@@ -56,87 +31,79 @@ func TestAccElasticIP_basic(t *testing.T) {
 	replacedID := statecheck.CompareValue(compare.ValuesDiffer())
 	sameAddress := statecheck.CompareValue(compare.ValuesSame())
 
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkGoneFromAPI(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: eipConfig(srv, `bandwidth_mbps = 5`),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestMatchResourceAttr(addr, "id", regexp.MustCompile(`^fip-`)),
-					resource.TestMatchResourceAttr(addr, "address", regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)),
-					resource.TestCheckResourceAttr(addr, "bandwidth_mbps", "5"),
-					resource.TestCheckResourceAttr(addr, "line", "bgp"),
-					resource.TestCheckNoResourceAttr(addr, "az"),
-					resource.TestMatchResourceAttr(addr, "name", regexp.MustCompile(`^tf-[0-9a-f]{20}$`)),
-					resource.TestCheckResourceAttr(addr, "status", "NOT_ASSOCIATED"),
-					resource.TestCheckResourceAttr(addr, "instance_id", ""),
-				),
-				ConfigStateChecks: []statecheck.StateCheck{
-					sameID.AddStateValue(addr, tfjsonpath.New("id")),
-					replacedID.AddStateValue(addr, tfjsonpath.New("id")),
-					sameAddress.AddStateValue(addr, tfjsonpath.New("address")),
-				},
-			},
-			{
-				// Bandwidth and name change in place; the address stays.
-				Config: eipConfig(srv, "bandwidth_mbps = 20\nname = \"ha-vip\""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
-				},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(addr, "bandwidth_mbps", "20"),
-					resource.TestCheckResourceAttr(addr, "name", "ha-vip"),
-					checkAPIBandwidth(srv, 20),
-				),
-				ConfigStateChecks: []statecheck.StateCheck{
-					sameID.AddStateValue(addr, tfjsonpath.New("id")),
-					sameAddress.AddStateValue(addr, tfjsonpath.New("address")),
-				},
-			},
-			{
-				// Removing the name from the configuration leaves it alone.
-				Config: eipConfig(srv, "bandwidth_mbps = 20"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-			},
-			{
-				// az = "" also means all zones: recorded in place, no new address.
-				Config: eipConfig(srv, "bandwidth_mbps = 20\naz = \"\""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
-				},
-				Check: resource.TestCheckResourceAttr(addr, "az", ""),
-				ConfigStateChecks: []statecheck.StateCheck{
-					sameID.AddStateValue(addr, tfjsonpath.New("id")),
-				},
-			},
-			{
-				// CreateElasticIps has no zone: refused at plan time, nothing replaced.
-				Config:      eipConfig(srv, "bandwidth_mbps = 20\nname = \"ha-vip\"\naz = \"cn-east-2a\""),
-				PlanOnly:    true,
-				ExpectError: acctest.ErrorRegexp("Zonal elastic IPs cannot be created", "Remove az"),
-			},
-			{
-				// No non-BGP line in cn-east-2 (the emulator's region): refused at plan time.
-				Config:      eipConfig(srv, "bandwidth_mbps = 20\nline = \"no_bgp\""),
-				PlanOnly:    true,
-				ExpectError: acctest.ErrorRegexp(`line = "no_bgp" is not offered in cn-east-2`),
-			},
-			{
-				Config: eipConfig(srv, "bandwidth_mbps = 20"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					sameID.AddStateValue(addr, tfjsonpath.New("id")),
-				},
-			},
-			{
-				ResourceName:      addr,
-				ImportState:       true,
-				ImportStateVerify: true,
+	resource.ParallelTest(t, acctest.CaseChecking(t, checkGoneFromAPI(srv), []resource.TestStep{
+		{
+			Config: eipConfig(srv, `bandwidth_mbps = 5`),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestMatchResourceAttr(addr, "id", regexp.MustCompile(`^fip-`)),
+				resource.TestMatchResourceAttr(addr, "address", regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)),
+				resource.TestCheckResourceAttr(addr, "bandwidth_mbps", "5"),
+				resource.TestCheckResourceAttr(addr, "line", "bgp"),
+				resource.TestCheckNoResourceAttr(addr, "az"),
+				resource.TestMatchResourceAttr(addr, "name", regexp.MustCompile(`^tf-[0-9a-f]{20}$`)),
+				resource.TestCheckResourceAttr(addr, "status", "NOT_ASSOCIATED"),
+				resource.TestCheckResourceAttr(addr, "instance_id", ""),
+			),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(addr, tfjsonpath.New("id")),
+				replacedID.AddStateValue(addr, tfjsonpath.New("id")),
+				sameAddress.AddStateValue(addr, tfjsonpath.New("address")),
 			},
 		},
-	})
+		{
+			// Bandwidth and name change in place; the address stays.
+			Config:           eipConfig(srv, "bandwidth_mbps = 20\nname = \"ha-vip\""),
+			ConfigPlanChecks: acctest.ExpectAction(addr, plancheck.ResourceActionUpdate),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(addr, "bandwidth_mbps", "20"),
+				resource.TestCheckResourceAttr(addr, "name", "ha-vip"),
+				checkAPIBandwidth(srv, 20),
+			),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(addr, tfjsonpath.New("id")),
+				sameAddress.AddStateValue(addr, tfjsonpath.New("address")),
+			},
+		},
+		{
+			// Removing the name from the configuration leaves it alone.
+			Config: eipConfig(srv, "bandwidth_mbps = 20"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+		},
+		{
+			// az = "" also means all zones: recorded in place, no new address.
+			Config:           eipConfig(srv, "bandwidth_mbps = 20\naz = \"\""),
+			ConfigPlanChecks: acctest.ExpectAction(addr, plancheck.ResourceActionUpdate),
+			Check:            resource.TestCheckResourceAttr(addr, "az", ""),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(addr, tfjsonpath.New("id")),
+			},
+		},
+		{
+			// CreateElasticIps has no zone: refused at plan time, nothing replaced.
+			Config:      eipConfig(srv, "bandwidth_mbps = 20\nname = \"ha-vip\"\naz = \"cn-east-2a\""),
+			PlanOnly:    true,
+			ExpectError: acctest.ErrorRegexp("Zonal elastic IPs cannot be created", "Remove az"),
+		},
+		{
+			// No non-BGP line in cn-east-2 (the emulator's region): refused at plan time.
+			Config:      eipConfig(srv, "bandwidth_mbps = 20\nline = \"no_bgp\""),
+			PlanOnly:    true,
+			ExpectError: acctest.ErrorRegexp(`line = "no_bgp" is not offered in cn-east-2`),
+		},
+		{
+			Config: eipConfig(srv, "bandwidth_mbps = 20"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(addr, tfjsonpath.New("id")),
+			},
+		},
+		{
+			ResourceName:      addr,
+			ImportState:       true,
+			ImportStateVerify: true,
+		},
+	}))
 }
 
 func checkAPIBandwidth(srv *emulator.Server, want int) resource.TestCheckFunc {
@@ -152,39 +119,22 @@ func checkAPIBandwidth(srv *emulator.Server, want int) resource.TestCheckFunc {
 	}
 }
 
-func describe(srv *emulator.Server, id string) (vpcmodels.ElasticIp, error) {
-	_, vpc, _, _ := acctest.SDKClients(srv)
-	resp, err := acctest.Call("vpc.DescribeElasticIp", func() (*vpcapis.DescribeElasticIpResponse, error) {
-		return vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(acctest.Region(srv), id))
-	})
-	if err != nil {
-		return vpcmodels.ElasticIp{}, err
-	}
-	return resp.Result.ElasticIp, nil
-}
-
 func TestAccElasticIP_disappears(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
 	config := eipConfig(srv, `bandwidth_mbps = 5`)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkGoneFromAPI(srv),
-		Steps: []resource.TestStep{
-			{
-				Config:             config,
-				Check:              acctest.CheckDisappears(srv, addr),
-				ExpectNonEmptyPlan: true,
-			},
-			{
-				// Refresh dropped it from state, so the plan creates it again.
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
-				},
-			},
+	resource.ParallelTest(t, acctest.CaseChecking(t, checkGoneFromAPI(srv), []resource.TestStep{
+		{
+			Config:             config,
+			Check:              acctest.CheckDisappears(addr, deleteEIP(srv)),
+			ExpectNonEmptyPlan: true,
 		},
-	})
+		{
+			// Refresh dropped it from state, so the plan creates it again.
+			Config:           config,
+			ConfigPlanChecks: acctest.ExpectAction(addr, plancheck.ResourceActionCreate),
+		},
+	}))
 }
 
 func TestAccElasticIP_validation(t *testing.T) {
@@ -196,14 +146,11 @@ func TestAccElasticIP_validation(t *testing.T) {
 		{"bandwidth_mbps = 5\nline = \"china-mobile\"", `line.*value must be one of`},
 		{"bandwidth_mbps = 5\nname = \"has space\"", `name contains ' ' at position 4`},
 	} {
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			Steps: []resource.TestStep{{
-				Config:      eipConfig(srv, tc.body),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)` + tc.want),
-			}},
-		})
+		resource.Test(t, acctest.CaseChecking(t, nil, []resource.TestStep{{
+			Config:      eipConfig(srv, tc.body),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)` + tc.want),
+		}}))
 	}
 	if st := srv.Emulator.Stats(); st.Total != 0 {
 		t.Errorf("invalid configurations reached the API (%d calls): they must fail at plan time", st.Total)
@@ -215,16 +162,7 @@ func TestAccElasticIP_validation(t *testing.T) {
 func TestAccElasticIP_deleteWhileAssociated(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	network := `
-resource "jdcloudha_vpc" "n" {
-  name       = "eip-vpc"
-  cidr_block = "10.0.0.0/16"
-}
-resource "jdcloudha_subnet" "n" {
-  vpc_id     = jdcloudha_vpc.n.id
-  name       = "eip-subnet"
-  cidr_block = "10.0.1.0/24"
-}
+	network := acctest.Network("n", "eip-vpc", "eip-subnet") + `
 resource "jdcloudha_availability_group" "n" {
   name = "eip-ag"
   azs  = ["cn-east-2a"]
@@ -251,39 +189,35 @@ resource "jdcloudha_instance" "holder" {
 		})
 		return err
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: withEIP,
-				Check:  associate,
-				// The association happened behind Terraform's back; it is
-				// computed, so the refreshed plan is still empty.
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{
+			Config: withEIP,
+			Check:  associate,
+			// The association happened behind Terraform's back; it is
+			// computed, so the refreshed plan is still empty.
+		},
+		{
+			Config:      withoutEIP,
+			ExpectError: regexp.MustCompile(`(?s)is associated with\s+instance\s+i-.*was\s+not\s+released`),
+		},
+		{
+			PreConfig: func() {
+				vm, _, _, _ := acctest.SDKClients(srv)
+				if _, err := acctest.Call("vm.DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
+					return vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(acctest.Region(srv), instanceID, eipID))
+				}); err != nil {
+					t.Fatalf("disassociating: %v", err)
+				}
 			},
-			{
-				Config:      withoutEIP,
-				ExpectError: regexp.MustCompile(`(?s)is associated with\s+instance\s+i-.*was\s+not\s+released`),
-			},
-			{
-				PreConfig: func() {
-					vm, _, _, _ := acctest.SDKClients(srv)
-					if _, err := acctest.Call("vm.DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
-						return vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(acctest.Region(srv), instanceID, eipID))
-					}); err != nil {
-						t.Fatalf("disassociating: %v", err)
-					}
-				},
-				Config: withoutEIP,
-				Check: func(*terraform.State) error {
-					if _, err := describe(srv, eipID); !apicall.IsNotFound(err) {
-						return fmt.Errorf("want elastic IP %s gone, describe says %v", eipID, err)
-					}
-					return nil
-				},
+			Config: withoutEIP,
+			Check: func(*terraform.State) error {
+				if _, err := describe(srv, eipID); !apicall.IsNotFound(err) {
+					return fmt.Errorf("want elastic IP %s gone, describe says %v", eipID, err)
+				}
+				return nil
 			},
 		},
-	})
+	}))
 }
 
 // In cn-south-1 the sources disagree on non-BGP lines: the provider sends
@@ -302,9 +236,6 @@ func TestAccElasticIP_noBGPInSouth(t *testing.T) {
 		} else {
 			step.Check = resource.TestCheckResourceAttr(addr, "line", "no_bgp")
 		}
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			Steps:                    []resource.TestStep{step},
-		})
+		resource.Test(t, acctest.CaseChecking(t, nil, []resource.TestStep{step}))
 	})
 }

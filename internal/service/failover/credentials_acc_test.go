@@ -30,12 +30,7 @@ const credAddr = "jdcloudha_failover_credentials.agent"
 // finds the bundle's own credentials file, as it would on the node.
 func credWiredConfig(srv *emulator.Server, dir, rotation string) string {
 	return acctest.ProviderConfig(srv) + acctest.ArticleTopology + fmt.Sprintf(`
-resource "jdcloudha_failover_pair" "web" {
-  elastic_ip_id      = jdcloudha_elastic_ip.vip.id
-  master_instance_id = jdcloudha_instance.master.id
-  backup_instance_id = jdcloudha_instance.backup.id
-}
-
+`+acctest.ArticlePair+`
 resource "jdcloudha_failover_credentials" "agent" {
   name          = "web-agent"
   elastic_ip_id = jdcloudha_elastic_ip.vip.id
@@ -75,40 +70,36 @@ func TestAccKeepalivedConfig_withFailoverCredentials(t *testing.T) {
 	dir := t.TempDir()
 	var firstKey [2]string
 
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: credWiredConfig(srv, dir, "1"),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkCredentialsOnlyInCredentialsFile(srv, dir, &firstKey),
-					// The backup's agent, run from its bundle, takes the EIP.
-					checkTakeoverFromBundle(srv, dir, "backup", "jdcloudha_instance.backup"),
-				),
-			},
-			{
-				// Rotation rewrites both bundles with the new key; with installed_rotation
-				// following it, the old one is dead.
-				Config: credWiredConfig(srv, dir, "2"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(credAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectResourceAction("jdcloudha_keepalived_config.web", plancheck.ResourceActionUpdate),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkCredentialsOnlyInCredentialsFile(srv, dir, nil),
-					func(s *terraform.State) error {
-						if now := s.RootModule().Resources[credAddr].Primary.Attributes["access_key"]; now == firstKey[0] {
-							return fmt.Errorf("rotation kept access key %s", now)
-						}
-						return checkKeyDead(srv, firstKey)
-					},
-					checkTakeoverFromBundle(srv, dir, "master", "jdcloudha_instance.master"),
-				),
-			},
-			{Config: credWiredConfig(srv, dir, "2"), PlanOnly: true},
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{
+			Config: credWiredConfig(srv, dir, "1"),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkCredentialsOnlyInCredentialsFile(srv, dir, &firstKey),
+				// The backup's agent, run from its bundle, takes the EIP.
+				checkTakeoverFromBundle(srv, dir, "backup", "jdcloudha_instance.backup"),
+			),
 		},
-	})
+		{
+			// Rotation rewrites both bundles with the new key; with installed_rotation
+			// following it, the old one is dead.
+			Config: credWiredConfig(srv, dir, "2"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(credAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectResourceAction("jdcloudha_keepalived_config.web", plancheck.ResourceActionUpdate),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkCredentialsOnlyInCredentialsFile(srv, dir, nil),
+				func(s *terraform.State) error {
+					if now := s.RootModule().Resources[credAddr].Primary.Attributes["access_key"]; now == firstKey[0] {
+						return fmt.Errorf("rotation kept access key %s", now)
+					}
+					return checkKeyDead(srv, firstKey)
+				},
+				checkTakeoverFromBundle(srv, dir, "master", "jdcloudha_instance.master"),
+			),
+		},
+		{Config: credWiredConfig(srv, dir, "2"), PlanOnly: true},
+	}))
 }
 
 // checkCredentialsOnlyInCredentialsFile: each bundle's credentials file (0600)
@@ -213,12 +204,7 @@ func TestAccKeepalivedConfig_permissionCheckRefusesABadKey(t *testing.T) {
 	srv := acctest.StartEmulator(t)
 	dir := t.TempDir()
 	config := acctest.ProviderConfig(srv) + acctest.ArticleTopology + fmt.Sprintf(`
-resource "jdcloudha_failover_pair" "web" {
-  elastic_ip_id      = jdcloudha_elastic_ip.vip.id
-  master_instance_id = jdcloudha_instance.master.id
-  backup_instance_id = jdcloudha_instance.backup.id
-}
-
+`+acctest.ArticlePair+`
 resource "jdcloudha_keepalived_config" "web" {
   elastic_ip_id = jdcloudha_failover_pair.web.elastic_ip_id
   endpoint      = %[1]q
@@ -235,13 +221,10 @@ resource "jdcloudha_keepalived_config" "web" {
   output_dir = %[3]q
 }
 `, srv.Endpoint, srv.AccessKey, dir)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:      config,
-			ExpectError: acctest.ErrorRegexp("Failover agent permission refused: vpc:describeElasticIp", "401"),
-		}},
-	})
+	resource.Test(t, acctest.CaseChecking(t, nil, []resource.TestStep{{
+		Config:      config,
+		ExpectError: acctest.ErrorRegexp("Failover agent permission refused: vpc:describeElasticIp", "401"),
+	}}))
 	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
 		t.Errorf("a refused key still wrote bundles: %v %v", entries, err)
 	}

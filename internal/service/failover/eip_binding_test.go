@@ -12,13 +12,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 )
 
-const bindingPairConfig = `
-resource "jdcloudha_failover_pair" "web" {
-  elastic_ip_id      = jdcloudha_elastic_ip.vip.id
-  master_instance_id = jdcloudha_instance.master.id
-  backup_instance_id = jdcloudha_instance.backup.id
-}
-`
+const bindingPairConfig = acctest.ArticlePair
 
 // Whether the real API associates synchronously is not documented: the pair
 // binds the EIP, survives a failover made by someone else, swaps roles and
@@ -55,36 +49,32 @@ resource "jdcloudha_failover_pair" "web" {
 				return nil
 			}
 		}
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             acctest.CheckNothingLeft(srv),
-			Steps: []resource.TestStep{
-				{
-					Config: config,
-					Check: resource.ComposeAggregateTestCheckFunc(
-						holderIs("jdcloudha_instance.master"),
-						resource.TestCheckResourceAttrPair("jdcloudha_failover_pair.web", "active_instance_id", "jdcloudha_instance.master", "id"),
-						keep,
-					),
-				},
-				{
-					PreConfig: func() {
-						if err := acctest.MoveEIP(srv, id("jdcloudha_elastic_ip.vip"), id("jdcloudha_instance.master"), id("jdcloudha_instance.backup")); err != nil {
-							t.Fatal(err)
-						}
-					},
-					Config: config,
-					ConfigPlanChecks: resource.ConfigPlanChecks{
-						PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-					},
-					Check: holderIs("jdcloudha_instance.backup"),
-				},
-				{
-					// Swapped roles: both are members, the EIP stays on the backup.
-					Config: swapped,
-					Check:  holderIs("jdcloudha_instance.backup"),
-				},
+		resource.Test(t, acctest.Case(t, srv, []resource.TestStep{
+			{
+				Config: config,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					holderIs("jdcloudha_instance.master"),
+					resource.TestCheckResourceAttrPair("jdcloudha_failover_pair.web", "active_instance_id", "jdcloudha_instance.master", "id"),
+					keep,
+				),
 			},
-		})
+			{
+				PreConfig: func() {
+					if err := acctest.MoveEIP(srv, id("jdcloudha_elastic_ip.vip"), id("jdcloudha_instance.master"), id("jdcloudha_instance.backup")); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: holderIs("jdcloudha_instance.backup"),
+			},
+			{
+				// Swapped roles: both are members, the EIP stays on the backup.
+				Config: swapped,
+				Check:  holderIs("jdcloudha_instance.backup"),
+			},
+		}))
 	})
 }

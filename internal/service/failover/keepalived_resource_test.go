@@ -242,14 +242,11 @@ func TestAccKeepalivedConfig_invalidSettingsFailAtPlan(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config:      acctest.ProviderConfig(srv) + keepalivedConfig(t.TempDir(), tc.extra),
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(`Invalid keepalived setting(.|\n)*` + tc.want),
-				}},
-			})
+			resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{{
+				Config:      acctest.ProviderConfig(srv) + keepalivedConfig(t.TempDir(), tc.extra),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`Invalid keepalived setting(.|\n)*` + tc.want),
+			}}))
 		})
 	}
 }
@@ -305,42 +302,39 @@ func TestAccKeepalivedConfig_planShowsTheChangedLine(t *testing.T) {
 			fmt.Sprintf("private_ip  = \"10.0.1.18\"\n    priority    = %d", p), 1)
 	}
 	const addr = "jdcloudha_keepalived_config.web"
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: withPriority(101),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					// Created from literal inputs: everything but the id is known at plan time.
-					plancheck.ExpectKnownValue(addr, tfjsonpath.New("nodes").AtMapKey("master").AtMapKey("keepalived_conf"), knownvalue.StringRegexp(regexp.MustCompile(`\n\s+priority 101\n`))),
-					plancheck.ExpectKnownValue(addr, tfjsonpath.New("agent_sha256"), knownvalue.StringExact(agentSum)),
-					plancheck.ExpectKnownValue(addr, tfjsonpath.New("nodes").AtMapKey("backup").AtMapKey("bundle_sha256"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{64}$`))),
-				}},
-			},
-			{
-				Config: withPriority(150),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(addr, tfjsonpath.New("nodes").AtMapKey("master").AtMapKey("keepalived_conf"), knownvalue.StringRegexp(regexp.MustCompile(`\n\s+priority 150\n`))),
-					// The short version: only the changed line, of the only node that changes.
-					plancheck.ExpectKnownValue(addr, tfjsonpath.New("changes"), knownvalue.StringRegexp(regexp.MustCompile(`^master keepalived\.conf:\n- priority 101\n\+ priority 150\n([-+] [^\n]* 1(01|50)"\n)*$`))),
-					expectUnchanged(addr, "agent_sha256"),
-					expectUnchanged(addr, "id"),
-					expectUnchanged(addr, "nodes", "backup", "bundle_sha256"),
-					expectUnchanged(addr, "nodes", "backup", "keepalived_conf"),
-					expectUnchanged(addr, "nodes", "master", "files", "jdcloud-eip-failover"),
-				}},
-				Check: func(*terraform.State) error {
-					if conf := string(mustRead(filepath.Join(dir, "master"), "keepalived.conf")); !strings.Contains(conf, "priority 150") {
-						return fmt.Errorf("the master's bundle was not rewritten:\n%s", conf)
-					}
-					return nil
-				},
-			},
-			// The summary stays as it is while nothing changes: no diff of its own.
-			{Config: withPriority(150), PlanOnly: true},
+	resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{
+		{
+			Config: withPriority(101),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				// Created from literal inputs: everything but the id is known at plan time.
+				plancheck.ExpectKnownValue(addr, tfjsonpath.New("nodes").AtMapKey("master").AtMapKey("keepalived_conf"), knownvalue.StringRegexp(regexp.MustCompile(`\n\s+priority 101\n`))),
+				plancheck.ExpectKnownValue(addr, tfjsonpath.New("agent_sha256"), knownvalue.StringExact(agentSum)),
+				plancheck.ExpectKnownValue(addr, tfjsonpath.New("nodes").AtMapKey("backup").AtMapKey("bundle_sha256"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{64}$`))),
+			}},
 		},
-	})
+		{
+			Config: withPriority(150),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(addr, tfjsonpath.New("nodes").AtMapKey("master").AtMapKey("keepalived_conf"), knownvalue.StringRegexp(regexp.MustCompile(`\n\s+priority 150\n`))),
+				// The short version: only the changed line, of the only node that changes.
+				plancheck.ExpectKnownValue(addr, tfjsonpath.New("changes"), knownvalue.StringRegexp(regexp.MustCompile(`^master keepalived\.conf:\n- priority 101\n\+ priority 150\n([-+] [^\n]* 1(01|50)"\n)*$`))),
+				expectUnchanged(addr, "agent_sha256"),
+				expectUnchanged(addr, "id"),
+				expectUnchanged(addr, "nodes", "backup", "bundle_sha256"),
+				expectUnchanged(addr, "nodes", "backup", "keepalived_conf"),
+				expectUnchanged(addr, "nodes", "master", "files", "jdcloud-eip-failover"),
+			}},
+			Check: func(*terraform.State) error {
+				if conf := string(mustRead(filepath.Join(dir, "master"), "keepalived.conf")); !strings.Contains(conf, "priority 150") {
+					return fmt.Errorf("the master's bundle was not rewritten:\n%s", conf)
+				}
+				return nil
+			},
+		},
+		// The summary stays as it is while nothing changes: no diff of its own.
+		{Config: withPriority(150), PlanOnly: true},
+	}))
 }
 
 // A node-setup step triggered by the nodes' bundle hashes, as in
@@ -452,29 +446,25 @@ resource "jdcloudha_elastic_ip" "vip" {
 		}
 		return nil
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{Config: config(""), Check: keep},
-			{
-				Taint:  []string{"jdcloudha_elastic_ip.vip"},
-				Config: config(""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(sameID, agentEIP),
-			},
-			{
-				Config: config("virtual_router_id = 52"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-					expectUnchanged(addr, "id"),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(sameID,
-					resource.TestMatchResourceAttr(addr, "nodes.backup.keepalived_conf", regexp.MustCompile(`virtual_router_id 52\n`))),
-			},
-			{Config: config("virtual_router_id = 52"), PlanOnly: true},
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{Config: config(""), Check: keep},
+		{
+			Taint:  []string{"jdcloudha_elastic_ip.vip"},
+			Config: config(""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(sameID, agentEIP),
 		},
-	})
+		{
+			Config: config("virtual_router_id = 52"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+				expectUnchanged(addr, "id"),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(sameID,
+				resource.TestMatchResourceAttr(addr, "nodes.backup.keepalived_conf", regexp.MustCompile(`virtual_router_id 52\n`))),
+		},
+		{Config: config("virtual_router_id = 52"), PlanOnly: true},
+	}))
 }

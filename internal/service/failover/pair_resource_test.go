@@ -14,13 +14,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 )
 
-const pairConfig = `
-resource "jdcloudha_failover_pair" "web" {
-  elastic_ip_id      = jdcloudha_elastic_ip.vip.id
-  master_instance_id = jdcloudha_instance.master.id
-  backup_instance_id = jdcloudha_instance.backup.id
-}
-`
+const pairConfig = acctest.ArticlePair
 
 // eipHolder asks the API which instance holds the pair's EIP.
 func eipHolder(srv *emulator.Server, s *terraform.State) (string, error) {
@@ -68,44 +62,40 @@ func TestAccFailoverPair_bindsMasterAndNeverUndoesAFailover(t *testing.T) {
 	var last *terraform.State
 	keep := func(s *terraform.State) error { last = s; return nil }
 
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkHolder(srv, "jdcloudha_instance.master"),
-					resource.TestCheckResourceAttr("jdcloudha_failover_pair.web", "active_role", "master"),
-					resource.TestCheckResourceAttrPair("jdcloudha_failover_pair.web", "active_instance_id", "jdcloudha_instance.master", "id"),
-					resource.TestCheckResourceAttrPair("jdcloudha_failover_pair.web", "elastic_ip_address", "jdcloudha_elastic_ip.vip", "address"),
-					resource.TestCheckResourceAttrPair("jdcloudha_failover_pair.web", "id", "jdcloudha_elastic_ip.vip", "id"),
-					keep,
-				),
-			},
-			{
-				// The agent moved the EIP to the backup: the plan stays empty and
-				// the pair reports the backup as active.
-				PreConfig: func() { failoverOutOfBand(t, srv, func() *terraform.State { return last }) },
-				Config:    config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkHolder(srv, "jdcloudha_instance.backup"),
-					resource.TestCheckResourceAttr("jdcloudha_failover_pair.web", "active_role", "backup"),
-					resource.TestCheckResourceAttrPair("jdcloudha_failover_pair.web", "active_instance_id", "jdcloudha_instance.backup", "id"),
-				),
-			},
-			{
-				ResourceName:            "jdcloudha_failover_pair.web",
-				ImportState:             true,
-				ImportStateVerify:       true,
-				ImportStateIdFunc:       pairImportID,
-				ImportStateVerifyIgnore: []string{"timeouts"},
-			},
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{
+			Config: config,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkHolder(srv, "jdcloudha_instance.master"),
+				resource.TestCheckResourceAttr("jdcloudha_failover_pair.web", "active_role", "master"),
+				resource.TestCheckResourceAttrPair("jdcloudha_failover_pair.web", "active_instance_id", "jdcloudha_instance.master", "id"),
+				resource.TestCheckResourceAttrPair("jdcloudha_failover_pair.web", "elastic_ip_address", "jdcloudha_elastic_ip.vip", "address"),
+				resource.TestCheckResourceAttrPair("jdcloudha_failover_pair.web", "id", "jdcloudha_elastic_ip.vip", "id"),
+				keep,
+			),
 		},
-	})
+		{
+			// The agent moved the EIP to the backup: the plan stays empty and
+			// the pair reports the backup as active.
+			PreConfig: func() { failoverOutOfBand(t, srv, func() *terraform.State { return last }) },
+			Config:    config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkHolder(srv, "jdcloudha_instance.backup"),
+				resource.TestCheckResourceAttr("jdcloudha_failover_pair.web", "active_role", "backup"),
+				resource.TestCheckResourceAttrPair("jdcloudha_failover_pair.web", "active_instance_id", "jdcloudha_instance.backup", "id"),
+			),
+		},
+		{
+			ResourceName:            "jdcloudha_failover_pair.web",
+			ImportState:             true,
+			ImportStateVerify:       true,
+			ImportStateIdFunc:       pairImportID,
+			ImportStateVerifyIgnore: []string{"timeouts"},
+		},
+	}))
 }
 
 func pairImportID(s *terraform.State) (string, error) {
@@ -125,42 +115,35 @@ resource "jdcloudha_failover_pair" "web" {
   backup_instance_id = jdcloudha_instance.master.id
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{Config: base + pairConfig, Check: checkHolder(srv, "jdcloudha_instance.master")},
-			{
-				Config: base + swapped,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("jdcloudha_failover_pair.web", plancheck.ResourceActionUpdate)},
-				},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkHolder(srv, "jdcloudha_instance.master"),
-					resource.TestCheckResourceAttr("jdcloudha_failover_pair.web", "active_role", "backup"),
-				),
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{Config: base + pairConfig, Check: checkHolder(srv, "jdcloudha_instance.master")},
+		{
+			Config: base + swapped,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("jdcloudha_failover_pair.web", plancheck.ResourceActionUpdate)},
 			},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkHolder(srv, "jdcloudha_instance.master"),
+				resource.TestCheckResourceAttr("jdcloudha_failover_pair.web", "active_role", "backup"),
+			),
 		},
-	})
+	}))
 }
 
 func TestAccFailoverPair_sameInstanceTwiceFailsAtPlan(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: acctest.ProviderConfig(srv) + `
+	resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{{
+		Config: acctest.ProviderConfig(srv) + `
 resource "jdcloudha_failover_pair" "web" {
   elastic_ip_id      = "fip-abc"
   master_instance_id = "i-same"
   backup_instance_id = "i-same"
 }
 `,
-			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`backup_instance_id must differ from master_instance_id`),
-		}},
-	})
+		PlanOnly:    true,
+		ExpectError: regexp.MustCompile(`backup_instance_id must differ from master_instance_id`),
+	}}))
 }
 
 // A zonal EIP cannot be asked for: refused at plan, before anything is created.
@@ -172,18 +155,14 @@ func TestAccFailoverPair_zonalEIPAcrossZonesFailsAtPlan(t *testing.T) {
   bandwidth_mbps = 5
   az             = "cn-east-2a"
 }`)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				// CreateElasticIps has no zone, so jdcloudha_elastic_ip refuses
-				// az at plan time, before the pair's own zone check could run
-				// (that check remains for zonal edge EIPs made outside Terraform).
-				Config:      topology + pairConfig,
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Zonal elastic IPs cannot be created.*Remove az`),
-			},
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{
+			// CreateElasticIps has no zone, so jdcloudha_elastic_ip refuses
+			// az at plan time, before the pair's own zone check could run
+			// (that check remains for zonal edge EIPs made outside Terraform).
+			Config:      topology + pairConfig,
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Zonal elastic IPs cannot be created.*Remove az`),
 		},
-	})
+	}))
 }

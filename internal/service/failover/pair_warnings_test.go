@@ -174,19 +174,7 @@ func settle(t *testing.T, srv *emulator.Server, eip string) {
 	}
 }
 
-const otherInstance = `
-resource "jdcloudha_instance" "other" {
-  name                  = "not-a-member"
-  availability_group_id = jdcloudha_availability_group.ha.id
-  az                    = "cn-east-2a"
-  instance_type         = "g.n2.medium"
-  image_id              = "img-debian12-x64"
-  subnet_id             = jdcloudha_subnet.ha.id
-  private_ip            = "10.0.1.20"
-  security_group_ids    = [jdcloudha_security_group.web.id]
-  password              = "Ha-pair-2026!"
-}
-`
+var otherInstance = acctest.ArticleInstance("other", "not-a-member", "cn-east-2a", "10.0.1.20")
 
 // Drift that matters shows on an otherwise empty plan: a stopped member,
 // the EIP on no member, the EIP on an instance outside the pair, and a plan

@@ -300,101 +300,97 @@ func TestAccFailoverCredentials_lifecycleRotationImport(t *testing.T) {
 	srv := acctest.StartEmulator(t)
 	var first, second, third keyPair
 
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkNoIAMLeft(srv, &first, &second, &third),
-		Steps: []resource.TestStep{
-			{
-				Config: credentialsConfig(srv, "2026-11", ""),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(addr, "id", subUser),
-					resource.TestCheckResourceAttr(addr, "policy_name", policyName),
-					resource.TestMatchResourceAttr(addr, "access_key", regexp.MustCompile(`^JDC_`)),
-					resource.TestCheckResourceAttrSet(addr, "secret_key"),
-					checkPolicyDocument(srv),
-					checkIAM(srv),
-					checkKeyDescribesTheEIP(srv, &first),
-				),
-			},
-			{Config: credentialsConfig(srv, "2026-11", ""), PlanOnly: true},
-			{
-				// Rotation: a new key in place; the old one stays valid (the
-				// nodes still run it) and shows as previous_access_key.
-				Config: credentialsConfig(srv, "2026-12", ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectUnknownValue(addr, tfjsonPath("access_key")),
-					plancheck.ExpectUnknownValue(addr, tfjsonPath("secret_key")),
-					plancheck.ExpectKnownValue(addr, tfjsonPath("previous_access_key"), knownvalue.NotNull()),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkKeyDescribesTheEIP(srv, &second),
-					func(s *terraform.State) error {
-						if second.ak == first.ak || second.sk == first.sk {
-							return fmt.Errorf("rotation kept the key %s", first.ak)
-						}
-						if prev, _ := attr(s, addr, "previous_access_key"); prev != first.ak {
-							return fmt.Errorf("previous_access_key = %q, want the rotated-out key %s", prev, first.ak)
-						}
-						return nil
-					},
-					checkKeyWorks(srv, &first), // no dead window: the nodes' key still works
-					checkIAM(srv),
-				),
-			},
-			{Config: credentialsConfig(srv, "2026-12", ""), PlanOnly: true},
-			{
-				// The nodes run the new bundles: installed_rotation retires the old key.
-				Config: credentialsConfigWith(srv, `rotation = "2026-12"`+"\n"+`installed_rotation = "2026-12"`, "", "jdcloudha_instance.backup.id"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(addr, tfjsonPath("previous_access_key"), knownvalue.Null()),
-					plancheck.ExpectKnownValue(addr, tfjsonPath("access_key"), knownvalue.NotNull()),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckNoResourceAttr(addr, "previous_access_key"),
-					checkKeyRefused(srv, &first),
-					checkKeyDescribesTheEIP(srv, nil),
-					checkIAM(srv),
-				),
-			},
-			{
-				ResourceName:      addr,
-				ImportState:       true,
-				ImportStateId:     subUser,
-				ImportStateVerify: true,
-				// The API never shows a secret again, and rotation is only a
-				// trigger in the configuration: neither can be read back.
-				ImportStateVerifyIgnore: []string{"secret_key", "rotation", "installed_rotation"},
-			},
-			{
-				// Behind Terraform's back: the key is deleted and the policy
-				// detached. Refresh notices; apply makes a new key and re-attaches.
-				PreConfig: func() {
-					_, _, _, admin := acctest.SDKClients(srv)
-					mustCall(t, "iam.DisableSubUserAccessKey", func() (*iamapis.DisableSubUserAccessKeyResponse, error) {
-						return admin.DisableSubUserAccessKey(iamapis.NewDisableSubUserAccessKeyRequest(subUser, second.ak))
-					})
-					mustCall(t, "iam.DeleteSubUserAccessKey", func() (*iamapis.DeleteSubUserAccessKeyResponse, error) {
-						return admin.DeleteSubUserAccessKey(iamapis.NewDeleteSubUserAccessKeyRequest(subUser, second.ak))
-					})
-					mustCall(t, "iam.DetachSubUserPolicy", func() (*iamapis.DetachSubUserPolicyResponse, error) {
-						return admin.DetachSubUserPolicy(iamapis.NewDetachSubUserPolicyRequest(subUser, policyName))
-					})
-				},
-				Config: credentialsConfig(srv, "2026-12", ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkKeyDescribesTheEIP(srv, &third),
-					checkIAM(srv),
-					checkPolicyDocument(srv),
-				),
-			},
-			{Config: credentialsConfig(srv, "2026-12", ""), PlanOnly: true},
+	resource.ParallelTest(t, acctest.CaseChecking(t, checkNoIAMLeft(srv, &first, &second, &third), []resource.TestStep{
+		{
+			Config: credentialsConfig(srv, "2026-11", ""),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(addr, "id", subUser),
+				resource.TestCheckResourceAttr(addr, "policy_name", policyName),
+				resource.TestMatchResourceAttr(addr, "access_key", regexp.MustCompile(`^JDC_`)),
+				resource.TestCheckResourceAttrSet(addr, "secret_key"),
+				checkPolicyDocument(srv),
+				checkIAM(srv),
+				checkKeyDescribesTheEIP(srv, &first),
+			),
 		},
-	})
+		{Config: credentialsConfig(srv, "2026-11", ""), PlanOnly: true},
+		{
+			// Rotation: a new key in place; the old one stays valid (the
+			// nodes still run it) and shows as previous_access_key.
+			Config: credentialsConfig(srv, "2026-12", ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectUnknownValue(addr, tfjsonPath("access_key")),
+				plancheck.ExpectUnknownValue(addr, tfjsonPath("secret_key")),
+				plancheck.ExpectKnownValue(addr, tfjsonPath("previous_access_key"), knownvalue.NotNull()),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkKeyDescribesTheEIP(srv, &second),
+				func(s *terraform.State) error {
+					if second.ak == first.ak || second.sk == first.sk {
+						return fmt.Errorf("rotation kept the key %s", first.ak)
+					}
+					if prev, _ := attr(s, addr, "previous_access_key"); prev != first.ak {
+						return fmt.Errorf("previous_access_key = %q, want the rotated-out key %s", prev, first.ak)
+					}
+					return nil
+				},
+				checkKeyWorks(srv, &first), // no dead window: the nodes' key still works
+				checkIAM(srv),
+			),
+		},
+		{Config: credentialsConfig(srv, "2026-12", ""), PlanOnly: true},
+		{
+			// The nodes run the new bundles: installed_rotation retires the old key.
+			Config: credentialsConfigWith(srv, `rotation = "2026-12"`+"\n"+`installed_rotation = "2026-12"`, "", "jdcloudha_instance.backup.id"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(addr, tfjsonPath("previous_access_key"), knownvalue.Null()),
+				plancheck.ExpectKnownValue(addr, tfjsonPath("access_key"), knownvalue.NotNull()),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckNoResourceAttr(addr, "previous_access_key"),
+				checkKeyRefused(srv, &first),
+				checkKeyDescribesTheEIP(srv, nil),
+				checkIAM(srv),
+			),
+		},
+		{
+			ResourceName:      addr,
+			ImportState:       true,
+			ImportStateId:     subUser,
+			ImportStateVerify: true,
+			// The API never shows a secret again, and rotation is only a
+			// trigger in the configuration: neither can be read back.
+			ImportStateVerifyIgnore: []string{"secret_key", "rotation", "installed_rotation"},
+		},
+		{
+			// Behind Terraform's back: the key is deleted and the policy
+			// detached. Refresh notices; apply makes a new key and re-attaches.
+			PreConfig: func() {
+				_, _, _, admin := acctest.SDKClients(srv)
+				mustCall(t, "iam.DisableSubUserAccessKey", func() (*iamapis.DisableSubUserAccessKeyResponse, error) {
+					return admin.DisableSubUserAccessKey(iamapis.NewDisableSubUserAccessKeyRequest(subUser, second.ak))
+				})
+				mustCall(t, "iam.DeleteSubUserAccessKey", func() (*iamapis.DeleteSubUserAccessKeyResponse, error) {
+					return admin.DeleteSubUserAccessKey(iamapis.NewDeleteSubUserAccessKeyRequest(subUser, second.ak))
+				})
+				mustCall(t, "iam.DetachSubUserPolicy", func() (*iamapis.DetachSubUserPolicyResponse, error) {
+					return admin.DetachSubUserPolicy(iamapis.NewDetachSubUserPolicyRequest(subUser, policyName))
+				})
+			},
+			Config: credentialsConfig(srv, "2026-12", ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkKeyDescribesTheEIP(srv, &third),
+				checkIAM(srv),
+				checkPolicyDocument(srv),
+			),
+		},
+		{Config: credentialsConfig(srv, "2026-12", ""), PlanOnly: true},
+	}))
 }
 
 // TestAccFailoverCredentials_disappears: the sub-user deleted in the console
@@ -425,25 +421,21 @@ func TestAccFailoverCredentials_disappears(t *testing.T) {
 			recreate.Check = nil
 			recreate.ExpectError = acctest.ErrorRegexp("ALREADY_EXISTS", "deleted a moment ago", "Choose another name")
 		}
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkNoIAMLeft(srv),
-			Steps: []resource.TestStep{
-				{
-					Config: credentialsConfig(srv, "a", ""),
-					Check: func(*terraform.State) error {
-						// Deleted in the console: the sub-user (and with it its keys) goes.
-						_, _, _, admin := acctest.SDKClients(srv)
-						_, err := acctest.Call("iam.DeleteSubUser", func() (*iamapis.DeleteSubUserResponse, error) {
-							return admin.DeleteSubUser(iamapis.NewDeleteSubUserRequest(subUser))
-						})
-						return err
-					},
-					ExpectNonEmptyPlan: true,
+		resource.Test(t, acctest.CaseChecking(t, checkNoIAMLeft(srv), []resource.TestStep{
+			{
+				Config: credentialsConfig(srv, "a", ""),
+				Check: func(*terraform.State) error {
+					// Deleted in the console: the sub-user (and with it its keys) goes.
+					_, _, _, admin := acctest.SDKClients(srv)
+					_, err := acctest.Call("iam.DeleteSubUser", func() (*iamapis.DeleteSubUserResponse, error) {
+						return admin.DeleteSubUser(iamapis.NewDeleteSubUserRequest(subUser))
+					})
+					return err
 				},
-				recreate,
+				ExpectNonEmptyPlan: true,
 			},
-		})
+			recreate,
+		}))
 	})
 }
 
@@ -453,32 +445,29 @@ func TestAccFailoverCredentials_invalidInputFailsAtPlan(t *testing.T) {
 	cfg := func(body string) string {
 		return acctest.ProviderConfig(srv) + "resource \"jdcloudha_failover_credentials\" \"agent\" {\n" + body + "\n}\n"
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:      cfg(`name = "1agent"` + "\n" + `elastic_ip_id = "fip-ab"` + "\n" + `instance_ids = ["i-a1", "i-b2"]`),
-				PlanOnly:    true,
-				ExpectError: acctest.ErrorRegexp("starting with a letter"),
-			},
-			{
-				Config:      cfg(`name = "agent"` + "\n" + `elastic_ip_id = "fip-*"` + "\n" + `instance_ids = ["i-a1", "i-b2"]`),
-				PlanOnly:    true,
-				ExpectError: acctest.ErrorRegexp("no wildcards"),
-			},
-			{
-				Config:      cfg(`name = "agent"` + "\n" + `elastic_ip_id = "fip-ab"` + "\n" + `instance_ids = ["i-a1", "i-b2", "i-c3"]`),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)instance_ids.*2`),
-			},
-			{
-				// Well-formed IDs that do not exist: refused at plan time by the API check.
-				Config:      cfg(`name = "agent"` + "\n" + `elastic_ip_id = "fip-nothere0"` + "\n" + `instance_ids = ["i-a1", "i-b2"]`),
-				PlanOnly:    true,
-				ExpectError: acctest.ErrorRegexp("Elastic IP not found"),
-			},
+	resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{
+		{
+			Config:      cfg(`name = "1agent"` + "\n" + `elastic_ip_id = "fip-ab"` + "\n" + `instance_ids = ["i-a1", "i-b2"]`),
+			PlanOnly:    true,
+			ExpectError: acctest.ErrorRegexp("starting with a letter"),
 		},
-	})
+		{
+			Config:      cfg(`name = "agent"` + "\n" + `elastic_ip_id = "fip-*"` + "\n" + `instance_ids = ["i-a1", "i-b2"]`),
+			PlanOnly:    true,
+			ExpectError: acctest.ErrorRegexp("no wildcards"),
+		},
+		{
+			Config:      cfg(`name = "agent"` + "\n" + `elastic_ip_id = "fip-ab"` + "\n" + `instance_ids = ["i-a1", "i-b2", "i-c3"]`),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)instance_ids.*2`),
+		},
+		{
+			// Well-formed IDs that do not exist: refused at plan time by the API check.
+			Config:      cfg(`name = "agent"` + "\n" + `elastic_ip_id = "fip-nothere0"` + "\n" + `instance_ids = ["i-a1", "i-b2"]`),
+			PlanOnly:    true,
+			ExpectError: acctest.ErrorRegexp("Elastic IP not found"),
+		},
+	}))
 	if n := countCalls(t, srv, "iam."); n != 0 {
 		t.Errorf("invalid input made %d IAM calls; want none", n)
 	}
@@ -486,29 +475,14 @@ func TestAccFailoverCredentials_invalidInputFailsAtPlan(t *testing.T) {
 
 // otherResources adds a third instance and a second EIP next to the pair,
 // and binds the pair's EIP to the master.
-const otherResources = `
-resource "jdcloudha_instance" "other" {
-  name                  = "other"
-  availability_group_id = jdcloudha_availability_group.ha.id
-  az                    = "cn-east-2a"
-  instance_type         = "g.n2.medium"
-  image_id              = "img-debian12-x64"
-  subnet_id             = jdcloudha_subnet.ha.id
-  security_group_ids    = [jdcloudha_security_group.web.id]
-  password              = "Ha-pair-2026!"
-}
+var otherResources = acctest.ArticleInstance("other", "other", "cn-east-2a", "") + `
 
 resource "jdcloudha_elastic_ip" "other" {
   name           = "other-vip"
   bandwidth_mbps = 5
 }
 
-resource "jdcloudha_failover_pair" "web" {
-  elastic_ip_id      = jdcloudha_elastic_ip.vip.id
-  master_instance_id = jdcloudha_instance.master.id
-  backup_instance_id = jdcloudha_instance.backup.id
-}
-`
+` + acctest.ArticlePair + ``
 
 // TestAccFailoverCredentials_leastPrivilegeOnTheWire signs real SDK requests
 // with the created key: the agent's takeover works, and everything else is
@@ -522,37 +496,33 @@ func TestAccFailoverCredentials_leastPrivilegeOnTheWire(t *testing.T) {
 		lockDir := t.TempDir()
 		var keyBefore keyPair
 
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkNoIAMLeft(srv),
-			Steps: []resource.TestStep{
-				{
-					Config: credentialsConfig(srv, "1", otherResources),
-					Check: resource.ComposeAggregateTestCheckFunc(
-						checkTakeoverWorks(srv, lockDir),
-						checkEverythingElseRefused(srv),
-						func(s *terraform.State) (err error) { keyBefore, err = keyOf(s); return err },
-					),
-				},
-				// The agent moved the EIP to the backup; the pair treats that as
-				// healthy, and nothing plans to undo it.
-				{Config: credentialsConfig(srv, "1", otherResources), PlanOnly: true},
-				{
-					// Swapping a member updates the policy in place: same key, and
-					// it loses the backup and gains the other instance at once.
-					Config: credentialsConfigFor(srv, "1", otherResources, "jdcloudha_instance.other.id"),
-					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(addr, tfjsonPath("access_key"), knownvalue.NotNull()),
-					}},
-					Check: resource.ComposeAggregateTestCheckFunc(
-						checkPolicyNames(srv, "jdcloudha_instance.master", "jdcloudha_instance.other"),
-						checkMemberSwapOnTheWire(srv, &keyBefore),
-					),
-				},
-				{Config: credentialsConfigFor(srv, "1", otherResources, "jdcloudha_instance.other.id"), PlanOnly: true},
+		resource.Test(t, acctest.CaseChecking(t, checkNoIAMLeft(srv), []resource.TestStep{
+			{
+				Config: credentialsConfig(srv, "1", otherResources),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkTakeoverWorks(srv, lockDir),
+					checkEverythingElseRefused(srv),
+					func(s *terraform.State) (err error) { keyBefore, err = keyOf(s); return err },
+				),
 			},
-		})
+			// The agent moved the EIP to the backup; the pair treats that as
+			// healthy, and nothing plans to undo it.
+			{Config: credentialsConfig(srv, "1", otherResources), PlanOnly: true},
+			{
+				// Swapping a member updates the policy in place: same key, and
+				// it loses the backup and gains the other instance at once.
+				Config: credentialsConfigFor(srv, "1", otherResources, "jdcloudha_instance.other.id"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(addr, tfjsonPath("access_key"), knownvalue.NotNull()),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkPolicyNames(srv, "jdcloudha_instance.master", "jdcloudha_instance.other"),
+					checkMemberSwapOnTheWire(srv, &keyBefore),
+				),
+			},
+			{Config: credentialsConfigFor(srv, "1", otherResources, "jdcloudha_instance.other.id"), PlanOnly: true},
+		}))
 	})
 }
 
@@ -750,41 +720,37 @@ func TestAccFailoverCredentials_rotationFinishesAfterAFailedCleanup(t *testing.T
 	}
 	var first keyPair
 
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkNoIAMLeft(srv, &first),
-		Steps: []resource.TestStep{
-			{Config: config("1"), Check: checkKeyDescribesTheEIP(srv, &first)},
-			{
-				PreConfig:   func() { refuseKeyDeletes.Store(true) },
-				Config:      config("2"),
-				ExpectError: acctest.ErrorRegexp("is in state, but retiring the key(s) it replaces failed", "refused by the test's proxy"),
-			},
-			{
-				PreConfig: func() { refuseKeyDeletes.Store(false) },
-				Config:    config("2"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-					// The key made by the failed apply is kept, not replaced.
-					plancheck.ExpectKnownValue(addr, tfjsonPath("access_key"), knownvalue.NotNull()),
-					plancheck.ExpectKnownValue(addr, tfjsonPath("rotation"), knownvalue.StringExact("2")),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(addr, "rotation", "2"),
-					checkIAM(srv),
-					checkKeyDescribesTheEIP(srv, nil),
-					checkKeyRefused(srv, &first),
-					func(*terraform.State) error {
-						if n := srv.Emulator.Stats().Calls["iam.CreateSubUserAccessKey"]; n != 2 {
-							return fmt.Errorf("CreateSubUserAccessKey was called %d times; want 2 (create, one rotation)", n)
-						}
-						return nil
-					},
-				),
-			},
-			{Config: config("2"), PlanOnly: true},
+	resource.ParallelTest(t, acctest.CaseChecking(t, checkNoIAMLeft(srv, &first), []resource.TestStep{
+		{Config: config("1"), Check: checkKeyDescribesTheEIP(srv, &first)},
+		{
+			PreConfig:   func() { refuseKeyDeletes.Store(true) },
+			Config:      config("2"),
+			ExpectError: acctest.ErrorRegexp("is in state, but retiring the key(s) it replaces failed", "refused by the test's proxy"),
 		},
-	})
+		{
+			PreConfig: func() { refuseKeyDeletes.Store(false) },
+			Config:    config("2"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+				// The key made by the failed apply is kept, not replaced.
+				plancheck.ExpectKnownValue(addr, tfjsonPath("access_key"), knownvalue.NotNull()),
+				plancheck.ExpectKnownValue(addr, tfjsonPath("rotation"), knownvalue.StringExact("2")),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(addr, "rotation", "2"),
+				checkIAM(srv),
+				checkKeyDescribesTheEIP(srv, nil),
+				checkKeyRefused(srv, &first),
+				func(*terraform.State) error {
+					if n := srv.Emulator.Stats().Calls["iam.CreateSubUserAccessKey"]; n != 2 {
+						return fmt.Errorf("CreateSubUserAccessKey was called %d times; want 2 (create, one rotation)", n)
+					}
+					return nil
+				},
+			),
+		},
+		{Config: config("2"), PlanOnly: true},
+	}))
 }
 
 // checkPolicyNames: the policy names the EIP and exactly these two instances.
@@ -888,17 +854,13 @@ func TestAccFailoverCredentials_policyNameClash(t *testing.T) {
 			replace.Check = nil
 			replace.ExpectError = acctest.ErrorRegexp("ALREADY_EXISTS", "deleted a moment ago")
 		}
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkNoIAMLeft(srv),
-			Steps: []resource.TestStep{
-				{
-					Config:      credentialsConfig(srv, "1", ""),
-					ExpectError: acctest.ErrorRegexp("ALREADY_EXISTS", "already exists and was left alone"),
-				},
-				replace,
+		resource.Test(t, acctest.CaseChecking(t, checkNoIAMLeft(srv), []resource.TestStep{
+			{
+				Config:      credentialsConfig(srv, "1", ""),
+				ExpectError: acctest.ErrorRegexp("ALREADY_EXISTS", "already exists and was left alone"),
 			},
-		})
+			replace,
+		}))
 	})
 }
 
@@ -984,14 +946,10 @@ func TestAccFailoverCredentials_selfCheckNamesTheRefusedCall(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := &policyTamper{tamper: tc.tamper}
 			p.srv = acctest.StartEmulatorWith(t, p.wrap)
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				CheckDestroy:             checkNoIAMLeft(p.srv),
-				Steps: []resource.TestStep{{
-					Config:      credentialsConfigWith(p.srv, checkedLines, otherResources, "jdcloudha_instance.backup.id"),
-					ExpectError: acctest.ErrorRegexp(tc.want...),
-				}},
-			})
+			resource.Test(t, acctest.CaseChecking(t, checkNoIAMLeft(p.srv), []resource.TestStep{{
+				Config:      credentialsConfigWith(p.srv, checkedLines, otherResources, "jdcloudha_instance.backup.id"),
+				ExpectError: acctest.ErrorRegexp(tc.want...),
+			}}))
 		})
 	}
 }
@@ -1009,55 +967,51 @@ func TestAccFailoverCredentials_selfCheckOnRotationAndPropagation(t *testing.T) 
 		return fmt.Sprintf("rotation = %q\n  propagation_timeout = %q\n  depends_on = [jdcloudha_failover_pair.web]", rotation, timeout)
 	}
 	var first keyPair
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkNoIAMLeft(srv, &first),
-		Steps: []resource.TestStep{
-			{
-				// Two refusals, then the key works: within the window.
-				PreConfig: func() { p.refuseAgentAssociates.Store(2) },
-				Config:    credentialsConfigWith(srv, lines("1", "30s"), otherResources, "jdcloudha_instance.backup.id"),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkKeyDescribesTheEIP(srv, &first),
-					func(*terraform.State) error {
-						if n := p.refuseAgentAssociates.Load(); n >= 0 {
-							return fmt.Errorf("the check made %d fewer associate probes than injected refusals", n+1)
-						}
-						return nil
-					},
-				),
-			},
-			{
-				// Refused for longer than the window: the rotation fails.
-				PreConfig:   func() { p.refuseAgentAssociates.Store(1 << 20) },
-				Config:      credentialsConfigWith(srv, lines("2", "1s"), otherResources, "jdcloudha_instance.backup.id"),
-				ExpectError: acctest.ErrorRegexp("Failover agent permission refused: vm:associateElasticIp", "not propagated yet", "propagation_timeout"),
-			},
-			{
-				PreConfig: func() { p.refuseAgentAssociates.Store(0) },
-				Config:    credentialsConfigWith(srv, lines("2", "1s"), otherResources, "jdcloudha_instance.backup.id"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(addr, tfjsonPath("rotation"), knownvalue.StringExact("2")),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(addr, "rotation", "2"),
-					checkKeyWorks(srv, &first),
-					checkIAM(srv),
-					func(s *terraform.State) error {
-						if prev, _ := attr(s, addr, "previous_access_key"); prev != first.ak {
-							return fmt.Errorf("previous_access_key = %q, want %s", prev, first.ak)
-						}
-						if n := srv.Emulator.Stats().Calls["iam.CreateSubUserAccessKey"]; n != 2 {
-							return fmt.Errorf("CreateSubUserAccessKey was called %d times; want 2 (create, one rotation)", n)
-						}
-						return nil
-					},
-				),
-			},
-			{Config: credentialsConfigWith(srv, lines("2", "1s"), otherResources, "jdcloudha_instance.backup.id"), PlanOnly: true},
+	resource.Test(t, acctest.CaseChecking(t, checkNoIAMLeft(srv, &first), []resource.TestStep{
+		{
+			// Two refusals, then the key works: within the window.
+			PreConfig: func() { p.refuseAgentAssociates.Store(2) },
+			Config:    credentialsConfigWith(srv, lines("1", "30s"), otherResources, "jdcloudha_instance.backup.id"),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkKeyDescribesTheEIP(srv, &first),
+				func(*terraform.State) error {
+					if n := p.refuseAgentAssociates.Load(); n >= 0 {
+						return fmt.Errorf("the check made %d fewer associate probes than injected refusals", n+1)
+					}
+					return nil
+				},
+			),
 		},
-	})
+		{
+			// Refused for longer than the window: the rotation fails.
+			PreConfig:   func() { p.refuseAgentAssociates.Store(1 << 20) },
+			Config:      credentialsConfigWith(srv, lines("2", "1s"), otherResources, "jdcloudha_instance.backup.id"),
+			ExpectError: acctest.ErrorRegexp("Failover agent permission refused: vm:associateElasticIp", "not propagated yet", "propagation_timeout"),
+		},
+		{
+			PreConfig: func() { p.refuseAgentAssociates.Store(0) },
+			Config:    credentialsConfigWith(srv, lines("2", "1s"), otherResources, "jdcloudha_instance.backup.id"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(addr, tfjsonPath("rotation"), knownvalue.StringExact("2")),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(addr, "rotation", "2"),
+				checkKeyWorks(srv, &first),
+				checkIAM(srv),
+				func(s *terraform.State) error {
+					if prev, _ := attr(s, addr, "previous_access_key"); prev != first.ak {
+						return fmt.Errorf("previous_access_key = %q, want %s", prev, first.ak)
+					}
+					if n := srv.Emulator.Stats().Calls["iam.CreateSubUserAccessKey"]; n != 2 {
+						return fmt.Errorf("CreateSubUserAccessKey was called %d times; want 2 (create, one rotation)", n)
+					}
+					return nil
+				},
+			),
+		},
+		{Config: credentialsConfigWith(srv, lines("2", "1s"), otherResources, "jdcloudha_instance.backup.id"), PlanOnly: true},
+	}))
 }
 
 // TestAccFailoverCredentials_rotationWindow: the emergency rotation (both
@@ -1074,33 +1028,29 @@ func TestAccFailoverCredentials_rotationWindow(t *testing.T) {
 		}
 		return credentialsConfigWith(srv, l, "", "jdcloudha_instance.backup.id")
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkNoIAMLeft(srv, &first, &second),
-		Steps: []resource.TestStep{
-			{Config: cfg("1", "1"), Check: checkKeyDescribesTheEIP(srv, &first)},
-			{
-				Config: cfg("2", "1"),
-				Check:  resource.ComposeAggregateTestCheckFunc(checkKeyDescribesTheEIP(srv, &second), checkKeyWorks(srv, &first), checkIAM(srv)),
-			},
-			{
-				Config:      cfg("3", "1"),
-				PlanOnly:    true,
-				ExpectError: acctest.ErrorRegexp("still run the key of rotation \"1\"", "installed_rotation = \"2\""),
-			},
-			{
-				Config:      cfg("3", "nothing"),
-				PlanOnly:    true,
-				ExpectError: acctest.ErrorRegexp("installed_rotation \"nothing\" is neither"),
-			},
-			{
-				// After a suspected leak: new key, every old one retired now.
-				Config: cfg("3", "3"),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckNoResourceAttr(addr, "previous_access_key"),
-					checkKeyRefused(srv, &first), checkKeyRefused(srv, &second), checkIAM(srv), checkKeyDescribesTheEIP(srv, nil)),
-			},
-			{Config: cfg("3", "3"), PlanOnly: true},
+	resource.Test(t, acctest.CaseChecking(t, checkNoIAMLeft(srv, &first, &second), []resource.TestStep{
+		{Config: cfg("1", "1"), Check: checkKeyDescribesTheEIP(srv, &first)},
+		{
+			Config: cfg("2", "1"),
+			Check:  resource.ComposeAggregateTestCheckFunc(checkKeyDescribesTheEIP(srv, &second), checkKeyWorks(srv, &first), checkIAM(srv)),
 		},
-	})
+		{
+			Config:      cfg("3", "1"),
+			PlanOnly:    true,
+			ExpectError: acctest.ErrorRegexp("still run the key of rotation \"1\"", "installed_rotation = \"2\""),
+		},
+		{
+			Config:      cfg("3", "nothing"),
+			PlanOnly:    true,
+			ExpectError: acctest.ErrorRegexp("installed_rotation \"nothing\" is neither"),
+		},
+		{
+			// After a suspected leak: new key, every old one retired now.
+			Config: cfg("3", "3"),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckNoResourceAttr(addr, "previous_access_key"),
+				checkKeyRefused(srv, &first), checkKeyRefused(srv, &second), checkIAM(srv), checkKeyDescribesTheEIP(srv, nil)),
+		},
+		{Config: cfg("3", "3"), PlanOnly: true},
+	}))
 }

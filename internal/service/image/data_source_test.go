@@ -1,30 +1,19 @@
 package image_test
 
 import (
-	"context"
 	"regexp"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/image"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 func TestSchemaValid(t *testing.T) {
-	ctx := context.Background()
-	var ds datasource.SchemaResponse
-	image.NewDataSource().Schema(ctx, datasource.SchemaRequest{}, &ds)
-	if d := ds.Schema.ValidateImplementation(ctx); d.HasError() {
-		t.Fatalf("schema: %v", d)
-	}
-	for name, a := range ds.Schema.Attributes {
-		if a.GetMarkdownDescription() == "" {
-			t.Errorf("attribute %s has no MarkdownDescription", name)
-		}
-	}
+	testutil.CheckDataSourceSchema(t, image.NewDataSource())
 }
 
 func TestSelect(t *testing.T) {
@@ -50,70 +39,67 @@ func TestAccImagesDataSource(t *testing.T) {
 	srv := acctest.StartEmulator(t)
 	cfg := acctest.ProviderConfig(srv)
 	ds := "data.jdcloudha_images.x"
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				// Two Ubuntu images for x86_64 (22.04 newer than 20.04); the arm64 one is filtered out.
-				Config: cfg + `data "jdcloudha_images" "x" {
+	resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{
+		{
+			// Two Ubuntu images for x86_64 (22.04 newer than 20.04); the arm64 one is filtered out.
+			Config: cfg + `data "jdcloudha_images" "x" {
   platform     = "Ubuntu"
   architecture = "x86_64"
 }`,
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(ds, "images.#", "2"),
-					resource.TestCheckResourceAttr(ds, "most_recent_id", "img-ubuntu2204-x64"),
-					resource.TestCheckResourceAttr(ds, "ids.1", "img-ubuntu2004-x64"),
-					resource.TestCheckResourceAttr(ds, "images.0.name", "Ubuntu 22.04 LTS 64位"),
-					resource.TestCheckResourceAttr(ds, "images.0.os_version", "22.04"),
-					resource.TestCheckResourceAttr(ds, "images.0.image_source", "public"),
-					resource.TestCheckResourceAttr(ds, "images.0.status", "ready"),
-					resource.TestCheckResourceAttr(ds, "images.0.system_disk_size_gb", "40"),
-				),
-			},
-			{
-				// name is JD Cloud's substring filter; name_regex narrows on the whole name.
-				Config: cfg + `data "jdcloudha_images" "x" {
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(ds, "images.#", "2"),
+				resource.TestCheckResourceAttr(ds, "most_recent_id", "img-ubuntu2204-x64"),
+				resource.TestCheckResourceAttr(ds, "ids.1", "img-ubuntu2004-x64"),
+				resource.TestCheckResourceAttr(ds, "images.0.name", "Ubuntu 22.04 LTS 64位"),
+				resource.TestCheckResourceAttr(ds, "images.0.os_version", "22.04"),
+				resource.TestCheckResourceAttr(ds, "images.0.image_source", "public"),
+				resource.TestCheckResourceAttr(ds, "images.0.status", "ready"),
+				resource.TestCheckResourceAttr(ds, "images.0.system_disk_size_gb", "40"),
+			),
+		},
+		{
+			// name is JD Cloud's substring filter; name_regex narrows on the whole name.
+			Config: cfg + `data "jdcloudha_images" "x" {
   name       = "Ubuntu"
   name_regex = "^Ubuntu 20\\.04"
 }`,
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(ds, "images.#", "1"),
-					resource.TestCheckResourceAttr(ds, "most_recent_id", "img-ubuntu2004-x64"),
-				),
-			},
-			{
-				// Debian reports the documented platform "Other Linux"; by name it is found.
-				Config: cfg + `data "jdcloudha_images" "x" { name = "Debian 12" }`,
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(ds, "most_recent_id", "img-debian12-x64"),
-					resource.TestCheckResourceAttr(ds, "images.0.platform", "Other Linux"),
-				),
-			},
-			{
-				// Offline images cannot launch instances, so they are not offered.
-				Config:      cfg + `data "jdcloudha_images" "x" { name = "CentOS 7.8" }`,
-				ExpectError: regexp.MustCompile(`(?s)No image matches.*name="CentOS 7.8"`),
-			},
-			{
-				Config: cfg + `data "jdcloudha_images" "x" {
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(ds, "images.#", "1"),
+				resource.TestCheckResourceAttr(ds, "most_recent_id", "img-ubuntu2004-x64"),
+			),
+		},
+		{
+			// Debian reports the documented platform "Other Linux"; by name it is found.
+			Config: cfg + `data "jdcloudha_images" "x" { name = "Debian 12" }`,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(ds, "most_recent_id", "img-debian12-x64"),
+				resource.TestCheckResourceAttr(ds, "images.0.platform", "Other Linux"),
+			),
+		},
+		{
+			// Offline images cannot launch instances, so they are not offered.
+			Config:      cfg + `data "jdcloudha_images" "x" { name = "CentOS 7.8" }`,
+			ExpectError: regexp.MustCompile(`(?s)No image matches.*name="CentOS 7.8"`),
+		},
+		{
+			Config: cfg + `data "jdcloudha_images" "x" {
   name     = "Debian"
   platform = "Ubuntu"
 }`,
-				ExpectError: regexp.MustCompile(`(?s)No image matches.*platform="Ubuntu"`),
-			},
-			{
-				Config:      cfg + `data "jdcloudha_images" "x" { image_source = "private" }`,
-				ExpectError: regexp.MustCompile(`(?s)No image matches.*image_source=private`),
-			},
-			{
-				Config:      cfg + `data "jdcloudha_images" "x" { name_regex = "([" }`,
-				ExpectError: regexp.MustCompile(`Invalid regular expression`),
-			},
-			{
-				// End on a config that reads cleanly: the post-test destroy refreshes it.
-				Config: cfg + `data "jdcloudha_images" "x" { name = "Rocky" }`,
-				Check:  resource.TestCheckResourceAttr(ds, "most_recent_id", "img-rocky9-x64"),
-			},
+			ExpectError: regexp.MustCompile(`(?s)No image matches.*platform="Ubuntu"`),
 		},
-	})
+		{
+			Config:      cfg + `data "jdcloudha_images" "x" { image_source = "private" }`,
+			ExpectError: regexp.MustCompile(`(?s)No image matches.*image_source=private`),
+		},
+		{
+			Config:      cfg + `data "jdcloudha_images" "x" { name_regex = "([" }`,
+			ExpectError: regexp.MustCompile(`Invalid regular expression`),
+		},
+		{
+			// End on a config that reads cleanly: the post-test destroy refreshes it.
+			Config: cfg + `data "jdcloudha_images" "x" { name = "Rocky" }`,
+			Check:  resource.TestCheckResourceAttr(ds, "most_recent_id", "img-rocky9-x64"),
+		},
+	}))
 }

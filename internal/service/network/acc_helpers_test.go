@@ -1,10 +1,6 @@
 package network_test
 
 import (
-	"fmt"
-	"regexp"
-	"strings"
-
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
@@ -13,62 +9,67 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 )
 
-// stateID returns the ID of the resource at addr in s.
-func stateID(s *terraform.State, addr string) (string, error) {
-	rs, ok := s.RootModule().Resources[addr]
-	if !ok || rs.Primary == nil || rs.Primary.ID == "" {
-		return "", fmt.Errorf("%s has no ID in the state", addr)
-	}
-	return rs.Primary.ID, nil
-}
-
 // apiVpc reads the VPC at addr straight from the emulator's API.
 func apiVpc(srv *emulator.Server, s *terraform.State, addr string) (vpcmodels.Vpc, error) {
-	id, err := stateID(s, addr)
-	if err != nil {
-		return vpcmodels.Vpc{}, err
-	}
 	_, vpc, _, _ := acctest.SDKClients(srv)
-	out, err := acctest.Call("vpc.DescribeVpc", func() (*vpcapis.DescribeVpcResponse, error) {
-		return vpc.DescribeVpc(vpcapis.NewDescribeVpcRequest(acctest.Region(srv), id))
-	})
-	if err != nil {
-		return vpcmodels.Vpc{}, err
-	}
-	return out.Result.Vpc, nil
+	return acctest.Describe(s, addr, "vpc.DescribeVpc",
+		func(id string) (*vpcapis.DescribeVpcResponse, error) {
+			return vpc.DescribeVpc(vpcapis.NewDescribeVpcRequest(acctest.Region(srv), id))
+		},
+		func(r *vpcapis.DescribeVpcResponse) vpcmodels.Vpc { return r.Result.Vpc })
 }
 
 func apiSubnet(srv *emulator.Server, s *terraform.State, addr string) (vpcmodels.Subnet, error) {
-	id, err := stateID(s, addr)
-	if err != nil {
-		return vpcmodels.Subnet{}, err
-	}
 	_, vpc, _, _ := acctest.SDKClients(srv)
-	out, err := acctest.Call("vpc.DescribeSubnet", func() (*vpcapis.DescribeSubnetResponse, error) {
-		return vpc.DescribeSubnet(vpcapis.NewDescribeSubnetRequest(acctest.Region(srv), id))
-	})
-	if err != nil {
-		return vpcmodels.Subnet{}, err
-	}
-	return out.Result.Subnet, nil
+	return acctest.Describe(s, addr, "vpc.DescribeSubnet",
+		func(id string) (*vpcapis.DescribeSubnetResponse, error) {
+			return vpc.DescribeSubnet(vpcapis.NewDescribeSubnetRequest(acctest.Region(srv), id))
+		},
+		func(r *vpcapis.DescribeSubnetResponse) vpcmodels.Subnet { return r.Result.Subnet })
 }
 
 func apiSecurityGroup(srv *emulator.Server, s *terraform.State, addr string) (vpcmodels.NetworkSecurityGroup, error) {
-	id, err := stateID(s, addr)
-	if err != nil {
-		return vpcmodels.NetworkSecurityGroup{}, err
-	}
 	_, vpc, _, _ := acctest.SDKClients(srv)
-	out, err := acctest.Call("vpc.DescribeNetworkSecurityGroup", func() (*vpcapis.DescribeNetworkSecurityGroupResponse, error) {
-		return vpc.DescribeNetworkSecurityGroup(vpcapis.NewDescribeNetworkSecurityGroupRequest(acctest.Region(srv), id))
-	})
-	if err != nil {
-		return vpcmodels.NetworkSecurityGroup{}, err
-	}
-	return out.Result.NetworkSecurityGroup, nil
+	return acctest.Describe(s, addr, "vpc.DescribeNetworkSecurityGroup",
+		func(id string) (*vpcapis.DescribeNetworkSecurityGroupResponse, error) {
+			return vpc.DescribeNetworkSecurityGroup(vpcapis.NewDescribeNetworkSecurityGroupRequest(acctest.Region(srv), id))
+		},
+		func(r *vpcapis.DescribeNetworkSecurityGroupResponse) vpcmodels.NetworkSecurityGroup {
+			return r.Result.NetworkSecurityGroup
+		})
 }
 
-// errorLike matches msg in terraform's output, which wraps long lines.
-func errorLike(msg string) *regexp.Regexp {
-	return regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(msg), " ", `\s+`))
+// The deleters of this package's objects, as a user in the console would
+// delete them, for the _disappears tests.
+
+func deleteVpc(srv *emulator.Server) func(id string) error {
+	_, vpc, _, _ := acctest.SDKClients(srv)
+	return acctest.Deleter(srv, "jdcloudha_vpc",
+		"vpc.DeleteVpc", func(r, id string) (*vpcapis.DeleteVpcResponse, error) {
+			return vpc.DeleteVpc(vpcapis.NewDeleteVpcRequest(r, id))
+		},
+		"vpc.DescribeVpc", func(r, id string) (*vpcapis.DescribeVpcResponse, error) {
+			return vpc.DescribeVpc(vpcapis.NewDescribeVpcRequest(r, id))
+		})
+}
+
+func deleteSubnet(srv *emulator.Server) func(id string) error {
+	_, vpc, _, _ := acctest.SDKClients(srv)
+	return acctest.Deleter(srv, "jdcloudha_subnet",
+		"vpc.DeleteSubnet", func(r, id string) (*vpcapis.DeleteSubnetResponse, error) {
+			return vpc.DeleteSubnet(vpcapis.NewDeleteSubnetRequest(r, id))
+		},
+		"vpc.DescribeSubnet", func(r, id string) (*vpcapis.DescribeSubnetResponse, error) {
+			return vpc.DescribeSubnet(vpcapis.NewDescribeSubnetRequest(r, id))
+		})
+}
+
+func deleteSecurityGroup(srv *emulator.Server) func(id string) error {
+	_, vpc, _, _ := acctest.SDKClients(srv)
+	return acctest.Deleter(srv, "jdcloudha_security_group", "vpc.DeleteNetworkSecurityGroup",
+		func(r, id string) (*vpcapis.DeleteNetworkSecurityGroupResponse, error) {
+			return vpc.DeleteNetworkSecurityGroup(vpcapis.NewDeleteNetworkSecurityGroupRequest(r, id))
+		}, "vpc.DescribeNetworkSecurityGroup", func(r, id string) (*vpcapis.DescribeNetworkSecurityGroupResponse, error) {
+			return vpc.DescribeNetworkSecurityGroup(vpcapis.NewDescribeNetworkSecurityGroupRequest(r, id))
+		})
 }

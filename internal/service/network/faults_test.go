@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
@@ -18,17 +17,7 @@ func TestAccNetwork_faults(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t, acctest.WithFaults("500=0.15,503=0.05,429=0.1,drop=0.03", 7))
 	region := acctest.Region(srv)
-	cfg := acctest.ProviderConfig(srv) + fmt.Sprintf(`
-resource "jdcloudha_vpc" "test" {
-  name       = "flaky"
-  cidr_block = "10.0.0.0/16"
-}
-
-resource "jdcloudha_subnet" "test" {
-  vpc_id     = jdcloudha_vpc.test.id
-  name       = "flaky"
-  cidr_block = "10.0.1.0/24"
-}
+	cfg := acctest.ProviderConfig(srv) + acctest.Network("test", "flaky", "flaky") + fmt.Sprintf(`
 
 resource "jdcloudha_security_group" "test" {
   vpc_id = jdcloudha_vpc.test.id
@@ -42,37 +31,30 @@ resource "jdcloudha_availability_group" "test" {
 }
 `, articleRules, region)
 
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: cfg,
-				Check: resource.ComposeAggregateTestCheckFunc(
-					func(*terraform.State) error {
-						left, err := acctest.Leftovers(srv)
-						if err != nil {
-							return err
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{
+			Config: cfg,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				func(*terraform.State) error {
+					left, err := acctest.Leftovers(srv)
+					if err != nil {
+						return err
+					}
+					for kind, want := range map[string]int{"vpc": 1, "subnet": 1, "security_group": 1, "availability_group": 1} {
+						if got := len(left[kind]); got != want {
+							return fmt.Errorf("%d %s objects exist (%v), want %d: a retried create duplicated it", got, kind, left[kind], want)
 						}
-						for kind, want := range map[string]int{"vpc": 1, "subnet": 1, "security_group": 1, "availability_group": 1} {
-							if got := len(left[kind]); got != want {
-								return fmt.Errorf("%d %s objects exist (%v), want %d: a retried create duplicated it", got, kind, left[kind], want)
-							}
-						}
-						return nil
-					},
-					checkSGRulesAPI(srv,
-						`0 6 22-22 0.0.0.0/0 ""`,
-						`0 6 80-80 0.0.0.0/0 "http"`,
-						`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
-						`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
-					),
-				),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+					}
+					return nil
 				},
-			},
+				checkSGRulesAPI(srv,
+					`0 6 22-22 0.0.0.0/0 ""`,
+					`0 6 80-80 0.0.0.0/0 "http"`,
+					`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
+					`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
+				),
+			),
+			ConfigPlanChecks: acctest.EmptyPlanAfterApply,
 		},
-	})
+	}))
 }

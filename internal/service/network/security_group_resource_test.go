@@ -161,115 +161,101 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 	newID := statecheck.CompareValue(compare.ValuesDiffer())
 	var httpRuleID string
 
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: sgConfig(srv, "a", "web-sg", articleRules),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkSGRulesAPI(srv,
-						`0 6 22-22 0.0.0.0/0 ""`,
-						`0 6 80-80 0.0.0.0/0 "http"`,
-						`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
-						`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
-					),
-					func(s *terraform.State) error {
-						sg, err := apiSecurityGroup(srv, s, sgAddr)
-						if err != nil {
-							return err
-						}
-						httpRuleID = ruleIDOf(sg, 0, 6, 80)
-						if httpRuleID == "" {
-							return fmt.Errorf("no http rule in the API")
-						}
-						return nil
-					},
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{
+			Config: sgConfig(srv, "a", "web-sg", articleRules),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkSGRulesAPI(srv,
+					`0 6 22-22 0.0.0.0/0 ""`,
+					`0 6 80-80 0.0.0.0/0 "http"`,
+					`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
+					`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
 				),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetSizeExact(4)),
-					statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetPartial([]knownvalue.Check{
-						knownvalue.ObjectExact(map[string]knownvalue.Check{
-							"direction":   knownvalue.StringExact("ingress"),
-							"protocol":    knownvalue.StringExact("all"),
-							"from_port":   knownvalue.Null(),
-							"to_port":     knownvalue.Null(),
-							"cidr":        knownvalue.StringExact("10.0.1.18/31"),
-							"description": knownvalue.StringExact("VRRP from the peer"),
-						}),
-						knownvalue.ObjectExact(map[string]knownvalue.Check{
-							"direction":   knownvalue.StringExact("ingress"),
-							"protocol":    knownvalue.StringExact("tcp"),
-							"from_port":   knownvalue.Int64Exact(22),
-							"to_port":     knownvalue.Int64Exact(22),
-							"cidr":        knownvalue.StringExact("0.0.0.0/0"),
-							"description": knownvalue.Null(),
-						}),
-					})),
-					sameID.AddStateValue(sgAddr, tfjsonpath.New("id")),
+				func(s *terraform.State) error {
+					sg, err := apiSecurityGroup(srv, s, sgAddr)
+					if err != nil {
+						return err
+					}
+					httpRuleID = ruleIDOf(sg, 0, 6, 80)
+					if httpRuleID == "" {
+						return fmt.Errorf("no http rule in the API")
+					}
+					return nil
 				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+			),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetSizeExact(4)),
+				statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetPartial([]knownvalue.Check{
+					knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"direction":   knownvalue.StringExact("ingress"),
+						"protocol":    knownvalue.StringExact("all"),
+						"from_port":   knownvalue.Null(),
+						"to_port":     knownvalue.Null(),
+						"cidr":        knownvalue.StringExact("10.0.1.18/31"),
+						"description": knownvalue.StringExact("VRRP from the peer"),
+					}),
+					knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"direction":   knownvalue.StringExact("ingress"),
+						"protocol":    knownvalue.StringExact("tcp"),
+						"from_port":   knownvalue.Int64Exact(22),
+						"to_port":     knownvalue.Int64Exact(22),
+						"cidr":        knownvalue.StringExact("0.0.0.0/0"),
+						"description": knownvalue.Null(),
+					}),
+				})),
+				sameID.AddStateValue(sgAddr, tfjsonpath.New("id")),
 			},
-			{
-				// Rules change in place: http keeps its rule ID (description modified), ssh removed, two added.
-				Config: sgConfig(srv, "a", "web-sg-2", changedRules),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkSGRulesAPI(srv,
-						`0 6 80-80 0.0.0.0/0 "http (nginx)"`,
-						`0 6 443-443 0.0.0.0/0 ""`,
-						`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
-						`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
-						`1 300 - 0.0.0.0/0 ""`,
-					),
-					func(s *terraform.State) error {
-						sg, err := apiSecurityGroup(srv, s, sgAddr)
-						if err != nil {
-							return err
-						}
-						if got := ruleIDOf(sg, 0, 6, 80); got != httpRuleID {
-							return fmt.Errorf("http rule ID is %q, was %q: a description change must modify the rule, not re-create it", got, httpRuleID)
-						}
-						if sg.NetworkSecurityGroupName != "web-sg-2" {
-							return fmt.Errorf("API name %q, want web-sg-2", sg.NetworkSecurityGroupName)
-						}
-						return nil
-					},
-				),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(sgAddr, plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetSizeExact(5)),
-					sameID.AddStateValue(sgAddr, tfjsonpath.New("id")),
-					newID.AddStateValue(sgAddr, tfjsonpath.New("id")),
-				},
-			},
-			{
-				// No rule blocks: every custom rule is removed, in place.
-				Config: sgConfig(srv, "a", "web-sg-2", ""),
-				Check:  checkSGRulesAPI(srv),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(sgAddr, plancheck.ResourceActionUpdate)},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetSizeExact(0)),
-				},
-			},
-			{
-				// Another VPC replaces the group.
-				Config: sgConfig(srv, "b", "web-sg-2", articleRules),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(sgAddr, plancheck.ResourceActionReplace)},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(sgAddr, tfjsonpath.New("id"))},
-			},
-			{ResourceName: sgAddr, ImportState: true, ImportStateVerify: true},
+			ConfigPlanChecks: acctest.EmptyPlanAfterApply,
 		},
-	})
+		{
+			// Rules change in place: http keeps its rule ID (description modified), ssh removed, two added.
+			Config: sgConfig(srv, "a", "web-sg-2", changedRules),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkSGRulesAPI(srv,
+					`0 6 80-80 0.0.0.0/0 "http (nginx)"`,
+					`0 6 443-443 0.0.0.0/0 ""`,
+					`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
+					`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
+					`1 300 - 0.0.0.0/0 ""`,
+				),
+				func(s *terraform.State) error {
+					sg, err := apiSecurityGroup(srv, s, sgAddr)
+					if err != nil {
+						return err
+					}
+					if got := ruleIDOf(sg, 0, 6, 80); got != httpRuleID {
+						return fmt.Errorf("http rule ID is %q, was %q: a description change must modify the rule, not re-create it", got, httpRuleID)
+					}
+					if sg.NetworkSecurityGroupName != "web-sg-2" {
+						return fmt.Errorf("API name %q, want web-sg-2", sg.NetworkSecurityGroupName)
+					}
+					return nil
+				},
+			),
+			ConfigPlanChecks: acctest.ExpectInPlace(sgAddr),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetSizeExact(5)),
+				sameID.AddStateValue(sgAddr, tfjsonpath.New("id")),
+				newID.AddStateValue(sgAddr, tfjsonpath.New("id")),
+			},
+		},
+		{
+			// No rule blocks: every custom rule is removed, in place.
+			Config:           sgConfig(srv, "a", "web-sg-2", ""),
+			Check:            checkSGRulesAPI(srv),
+			ConfigPlanChecks: acctest.ExpectAction(sgAddr, plancheck.ResourceActionUpdate),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetSizeExact(0)),
+			},
+		},
+		{
+			// Another VPC replaces the group.
+			Config:            sgConfig(srv, "b", "web-sg-2", articleRules),
+			ConfigPlanChecks:  acctest.ExpectAction(sgAddr, plancheck.ResourceActionReplace),
+			ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(sgAddr, tfjsonpath.New("id"))},
+		},
+		{ResourceName: sgAddr, ImportState: true, ImportStateVerify: true},
+	}))
 }
 
 // A rule added outside Terraform shows up as drift and is removed by the next apply.
@@ -277,62 +263,45 @@ func TestAccSecurityGroup_ruleAddedOutOfBand(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
 	cfg := sgConfig(srv, "a", "web-sg", articleRules)
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: cfg,
-				Check: func(s *terraform.State) error {
-					id, err := stateID(s, sgAddr)
-					if err != nil {
-						return err
-					}
-					_, vpc, _, _ := acctest.SDKClients(srv)
-					from, to := 3306, 3306
-					_, err = acctest.Call("vpc.AddNetworkSecurityGroupRules", func() (*vpcapis.AddNetworkSecurityGroupRulesResponse, error) {
-						return vpc.AddNetworkSecurityGroupRules(vpcapis.NewAddNetworkSecurityGroupRulesRequest(acctest.Region(srv), id,
-							[]vpcmodels.AddSecurityGroupRules{{Protocol: 6, Direction: 0, AddressPrefix: "0.0.0.0/0", FromPort: &from, ToPort: &to}}))
-					})
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{
+			Config: cfg,
+			Check: func(s *terraform.State) error {
+				id, err := acctest.StateID(s, sgAddr)
+				if err != nil {
 					return err
-				},
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(sgAddr, plancheck.ResourceActionUpdate)},
-				},
+				}
+				_, vpc, _, _ := acctest.SDKClients(srv)
+				from, to := 3306, 3306
+				_, err = acctest.Call("vpc.AddNetworkSecurityGroupRules", func() (*vpcapis.AddNetworkSecurityGroupRulesResponse, error) {
+					return vpc.AddNetworkSecurityGroupRules(vpcapis.NewAddNetworkSecurityGroupRulesRequest(acctest.Region(srv), id,
+						[]vpcmodels.AddSecurityGroupRules{{Protocol: 6, Direction: 0, AddressPrefix: "0.0.0.0/0", FromPort: &from, ToPort: &to}}))
+				})
+				return err
 			},
-			{
-				Config: cfg,
-				Check: checkSGRulesAPI(srv,
-					`0 6 22-22 0.0.0.0/0 ""`,
-					`0 6 80-80 0.0.0.0/0 "http"`,
-					`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
-					`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
-				),
+			ExpectNonEmptyPlan: true,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(sgAddr, plancheck.ResourceActionUpdate)},
 			},
 		},
-	})
+		{
+			Config: cfg,
+			Check: checkSGRulesAPI(srv,
+				`0 6 22-22 0.0.0.0/0 ""`,
+				`0 6 80-80 0.0.0.0/0 "http"`,
+				`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
+				`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
+			),
+		},
+	}))
 }
 
 func TestAccSecurityGroup_disappears(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config:             sgConfig(srv, "a", "gone", articleRules),
-				Check:              acctest.CheckDisappears(srv, sgAddr),
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(sgAddr, plancheck.ResourceActionCreate)},
-				},
-			},
-		},
-	})
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		acctest.DisappearsStep(sgConfig(srv, "a", "gone", articleRules), sgAddr, deleteSecurityGroup(srv)),
+	}))
 }
 
 func TestAccSecurityGroup_invalidRules(t *testing.T) {
@@ -378,18 +347,9 @@ func TestAccSecurityGroup_invalidRules(t *testing.T) {
 	}
 	steps := make([]resource.TestStep, 0, len(cases))
 	for _, c := range cases {
-		steps = append(steps, resource.TestStep{
-			Config:      sgConfig(srv, "a", "bad", c.rules),
-			PlanOnly:    true,
-			ExpectError: errorLike(c.want),
-		})
+		steps = append(steps, acctest.PlanError(sgConfig(srv, "a", "bad", c.rules), c.want))
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps:                    steps,
-	})
+	resource.ParallelTest(t, acctest.Case(t, srv, steps))
 }
 
 // Protocol 112 is not refused by the provider (the real API might take it;
@@ -398,19 +358,14 @@ func TestAccSecurityGroup_invalidRules(t *testing.T) {
 func TestAccSecurityGroup_protocol112RefusedByTheAPI(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{{
-			Config: sgConfig(srv, "a", "vrrp112", `
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{{
+		Config: sgConfig(srv, "a", "vrrp112", `
   rule {
     direction = "ingress"
     protocol  = "112"
     cidr      = "10.0.1.19/32"
   }
 `),
-			ExpectError: acctest.ErrorRegexp("vpc.AddNetworkSecurityGroupRules", "400 INVALID_ARGUMENT", "Invalid protocol 112"),
-		}},
-	})
+		ExpectError: acctest.ErrorRegexp("vpc.AddNetworkSecurityGroupRules", "400 INVALID_ARGUMENT", "Invalid protocol 112"),
+	}}))
 }

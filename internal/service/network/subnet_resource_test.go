@@ -41,7 +41,7 @@ func checkSubnetAPI(srv *emulator.Server, name, cidr, description string) resour
 		if err != nil {
 			return err
 		}
-		vpcID, err := stateID(s, vpcAddr)
+		vpcID, err := acctest.StateID(s, vpcAddr)
 		if err != nil {
 			return err
 		}
@@ -59,78 +59,53 @@ func TestAccSubnet_lifecycle(t *testing.T) {
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	newID := statecheck.CompareValue(compare.ValuesDiffer())
 
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: subnetConfig(srv, "web", "10.0.1.0/24", "article subnet"),
-				Check:  checkSubnetAPI(srv, "web", "10.0.1.0/24", "article subnet"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(subnetAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^subnet-`))),
-					statecheck.ExpectKnownValue(subnetAddr, tfjsonpath.New("available_ip_count"), knownvalue.Int64Func(func(n int64) error {
-						if n <= 0 || n > 256 {
-							return fmt.Errorf("available_ip_count %d is not plausible for a /24", n)
-						}
-						return nil
-					})),
-					statecheck.ExpectKnownValue(subnetAddr, tfjsonpath.New("start_ip"), knownvalue.NotNull()),
-					sameID.AddStateValue(subnetAddr, tfjsonpath.New("id")),
-				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{
+			Config: subnetConfig(srv, "web", "10.0.1.0/24", "article subnet"),
+			Check:  checkSubnetAPI(srv, "web", "10.0.1.0/24", "article subnet"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(subnetAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^subnet-`))),
+				statecheck.ExpectKnownValue(subnetAddr, tfjsonpath.New("available_ip_count"), knownvalue.Int64Func(func(n int64) error {
+					if n <= 0 || n > 256 {
+						return fmt.Errorf("available_ip_count %d is not plausible for a /24", n)
+					}
+					return nil
+				})),
+				statecheck.ExpectKnownValue(subnetAddr, tfjsonpath.New("start_ip"), knownvalue.NotNull()),
+				sameID.AddStateValue(subnetAddr, tfjsonpath.New("id")),
 			},
-			{
-				Config: subnetConfig(srv, "web-renamed", "10.0.1.0/24", ""),
-				Check:  checkSubnetAPI(srv, "web-renamed", "10.0.1.0/24", ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(subnetAddr, plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{
-					sameID.AddStateValue(subnetAddr, tfjsonpath.New("id")),
-					newID.AddStateValue(subnetAddr, tfjsonpath.New("id")),
-				},
-			},
-			{
-				Config: subnetConfig(srv, "web-renamed", "10.0.2.0/24", ""),
-				Check:  checkSubnetAPI(srv, "web-renamed", "10.0.2.0/24", ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(subnetAddr, plancheck.ResourceActionReplace),
-						plancheck.ExpectResourceAction(vpcAddr, plancheck.ResourceActionNoop),
-					},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(subnetAddr, tfjsonpath.New("id"))},
-			},
-			{ResourceName: subnetAddr, ImportState: true, ImportStateVerify: true},
+			ConfigPlanChecks: acctest.EmptyPlanAfterApply,
 		},
-	})
+		{
+			Config:           subnetConfig(srv, "web-renamed", "10.0.1.0/24", ""),
+			Check:            checkSubnetAPI(srv, "web-renamed", "10.0.1.0/24", ""),
+			ConfigPlanChecks: acctest.ExpectInPlace(subnetAddr),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(subnetAddr, tfjsonpath.New("id")),
+				newID.AddStateValue(subnetAddr, tfjsonpath.New("id")),
+			},
+		},
+		{
+			Config: subnetConfig(srv, "web-renamed", "10.0.2.0/24", ""),
+			Check:  checkSubnetAPI(srv, "web-renamed", "10.0.2.0/24", ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(subnetAddr, plancheck.ResourceActionReplace),
+					plancheck.ExpectResourceAction(vpcAddr, plancheck.ResourceActionNoop),
+				},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(subnetAddr, tfjsonpath.New("id"))},
+		},
+		{ResourceName: subnetAddr, ImportState: true, ImportStateVerify: true},
+	}))
 }
 
 func TestAccSubnet_disappears(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config:             subnetConfig(srv, "gone", "10.0.1.0/24", ""),
-				Check:              acctest.CheckDisappears(srv, subnetAddr),
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(subnetAddr, plancheck.ResourceActionCreate),
-						plancheck.ExpectResourceAction(vpcAddr, plancheck.ResourceActionNoop),
-					},
-				},
-			},
-		},
-	})
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		acctest.DisappearsStep(subnetConfig(srv, "gone", "10.0.1.0/24", ""), subnetAddr, deleteSubnet(srv), plancheck.ExpectResourceAction(vpcAddr, plancheck.ResourceActionNoop)),
+	}))
 }
 
 // A block outside the VPC's is refused: at plan time when the VPC already
@@ -144,36 +119,31 @@ resource "jdcloudha_vpc" "test" {
   cidr_block = "10.0.0.0/16"
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				// VPC unknown at plan: the check runs in Create, no subnet is made.
-				Config:      subnetConfig(srv, "web", "10.1.0.0/24", ""),
-				ExpectError: errorLike(`cidr_block 10.1.0.0/24 is not inside the CIDR block 10.0.0.0/16 of VPC`),
-			},
-			{Config: vpcOnly},
-			{
-				// VPC known: refused at plan time.
-				Config:      subnetConfig(srv, "web", "192.168.1.0/24", ""),
-				PlanOnly:    true,
-				ExpectError: errorLike(`cidr_block 192.168.1.0/24 is not inside the CIDR block 10.0.0.0/16 of VPC`),
-			},
-			{
-				Config: acctest.ProviderConfig(srv) + `
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{
+			// VPC unknown at plan: the check runs in Create, no subnet is made.
+			Config:      subnetConfig(srv, "web", "10.1.0.0/24", ""),
+			ExpectError: acctest.ErrorRegexp(`cidr_block 10.1.0.0/24 is not inside the CIDR block 10.0.0.0/16 of VPC`),
+		},
+		{Config: vpcOnly},
+		{
+			// VPC known: refused at plan time.
+			Config:      subnetConfig(srv, "web", "192.168.1.0/24", ""),
+			PlanOnly:    true,
+			ExpectError: acctest.ErrorRegexp(`cidr_block 192.168.1.0/24 is not inside the CIDR block 10.0.0.0/16 of VPC`),
+		},
+		{
+			Config: acctest.ProviderConfig(srv) + `
 resource "jdcloudha_subnet" "test" {
   vpc_id     = "vpc-doesnotexist"
   name       = "web"
   cidr_block = "10.0.1.0/24"
 }
 `,
-				PlanOnly:    true,
-				ExpectError: errorLike(`vpc_id "vpc-doesnotexist": no such VPC`),
-			},
+			PlanOnly:    true,
+			ExpectError: acctest.ErrorRegexp(`vpc_id "vpc-doesnotexist": no such VPC`),
 		},
-	})
+	}))
 }
 
 // A block that overlaps an existing subnet of the VPC is refused at plan
@@ -188,21 +158,16 @@ resource "jdcloudha_subnet" "second" {
   cidr_block = %q
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{Config: subnetConfig(srv, "web", "10.0.1.0/24", "")},
-			{
-				Config:      subnetConfig(srv, "web", "10.0.1.0/24", "") + fmt.Sprintf(second, "10.0.1.128/25"),
-				PlanOnly:    true,
-				ExpectError: errorLike(`cidr_block 10.0.1.128/25 overlaps subnet "web"`),
-			},
-			{
-				// A neighbour is fine, and a subnet never overlaps itself.
-				Config: subnetConfig(srv, "web", "10.0.1.0/24", "") + fmt.Sprintf(second, "10.0.2.0/24"),
-			},
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{Config: subnetConfig(srv, "web", "10.0.1.0/24", "")},
+		{
+			Config:      subnetConfig(srv, "web", "10.0.1.0/24", "") + fmt.Sprintf(second, "10.0.1.128/25"),
+			PlanOnly:    true,
+			ExpectError: acctest.ErrorRegexp(`cidr_block 10.0.1.128/25 overlaps subnet "web"`),
 		},
-	})
+		{
+			// A neighbour is fine, and a subnet never overlaps itself.
+			Config: subnetConfig(srv, "web", "10.0.1.0/24", "") + fmt.Sprintf(second, "10.0.2.0/24"),
+		},
+	}))
 }

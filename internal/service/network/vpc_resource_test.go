@@ -49,98 +49,69 @@ func TestAccVpc_lifecycle(t *testing.T) {
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	newID := statecheck.CompareValue(compare.ValuesDiffer())
 
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: vpcConfig(srv, "ha-vpc", "10.0.0.0/16", "first"),
-				Check:  checkVpcAPI(srv, "ha-vpc", "10.0.0.0/16", "first"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^vpc-`))),
-					statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("cidr_block"), knownvalue.StringExact("10.0.0.0/16")),
-					statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("created_time"), knownvalue.NotNull()),
-					sameID.AddStateValue(vpcAddr, tfjsonpath.New("id")),
-				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{
+			Config: vpcConfig(srv, "ha-vpc", "10.0.0.0/16", "first"),
+			Check:  checkVpcAPI(srv, "ha-vpc", "10.0.0.0/16", "first"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^vpc-`))),
+				statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("cidr_block"), knownvalue.StringExact("10.0.0.0/16")),
+				statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("created_time"), knownvalue.NotNull()),
+				sameID.AddStateValue(vpcAddr, tfjsonpath.New("id")),
 			},
-			{
-				// name and description change in place (ModifyVpc).
-				Config: vpcConfig(srv, "ha-vpc-renamed", "10.0.0.0/16", "second"),
-				Check:  checkVpcAPI(srv, "ha-vpc-renamed", "10.0.0.0/16", "second"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(vpcAddr, plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{
-					sameID.AddStateValue(vpcAddr, tfjsonpath.New("id")),
-					newID.AddStateValue(vpcAddr, tfjsonpath.New("id")),
-				},
-			},
-			{
-				// The API cannot change a VPC's range: a new block replaces it.
-				Config: vpcConfig(srv, "ha-vpc-renamed", "172.16.0.0/16", "second"),
-				Check:  checkVpcAPI(srv, "ha-vpc-renamed", "172.16.0.0/16", "second"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(vpcAddr, plancheck.ResourceActionReplace)},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(vpcAddr, tfjsonpath.New("id"))},
-			},
-			{
-				ResourceName:      vpcAddr,
-				ImportState:       true,
-				ImportStateVerify: true,
+			ConfigPlanChecks: acctest.EmptyPlanAfterApply,
+		},
+		{
+			// name and description change in place (ModifyVpc).
+			Config:           vpcConfig(srv, "ha-vpc-renamed", "10.0.0.0/16", "second"),
+			Check:            checkVpcAPI(srv, "ha-vpc-renamed", "10.0.0.0/16", "second"),
+			ConfigPlanChecks: acctest.ExpectInPlace(vpcAddr),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameID.AddStateValue(vpcAddr, tfjsonpath.New("id")),
+				newID.AddStateValue(vpcAddr, tfjsonpath.New("id")),
 			},
 		},
-	})
+		{
+			// The API cannot change a VPC's range: a new block replaces it.
+			Config:            vpcConfig(srv, "ha-vpc-renamed", "172.16.0.0/16", "second"),
+			Check:             checkVpcAPI(srv, "ha-vpc-renamed", "172.16.0.0/16", "second"),
+			ConfigPlanChecks:  acctest.ExpectAction(vpcAddr, plancheck.ResourceActionReplace),
+			ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(vpcAddr, tfjsonpath.New("id"))},
+		},
+		{
+			ResourceName:      vpcAddr,
+			ImportState:       true,
+			ImportStateVerify: true,
+		},
+	}))
 }
 
 // A VPC without cidr_block has no range restriction; import keeps it null.
 func TestAccVpc_noCIDR(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: acctest.ProviderConfig(srv) + `
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{
+			Config: acctest.ProviderConfig(srv) + `
 resource "jdcloudha_vpc" "test" {
   name = "open-vpc"
 }
 `,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("cidr_block"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("description"), knownvalue.StringExact("")),
-				},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("cidr_block"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("description"), knownvalue.StringExact("")),
 			},
-			{ResourceName: vpcAddr, ImportState: true, ImportStateVerify: true},
 		},
-	})
+		{ResourceName: vpcAddr, ImportState: true, ImportStateVerify: true},
+	}))
 }
 
 func TestAccVpc_disappears(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config:             vpcConfig(srv, "gone-vpc", "10.0.0.0/16", ""),
-				Check:              acctest.CheckDisappears(srv, vpcAddr),
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(vpcAddr, plancheck.ResourceActionCreate)},
-				},
-			},
-		},
-	})
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		acctest.DisappearsStep(vpcConfig(srv, "gone-vpc", "10.0.0.0/16", ""), vpcAddr, deleteVpc(srv)),
+	}))
 }
 
 // Invalid values fail at plan time with a message naming the attribute and
@@ -158,18 +129,9 @@ func TestAccVpc_invalidInput(t *testing.T) {
 	}
 	steps := make([]resource.TestStep, 0, len(cases))
 	for _, c := range cases {
-		steps = append(steps, resource.TestStep{
-			Config:      vpcConfig(srv, c.name, c.cidr, ""),
-			PlanOnly:    true,
-			ExpectError: errorLike(c.want),
-		})
+		steps = append(steps, acctest.PlanError(vpcConfig(srv, c.name, c.cidr, ""), c.want))
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps:                    steps,
-	})
+	resource.ParallelTest(t, acctest.Case(t, srv, steps))
 }
 
 // A region the API does not serve fails the plan, before anything is created.
@@ -178,14 +140,11 @@ func TestAccVpc_unknownRegionRefusedAtPlan(t *testing.T) {
 	srv := acctest.StartEmulator(t)
 	attrs := acctest.ProviderAttrs(srv)
 	attrs["region"] = `"cn-west-9"`
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:      acctest.ProviderBlock(attrs) + "resource \"jdcloudha_vpc\" \"test\" {\n  name = \"x\"\n  cidr_block = \"10.0.0.0/16\"\n}\n",
-			PlanOnly:    true,
-			ExpectError: acctest.ErrorRegexp("Unknown region", `region "cn-west-9" is not served by the API`, "vpc.DescribeVpcs"),
-		}},
-	})
+	resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{{
+		Config:      acctest.ProviderBlock(attrs) + "resource \"jdcloudha_vpc\" \"test\" {\n  name = \"x\"\n  cidr_block = \"10.0.0.0/16\"\n}\n",
+		PlanOnly:    true,
+		ExpectError: acctest.ErrorRegexp("Unknown region", `region "cn-west-9" is not served by the API`, "vpc.DescribeVpcs"),
+	}}))
 }
 
 // The provider sends only documented filter names, so VPC, subnet and
@@ -194,16 +153,7 @@ func TestAccNetwork_eachFilterReading(t *testing.T) {
 	acctest.PreCheck(t)
 	acctest.EachAlternative(t, []string{"unknown-filters"}, func(t *testing.T, opt func(*emulator.Options)) {
 		srv := acctest.StartEmulator(t, opt)
-		config := acctest.ProviderConfig(srv) + `
-resource "jdcloudha_vpc" "test" {
-  name       = "filters"
-  cidr_block = "10.0.0.0/16"
-}
-resource "jdcloudha_subnet" "test" {
-  vpc_id     = jdcloudha_vpc.test.id
-  name       = "filters"
-  cidr_block = "10.0.1.0/24"
-}
+		config := acctest.ProviderConfig(srv) + acctest.Network("test", "filters", "filters") + `
 resource "jdcloudha_security_group" "test" {
   vpc_id = jdcloudha_vpc.test.id
   name   = "filters"
@@ -214,15 +164,9 @@ resource "jdcloudha_security_group" "test" {
   }
 }
 `
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             acctest.CheckNothingLeft(srv),
-			Steps: []resource.TestStep{{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-			}},
-		})
+		resource.Test(t, acctest.Case(t, srv, []resource.TestStep{{
+			Config:           config,
+			ConfigPlanChecks: acctest.EmptyPlanAfterApply,
+		}}))
 	})
 }

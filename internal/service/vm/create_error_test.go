@@ -1,16 +1,10 @@
 package vm_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -24,20 +18,10 @@ import (
 // unchanged (the Host header too, so signatures still verify).
 func failingInstanceProxy(t *testing.T, target, doomed string) string {
 	t.Helper()
-	u, err := url.Parse("http://" + target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httputil.NewSingleHostReverseProxy(u)
 	describe := regexp.MustCompile(`^/v1/regions/[^/]+/instances/[^/:]+$`)
-	proxy.ModifyResponse = func(resp *http.Response) error {
+	return acctest.AnswerProxy(t, target, func(resp *http.Response, body []byte) []byte {
 		if resp.Request.Method != http.MethodGet || !describe.MatchString(resp.Request.URL.Path) {
 			return nil
-		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return err
 		}
 		var env map[string]any
 		if json.Unmarshal(body, &env) == nil {
@@ -48,14 +32,8 @@ func failingInstanceProxy(t *testing.T, target, doomed string) string {
 				}
 			}
 		}
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-		resp.ContentLength = int64(len(body))
-		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
-		return nil
-	}
-	srv := httptest.NewServer(proxy)
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
+		return body
+	})
 }
 
 // A create that ends in status error fails with a clear diagnostic, the
@@ -67,27 +45,23 @@ func TestAccInstance_createEndsInError(t *testing.T) {
 	attrs["endpoint"] = strconv.Quote(failingInstanceProxy(t, srv.Endpoint, "doomed"))
 	network := acctest.ProviderBlock(attrs) + networkConfig(`["cn-east-2a"]`)
 	doomed := instanceConfig("master", "doomed", validAttrs+"\n  key_names = [\"ops\"]")
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				Config:      network + doomed,
-				ExpectError: words(`went into status "error" instead of running`),
-			},
-			{
-				// Not in state: without the instance in the configuration
-				// there is nothing to destroy.
-				Config:   network,
-				PlanOnly: true,
-			},
-			{
-				// Not in the cloud either.
-				Config: network,
-				Check:  acctest.CheckCount(srv, "instance", 0),
-			},
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{
+			Config:      network + doomed,
+			ExpectError: words(`went into status "error" instead of running`),
 		},
-	})
+		{
+			// Not in state: without the instance in the configuration
+			// there is nothing to destroy.
+			Config:   network,
+			PlanOnly: true,
+		},
+		{
+			// Not in the cloud either.
+			Config: network,
+			Check:  acctest.CheckCount(srv, "instance", 0),
+		},
+	}))
 	if n := srv.Emulator.Stats().Calls["vm.DeleteInstance"]; n == 0 {
 		t.Error("the failed instance was never deleted through the API")
 	}

@@ -27,31 +27,27 @@ data "jdcloudha_instance" "by_name" {
 }
 `
 	ds := "data.jdcloudha_instance.by_id"
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkInstancesGone(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: config + lookups,
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttrPair(ds, "name", master, "name"),
-					resource.TestCheckResourceAttrPair(ds, "private_ip", master, "private_ip"),
-					resource.TestCheckResourceAttrPair(ds, "fault_domain", master, "fault_domain"),
-					resource.TestCheckResourceAttrPair(ds, "primary_network_interface_id", master, "primary_network_interface_id"),
-					resource.TestCheckResourceAttrPair(ds, "availability_group_id", master, "availability_group_id"),
-					resource.TestCheckResourceAttr(ds, "status", "running"),
-					resource.TestCheckResourceAttr(ds, "elastic_ip_id", ""),
-					resource.TestCheckResourceAttrPair("data.jdcloudha_instance.by_name", "id", master, "id"),
-				),
-			},
-			{
-				Config:      config + `data "jdcloudha_instance" "x" { name = "web" }`,
-				ExpectError: regexp.MustCompile(`(?s)No instance named "web" exists`),
-			},
-			{
-				Config:      config + `data "jdcloudha_instance" "x" { id = "i-missing" }`,
-				ExpectError: regexp.MustCompile(`(?s)No instance with ID "i-missing" exists`),
-			},
+	resource.ParallelTest(t, acctest.CaseChecking(t, checkInstancesGone(srv), []resource.TestStep{
+		{
+			Config: config + lookups,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttrPair(ds, "name", master, "name"),
+				resource.TestCheckResourceAttrPair(ds, "private_ip", master, "private_ip"),
+				resource.TestCheckResourceAttrPair(ds, "fault_domain", master, "fault_domain"),
+				resource.TestCheckResourceAttrPair(ds, "primary_network_interface_id", master, "primary_network_interface_id"),
+				resource.TestCheckResourceAttrPair(ds, "availability_group_id", master, "availability_group_id"),
+				resource.TestCheckResourceAttr(ds, "status", "running"),
+				resource.TestCheckResourceAttr(ds, "elastic_ip_id", ""),
+				resource.TestCheckResourceAttrPair("data.jdcloudha_instance.by_name", "id", master, "id"),
+			),
 		},
-	})
+		{
+			Config:      config + `data "jdcloudha_instance" "x" { name = "web" }`,
+			ExpectError: regexp.MustCompile(`(?s)No instance named "web" exists`),
+		},
+		{
+			Config:      config + `data "jdcloudha_instance" "x" { id = "i-missing" }`,
+			ExpectError: regexp.MustCompile(`(?s)No instance with ID "i-missing" exists`),
+		},
+	}))
 }

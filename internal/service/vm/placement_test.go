@@ -50,25 +50,21 @@ func TestAccInstance_looseGroupModes(t *testing.T) {
 		srv := acctest.StartEmulator(t, opt)
 		config := acctest.ProviderConfig(srv) + networkConfig(`["cn-east-2a"]`) +
 			instanceConfig("master", "web-master", plainAttrs) + instanceConfig("backup", "web-backup", plainAttrs)
-		resource.ParallelTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-			CheckDestroy:             checkInstancesGone(srv),
-			Steps: []resource.TestStep{{
-				Config: config,
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkInGroup(srv, master, "jdcloudha_availability_group.n"),
-					checkInGroup(srv, "jdcloudha_instance.backup", "jdcloudha_availability_group.n"),
-					acctest.CheckAttrsDiffer(master, "fault_domain", "jdcloudha_instance.backup", "fault_domain"),
-					resource.TestCheckResourceAttr(master, "status", "running"),
-					func(*terraform.State) error {
-						if n := len(srv.Emulator.Snapshot().Instances); n != 2 {
-							return fmt.Errorf("the emulator holds %d instances, want 2 (nothing left outside the group)", n)
-						}
-						return nil
-					},
-				),
-			}},
-		})
+		resource.ParallelTest(t, acctest.CaseChecking(t, checkInstancesGone(srv), []resource.TestStep{{
+			Config: config,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkInGroup(srv, master, "jdcloudha_availability_group.n"),
+				checkInGroup(srv, "jdcloudha_instance.backup", "jdcloudha_availability_group.n"),
+				acctest.CheckAttrsDiffer(master, "fault_domain", "jdcloudha_instance.backup", "fault_domain"),
+				resource.TestCheckResourceAttr(master, "status", "running"),
+				func(*terraform.State) error {
+					if n := len(srv.Emulator.Snapshot().Instances); n != 2 {
+						return fmt.Errorf("the emulator holds %d instances, want 2 (nothing left outside the group)", n)
+					}
+					return nil
+				},
+			),
+		}}))
 	})
 }
 
@@ -94,28 +90,24 @@ resource "jdcloudha_instance" "master" {
 }
 `
 	sameID := statecheck.CompareValue(compare.ValuesSame())
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkInstancesGone(srv),
-		Steps: []resource.TestStep{
-			{
-				Config:            base + instanceConfig("master", "web-master", plainAttrs),
-				Check:             checkInGroup(srv, master, "jdcloudha_availability_group.n"),
-				ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(master, tfjsonpath.New("id"))},
-			},
-			{
-				Config: base + moved,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(master, plancheck.ResourceActionUpdate),
-						plancheck.ExpectUnknownValue(master, tfjsonpath.New("fault_domain")),
-					},
-				},
-				Check:             checkInGroup(srv, master, "jdcloudha_availability_group.other"),
-				ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(master, tfjsonpath.New("id"))},
-			},
+	resource.ParallelTest(t, acctest.CaseChecking(t, checkInstancesGone(srv), []resource.TestStep{
+		{
+			Config:            base + instanceConfig("master", "web-master", plainAttrs),
+			Check:             checkInGroup(srv, master, "jdcloudha_availability_group.n"),
+			ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(master, tfjsonpath.New("id"))},
 		},
-	})
+		{
+			Config: base + moved,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(master, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(master, tfjsonpath.New("fault_domain")),
+				},
+			},
+			Check:             checkInGroup(srv, master, "jdcloudha_availability_group.other"),
+			ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(master, tfjsonpath.New("id"))},
+		},
+	}))
 }
 
 // A strict (template-based) group cannot take an instance with its own
@@ -142,35 +134,31 @@ resource "jdcloudha_instance" "master" {
   %s
 }
 `, created.Result.AgId, plainAttrs)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkInstancesGone(srv),
-		Steps: []resource.TestStep{
-			{
-				Config:      base + strict,
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Availability group is strict.*configurationType "strict"`),
-			},
-			{
-				Config:      base + strings.Replace(instanceConfig("master", "web-master", plainAttrs), `"cn-east-2a"`, `"cn-east-2d"`, 1),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Zone not in the provider's region`),
-			},
-			{
-				// The image is Linux: JD Cloud runs only bash or python launch scripts.
-				Config:      base + instanceConfig("master", "web-master", plainAttrs+"\n  user_data = \"#!/bin/sh\\necho hi\\n\""),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Launch script not runnable.*"#!/bin/sh"`),
-			},
-			{
-				Config: base + instanceConfig("master", "web-master", `instance_type = "g.n2.medium"
+	resource.ParallelTest(t, acctest.CaseChecking(t, checkInstancesGone(srv), []resource.TestStep{
+		{
+			Config:      base + strict,
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Availability group is strict.*configurationType "strict"`),
+		},
+		{
+			Config:      base + strings.Replace(instanceConfig("master", "web-master", plainAttrs), `"cn-east-2a"`, `"cn-east-2d"`, 1),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Zone not in the provider's region`),
+		},
+		{
+			// The image is Linux: JD Cloud runs only bash or python launch scripts.
+			Config:      base + instanceConfig("master", "web-master", plainAttrs+"\n  user_data = \"#!/bin/sh\\necho hi\\n\""),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Launch script not runnable.*"#!/bin/sh"`),
+		},
+		{
+			Config: base + instanceConfig("master", "web-master", `instance_type = "g.n2.medium"
   image_id      = "img-debian12-x64"
   password      = "Abcdef12\\x"`),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Invalid password.*does\s+not\s+accept`),
-			},
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Invalid password.*does\s+not\s+accept`),
 		},
-	})
+	}))
 }
 
 // Taken private IPs are refused at plan time once the subnet exists.
@@ -179,18 +167,14 @@ func TestAccInstance_privateIPTaken(t *testing.T) {
 	srv := acctest.StartEmulator(t)
 	base := acctest.ProviderConfig(srv) + networkConfig(`["cn-east-2a"]`) +
 		instanceConfig("master", "web-master", plainAttrs+"\n  private_ip = \"10.0.1.18\"")
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkInstancesGone(srv),
-		Steps: []resource.TestStep{
-			{Config: base},
-			{
-				Config:      base + instanceConfig("backup", "web-backup", plainAttrs+"\n  private_ip = \"10.0.1.18\""),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Private IP already in use.*10\.0\.1\.18 is already in use in\s+subnet\s+subnet-\S+\s+by\s+instance i-`),
-			},
+	resource.ParallelTest(t, acctest.CaseChecking(t, checkInstancesGone(srv), []resource.TestStep{
+		{Config: base},
+		{
+			Config:      base + instanceConfig("backup", "web-backup", plainAttrs+"\n  private_ip = \"10.0.1.18\""),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Private IP already in use.*10\.0\.1\.18 is already in use in\s+subnet\s+subnet-\S+\s+by\s+instance i-`),
 		},
-	})
+	}))
 }
 
 // Destroy stops every instance first unless shutdown_before_deletion is false.

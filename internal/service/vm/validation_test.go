@@ -53,14 +53,11 @@ func TestAccInstance_staticValidation(t *testing.T) {
 			words("description is 257 characters long; the limit is 256")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config:      acctest.ProviderConfig(srv) + networkConfig(`["cn-east-2a"]`) + instanceConfig("master", tc.instanceName, tc.attrs),
-					PlanOnly:    true,
-					ExpectError: tc.want,
-				}},
-			})
+			resource.Test(t, acctest.CaseChecking(t, nil, []resource.TestStep{{
+				Config:      acctest.ProviderConfig(srv) + networkConfig(`["cn-east-2a"]`) + instanceConfig("master", tc.instanceName, tc.attrs),
+				PlanOnly:    true,
+				ExpectError: tc.want,
+			}}))
 		})
 	}
 	if st := srv.Emulator.Stats(); st.Total != 0 {
@@ -80,37 +77,33 @@ func TestAccInstance_apiValidation(t *testing.T) {
 	withAZ := func(az, attrs string) string {
 		return strings.Replace(instanceConfig("master", "web-master", attrs), `az                    = "cn-east-2a"`, fmt.Sprintf("az = %q", az), 1)
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(srv),
-		Steps: []resource.TestStep{
-			{
-				// Subnet unknown at plan time: refused at apply, before CreateInstances.
-				Config:      network + instanceConfig("master", "web-master", login+"\n  private_ip = \"10.0.2.5\""),
-				ExpectError: words("private_ip 10.0.2.5 is not inside the subnet's CIDR block 10.0.1.0/24"),
-			},
-			{
-				Config: network,
-				Check:  acctest.CheckCount(srv, "instance", 0),
-			},
-			{
-				Config:      network + instanceConfig("master", "web-master", login+"\n  private_ip = \"10.0.2.5\""),
-				PlanOnly:    true,
-				ExpectError: words("Private IP outside the subnet"),
-			},
-			{
-				// The gateway address is reserved.
-				Config:      network + instanceConfig("master", "web-master", login+"\n  private_ip = \"10.0.1.1\""),
-				PlanOnly:    true,
-				ExpectError: words("10.0.1.1 is reserved in 10.0.1.0/24"),
-			},
-			{
-				Config:      network + withAZ("cn-east-2b", login),
-				PlanOnly:    true,
-				ExpectError: words(`az "cn-east-2b" is not one of availability group`),
-			},
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{
+			// Subnet unknown at plan time: refused at apply, before CreateInstances.
+			Config:      network + instanceConfig("master", "web-master", login+"\n  private_ip = \"10.0.2.5\""),
+			ExpectError: words("private_ip 10.0.2.5 is not inside the subnet's CIDR block 10.0.1.0/24"),
 		},
-	})
+		{
+			Config: network,
+			Check:  acctest.CheckCount(srv, "instance", 0),
+		},
+		{
+			Config:      network + instanceConfig("master", "web-master", login+"\n  private_ip = \"10.0.2.5\""),
+			PlanOnly:    true,
+			ExpectError: words("Private IP outside the subnet"),
+		},
+		{
+			// The gateway address is reserved.
+			Config:      network + instanceConfig("master", "web-master", login+"\n  private_ip = \"10.0.1.1\""),
+			PlanOnly:    true,
+			ExpectError: words("10.0.1.1 is reserved in 10.0.1.0/24"),
+		},
+		{
+			Config:      network + withAZ("cn-east-2b", login),
+			PlanOnly:    true,
+			ExpectError: words(`az "cn-east-2b" is not one of availability group`),
+		},
+	}))
 	if n := srv.Emulator.Stats().Calls["vm.CreateInstances"]; n != 0 {
 		t.Errorf("vm.CreateInstances was called %d times; every config here is invalid", n)
 	}
