@@ -33,12 +33,6 @@ func ListAll[T any](ctx context.Context, list func(ctx context.Context, page, si
 	}
 }
 
-// filter is one documented list filter; the APIs' name filters match
-// substrings, so callers check names exactly on what comes back.
-func filter(name, value string) common.Filter {
-	return common.Filter{Name: name, Values: []string{value}}
-}
-
 // The list finders return every object the filters (name, value pairs)
 // select, all pages.
 
@@ -152,5 +146,9 @@ func ListAgs(ctx context.Context, c *Client, filters ...common.Filter) ([]agmode
 	})
 }
 
-// Filter is one list filter, e.g. Filter("vpcId", id).
-func Filter(name, value string) common.Filter { return filter(name, value) }
+// Filter is one documented list filter, e.g. Filter("vpcId", id). The APIs'
+// name filters match substrings, so callers check names exactly on what
+// comes back.
+func Filter(name, value string) common.Filter {
+	return common.Filter{Name: name, Values: []string{value}}
+}

@@ -26,12 +26,10 @@ type ReconciledCreate struct {
 	// Attempts caps how often Send is called; 0 means no cap: the
 	// attempts end with ctx (the resource's create timeout).
 	Attempts int
-	// UniqueName says Send creates under a name used by no other object (a
-	// fresh creation token), so nothing can match before the first attempt
-	// and that look is skipped.
-	UniqueName bool
 	// Existing, when not nil, lists what Find would return before the first
-	// attempt (the caller already knows), so that look is skipped.
+	// attempt (the caller already knows), so that look is skipped. An empty
+	// list fits a create under a name no other object uses (a fresh
+	// creation token): nothing can match before it.
 	Existing []string
 	// Discard, when set, removes objects a lost answer made instead of
 	// adopting them (an access key whose secret was only in that answer);
@@ -47,7 +45,7 @@ const firstDelay = 200 * time.Millisecond
 // returned at once.
 func (cr ReconciledCreate) Run(ctx context.Context, c *Client) (string, error) {
 	before := cr.Existing
-	if !cr.UniqueName && before == nil {
+	if before == nil {
 		var err error
 		if before, err = cr.Find(ctx); err != nil {
 			return "", err

@@ -162,12 +162,12 @@ func TestReconciledCreateReportsSeveralNewMatches(t *testing.T) {
 
 // With a unique creation name nothing can match before the first attempt:
 // the look is skipped, and a lost answer is still found afterwards.
-func TestReconciledCreateUniqueNameSkipsTheFirstLook(t *testing.T) {
+func TestReconciledCreateUnderAFreshNameSkipsTheFirstLook(t *testing.T) {
 	c, _ := reconcileClient(t)
 	f := &cloud{}
 	f.script = append(f.script, step(true, err500))
 	cr := f.create()
-	cr.UniqueName = true
+	cr.Existing = []string{}
 	id, err := cr.Run(context.Background(), c)
 	if err != nil || id != "vpc-1" || f.sends != 1 || f.finds != 1 {
 		t.Fatalf("Run = %q, %v after %d sends and %d finds; want vpc-1 after 1 send and 1 find (after the failure only)", id, err, f.sends, f.finds)

@@ -40,8 +40,8 @@ func create(ctx context.Context, c *jdcloud.Client, spec createSpec) (string, er
 			}
 			return ids, err
 		},
-		Send:       func(ctx context.Context) (string, error) { return createOnce(ctx, c, spec, token) },
-		UniqueName: true,
+		Send:     func(ctx context.Context) (string, error) { return createOnce(ctx, c, spec, token) },
+		Existing: []string{}, // a fresh creation name: nothing matches before
 	}.Run(ctx, c)
 	if err != nil {
 		return "", err
