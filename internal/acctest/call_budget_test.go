@@ -40,7 +40,7 @@ func formatCalls(calls map[string]int) string {
 // adds calls fails here. BENCHMARKS.md explains each call; every call
 // counts against the account's rate limit.
 const (
-	applyBudget = 37 // plan and apply
+	applyBudget = 35 // plan and apply
 	// Two refreshing plans (the first step's check for an empty plan, and
 	// the second step's plan): 13 reads each for 9 resources, the
 	// credentials reading its sub-user, policy, attachment and keys.

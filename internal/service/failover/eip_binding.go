@@ -30,7 +30,7 @@ const (
 
 // waitEIP polls until the EIP is out of state PROCESSING and placed as
 // placed says, and returns it.
-func (b binder) waitEIP(ctx context.Context, eipID, what string, placed func(vpcmodels.ElasticIp) bool) (vpcmodels.ElasticIp, error) {
+func (b binder) waitEIP(ctx context.Context, eipID, what string, pollFirst bool, placed func(vpcmodels.ElasticIp) bool) (vpcmodels.ElasticIp, error) {
 	return jdcloud.WaitFor(ctx, b.c, jdcloud.Wait[vpcmodels.ElasticIp]{
 		What:    what,
 		Pending: []string{eipProcessing, eipElsewhere},
@@ -48,17 +48,24 @@ func (b binder) waitEIP(ctx context.Context, eipID, what string, placed func(vpc
 			return x, eipSettled, nil
 		},
 		Timeout:   settleTimeout,
-		PollFirst: true,
+		PollFirst: pollFirst,
 	})
 }
 
 // waitHolder waits until the EIP is held by holder ("" = by nobody).
 func (b binder) waitHolder(ctx context.Context, eipID, holder string) (vpcmodels.ElasticIp, error) {
+	return b.waitHolderFrom(ctx, eipID, holder, true)
+}
+
+// waitHolderFrom is waitHolder; pollFirst false right after an accepted
+// associate, whose first read shows PROCESSING when the change is
+// asynchronous (and costs only the poll interval when it is not).
+func (b binder) waitHolderFrom(ctx context.Context, eipID, holder string, pollFirst bool) (vpcmodels.ElasticIp, error) {
 	what := fmt.Sprintf("elastic IP %s to show on instance %s", eipID, holder)
 	if holder == "" {
 		what = fmt.Sprintf("elastic IP %s to be released", eipID)
 	}
-	return b.waitEIP(ctx, eipID, what, func(x vpcmodels.ElasticIp) bool { return x.InstanceId == holder })
+	return b.waitEIP(ctx, eipID, what, pollFirst, func(x vpcmodels.ElasticIp) bool { return x.InstanceId == holder })
 }
 
 // associate binds the EIP to instanceID and returns it once the API shows
@@ -73,7 +80,7 @@ func (b binder) associate(ctx context.Context, eipID, instanceID string) (vpcmod
 			return b.c.VM.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(b.c.Region, instanceID, eipID))
 		})
 		if err == nil {
-			return b.waitHolder(ctx, eipID, instanceID)
+			return b.waitHolderFrom(ctx, eipID, instanceID, false)
 		}
 		if !jdcloud.HasStatus(err, "FAILED_PRECONDITION") {
 			return vpcmodels.ElasticIp{}, err
@@ -118,7 +125,7 @@ func (b binder) disassociate(ctx context.Context, eipID, instanceID string) erro
 	if err != nil && !jdcloud.IsNotAssociated(err) && !jdcloud.HasStatus(err, "FAILED_PRECONDITION") {
 		return err
 	}
-	_, err = b.waitEIP(ctx, eipID, fmt.Sprintf("elastic IP %s to leave instance %s", eipID, instanceID),
+	_, err = b.waitEIP(ctx, eipID, fmt.Sprintf("elastic IP %s to leave instance %s", eipID, instanceID), true,
 		func(x vpcmodels.ElasticIp) bool { return x.InstanceId != instanceID })
 	return err
 }
@@ -126,7 +133,7 @@ func (b binder) disassociate(ctx context.Context, eipID, instanceID string) erro
 // settle returns the EIP once it is out of state PROCESSING (a change in
 // flight, e.g. the agent moving it), so decisions rest on where it lands.
 func (b binder) settle(ctx context.Context, eipID string) (vpcmodels.ElasticIp, error) {
-	return b.waitEIP(ctx, eipID, fmt.Sprintf("elastic IP %s to finish its association change", eipID),
+	return b.waitEIP(ctx, eipID, fmt.Sprintf("elastic IP %s to finish its association change", eipID), true,
 		func(vpcmodels.ElasticIp) bool { return true })
 }
 
@@ -137,7 +144,10 @@ func (b binder) settle(ctx context.Context, eipID string) (vpcmodels.ElasticIp, 
 // the master is not running. movable lists non-members the EIP may be taken
 // from (members of the pair before an update); any other holder is an error.
 func (b binder) bind(ctx context.Context, eipID, master, backup string, movable ...string) (vpcmodels.ElasticIp, error) {
-	eip, err := jdcloud.FindEIPByID(ctx, b.c, eipID)
+	// The walk's latest read of the EIP (its own create or refresh) is
+	// enough to start from: an associate that finds it held elsewhere is
+	// refused and re-describes, and one to its holder is accepted.
+	eip, err := jdcloud.LookupEIP(ctx, b.c, eipID)
 	if err != nil {
 		return eip, err
 	}
@@ -167,7 +177,16 @@ func (b binder) bind(ctx context.Context, eipID, master, backup string, movable 
 		}
 	}
 	// associate verifies by polling until the API shows the holder.
-	return b.associate(ctx, eipID, target)
+	x, err := b.associate(ctx, eipID, target)
+	if err != nil && from == "" {
+		// Refused because the read above was older than the EIP's place:
+		// a member that holds it keeps it, as above (associate's own
+		// describe is the walk's latest read now).
+		if now, lerr := jdcloud.LookupEIP(ctx, b.c, eipID); lerr == nil && now.State != eipProcessing && (now.InstanceId == master || now.InstanceId == backup) {
+			return now, nil
+		}
+	}
+	return x, err
 }
 
 // runningMember picks where an unbound EIP goes: never a stopped instance.
