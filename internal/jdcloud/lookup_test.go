@@ -36,3 +36,22 @@ func TestLookupAsksOnceAndTakesWhatFindersSaw(t *testing.T) {
 		t.Fatalf("a failed look-up must be asked again: %q, %v after %d asks", v, err, asked)
 	}
 }
+
+// The credentials and the keepalived config name the same members in other
+// orders: one self-check must serve both.
+func TestAgentPermissionsKeyIgnoresMemberOrder(t *testing.T) {
+	a := agentPermissionsKey("AK", "fip-1", []string{"i-master", "i-backup"})
+	b := agentPermissionsKey("AK", "fip-1", []string{"i-backup", "i-master"})
+	if a != b {
+		t.Fatalf("same key, EIP and members gave two keys: %q and %q", a, b)
+	}
+	for _, other := range []string{
+		agentPermissionsKey("AK2", "fip-1", []string{"i-master", "i-backup"}),
+		agentPermissionsKey("AK", "fip-2", []string{"i-master", "i-backup"}),
+		agentPermissionsKey("AK", "fip-1", []string{"i-master", "i-other"}),
+	} {
+		if other == a {
+			t.Fatalf("another key, EIP or member set must be checked again, got the same key %q", a)
+		}
+	}
+}

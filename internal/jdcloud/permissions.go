@@ -16,15 +16,18 @@ import (
 // credentials resource checks the key it makes, and the keepalived config
 // the key it writes into the bundles, which in one apply is the same key.
 func CheckAgentPermissions(ctx context.Context, c *Client, accessKey, secretKey string, window time.Duration, eipID string, instanceIDs []string) error {
-	// The check does not depend on the members' order, so neither does the
-	// key: the credentials list them sorted, the keepalived config as
-	// master, backup.
-	members := slices.Sorted(slices.Values(instanceIDs))
-	key := "agent-permissions/" + accessKey + "/" + eipID + "/" + strings.Join(members, ",")
-	_, err := Lookup(c, key, func() (struct{}, error) {
+	_, err := Lookup(c, agentPermissionsKey(accessKey, eipID, instanceIDs), func() (struct{}, error) {
 		cloud := agent.NewSDKCloud(agent.Config{Region: c.Region, Endpoint: c.VM.Config.Endpoint, Scheme: c.VM.Config.Scheme},
 			agent.Credentials{AccessKey: accessKey, SecretKey: secretKey})
 		return struct{}{}, agent.CheckPermissionsWithin(ctx, c.Clock(), window, c.Limiter(), cloud, c.Region, eipID, instanceIDs)
 	})
 	return err
+}
+
+// agentPermissionsKey names one self-check for Lookup. The check does not
+// depend on the members' order, so neither does the key: the credentials
+// list them sorted, the keepalived config as master, backup.
+func agentPermissionsKey(accessKey, eipID string, instanceIDs []string) string {
+	members := slices.Sorted(slices.Values(instanceIDs))
+	return "agent-permissions/" + accessKey + "/" + eipID + "/" + strings.Join(members, ",")
 }
