@@ -52,20 +52,13 @@ func (b binder) waitEIP(ctx context.Context, eipID, what string, pollFirst bool,
 	})
 }
 
-// waitHolder waits until the EIP is held by holder ("" = by nobody).
+// waitHolder waits until the EIP shows on holder. Its callers have just
+// sent an associate, or read the EIP on its way there, so the first poll
+// comes after the poll interval: an immediate one shows PROCESSING when the
+// change is asynchronous.
 func (b binder) waitHolder(ctx context.Context, eipID, holder string) (vpcmodels.ElasticIp, error) {
-	return b.waitHolderFrom(ctx, eipID, holder, true)
-}
-
-// waitHolderFrom is waitHolder; pollFirst false right after an accepted
-// associate, whose first read shows PROCESSING when the change is
-// asynchronous (and costs only the poll interval when it is not).
-func (b binder) waitHolderFrom(ctx context.Context, eipID, holder string, pollFirst bool) (vpcmodels.ElasticIp, error) {
 	what := fmt.Sprintf("elastic IP %s to show on instance %s", eipID, holder)
-	if holder == "" {
-		what = fmt.Sprintf("elastic IP %s to be released", eipID)
-	}
-	return b.waitEIP(ctx, eipID, what, pollFirst, func(x vpcmodels.ElasticIp) bool { return x.InstanceId == holder })
+	return b.waitEIP(ctx, eipID, what, false, func(x vpcmodels.ElasticIp) bool { return x.InstanceId == holder })
 }
 
 // associate binds the EIP to instanceID and returns it once the API shows
@@ -80,7 +73,7 @@ func (b binder) associate(ctx context.Context, eipID, instanceID string) (vpcmod
 			return b.c.VM.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(b.c.Region, instanceID, eipID))
 		})
 		if err == nil {
-			return b.waitHolderFrom(ctx, eipID, instanceID, false)
+			return b.waitHolder(ctx, eipID, instanceID)
 		}
 		if !jdcloud.HasStatus(err, "FAILED_PRECONDITION") {
 			return vpcmodels.ElasticIp{}, err
@@ -182,7 +175,7 @@ func (b binder) bind(ctx context.Context, eipID, master, backup string, movable 
 		// Refused because the read above was older than the EIP's place:
 		// a member that holds it keeps it, as above (associate's own
 		// describe is the walk's latest read now).
-		if now, lerr := jdcloud.LookupEIP(ctx, b.c, eipID); lerr == nil && now.State != eipProcessing && (now.InstanceId == master || now.InstanceId == backup) {
+		if now, lerr := jdcloud.LookupEIP(ctx, b.c, eipID); lerr == nil && now.State != eipProcessing && contains([]string{master, backup}, now.InstanceId) {
 			return now, nil
 		}
 	}
