@@ -6,6 +6,8 @@ import (
 	agapis "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/apis"
 	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
 	common "github.com/jdcloud-api/jdcloud-sdk-go/services/common/models"
+	iamapis "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/apis"
+	iammodels "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/models"
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
@@ -151,4 +153,19 @@ func ListAgs(ctx context.Context, c *Client, filters ...common.Filter) ([]agmode
 // comes back.
 func Filter(name, value string) common.Filter {
 	return common.Filter{Name: name, Values: []string{value}}
+}
+
+// ListSubUsers returns every IAM sub-user of the account (the API takes no
+// filters, only a keyword; the caller matches names exactly).
+func ListSubUsers(ctx context.Context, c *Client) ([]iammodels.SubUser, error) {
+	return ListAll(ctx, func(ctx context.Context, page, size int) ([]iammodels.SubUser, int, error) {
+		in := iamapis.NewDescribeSubUsersRequestWithoutParam()
+		in.SetPageNumber(page)
+		in.SetPageSize(size)
+		out, err := Call(ctx, c, "iam.DescribeSubUsers", func() (*iamapis.DescribeSubUsersResponse, error) { return c.IAM.DescribeSubUsers(in) })
+		if err != nil {
+			return nil, 0, err
+		}
+		return out.Result.SubUsers, out.Result.Total, nil
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
@@ -106,4 +107,58 @@ func SendOnce[R any](c *Client, call string, send func() (*R, error), id func(*R
 		}
 		return id(out), nil
 	}
+}
+
+// Listing is what one walk knows to exist of one kind of object: a single
+// listing, taken when the first create of that kind asks, plus what this
+// walk's creates made since. Each create's look before its first attempt
+// (ReconciledCreate.Existing) reads it instead of asking the API: with 25
+// pairs that is one DescribeAgs, not 25, against the account's rate limit.
+//
+// The price: the listing is as old as the walk's first create of the kind,
+// not this create's, so a same-name object someone else makes during the
+// apply would, after a lost create answer, be taken for this create's. The
+// creates this walk made are added, so two resources of one configuration
+// never take each other's object.
+type Listing[T any] struct {
+	mu    sync.Mutex
+	items []T
+}
+
+// WalkListing returns the walk's listing under key, calling list the first
+// time it is asked for (see Lookup; a failed list is asked again next time).
+func WalkListing[T any](c *Client, key string, list func() ([]T, error)) (*Listing[T], error) {
+	return Lookup(c, "listing/"+key, func() (*Listing[T], error) {
+		items, err := list()
+		if err != nil {
+			return nil, err
+		}
+		return &Listing[T]{items: items}, nil
+	})
+}
+
+// Match returns the IDs of the listed objects that match, never nil (so it
+// fits ReconciledCreate.Existing as "looked, nothing there").
+func (l *Listing[T]) Match(id func(T) (string, bool)) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return MatchIDs(l.items, id)
+}
+
+// MatchIDs returns the IDs id picks out of items, never nil.
+func MatchIDs[T any](items []T, id func(T) (string, bool)) []string {
+	ids := []string{}
+	for _, x := range items {
+		if v, ok := id(x); ok {
+			ids = append(ids, v)
+		}
+	}
+	return ids
+}
+
+// Add records an object this walk made.
+func (l *Listing[T]) Add(x T) {
+	l.mu.Lock()
+	l.items = append(l.items, x)
+	l.mu.Unlock()
 }

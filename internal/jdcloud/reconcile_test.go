@@ -211,3 +211,44 @@ func TestReconciledCreateEndsAtTheDeadline(t *testing.T) {
 		t.Fatalf("a deadline before the next attempt must end the create with its failure: %v after %d sends", err, f.sends)
 	}
 }
+
+// One listing serves every create of a walk, a failed one is asked again,
+// and what the walk made counts as existing for the creates after it.
+func TestWalkListingListsOnceAndKeepsWhatTheWalkMade(t *testing.T) {
+	c, _ := reconcileClient(t)
+	lists := 0
+	list := func() ([]string, error) {
+		lists++
+		if lists == 1 {
+			return nil, errTransport
+		}
+		return []string{"web", "db"}, nil
+	}
+	if _, err := WalkListing(c, "names", list); err == nil {
+		t.Fatal("a failed listing was not reported")
+	}
+	named := func(want string) func(string) (string, bool) {
+		return func(n string) (string, bool) { return "id-" + n, n == want }
+	}
+	l, err := WalkListing(c, "names", list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Match(named("lb")); got == nil || len(got) != 0 {
+		t.Fatalf("Match of an unlisted name = %#v, want an empty, non-nil list", got)
+	}
+	l.Add("lb")
+	again, err := WalkListing(c, "names", list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := again.Match(named("lb")); !slices.Equal(got, []string{"id-lb"}) {
+		t.Fatalf("after Add, Match = %v, want [id-lb]", got)
+	}
+	if got := again.Match(named("web")); !slices.Equal(got, []string{"id-web"}) {
+		t.Fatalf("Match(web) = %v, want [id-web]", got)
+	}
+	if lists != 2 {
+		t.Fatalf("listed %d times, want 2 (one failure, then one listing for the walk)", lists)
+	}
+}

@@ -192,16 +192,20 @@ func (r *agResource) Create(ctx context.Context, req resource.CreateRequest, res
 	in.SetPlacementType(plan.PlacementType.ValueString())
 	in.SetDescription(plan.Description.ValueString())
 	// CreateAg takes no clientToken: reconcile looks before it creates again.
+	placement := plan.PlacementType.ValueString()
+	sameGroup := func(g agmodels.AvailabilityGroup) (string, bool) {
+		return g.Id, g.Name == name && sameSet(g.Azs, azs) && g.PlacementType == placement
+	}
+	existing, err := jdcloud.WalkListing(c, "ag", func() ([]agmodels.AvailabilityGroup, error) { return jdcloud.ListAgs(ctx, c) })
+	if err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating availability group %q", name), err)
+		return
+	}
 	id, err := jdcloud.ReconciledCreate{
+		Existing: existing.Match(sameGroup),
 		Find: func(ctx context.Context) ([]string, error) {
 			found, err := findAgsByName(ctx, c, name)
-			var ids []string
-			for _, g := range found {
-				if sameSet(g.Azs, azs) && g.PlacementType == plan.PlacementType.ValueString() {
-					ids = append(ids, g.Id)
-				}
-			}
-			return ids, err
+			return jdcloud.MatchIDs(found, sameGroup), err
 		},
 		Send: jdcloud.SendOnce(c, "ag.CreateAg", func() (*agapis.CreateAgResponse, error) { return c.AG.CreateAg(in) },
 			func(out *agapis.CreateAgResponse) string { return out.Result.AgId }),
@@ -210,6 +214,7 @@ func (r *agResource) Create(ctx context.Context, req resource.CreateRequest, res
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating availability group %q", name), err)
 		return
 	}
+	existing.Add(agmodels.AvailabilityGroup{Id: id, Name: name, Azs: azs, PlacementType: placement})
 	agObject.SaveCreated(ctx, c, resp, &plan, id)
 }
 

@@ -30,8 +30,15 @@ func createSubUser(ctx context.Context, c *jdcloud.Client, name, description str
 	}
 	req := iamapis.NewCreateSubUserRequest(info)
 	// No clientToken in this API: after an ambiguous failure the name is
-	// looked up before the create is sent again.
+	// looked up before the create is sent again. What existed before is the
+	// walk's one listing of sub-users, not a describe per create.
+	named := func(u iammodels.SubUser) (string, bool) { return u.Name, u.Name == name }
+	users, err := jdcloud.WalkListing(c, "iam/subusers", func() ([]iammodels.SubUser, error) { return jdcloud.ListSubUsers(ctx, c) })
+	if err != nil {
+		return err
+	}
 	_, err = jdcloud.ReconciledCreate{
+		Existing: users.Match(named),
 		Find: func(ctx context.Context) ([]string, error) {
 			_, err := describeSubUser(ctx, c, name)
 			return existing(name, err)
@@ -41,6 +48,9 @@ func createSubUser(ctx context.Context, c *jdcloud.Client, name, description str
 			return name, err
 		},
 	}.Run(ctx, c)
+	if err == nil {
+		users.Add(iammodels.SubUser{Name: name})
+	}
 	return err
 }
 
