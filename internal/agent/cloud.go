@@ -3,11 +3,12 @@ package agent
 import (
 	"time"
 
-	"github.com/jdcloud-api/jdcloud-sdk-go/core"
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 	vmclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/client"
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 	vpcclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/client"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 )
 
 // Cloud is the part of the JD Cloud API the agent uses, with the SDK's own
@@ -27,22 +28,13 @@ type sdkCloud struct {
 // NewSDKCloud returns the real API clients for cfg. The SDK's own logger
 // (which prints to stdout and would echo request headers) is disabled.
 func NewSDKCloud(cfg Config, cred Credentials) Cloud {
-	credential := core.NewCredentials(cred.AccessKey, cred.SecretKey)
-	conf := core.NewConfig()
-	conf.SetScheme(cfg.Scheme)
-	conf.SetEndpoint(cfg.Endpoint)
 	timeout := time.Duration(cfg.RequestTimeout)
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout
 	}
-	conf.SetTimeout(timeout)
-
-	vpc := vpcclient.NewVpcClient(credential)
-	vpc.SetConfig(conf)
-	vpc.DisableLogger()
-	vm := vmclient.NewVmClient(credential)
-	vm.SetConfig(conf)
-	vm.DisableLogger()
+	sdk := apicall.NewSDKClients(apicall.SDKConfig{AccessKey: cred.AccessKey, SecretKey: cred.SecretKey,
+		Scheme: cfg.Scheme, Endpoint: cfg.Endpoint, Timeout: timeout})
+	vpc, vm := sdk.VPC, sdk.VM
 	return &sdkCloud{vpc: vpc, vm: vm}
 }
 

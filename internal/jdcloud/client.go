@@ -148,30 +148,20 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = apicall.RealClock{}
 	}
-	cred := core.NewCredentials(cfg.AccessKey, cfg.SecretKey)
-	sdkCfg := core.NewConfig()
-	sdkCfg.SetScheme(cfg.Scheme)
-	sdkCfg.SetEndpoint(cfg.Endpoint)
-	sdkCfg.SetTimeout(cfg.RequestTimeout)
-	logger := sdkLogger{ctx: ctx}
-
+	sdk := apicall.NewSDKClients(apicall.SDKConfig{
+		AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey,
+		Scheme: cfg.Scheme, Endpoint: cfg.Endpoint, Timeout: cfg.RequestTimeout,
+		Logger: sdkLogger{ctx: ctx},
+	})
 	c := &Client{
-		VM:           vmclient.NewVmClient(cred),
-		VPC:          vpcclient.NewVpcClient(cred),
-		AG:           agclient.NewAgClient(cred),
-		IAM:          iamclient.NewIamClient(cred),
+		VM:           sdk.VM,
+		VPC:          sdk.VPC,
+		AG:           sdk.AG,
+		IAM:          sdk.IAM,
 		Region:       cfg.Region,
 		pollInterval: cfg.PollInterval,
 		clock:        cfg.Clock,
 	}
-	c.VM.SetConfig(sdkCfg)
-	c.VM.SetLogger(logger)
-	c.VPC.SetConfig(sdkCfg)
-	c.VPC.SetLogger(logger)
-	c.AG.SetConfig(sdkCfg)
-	c.AG.SetLogger(logger)
-	c.IAM.SetConfig(sdkCfg)
-	c.IAM.SetLogger(logger)
 	c.retry = apicall.Policy{MaxRetries: cfg.MaxRetries, Clock: cfg.Clock, Limiter: apicall.NewAdaptiveLimiter(cfg.Clock)}
 	return c, nil
 }
