@@ -231,10 +231,28 @@ func parseJSONConfig(name string, data []byte) (map[string]string, error) {
 	return kv, nil
 }
 
-// parseINIConfig reads "key = value" lines; "#" and ";" start comment lines,
-// and one optional section header ([agent] or any other) is ignored.
+// parseINIConfig reads "key = value" lines into a map; a key set twice is
+// an error.
 func parseINIConfig(name string, data []byte) (map[string]string, error) {
 	kv := map[string]string{}
+	err := scanINI(name, "", data, func(n int, k, v string) error {
+		if _, dup := kv[k]; dup {
+			return &ConfigError{File: name, Field: k, Msg: fmt.Sprintf("line %d: set twice", n)}
+		}
+		kv[k] = v
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return kv, nil
+}
+
+// scanINI calls each for every "key = value" line of data (key trimmed,
+// value trimmed and unquoted); "#" and ";" start comment lines, and section
+// headers ([agent] or any other) are ignored. prefix starts the messages of
+// its errors, which name the line but never its content.
+func scanINI(name, prefix string, data []byte, each func(n int, k, v string) error) error {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -243,18 +261,20 @@ func parseINIConfig(name string, data []byte) (map[string]string, error) {
 		}
 		k, v, ok := strings.Cut(line, "=")
 		if !ok {
-			return nil, &ConfigError{File: name, Msg: fmt.Sprintf("line %d: expected key = value", n)}
+			return &ConfigError{File: name, Msg: fmt.Sprintf("%sline %d: expected key = value", prefix, n)}
 		}
-		k = strings.TrimSpace(k)
-		if _, dup := kv[k]; dup {
-			return nil, &ConfigError{File: name, Field: k, Msg: fmt.Sprintf("line %d: set twice", n)}
+		if err := each(n, strings.TrimSpace(k), unquote(strings.TrimSpace(v))); err != nil {
+			return err
 		}
-		kv[k] = unquote(strings.TrimSpace(v))
 	}
 	if err := sc.Err(); err != nil {
-		return nil, &ConfigError{File: name, Msg: err.Error()}
+		msg := err.Error()
+		if prefix != "" {
+			msg = strings.TrimSpace(prefix) + ": " + msg
+		}
+		return &ConfigError{File: name, Msg: msg}
 	}
-	return kv, nil
+	return nil
 }
 
 func unquote(v string) string {
@@ -443,28 +463,19 @@ func LoadCredentials(path string) (Credentials, error) {
 // (INI; comments and a section header are allowed).
 func ParseCredentials(name string, data []byte) (Credentials, error) {
 	var c Credentials
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' || line[0] == ';' || (line[0] == '[' && line[len(line)-1] == ']') {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			return Credentials{}, &ConfigError{File: name, Msg: fmt.Sprintf("credentials line %d: expected key = value", n)}
-		}
-		v = unquote(strings.TrimSpace(v))
-		switch k = strings.TrimSpace(k); k {
+	err := scanINI(name, "credentials ", data, func(n int, k, v string) error {
+		switch k {
 		case "access_key":
 			c.AccessKey = v
 		case "secret_key":
 			c.SecretKey = v
 		default:
-			return Credentials{}, &ConfigError{File: name, Field: k, Msg: fmt.Sprintf("credentials line %d: unknown key (want access_key and secret_key)", n)}
+			return &ConfigError{File: name, Field: k, Msg: fmt.Sprintf("credentials line %d: unknown key (want access_key and secret_key)", n)}
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return Credentials{}, &ConfigError{File: name, Msg: "credentials: " + err.Error()}
+		return nil
+	})
+	if err != nil {
+		return Credentials{}, err
 	}
 	if c.AccessKey == "" {
 		return Credentials{}, &ConfigError{File: name, Field: "access_key", Msg: "required in the credentials file"}
