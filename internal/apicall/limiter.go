@@ -9,7 +9,7 @@ import (
 
 // AdaptiveLimiter paces the calls of one process per service (vm, vpc, ag,
 // iam: the part of the call name before the dot). It sends freely until the
-// API answers 429, then holds the service to half the rate it was seen
+// API answers 429, then holds the service to 70 % of the rate it was seen
 // sending, and creeps back up (additively, by about one call per second per
 // second) while calls go through. Whether JD Cloud limits per API, per
 // service or per account is not documented; pacing a whole service keeps
@@ -29,7 +29,7 @@ type AdaptiveLimiter struct {
 type pace struct {
 	rate     float64     // calls per second
 	next     time.Time   // earliest start of the next call
-	lastCut  time.Time   // when the rate was last halved
+	lastCut  time.Time   // when the rate was last cut
 	recent   []time.Time // starts within the last second, oldest first
 	throttle int         // 429s seen, for the figures
 }
@@ -37,6 +37,8 @@ type pace struct {
 const (
 	minRate = 0.5 // calls/s: the floor a run of 429s can push a service down to
 	maxRate = 200 // calls/s: above this the service is unpaced again
+	// cutFactor multiplies the pace at a 429.
+	cutFactor = 0.7
 )
 
 // NewAdaptiveLimiter returns a limiter that reads time from clock (nil: the wall clock).
@@ -102,14 +104,17 @@ func (l *AdaptiveLimiter) Observe(call string, throttled bool) {
 		p.throttle++
 		if p.rate > 0 && now.Sub(p.lastCut) < time.Duration(float64(time.Second)/p.rate)+200*time.Millisecond {
 			// The answers to a burst sent before the last cut arrive together:
-			// count them as one signal, not one halving each.
+			// count them as one signal, not one cut each.
 			return
 		}
 		seen := float64(len(p.recent)) // calls started in the last second
 		if p.rate == 0 || seen < p.rate {
 			p.rate = seen
 		}
-		p.rate = max(p.rate/2, minRate)
+		// 0.7, not TCP Reno's 0.5: the pace saws between the cut and the
+		// limit, and a gentler cut keeps it nearer the limit (about 85 % on
+		// average against 75 %) at the price of 429s a little more often.
+		p.rate = max(p.rate*cutFactor, minRate)
 		p.lastCut = now
 		return
 	}

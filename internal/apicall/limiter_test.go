@@ -24,30 +24,30 @@ func TestAdaptiveLimiterPacesAServiceAfterA429(t *testing.T) {
 		l.Observe("vm.DescribeInstance", true)
 	}
 	rate, throttled := l.Rate("vm.CreateInstances")
-	if rate != 20 || throttled != 5 {
-		t.Fatalf("after 40 calls in a second and one burst of 429s the vm pace is %v/s (%d throttled), want 20/s (5)", rate, throttled)
+	if rate != 40*cutFactor || throttled != 5 {
+		t.Fatalf("after 40 calls in a second and one burst of 429s the vm pace is %v/s (%d throttled), want %v/s (5)", rate, throttled, 40*cutFactor)
 	}
 	if r, _ := l.Rate("vpc.DescribeVpc"); r != 0 {
 		t.Fatalf("another service must stay unpaced, got %v/s", r)
 	}
-	// Paced: 20 calls are spread over about a second.
+	// Paced: 28 calls are spread over about a second.
 	before := clock.now
-	for range 21 {
+	for range 29 {
 		if err := l.Wait(ctx, "vm.CreateInstances"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if spread := clock.now.Sub(before); spread < 900*time.Millisecond || spread > 1100*time.Millisecond {
-		t.Fatalf("21 paced calls at 20/s spread over %v, want about 1s", spread)
+		t.Fatalf("29 paced calls at 28/s spread over %v, want about 1s", spread)
 	}
 	// Successes creep the rate back up.
 	for range 200 {
 		l.Observe("vm.DescribeInstance", false)
 	}
-	if r, _ := l.Rate("vm.X"); r <= 20 {
+	if r, _ := l.Rate("vm.X"); r <= 40*cutFactor {
 		t.Fatalf("successes must raise the pace, still %v/s", r)
 	}
-	// A later 429 (after the burst window) halves it again, never below the floor.
+	// A later 429 (after the burst window) cuts it again, never below the floor.
 	clock.now = clock.now.Add(5 * time.Second)
 	for range 20 {
 		clock.now = clock.now.Add(5 * time.Second)
@@ -61,7 +61,7 @@ func TestAdaptiveLimiterPacesAServiceAfterA429(t *testing.T) {
 func TestAdaptiveLimiterWaitEndsWithTheContext(t *testing.T) {
 	l := NewAdaptiveLimiter(RealClock{})
 	l.Wait(context.Background(), "iam.X")
-	l.Observe("iam.X", true) // one call seen: pace 0.5/s, the next slot is 2s away
+	l.Observe("iam.X", true) // one call seen: pace 0.7/s, the next slot is 1.4s away
 	l.Wait(context.Background(), "iam.X")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
