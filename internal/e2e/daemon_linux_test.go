@@ -145,7 +145,7 @@ func newDaemonLabWith(t *testing.T, vrrpVersion int, advert time.Duration, chang
 
 	l.makeTopology()
 
-	l.runDir = secureRunDir(t)
+	l.runDir = testutil.SecureScriptDir(t, "jdha-e2e-")
 	l.agent = filepath.Join(l.runDir, "bin", "jdcloud-eip-failover")
 	bin, err := os.ReadFile(buildAgent(t))
 	if err != nil {
@@ -395,7 +395,7 @@ func (l *dlab) tc(args ...string) {
 
 func (l *dlab) checkLogs() {
 	for _, p := range l.allKA {
-		for _, line := range forbiddenLines(p.Output()) {
+		for _, line := range testutil.KeepalivedComplaints(p.Output()) {
 			l.t.Errorf("keepalived (pid %d) logged %q", p.PID(), line)
 		}
 	}
