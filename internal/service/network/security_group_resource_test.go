@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -157,12 +156,10 @@ func ruleIDOf(sg vpcmodels.NetworkSecurityGroup, direction, protocol, from int) 
 func TestAccSecurityGroup_lifecycle(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	sameID := statecheck.CompareValue(compare.ValuesSame())
-	newID := statecheck.CompareValue(compare.ValuesDiffer())
 	var httpRuleID string
 
-	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
-		{
+	resource.ParallelTest(t, acctest.Case(t, srv, acctest.LifecycleSteps(sgAddr,
+		resource.TestStep{
 			Config: sgConfig(srv, "a", "web-sg", articleRules),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				checkSGRulesAPI(srv,
@@ -203,11 +200,9 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 						"description": knownvalue.Null(),
 					}),
 				})),
-				sameID.AddStateValue(sgAddr, tfjsonpath.New("id")),
 			},
-			ConfigPlanChecks: acctest.EmptyPlanAfterApply,
 		},
-		{
+		[]resource.TestStep{{
 			// Rules change in place: http keeps its rule ID (description modified), ssh removed, two added.
 			Config: sgConfig(srv, "a", "web-sg-2", changedRules),
 			Check: resource.ComposeAggregateTestCheckFunc(
@@ -232,30 +227,22 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 					return nil
 				},
 			),
-			ConfigPlanChecks: acctest.ExpectInPlace(sgAddr),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetSizeExact(5)),
-				sameID.AddStateValue(sgAddr, tfjsonpath.New("id")),
-				newID.AddStateValue(sgAddr, tfjsonpath.New("id")),
 			},
-		},
-		{
+		}, {
 			// No rule blocks: every custom rule is removed, in place.
-			Config:           sgConfig(srv, "a", "web-sg-2", ""),
-			Check:            checkSGRulesAPI(srv),
-			ConfigPlanChecks: acctest.ExpectAction(sgAddr, plancheck.ResourceActionUpdate),
+			Config: sgConfig(srv, "a", "web-sg-2", ""),
+			Check:  checkSGRulesAPI(srv),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetSizeExact(0)),
 			},
-		},
-		{
+		}},
+		[]resource.TestStep{{
 			// Another VPC replaces the group.
-			Config:            sgConfig(srv, "b", "web-sg-2", articleRules),
-			ConfigPlanChecks:  acctest.ExpectAction(sgAddr, plancheck.ResourceActionReplace),
-			ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(sgAddr, tfjsonpath.New("id"))},
-		},
-		{ResourceName: sgAddr, ImportState: true, ImportStateVerify: true},
-	}))
+			Config: sgConfig(srv, "b", "web-sg-2", articleRules),
+		}},
+	)))
 }
 
 // A rule added outside Terraform shows up as drift and is removed by the next apply.
