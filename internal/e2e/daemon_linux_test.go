@@ -198,6 +198,21 @@ func newDaemonLabWith(t *testing.T, vrrpVersion int, advert time.Duration, chang
 	return l
 }
 
+// vrrpVariant is a VRRP version and advert interval a daemon test runs
+// keepalived with, and how many times it repeats its scenario.
+type vrrpVariant struct {
+	name    string
+	version int
+	advert  time.Duration
+	repeats int
+}
+
+// daemonVariants are VRRPv3 at 0.5 s adverts, repeated v3repeats times, and
+// VRRPv2 at keepalived's 1 s, once.
+func daemonVariants(v3repeats int) []vrrpVariant {
+	return []vrrpVariant{{"vrrp3", 3, 500 * time.Millisecond, v3repeats}, {"vrrp2", 2, time.Second, 1}}
+}
+
 // makeTopology creates the two instances and the EIP through the SDK (from
 // the test process, over loopback), with the EIP on the master.
 func (l *dlab) makeTopology() {
@@ -407,12 +422,7 @@ func (l *dlab) checkLogs() {
 // the EIP ends on the node keepalived has MASTER within 10 s of the last
 // fault ending, and at most 2 moves per partition.
 func TestDaemonConvergesWithRealKeepalived(t *testing.T) {
-	for _, v := range []struct {
-		name    string
-		version int
-		advert  time.Duration
-		repeats int
-	}{{"vrrp3", 3, 500 * time.Millisecond, 3}, {"vrrp2", 2, time.Second, 1}} {
+	for _, v := range daemonVariants(3) {
 		t.Run(v.name, func(t *testing.T) {
 			l := newDaemonLab(t, v.version, v.advert)
 			l.start()

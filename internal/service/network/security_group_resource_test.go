@@ -129,18 +129,25 @@ func apiRuleSummary(sg vpcmodels.NetworkSecurityGroup) []string {
 	return out
 }
 
-func checkSGRulesAPI(srv *emulator.Server, want ...string) resource.TestCheckFunc {
+// checkSGAPI runs check on the group at sgAddr as the API holds it.
+func checkSGAPI(srv *emulator.Server, check func(sg vpcmodels.NetworkSecurityGroup) error) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		sg, err := apiSecurityGroup(srv, s, sgAddr)
 		if err != nil {
 			return err
 		}
+		return check(sg)
+	}
+}
+
+func checkSGRulesAPI(srv *emulator.Server, want ...string) resource.TestCheckFunc {
+	return checkSGAPI(srv, func(sg vpcmodels.NetworkSecurityGroup) error {
 		sort.Strings(want)
 		if got := apiRuleSummary(sg); strings.Join(got, "\n") != strings.Join(want, "\n") {
 			return fmt.Errorf("API rules:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 		return nil
-	}
+	})
 }
 
 // ruleIDOf finds the API rule ID of the custom rule with the given direction, protocol and from_port.
@@ -168,17 +175,13 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 					`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
 					`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
 				),
-				func(s *terraform.State) error {
-					sg, err := apiSecurityGroup(srv, s, sgAddr)
-					if err != nil {
-						return err
-					}
+				checkSGAPI(srv, func(sg vpcmodels.NetworkSecurityGroup) error {
 					httpRuleID = ruleIDOf(sg, 0, 6, 80)
 					if httpRuleID == "" {
 						return fmt.Errorf("no http rule in the API")
 					}
 					return nil
-				},
+				}),
 			),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetSizeExact(4)),
@@ -213,11 +216,7 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 					`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
 					`1 300 - 0.0.0.0/0 ""`,
 				),
-				func(s *terraform.State) error {
-					sg, err := apiSecurityGroup(srv, s, sgAddr)
-					if err != nil {
-						return err
-					}
+				checkSGAPI(srv, func(sg vpcmodels.NetworkSecurityGroup) error {
 					if got := ruleIDOf(sg, 0, 6, 80); got != httpRuleID {
 						return fmt.Errorf("http rule ID is %q, was %q: a description change must modify the rule, not re-create it", got, httpRuleID)
 					}
@@ -225,7 +224,7 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 						return fmt.Errorf("API name %q, want web-sg-2", sg.NetworkSecurityGroupName)
 					}
 					return nil
-				},
+				}),
 			),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetSizeExact(5)),
