@@ -18,11 +18,6 @@ import (
 
 	"github.com/jdcloud-api/jdcloud-sdk-go/core"
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
-	vmclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/client"
-	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
-	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
-	vpcclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/client"
-	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
@@ -72,10 +67,8 @@ func TestMain(m *testing.M) {
 }
 
 type env struct {
+	*testutil.Topology
 	srv  *emulator.Server
-	vm   *vmclient.VmClient
-	vpc  *vpcclient.VpcClient
-	eip  string
 	a, b string
 	dir  string
 }
@@ -95,52 +88,10 @@ func setup(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	cred := core.NewCredentials(accessKey, secretKey)
-	conf := core.NewConfig()
-	conf.SetScheme("http")
-	conf.SetEndpoint(srv.Endpoint)
-	e := &env{srv: srv, vm: vmclient.NewVmClient(cred), vpc: vpcclient.NewVpcClient(cred), dir: t.TempDir()}
-	e.vm.SetConfig(conf)
-	e.vm.DisableLogger()
-	e.vpc.SetConfig(conf)
-	e.vpc.DisableLogger()
-
-	v, err := e.vpc.CreateVpc(vpcapis.NewCreateVpcRequest(region, "vpc-ha"))
-	must(t, "CreateVpc", err, v.Error)
-	s, err := e.vpc.CreateSubnet(vpcapis.NewCreateSubnetRequest(region, v.Result.VpcId, "subnet-ha", "10.0.1.0/24"))
-	must(t, "CreateSubnet", err, s.Error)
-	az, itype, image := emulator.Zones(region)[0], "g.n2.medium", "img-debian12-x64"
-	var ids []string
-	for _, name := range []string{"master", "backup"} {
-		spec := &vmmodels.InstanceSpec{Name: name, Az: &az, InstanceType: &itype, ImageId: &image,
-			PrimaryNetworkInterface: &vmmodels.InstanceNetworkInterfaceAttachmentSpec{
-				NetworkInterface: &vmmodels.NetworkInterfaceSpec{SubnetId: s.Result.SubnetId}}}
-		r, err := e.vm.CreateInstances(vmapis.NewCreateInstancesRequest(region, spec))
-		must(t, "CreateInstances", err, r.Error)
-		ids = append(ids, r.Result.InstanceIds...)
-	}
-	e.a, e.b = ids[0], ids[1]
-	for _, id := range ids {
-		testutil.Eventually(t, 10*time.Second, 200*time.Millisecond, func() (bool, string) {
-			r, err := e.vm.DescribeInstance(vmapis.NewDescribeInstanceRequest(region, id))
-			must(t, "DescribeInstance", err, r.Error)
-			return r.Result.Instance.Status == "running", id + " not running"
-		})
-	}
-	x, err := e.vpc.CreateElasticIps(vpcapis.NewCreateElasticIpsRequest(region, 1, &vpcmodels.ElasticIpSpec{BandwidthMbps: 5, Provider: "bgp"}))
-	must(t, "CreateElasticIps", err, x.Error)
-	e.eip = x.Result.ElasticIpIds[0]
-	r, err := e.vm.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(region, e.a, e.eip))
-	must(t, "AssociateElasticIp", err, r.Error)
-	e.settle(t) // the emulator's associations are asynchronous
+	tp := testutil.MakeTopology(t, srv, []string{"master", "backup"}, nil)
+	e := &env{Topology: tp, srv: srv, a: tp.Instances[0], b: tp.Instances[1], dir: t.TempDir()}
+	e.Associate(t, e.a)
 	return e
-}
-
-func (e *env) holder(t testing.TB) string {
-	t.Helper()
-	r, err := e.vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(region, e.eip))
-	must(t, "DescribeElasticIp", err, r.Error)
-	return r.Result.ElasticIp.InstanceId
 }
 
 // writeConfig writes the node's agent.json and a 0600 credentials file;
@@ -152,7 +103,7 @@ func (e *env) writeConfig(t testing.TB, self, peer string, change func(map[strin
 	if err := os.WriteFile(creds, []byte("access_key = "+accessKey+"\nsecret_key = "+secretKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := map[string]any{"region": region, "endpoint": e.srv.Endpoint, "scheme": "http", "eip_id": e.eip,
+	cfg := map[string]any{"region": region, "endpoint": e.srv.Endpoint, "scheme": "http", "eip_id": e.EIP,
 		"instance_id": self, "peer_instance_id": peer, "credentials_file": "credentials",
 		"deadline": "20s", "lock_file": filepath.Join(dir, "agent.lock"), "syslog": false}
 	if change != nil {
@@ -238,7 +189,7 @@ func TestBinaryTakeoverStatusAndNotify(t *testing.T) {
 
 	r = runAgent(t, "--config", cfgB, "takeover")
 	wantExit(t, r, 0, "takeover on the backup")
-	if h := e.holder(t); h != e.b {
+	if h := e.Holder(t); h != e.b {
 		t.Fatalf("EIP on %q after takeover, want %q", h, e.b)
 	}
 	for _, want := range []string{"call=vm.DisassociateElasticIp", "call=vm.AssociateElasticIp", "request_id=", "step=verify"} {
@@ -256,7 +207,7 @@ func TestBinaryTakeoverStatusAndNotify(t *testing.T) {
 
 	r = runAgent(t, "--config", cfgA, "notify", "INSTANCE", "VI_1", "MASTER", "101")
 	wantExit(t, r, 0, "notify MASTER on A")
-	if h := e.holder(t); h != e.a {
+	if h := e.Holder(t); h != e.a {
 		t.Fatalf("EIP on %q after notify MASTER, want %q", h, e.a)
 	}
 }
@@ -268,7 +219,7 @@ func TestBinaryExitCodes(t *testing.T) {
 	cfg := e.writeConfig(t, e.b, "i-someoneelse", nil)
 	r := runAgent(t, "--config", cfg, "takeover")
 	wantExit(t, r, 1, "EIP on a third instance")
-	if !strings.Contains(r.stderr, "refus") || e.holder(t) != e.a {
+	if !strings.Contains(r.stderr, "refus") || e.Holder(t) != e.a {
 		t.Fatalf("refusal not logged or EIP moved:\n%s", r.stderr)
 	}
 
@@ -313,7 +264,7 @@ func TestBinaryExitCodes(t *testing.T) {
 	}
 	wantExit(t, runAgent(t, "--config", filepath.Join(t.TempDir(), "nope.json"), "status"), 2, "missing config file")
 
-	if h := e.holder(t); h != e.a {
+	if h := e.Holder(t); h != e.a {
 		t.Fatalf("failed runs moved the EIP to %q", h)
 	}
 }
@@ -358,7 +309,7 @@ func TestBinaryStopsOnSIGTERM(t *testing.T) {
 		t.Fatalf("signal handling not logged:\n%s", out.String())
 	}
 	e.srv.Emulator.SetFaults(emulator.Faults{})
-	if h := e.holder(t); h != e.a {
+	if h := e.Holder(t); h != e.a {
 		t.Fatalf("EIP moved to %q by a stopped run", h)
 	}
 }
@@ -407,7 +358,7 @@ func BenchmarkBinaryTakeover(b *testing.B) {
 // status, and stops on SIGTERM.
 func TestBinaryDaemonReportCheckStatus(t *testing.T) {
 	e := setup(t)
-	e.settle(t)
+	e.Settle(t)
 	runDir := t.TempDir()
 	metrics := filepath.Join(runDir, "metrics.prom")
 	cfgB := e.writeConfig(t, e.b, e.a, func(m map[string]any) {
@@ -416,8 +367,8 @@ func TestBinaryDaemonReportCheckStatus(t *testing.T) {
 
 	r := runAgent(t, "--config", cfgB, "check")
 	wantExit(t, r, 0, "check")
-	if !strings.Contains(r.stdout, "check passed") || e.holder(t) != e.a {
-		t.Fatalf("check: stdout %q, EIP on %q (must not move)", r.stdout, e.holder(t))
+	if !strings.Contains(r.stdout, "check passed") || e.Holder(t) != e.a {
+		t.Fatalf("check: stdout %q, EIP on %q (must not move)", r.stdout, e.Holder(t))
 	}
 
 	// A key the API refuses: check exits 2 naming the call.
@@ -454,7 +405,7 @@ func TestBinaryDaemonReportCheckStatus(t *testing.T) {
 	}
 	waitFor("the daemon writes its status", func() bool { _, err := os.Stat(filepath.Join(runDir, "status.json")); return err == nil })
 	// No report yet: the state is unknown and the daemon leaves the EIP alone.
-	if e.holder(t) != e.a {
+	if e.Holder(t) != e.a {
 		t.Fatal("the daemon moved the EIP before keepalived reported MASTER")
 	}
 
@@ -463,7 +414,7 @@ func TestBinaryDaemonReportCheckStatus(t *testing.T) {
 	// would be part of the takeover, not an out-of-band change to heal.
 	waitFor("the daemon takes the EIP and sees it here", func() bool {
 		b, _ := os.ReadFile(filepath.Join(runDir, "status.json"))
-		return strings.Contains(string(b), `"moves": 1`) && e.holder(t) == e.b
+		return strings.Contains(string(b), `"moves": 1`) && e.Holder(t) == e.b
 	})
 	// The emulator settles a release asynchronously: when the associate was
 	// refused meanwhile (unless the machine was slower than the 20 ms), the
@@ -473,15 +424,15 @@ func TestBinaryDaemonReportCheckStatus(t *testing.T) {
 		t.Fatalf("status.json does not keep the learned release settle time:\n%s", b)
 	}
 
-	e.settle(t)
-	r2, err := e.vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(region, e.b, e.eip))
+	e.Settle(t)
+	r2, err := e.VM.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(region, e.b, e.EIP))
 	must(t, "DisassociateElasticIp (out of band)", err, r2.Error)
-	e.settle(t)
+	e.Settle(t)
 	waitFor("the daemon heals the out-of-band disassociation", func() bool {
 		b, _ := os.ReadFile(filepath.Join(runDir, "status.json"))
-		return strings.Contains(string(b), `"moves": 2`) && e.holder(t) == e.b
+		return strings.Contains(string(b), `"moves": 2`) && e.Holder(t) == e.b
 	})
-	e.settle(t)
+	e.Settle(t)
 
 	r = runAgent(t, "--config", cfgB, "status")
 	wantExit(t, r, 0, "status")
@@ -510,14 +461,4 @@ func TestBinaryDaemonReportCheckStatus(t *testing.T) {
 	if strings.Contains(errb.String(), secretKey) {
 		t.Fatal("the secret key appeared in the daemon's log")
 	}
-}
-
-// settle waits until the EIP is not PROCESSING (the emulator's associations are asynchronous).
-func (e *env) settle(t testing.TB) {
-	t.Helper()
-	testutil.Eventually(t, 10*time.Second, 100*time.Millisecond, func() (bool, string) {
-		r, err := e.vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(region, e.eip))
-		must(t, "DescribeElasticIp", err, r.Error)
-		return r.Result.ElasticIp.State != "PROCESSING", "EIP " + e.eip + " stayed PROCESSING"
-	})
 }

@@ -23,11 +23,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/jdcloud-api/jdcloud-sdk-go/core"
 	agclient "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/client"
 	iamclient "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/client"
 	vmclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/client"
@@ -35,6 +33,7 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/provider"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 // ProviderName is the provider's type name, the key of ProtoV6ProviderFactories.
@@ -166,25 +165,8 @@ func quote(s string) string { return fmt.Sprintf("%q", s) }
 // SDKClients returns real SDK clients that talk to srv with its keys, for
 // CheckDestroy functions and changes made behind Terraform's back.
 func SDKClients(srv *emulator.Server) (*vmclient.VmClient, *vpcclient.VpcClient, *agclient.AgClient, *iamclient.IamClient) {
-	cred := core.NewCredentials(srv.AccessKey, srv.SecretKey)
-	cfg := core.NewConfig()
-	cfg.SetScheme("http")
-	cfg.SetEndpoint(srv.Endpoint)
-	cfg.SetTimeout(10 * time.Second)
-
-	vm := vmclient.NewVmClient(cred)
-	vm.SetConfig(cfg)
-	vm.DisableLogger() // the SDK logs to stdout by default
-	vpc := vpcclient.NewVpcClient(cred)
-	vpc.SetConfig(cfg)
-	vpc.DisableLogger()
-	ag := agclient.NewAgClient(cred)
-	ag.SetConfig(cfg)
-	ag.DisableLogger()
-	iam := iamclient.NewIamClient(cred)
-	iam.SetConfig(cfg)
-	iam.DisableLogger()
-	return vm, vpc, ag, iam
+	return testutil.SDKClient(srv, vmclient.NewVmClient), testutil.SDKClient(srv, vpcclient.NewVpcClient),
+		testutil.SDKClient(srv, agclient.NewAgClient), testutil.SDKClient(srv, iamclient.NewIamClient)
 }
 
 // ErrorRegexp matches terraform's error output containing each phrase, in

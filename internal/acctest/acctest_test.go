@@ -12,6 +12,7 @@ import (
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 )
 
 // vpcConfig is the smallest configuration that makes the provider call the API.
@@ -90,13 +91,10 @@ func TestLeftoversAndDeleter(t *testing.T) {
 func TestAccProviderOnly(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:   acctest.ProviderConfig(srv),
-			PlanOnly: true,
-		}},
-	})
+	resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{{
+		Config:   acctest.ProviderConfig(srv),
+		PlanOnly: true,
+	}}))
 }
 
 // The schema's validators reject a bad provider block at plan time, naming
@@ -125,10 +123,7 @@ func TestAccProviderBadSettings(t *testing.T) {
 			ExpectError: c.want,
 		})
 	}
-	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories, Steps: steps})
-	if n := srv.Emulator.Stats().Total; n != 0 {
-		t.Errorf("invalid provider settings sent %d API requests", n)
-	}
+	runRefusedAtPlan(t, srv, true, steps, "invalid provider settings")
 }
 
 // A wrong secret key passes plan-time checks (they cannot know it) and fails
@@ -194,9 +189,22 @@ func TestAccMissingCredentials(t *testing.T) {
 			ExpectError: c.want,
 		})
 	}
-	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories, Steps: steps})
+	runRefusedAtPlan(t, srv, false, steps, "the provider without credentials")
+}
+
+// runRefusedAtPlan runs steps as one case (in parallel unless they set the
+// environment), then fails t when they sent srv any API request: what they
+// check must be refused before the first call; what names them.
+func runRefusedAtPlan(t *testing.T, srv *emulator.Server, parallel bool, steps []resource.TestStep, what string) {
+	t.Helper()
+	c := acctest.CaseChecking(t, nil, steps)
+	if parallel {
+		resource.ParallelTest(t, c)
+	} else {
+		resource.Test(t, c)
+	}
 	if n := srv.Emulator.Stats().Total; n != 0 {
-		t.Errorf("the provider sent %d API requests without credentials", n)
+		t.Errorf("%s sent %d API requests; plan-time checks should have stopped them first", what, n)
 	}
 }
 

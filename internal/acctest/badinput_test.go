@@ -174,27 +174,18 @@ func TestAccBadInput(t *testing.T) {
 			ExpectError: c.want,
 		})
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		Steps:                    steps,
-	})
-	if n := srv.Emulator.Stats().Total; n != 0 {
-		t.Errorf("invalid configurations sent %d API requests; plan-time checks should have stopped them first", n)
-	}
+	runRefusedAtPlan(t, srv, true, steps, "invalid configurations")
 }
 
 // 16 KB of user data exactly is still accepted at plan time.
 func TestAccUserDataAtTheLimitPlans(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:             acctest.ProviderConfig(srv) + instanceHCL(`"ag-x"`, `"subnet-x"`, map[string]string{"user_data": userDataOfSize(16 * 1024)}),
-			PlanOnly:           true,
-			ExpectNonEmptyPlan: true,
-		}},
-	})
+	resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{{
+		Config:             acctest.ProviderConfig(srv) + instanceHCL(`"ag-x"`, `"subnet-x"`, map[string]string{"user_data": userDataOfSize(16 * 1024)}),
+		PlanOnly:           true,
+		ExpectNonEmptyPlan: true,
+	}}))
 }
 
 // What only the API knows is checked at plan time once the objects exist: a

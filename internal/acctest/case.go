@@ -43,6 +43,17 @@ func DisappearsStep(config, addr string, del func(id string) error, also ...plan
 	}
 }
 
+// RecreateSteps apply config, delete the resource at addr behind
+// Terraform's back with del, and apply config again: the refresh dropped it
+// from state, so the plan creates it anew; check (nil: none) runs after that
+// apply.
+func RecreateSteps(config, addr string, del func(id string) error, check resource.TestCheckFunc) []resource.TestStep {
+	return []resource.TestStep{
+		{Config: config, Check: CheckDisappears(addr, del), ExpectNonEmptyPlan: true},
+		{Config: config, ConfigPlanChecks: ExpectAction(addr, plancheck.ResourceActionCreate), Check: check},
+	}
+}
+
 // EmptyPlanAfterApply is the plan checks of a step whose apply must leave
 // nothing to do.
 var EmptyPlanAfterApply = resource.ConfigPlanChecks{
@@ -98,4 +109,10 @@ func ExpectInPlace(addr string) resource.ConfigPlanChecks {
 // containing want (see ErrorRegexp).
 func PlanError(config, want string) resource.TestStep {
 	return resource.TestStep{Config: config, PlanOnly: true, ExpectError: ErrorRegexp(want)}
+}
+
+// ImportStep imports the resource at addr by its ID and expects the same
+// state as the apply left.
+func ImportStep(addr string) resource.TestStep {
+	return resource.TestStep{ResourceName: addr, ImportState: true, ImportStateVerify: true}
 }

@@ -5,37 +5,30 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
-	"time"
 
-	"github.com/jdcloud-api/jdcloud-sdk-go/core"
 	iamapis "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/apis"
 	iamclient "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/client"
 	iammodels "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 // subUserKey makes a sub-user with one policy (statements as given) and
 // returns its access key, through the emulator's IAM API.
 func (p *pair) subUserKey(t *testing.T, name string, statements []map[string]any) Credentials {
 	t.Helper()
-	conf := core.NewConfig()
-	conf.SetScheme("http")
-	conf.SetEndpoint(p.srv.Endpoint)
-	conf.SetTimeout(10 * time.Second)
-	iam := iamclient.NewIamClient(core.NewCredentials(p.srv.AccessKey, p.srv.SecretKey))
-	iam.SetConfig(conf)
-	iam.DisableLogger()
+	iam := testutil.SDKClient(p.srv, iamclient.NewIamClient)
 
 	u, err := iam.CreateSubUser(iamapis.NewCreateSubUserRequest(&iammodels.CreateSubUserInfo{Name: name, Password: "Check-pass-1!"}))
-	apiOK(t, "CreateSubUser", err, u.Error)
+	testutil.APIOK(t, "CreateSubUser", err, u.Error)
 	doc, _ := json.Marshal(map[string]any{"Version": "3", "Statement": statements})
 	pol, err := iam.CreatePolicy(iamapis.NewCreatePolicyRequest(&iammodels.CreatePolicyInfo{Name: name + "-policy", Content: string(doc)}))
-	apiOK(t, "CreatePolicy", err, pol.Error)
+	testutil.APIOK(t, "CreatePolicy", err, pol.Error)
 	at, err := iam.AttachSubUserPolicy(iamapis.NewAttachSubUserPolicyRequest(name, name+"-policy"))
-	apiOK(t, "AttachSubUserPolicy", err, at.Error)
+	testutil.APIOK(t, "AttachSubUserPolicy", err, at.Error)
 	k, err := iam.CreateSubUserAccessKey(iamapis.NewCreateSubUserAccessKeyRequest(name))
-	apiOK(t, "CreateSubUserAccessKey", err, k.Error)
+	testutil.APIOK(t, "CreateSubUserAccessKey", err, k.Error)
 	return Credentials{AccessKey: k.Result.UserAccessKey.AccessKey, SecretKey: k.Result.UserAccessKey.SecretAccessKey}
 }
 
@@ -66,11 +59,11 @@ func TestCheckPermissionsAgainstEmulatorIAM(t *testing.T) {
 		// JD Cloud's JRNs: the OpenAPI path segment and the real account id.
 		{"onlyone", []map[string]any{describe, allow(move,
 			"jrn:vm:"+emuRegion+":"+emulator.AccountID+":instances/"+p.a,
-			"jrn:vpc:"+emuRegion+":"+emulator.AccountID+":elasticIps/"+p.eip)}, ActionAssociateElasticIP, p.b},
+			"jrn:vpc:"+emuRegion+":"+emulator.AccountID+":elasticIps/"+p.EIP)}, ActionAssociateElasticIP, p.b},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cred := p.subUserKey(t, "chk"+tc.name, tc.statements)
-			err := CheckPermissions(context.Background(), cloudFor(cred), emuRegion, p.eip, []string{p.a, p.b})
+			err := CheckPermissions(context.Background(), cloudFor(cred), emuRegion, p.EIP, []string{p.a, p.b})
 			if tc.call == "" {
 				if err != nil {
 					t.Fatalf("full policy: %v", err)
@@ -84,13 +77,13 @@ func TestCheckPermissionsAgainstEmulatorIAM(t *testing.T) {
 					t.Fatalf("got %+v, want call %s instance %s", pe, tc.call, tc.instance)
 				}
 			}
-			if h := p.holder(t); h != p.a {
+			if h := p.Holder(t); h != p.a {
 				t.Fatalf("the check moved the EIP to %q", h)
 			}
 		})
 	}
 	// A bad secret is a 401: also a *PermissionError, saying credentials.
-	err := CheckPermissions(context.Background(), cloudFor(Credentials{AccessKey: p.srv.AccessKey, SecretKey: "wrong"}), emuRegion, p.eip, []string{p.a, p.b})
+	err := CheckPermissions(context.Background(), cloudFor(Credentials{AccessKey: p.srv.AccessKey, SecretKey: "wrong"}), emuRegion, p.EIP, []string{p.a, p.b})
 	if pe, ok := AsPermissionError(err); !ok || pe.Code != 401 {
 		t.Fatalf("bad secret: %v", fmt.Sprint(err))
 	}

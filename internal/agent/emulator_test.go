@@ -11,13 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jdcloud-api/jdcloud-sdk-go/core"
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
-	vmclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/client"
-	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
-	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
-	vpcclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/client"
-	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
@@ -27,22 +21,10 @@ const emuRegion = "cn-east-2"
 
 // pair is an emulator with two running instances A and B and one EIP.
 type pair struct {
+	*testutil.Topology
 	srv  *emulator.Server
-	vm   *vmclient.VmClient
-	vpc  *vpcclient.VpcClient
-	eip  string
 	a, b string
 	dir  string
-}
-
-func apiOK(t testing.TB, what string, err error, e core.ErrorResponse) {
-	t.Helper()
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	if e.Code != 0 {
-		t.Fatalf("%s: %d %s: %s", what, e.Code, e.Status, e.Message)
-	}
 }
 
 func startPair(t testing.TB, seed int64) *pair {
@@ -52,88 +34,22 @@ func startPair(t testing.TB, seed int64) *pair {
 		t.Fatalf("emulator: %v", err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-
-	cred := core.NewCredentials(srv.AccessKey, srv.SecretKey)
-	conf := core.NewConfig()
-	conf.SetScheme("http")
-	conf.SetEndpoint(srv.Endpoint)
-	conf.SetTimeout(10 * time.Second)
-	p := &pair{srv: srv, vm: vmclient.NewVmClient(cred), vpc: vpcclient.NewVpcClient(cred), dir: t.TempDir()}
-	p.vm.SetConfig(conf)
-	p.vm.DisableLogger()
-	p.vpc.SetConfig(conf)
-	p.vpc.DisableLogger()
-
-	vr := vpcapis.NewCreateVpcRequest(emuRegion, "vpc-ha")
-	prefix := "10.0.0.0/16"
-	vr.AddressPrefix = &prefix
-	v, err := p.vpc.CreateVpc(vr)
-	apiOK(t, "CreateVpc", err, v.Error)
-	s, err := p.vpc.CreateSubnet(vpcapis.NewCreateSubnetRequest(emuRegion, v.Result.VpcId, "subnet-ha", "10.0.1.0/24"))
-	apiOK(t, "CreateSubnet", err, s.Error)
-
-	az := emulator.Zones(emuRegion)[0]
-	itype, image := "g.n2.medium", "img-debian12-x64"
-	var ids []string
-	for _, name := range []string{"nginx-master", "nginx-backup"} {
-		spec := &vmmodels.InstanceSpec{Name: name, Az: &az, InstanceType: &itype, ImageId: &image,
-			PrimaryNetworkInterface: &vmmodels.InstanceNetworkInterfaceAttachmentSpec{
-				NetworkInterface: &vmmodels.NetworkInterfaceSpec{SubnetId: s.Result.SubnetId}}}
-		r, err := p.vm.CreateInstances(vmapis.NewCreateInstancesRequest(emuRegion, spec))
-		apiOK(t, "CreateInstances", err, r.Error)
-		ids = append(ids, r.Result.InstanceIds...)
-	}
-	p.a, p.b = ids[0], ids[1]
-	for _, id := range ids {
-		p.waitRunning(t, id)
-	}
-	e, err := p.vpc.CreateElasticIps(vpcapis.NewCreateElasticIpsRequest(emuRegion, 1, &vpcmodels.ElasticIpSpec{BandwidthMbps: 10, Provider: "bgp"}))
-	apiOK(t, "CreateElasticIps", err, e.Error)
-	p.eip = e.Result.ElasticIpIds[0]
-	return p
+	tp := testutil.MakeTopology(t, srv, []string{"nginx-master", "nginx-backup"}, nil)
+	return &pair{Topology: tp, srv: srv, a: tp.Instances[0], b: tp.Instances[1], dir: t.TempDir()}
 }
 
-// waitRunning waits until the instance runs (instance creation is asynchronous).
-func (p *pair) waitRunning(t testing.TB, id string) {
-	t.Helper()
-	testutil.Eventually(t, 10*time.Second, 200*time.Millisecond, func() (bool, string) {
-		r, err := p.vm.DescribeInstance(vmapis.NewDescribeInstanceRequest(emuRegion, id))
-		apiOK(t, "DescribeInstance", err, r.Error)
-		return r.Result.Instance.Status == "running", "instance " + id + " is " + r.Result.Instance.Status
-	})
-}
-
-func (p *pair) holder(t testing.TB) string {
-	t.Helper()
-	r, err := p.vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(emuRegion, p.eip))
-	apiOK(t, "DescribeElasticIp", err, r.Error)
-	return r.Result.ElasticIp.InstanceId
-}
-
+// place puts the EIP on instance on ("": on none).
 func (p *pair) place(t testing.TB, on string) {
 	t.Helper()
-	p.settle(t)
-	if h := p.holder(t); h != "" {
-		r, err := p.vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(emuRegion, h, p.eip))
-		apiOK(t, "DisassociateElasticIp", err, r.Error)
-		p.settle(t)
+	p.Settle(t)
+	if h := p.Holder(t); h != "" {
+		r, err := p.VM.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(emuRegion, h, p.EIP))
+		testutil.APIOK(t, "DisassociateElasticIp", err, r.Error)
+		p.Settle(t)
 	}
 	if on != "" {
-		r, err := p.vm.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(emuRegion, on, p.eip))
-		apiOK(t, "AssociateElasticIp", err, r.Error)
-		p.settle(t)
+		p.Associate(t, on)
 	}
-}
-
-// settle waits, with backoff, until the EIP is no longer PROCESSING a change
-// (the emulator's associations are asynchronous, like the real API's may be).
-func (p *pair) settle(t testing.TB) {
-	t.Helper()
-	testutil.Eventually(t, 10*time.Second, 100*time.Millisecond, func() (bool, string) {
-		r, err := p.vpc.DescribeElasticIp(vpcapis.NewDescribeElasticIpRequest(emuRegion, p.eip))
-		apiOK(t, "DescribeElasticIp", err, r.Error)
-		return r.Result.ElasticIp.State != "PROCESSING", "EIP " + p.eip + " stayed PROCESSING"
-	})
 }
 
 // agent returns the agent of node self (peer is the other one), with the
@@ -143,7 +59,7 @@ func (p *pair) agent(t testing.TB, self string, rec Sink) *Agent {
 	if self == p.a {
 		peer = p.b
 	}
-	cfg := Config{Region: emuRegion, Endpoint: p.srv.Endpoint, Scheme: "http", EIPID: p.eip,
+	cfg := Config{Region: emuRegion, Endpoint: p.srv.Endpoint, Scheme: "http", EIPID: p.EIP,
 		InstanceID: self, PeerInstanceID: peer, Deadline: Duration(30 * time.Second),
 		RequestTimeout: Duration(5 * time.Second), LockFile: filepath.Join(p.dir, self+".lock"), LogTag: "test"}
 	return &Agent{Config: cfg, Cloud: NewSDKCloud(cfg, Credentials{AccessKey: p.srv.AccessKey, SecretKey: p.srv.SecretKey}), Log: rec}
@@ -162,7 +78,7 @@ func TestEmulatorTakeoverMovesFromPeer(t *testing.T) {
 	if err := p.agent(t, p.b, rec).Takeover(context.Background()); err != nil {
 		t.Fatalf("Takeover: %v\n%s", err, rec.lines())
 	}
-	if h := p.holder(t); h != p.b {
+	if h := p.Holder(t); h != p.b {
 		t.Fatalf("EIP on %q, want %q", h, p.b)
 	}
 	after := p.srv.Emulator.Stats()
@@ -188,7 +104,7 @@ func TestEmulatorThirdInstanceRefused(t *testing.T) {
 	if err := a.Takeover(context.Background()); ExitCode(err) != ExitGaveUp {
 		t.Fatalf("want exit 1 refusing, got %v", err)
 	}
-	if h := p.holder(t); h != p.a {
+	if h := p.Holder(t); h != p.a {
 		t.Fatalf("EIP moved off the third instance to %q", h)
 	}
 }
@@ -223,7 +139,7 @@ func TestEmulatorConcurrentTakeoversOnOneNodeMoveOnce(t *testing.T) {
 	if d, a := succeeded(before, after, "vm.DisassociateElasticIp"), succeeded(before, after, "vm.AssociateElasticIp"); d != 1 || a != 1 {
 		t.Fatalf("the lock should allow exactly one move: %d disassociate and %d associate calls accepted", d, a)
 	}
-	if h := p.holder(t); h != p.b {
+	if h := p.Holder(t); h != p.b {
 		t.Fatalf("EIP on %q, want %q", h, p.b)
 	}
 }
@@ -256,7 +172,7 @@ func TestEmulatorConcurrentTakeoversFromBothNodes(t *testing.T) {
 			}
 			wg.Wait()
 			p.srv.Emulator.SetFaults(emulator.Faults{})
-			h := p.holder(t)
+			h := p.Holder(t)
 			if h != p.a && h != p.b {
 				t.Fatalf("EIP ends on %q, not on one of the pair (errors: %v)", h, errs)
 			}
@@ -286,7 +202,7 @@ func TestEmulatorTakeoverSurvives30PercentFailures(t *testing.T) {
 				t.Fatalf("Takeover with 30%% failures: %v\n%s", err, rec.lines())
 			}
 			p.srv.Emulator.SetFaults(emulator.Faults{})
-			if h := p.holder(t); h != p.b {
+			if h := p.Holder(t); h != p.b {
 				t.Fatalf("EIP on %q, want %q", h, p.b)
 			}
 			st := p.srv.Emulator.Stats()

@@ -17,13 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jdcloud-api/jdcloud-sdk-go/core"
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 	vmclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/client"
-	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
-	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
-	vpcclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/client"
-	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
@@ -60,7 +55,6 @@ type dlab struct {
 	cfg     [2]string // agent.json
 	eipID   string
 	vmID    [2]string
-	vpc     *vpcclient.VpcClient
 	vm      *vmclient.VmClient
 	spec    keepalived.Spec // as rendered, so a scenario can change it and reload
 
@@ -151,7 +145,7 @@ func newDaemonLabWith(t *testing.T, vrrpVersion int, advert time.Duration, chang
 
 	l.makeTopology()
 
-	l.runDir = secureRunDir(t)
+	l.runDir = testutil.SecureScriptDir(t, "jdha-e2e-")
 	l.agent = filepath.Join(l.runDir, "bin", "jdcloud-eip-failover")
 	bin, err := os.ReadFile(buildAgent(t))
 	if err != nil {
@@ -204,57 +198,28 @@ func newDaemonLabWith(t *testing.T, vrrpVersion int, advert time.Duration, chang
 	return l
 }
 
+// vrrpVariant is a VRRP version and advert interval a daemon test runs
+// keepalived with, and how many times it repeats its scenario.
+type vrrpVariant struct {
+	name    string
+	version int
+	advert  time.Duration
+	repeats int
+}
+
+// daemonVariants are VRRPv3 at 0.5 s adverts, repeated v3repeats times, and
+// VRRPv2 at keepalived's 1 s, once.
+func daemonVariants(v3repeats int) []vrrpVariant {
+	return []vrrpVariant{{"vrrp3", 3, 500 * time.Millisecond, v3repeats}, {"vrrp2", 2, time.Second, 1}}
+}
+
 // makeTopology creates the two instances and the EIP through the SDK (from
 // the test process, over loopback), with the EIP on the master.
 func (l *dlab) makeTopology() {
-	t := l.t
-	cred := core.NewCredentials(l.srv.AccessKey, l.srv.SecretKey)
-	conf := core.NewConfig()
-	conf.SetScheme("http")
-	conf.SetEndpoint(l.srv.Endpoint)
-	conf.SetTimeout(10 * time.Second)
-	l.vpc, l.vm = vpcclient.NewVpcClient(cred), vmclient.NewVmClient(cred)
-	l.vpc.SetConfig(conf)
-	l.vpc.DisableLogger()
-	l.vm.SetConfig(conf)
-	l.vm.DisableLogger()
-	ok := func(what string, err error, e core.ErrorResponse) {
-		t.Helper()
-		if err != nil || e.Code != 0 {
-			t.Fatalf("%s: %v %d %s %s", what, err, e.Code, e.Status, e.Message)
-		}
-	}
-	const region = "cn-east-2"
-	vr := vpcapis.NewCreateVpcRequest(region, "vpc-e2e")
-	prefix := "10.0.0.0/16"
-	vr.AddressPrefix = &prefix
-	v, err := l.vpc.CreateVpc(vr)
-	ok("CreateVpc", err, v.Error)
-	s, err := l.vpc.CreateSubnet(vpcapis.NewCreateSubnetRequest(region, v.Result.VpcId, "subnet-e2e", "10.0.1.0/24"))
-	ok("CreateSubnet", err, s.Error)
-	az, itype, image := emulator.Zones(region)[0], "g.n2.medium", "img-debian12-x64"
-	for i, role := range roles {
-		ip := privateIP[i]
-		spec := &vmmodels.InstanceSpec{Name: "nginx-" + role, Az: &az, InstanceType: &itype, ImageId: &image,
-			PrimaryNetworkInterface: &vmmodels.InstanceNetworkInterfaceAttachmentSpec{
-				NetworkInterface: &vmmodels.NetworkInterfaceSpec{SubnetId: s.Result.SubnetId, PrimaryIpAddress: &ip}}}
-		r, err := l.vm.CreateInstances(vmapis.NewCreateInstancesRequest(region, spec))
-		ok("CreateInstances", err, r.Error)
-		l.vmID[i] = r.Result.InstanceIds[0]
-	}
-	for i := range roles {
-		if !testutil.Wait(30*time.Second, pollInterval, func() bool {
-			r, err := l.vm.DescribeInstance(vmapis.NewDescribeInstanceRequest(region, l.vmID[i]))
-			return err == nil && r.Error.Code == 0 && r.Result.Instance.Status == "running"
-		}) {
-			t.Fatalf("instance %s never ran", l.vmID[i])
-		}
-	}
-	e, err := l.vpc.CreateElasticIps(vpcapis.NewCreateElasticIpsRequest(region, 1, &vpcmodels.ElasticIpSpec{BandwidthMbps: 10, Provider: "bgp"}))
-	ok("CreateElasticIps", err, e.Error)
-	l.eipID = e.Result.ElasticIpIds[0]
-	a, err := l.vm.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(region, l.vmID[0], l.eipID))
-	ok("AssociateElasticIp", err, a.Error)
+	tp := testutil.MakeTopology(l.t, l.srv, []string{"nginx-" + roles[0], "nginx-" + roles[1]}, privateIP[:])
+	l.vm, l.eipID, l.vmID = tp.VM, tp.EIP, [2]string{tp.Instances[0], tp.Instances[1]}
+	r, err := l.vm.AssociateElasticIp(vmapis.NewAssociateElasticIpRequest(tp.Region, l.vmID[0], l.eipID))
+	testutil.APIOK(l.t, "AssociateElasticIp", err, r.Error)
 	l.rec.setEIP(l.eipID, l.vmID)
 	l.poll("the EIP settles on the master", 10*time.Second, func() bool { return l.holder() == l.vmID[0] && !l.processing() })
 }
@@ -445,7 +410,7 @@ func (l *dlab) tc(args ...string) {
 
 func (l *dlab) checkLogs() {
 	for _, p := range l.allKA {
-		for _, line := range forbiddenLines(p.Output()) {
+		for _, line := range testutil.KeepalivedComplaints(p.Output()) {
 			l.t.Errorf("keepalived (pid %d) logged %q", p.PID(), line)
 		}
 	}
@@ -457,12 +422,7 @@ func (l *dlab) checkLogs() {
 // the EIP ends on the node keepalived has MASTER within 10 s of the last
 // fault ending, and at most 2 moves per partition.
 func TestDaemonConvergesWithRealKeepalived(t *testing.T) {
-	for _, v := range []struct {
-		name    string
-		version int
-		advert  time.Duration
-		repeats int
-	}{{"vrrp3", 3, 500 * time.Millisecond, 3}, {"vrrp2", 2, time.Second, 1}} {
+	for _, v := range daemonVariants(3) {
 		t.Run(v.name, func(t *testing.T) {
 			l := newDaemonLab(t, v.version, v.advert)
 			l.start()

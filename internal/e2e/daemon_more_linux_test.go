@@ -138,12 +138,7 @@ func (l *hlab) healSplitBrain() {
 // returns. Same pass rule: the EIP ends on the node keepalived has MASTER
 // within 10 s of the last fault ending, and at most 2 moves per partition.
 func TestDaemonHealthCheckPreemptAndSplitBrain(t *testing.T) {
-	for _, v := range []struct {
-		name    string
-		version int
-		advert  time.Duration
-		repeats int
-	}{{"vrrp3", 3, 500 * time.Millisecond, 2}, {"vrrp2", 2, time.Second, 1}} {
+	for _, v := range daemonVariants(2) {
 		t.Run(v.name, func(t *testing.T) {
 			// The two labs share nothing (namespaces, emulator, run
 			// directory, agent binary): running them side by side halves

@@ -41,131 +41,123 @@ func TestFailoverWithRealKeepalived(t *testing.T) {
 
 	step := emptyPlanStep
 
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(l.srv),
-		Steps: []resource.TestStep{
-			{
-				// Apply, install the bundles, start web servers and keepalived:
-				// the master's agent finds the EIP already there (Terraform bound it).
-				Config: nopreempt,
-				Check: resource.ComposeTestCheckFunc(
-					resource.TestCheckResourceAttr(pairAddr, "active_role", "master"),
-					func(s *terraform.State) error {
-						if err := l.install(s); err != nil {
-							return err
-						}
-						l.reset()
-						return nil
-					},
-				),
-			},
-			step(nopreempt, "backup", func() {
-				l.logf("1. the master's web server is killed: the master enters FAULT, the backup takes the EIP")
-				f := l.measureFailover(1, func() { l.killWeb(0) })
-				l.poll("the master reports FAULT", 10*time.Second, func() bool { return l.vrrpState(0) == "FAULT" })
-				l.logf("   EIP on the backup %s after the kill (agent: %d calls)", f.Total.Round(time.Millisecond), f.Calls)
-				l.logf("   the web server comes back: nopreempt, so the EIP stays on the backup")
-				l.startWeb(0)
-				l.poll("the master leaves FAULT for BACKUP", 20*time.Second, func() bool { return l.vrrpState(0) == "BACKUP" })
-				l.steady(1, noPreemptWindow)
-			}),
-			step(nopreempt, "backup", func() {
-				l.logf("2a. the master's keepalived is killed with SIGKILL: the backup takes the EIP after missing 3 adverts")
-				l.reset()
-				f := l.measureFailover(1, func() { l.killKeepalived(0, syscall.SIGKILL) })
-				l.logf("   EIP on the backup %s after the kill", f.Total.Round(time.Millisecond))
-				l.logf("3a. the master's keepalived restarts: nopreempt, so the EIP stays on the backup")
-				l.startKeepalived(0)
-				l.poll("the restarted master becomes BACKUP with a passing check", 20*time.Second, func() bool {
-					return l.vrrpState(0) == "BACKUP" && l.checkHealthy(0)
-				})
-				l.steady(1, noPreemptWindow)
-			}),
-			step(nopreempt, "backup", func() {
-				l.logf("2b. the master's keepalived is stopped with SIGTERM: its priority-0 advert hands over at once")
-				l.reset()
-				f := l.measureFailover(1, func() { l.killKeepalived(0, syscall.SIGTERM) })
-				l.logf("   EIP on the backup %s after SIGTERM", f.Total.Round(time.Millisecond))
-			}),
-			step(nopreempt, "master", func() {
-				l.logf("4. split brain: VRRP dropped between the hosts, both become MASTER and the backup takes the EIP")
-				l.reset()
-				l.partition()
-				l.poll("the backup becomes MASTER and takes the EIP while the master stays MASTER", 30*time.Second, func() bool {
-					return l.vrrpState(1) == "MASTER" && l.holder() == l.vmID[1] && l.vrrpState(0) == "MASTER"
-				})
-				l.settled()
-				healed := time.Now()
-				l.logf("   healed: the master hears a lower priority, its rx_lower_pri hook takes the EIP back")
-				l.heal()
-				l.poll("the backup yields (BACKUP) and the EIP is back on the master, which is MASTER", 30*time.Second, func() bool {
-					return l.vrrpState(1) == "BACKUP" && l.vrrpState(0) == "MASTER" && l.holder() == l.vmID[0]
-				})
-				l.settled()
-				if calls, _ := l.rec.since(healed, privateIP[0]); len(calls) == 0 {
-					t.Fatalf("the EIP came back to the master without a call from the master's agent; %s", l.describe())
-				}
-				l.steady(0, noPreemptWindow)
-			}),
-			{
-				// preempt = true: an in-place update rewrites the bundles.
-				Config: preempt,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(kaAddr, plancheck.ResourceActionUpdate)},
-				},
-				Check: func(s *terraform.State) error {
-					for i := range roles {
-						l.stopKeepalived(i)
-					}
+	resource.Test(t, acctest.Case(t, l.srv, []resource.TestStep{
+		{
+			// Apply, install the bundles, start web servers and keepalived:
+			// the master's agent finds the EIP already there (Terraform bound it).
+			Config: nopreempt,
+			Check: resource.ComposeTestCheckFunc(
+				resource.TestCheckResourceAttr(pairAddr, "active_role", "master"),
+				func(s *terraform.State) error {
 					if err := l.install(s); err != nil {
 						return err
-					}
-					for i := range roles {
-						if conf := readFile(t, l.confPath(i)); strings.Contains(conf, "nopreempt") {
-							return fmt.Errorf("the %s's installed keepalived.conf still says nopreempt", roles[i])
-						}
 					}
 					l.reset()
 					return nil
 				},
-			},
-			step(preempt, "master", func() {
-				l.logf("3b. with preempt = true: web server killed, the backup takes the EIP; back, the master takes it back")
-				l.measureFailover(1, func() { l.killWeb(0) })
-				l.measureFailover(0, func() { l.startWeb(0) })
-				l.steady(0, noPreemptWindow)
-			}),
-			step(preempt, "backup", func() {
-				l.logf("5. takeover by hand (keepalived stopped), alternating nodes, while 30%% of API calls fail")
-				l.stopKeepalived(1)
-				l.stopKeepalived(0)
-				l.settled()
-				before := l.srv.Emulator.Stats()
-				l.srv.Emulator.SetFaults(emulator.Faults{Rate500: 0.15, Rate503: 0.05, Rate429: 0.05, Drop: 0.05})
-				for run, node := range []int{1, 0, 1, 0, 1} {
-					code, out, took := l.runAgent(node, 90*time.Second, "takeover")
-					l.logf("   run %d on the %s: exit %d after %s", run+1, roles[node], code, took.Round(time.Millisecond))
-					if code != 0 || l.holder() != l.vmID[node] {
-						l.srv.Emulator.SetFaults(emulator.Faults{})
-						t.Fatalf("takeover on the %s under faults: exit %d, EIP on %s (want exit 0, EIP here):\n%s", roles[node], code, l.holderName(), out)
-					}
-				}
-				l.srv.Emulator.SetFaults(emulator.Faults{})
-				after := l.srv.Emulator.Stats()
-				failed := 0
-				for k, n := range after.Status {
-					if !strings.HasPrefix(k, "2") {
-						failed += n - before.Status[k]
-					}
-				}
-				l.logf("   %d API calls, %d of them failed by injection", after.Total-before.Total, failed)
-				if failed == 0 {
-					t.Fatal("no API call failed: the fault injection did not happen, so this step proved nothing")
-				}
-			}),
+			),
 		},
-	})
+		step(nopreempt, "backup", func() {
+			l.logf("1. the master's web server is killed: the master enters FAULT, the backup takes the EIP")
+			f := l.measureFailover(1, func() { l.killWeb(0) })
+			l.poll("the master reports FAULT", 10*time.Second, func() bool { return l.vrrpState(0) == "FAULT" })
+			l.logf("   EIP on the backup %s after the kill (agent: %d calls)", f.Total.Round(time.Millisecond), f.Calls)
+			l.logf("   the web server comes back: nopreempt, so the EIP stays on the backup")
+			l.startWeb(0)
+			l.poll("the master leaves FAULT for BACKUP", 20*time.Second, func() bool { return l.vrrpState(0) == "BACKUP" })
+			l.steady(1, noPreemptWindow)
+		}),
+		step(nopreempt, "backup", func() {
+			l.logf("2a. the master's keepalived is killed with SIGKILL: the backup takes the EIP after missing 3 adverts")
+			l.masterKeepalivedEnds(syscall.SIGKILL, "the kill")
+			l.logf("3a. the master's keepalived restarts: nopreempt, so the EIP stays on the backup")
+			l.startKeepalived(0)
+			l.poll("the restarted master becomes BACKUP with a passing check", 20*time.Second, func() bool {
+				return l.vrrpState(0) == "BACKUP" && l.checkHealthy(0)
+			})
+			l.steady(1, noPreemptWindow)
+		}),
+		step(nopreempt, "backup", func() {
+			l.logf("2b. the master's keepalived is stopped with SIGTERM: its priority-0 advert hands over at once")
+			l.masterKeepalivedEnds(syscall.SIGTERM, "SIGTERM")
+		}),
+		step(nopreempt, "master", func() {
+			l.logf("4. split brain: VRRP dropped between the hosts, both become MASTER and the backup takes the EIP")
+			l.reset()
+			l.partition()
+			l.poll("the backup becomes MASTER and takes the EIP while the master stays MASTER", 30*time.Second, func() bool {
+				return l.vrrpState(1) == "MASTER" && l.holder() == l.vmID[1] && l.vrrpState(0) == "MASTER"
+			})
+			l.settled()
+			healed := time.Now()
+			l.logf("   healed: the master hears a lower priority, its rx_lower_pri hook takes the EIP back")
+			l.heal()
+			l.poll("the backup yields (BACKUP) and the EIP is back on the master, which is MASTER", 30*time.Second, func() bool {
+				return l.vrrpState(1) == "BACKUP" && l.vrrpState(0) == "MASTER" && l.holder() == l.vmID[0]
+			})
+			l.settled()
+			if calls, _ := l.rec.since(healed, privateIP[0]); len(calls) == 0 {
+				t.Fatalf("the EIP came back to the master without a call from the master's agent; %s", l.describe())
+			}
+			l.steady(0, noPreemptWindow)
+		}),
+		{
+			// preempt = true: an in-place update rewrites the bundles.
+			Config: preempt,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(kaAddr, plancheck.ResourceActionUpdate)},
+			},
+			Check: func(s *terraform.State) error {
+				for i := range roles {
+					l.stopKeepalived(i)
+				}
+				if err := l.install(s); err != nil {
+					return err
+				}
+				for i := range roles {
+					if conf := readFile(t, l.confPath(i)); strings.Contains(conf, "nopreempt") {
+						return fmt.Errorf("the %s's installed keepalived.conf still says nopreempt", roles[i])
+					}
+				}
+				l.reset()
+				return nil
+			},
+		},
+		step(preempt, "master", func() {
+			l.logf("3b. with preempt = true: web server killed, the backup takes the EIP; back, the master takes it back")
+			l.measureFailover(1, func() { l.killWeb(0) })
+			l.measureFailover(0, func() { l.startWeb(0) })
+			l.steady(0, noPreemptWindow)
+		}),
+		step(preempt, "backup", func() {
+			l.logf("5. takeover by hand (keepalived stopped), alternating nodes, while 30%% of API calls fail")
+			l.stopKeepalived(1)
+			l.stopKeepalived(0)
+			l.settled()
+			before := l.srv.Emulator.Stats()
+			l.srv.Emulator.SetFaults(emulator.Faults{Rate500: 0.15, Rate503: 0.05, Rate429: 0.05, Drop: 0.05})
+			for run, node := range []int{1, 0, 1, 0, 1} {
+				code, out, took := l.runAgent(node, 90*time.Second, "takeover")
+				l.logf("   run %d on the %s: exit %d after %s", run+1, roles[node], code, took.Round(time.Millisecond))
+				if code != 0 || l.holder() != l.vmID[node] {
+					l.srv.Emulator.SetFaults(emulator.Faults{})
+					t.Fatalf("takeover on the %s under faults: exit %d, EIP on %s (want exit 0, EIP here):\n%s", roles[node], code, l.holderName(), out)
+				}
+			}
+			l.srv.Emulator.SetFaults(emulator.Faults{})
+			after := l.srv.Emulator.Stats()
+			failed := 0
+			for k, n := range after.Status {
+				if !strings.HasPrefix(k, "2") {
+					failed += n - before.Status[k]
+				}
+			}
+			l.logf("   %d API calls, %d of them failed by injection", after.Total-before.Total, failed)
+			if failed == 0 {
+				t.Fatal("no API call failed: the fault injection did not happen, so this step proved nothing")
+			}
+		}),
+	}))
 }
 
 // emptyPlanStep runs pre (the faults of one scenario), then requires
@@ -195,84 +187,91 @@ func TestFailoverWithRealKeepalivedDaemonMode(t *testing.T) {
 	l.daemon = true
 	config := l.config(fastVRRP)
 
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(l.srv),
-		Steps: []resource.TestStep{
-			{
-				// Apply, install the bundles, start the daemons, web servers
-				// and keepalived: the master's daemon finds the EIP already there.
-				Config: config,
-				Check: resource.ComposeTestCheckFunc(
-					resource.TestCheckResourceAttr(kaAddr, "agent_mode", "daemon"),
-					resource.TestCheckResourceAttr(pairAddr, "active_role", "master"),
-					func(s *terraform.State) error {
-						if err := l.install(s); err != nil {
-							return err
-						}
-						for i := range roles {
-							l.startDaemon(i)
-						}
-						l.reset()
-						l.daemonsAgree(0)
-						return nil
-					},
-				),
-			},
-			emptyPlanStep(config, "backup", func() {
-				l.logf("1. kill -9 of the MASTER's (the master's) keepalived: the backup's daemon takes the EIP")
-				l.failoverByKill(0, 1)
-				l.logf("   the master's keepalived restarts: nopreempt, so the EIP stays on the backup")
-				l.startKeepalived(0)
-				l.poll("the restarted master becomes BACKUP with a passing check", 20*time.Second, func() bool {
-					return l.vrrpState(0) == "BACKUP" && l.checkHealthy(0)
-				})
-				l.steady(1, noPreemptWindow)
-				l.daemonsAgree(1)
-			}),
-			emptyPlanStep(config, "master", func() {
-				l.logf("2. kill -9 of the MASTER's (the backup's) keepalived: the master's daemon takes the EIP back")
-				l.failoverByKill(1, 0)
-				l.startKeepalived(1)
-				l.poll("the restarted backup becomes BACKUP with a passing check", 20*time.Second, func() bool {
-					return l.vrrpState(1) == "BACKUP" && l.checkHealthy(1)
-				})
-				l.steady(0, noPreemptWindow)
-				l.daemonsAgree(0)
-			}),
-			emptyPlanStep(config, "master", func() {
-				l.logf("3. out-of-band disassociation while the pair is healthy: the MASTER's daemon re-attaches the EIP")
-				vm, _, _, _ := acctest.SDKClients(l.srv)
-				t0 := time.Now()
-				if _, err := acctest.Call("DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
-					return vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(acctest.Region(l.srv), l.vmID[0], l.eipID))
-				}); err != nil {
-					t.Fatalf("out-of-band disassociate: %v", err)
-				}
-				l.poll("the disassociation takes effect", 5*time.Second, func() bool { return l.holder() != l.vmID[0] })
-				l.poll("the master's daemon re-attaches the EIP", time.Until(t0.Add(daemonBudget)), func() bool {
-					return l.holder() == l.vmID[0] && !l.eipProcessing()
-				})
-				l.logf("   EIP back on the master %s after the disassociation", time.Since(t0).Round(time.Millisecond))
-				if !l.associatedBy(0, t0) {
-					t.Fatalf("the EIP came back without an associate call from the master's daemon; %s", l.describe())
-				}
-				l.steady(0, noPreemptWindow)
-				l.daemonsAgree(0)
-			}),
-			emptyPlanStep(config, "master", func() {
-				// Before terraform destroys the EIP, which a running MASTER's
-				// daemon would otherwise re-attach.
-				l.logf("4. the daemons stop (SIGTERM): stopping them never moves the EIP")
-				for i := range roles {
-					l.stopDaemon(i)
-				}
-				l.steady(0, noPreemptWindow)
-				l.stopKeepalived(1)
-				l.stopKeepalived(0)
-			}),
+	resource.Test(t, acctest.Case(t, l.srv, []resource.TestStep{
+		{
+			// Apply, install the bundles, start the daemons, web servers
+			// and keepalived: the master's daemon finds the EIP already there.
+			Config: config,
+			Check: resource.ComposeTestCheckFunc(
+				resource.TestCheckResourceAttr(kaAddr, "agent_mode", "daemon"),
+				resource.TestCheckResourceAttr(pairAddr, "active_role", "master"),
+				func(s *terraform.State) error {
+					if err := l.install(s); err != nil {
+						return err
+					}
+					for i := range roles {
+						l.startDaemon(i)
+					}
+					l.reset()
+					l.daemonsAgree(0)
+					return nil
+				},
+			),
 		},
+		emptyPlanStep(config, "backup", func() {
+			l.logf("1. kill -9 of the MASTER's (the master's) keepalived: the backup's daemon takes the EIP")
+			l.killAndRejoin(0, 1)
+		}),
+		emptyPlanStep(config, "master", func() {
+			l.logf("2. kill -9 of the MASTER's (the backup's) keepalived: the master's daemon takes the EIP back")
+			l.killAndRejoin(1, 0)
+		}),
+		emptyPlanStep(config, "master", func() {
+			l.logf("3. out-of-band disassociation while the pair is healthy: the MASTER's daemon re-attaches the EIP")
+			vm, _, _, _ := acctest.SDKClients(l.srv)
+			t0 := time.Now()
+			if _, err := acctest.Call("DisassociateElasticIp", func() (*vmapis.DisassociateElasticIpResponse, error) {
+				return vm.DisassociateElasticIp(vmapis.NewDisassociateElasticIpRequest(acctest.Region(l.srv), l.vmID[0], l.eipID))
+			}); err != nil {
+				t.Fatalf("out-of-band disassociate: %v", err)
+			}
+			l.poll("the disassociation takes effect", 5*time.Second, func() bool { return l.holder() != l.vmID[0] })
+			l.poll("the master's daemon re-attaches the EIP", time.Until(t0.Add(daemonBudget)), func() bool {
+				return l.holder() == l.vmID[0] && !l.eipProcessing()
+			})
+			l.logf("   EIP back on the master %s after the disassociation", time.Since(t0).Round(time.Millisecond))
+			if !l.associatedBy(0, t0) {
+				t.Fatalf("the EIP came back without an associate call from the master's daemon; %s", l.describe())
+			}
+			l.steady(0, noPreemptWindow)
+			l.daemonsAgree(0)
+		}),
+		emptyPlanStep(config, "master", func() {
+			// Before terraform destroys the EIP, which a running MASTER's
+			// daemon would otherwise re-attach.
+			l.logf("4. the daemons stop (SIGTERM): stopping them never moves the EIP")
+			for i := range roles {
+				l.stopDaemon(i)
+			}
+			l.steady(0, noPreemptWindow)
+			l.stopKeepalived(1)
+			l.stopKeepalived(0)
+		}),
+	}))
+}
+
+// masterKeepalivedEnds sends the master's keepalived sig (named what in
+// the log) and requires the backup to take the EIP.
+func (l *lab) masterKeepalivedEnds(sig syscall.Signal, what string) {
+	l.t.Helper()
+	l.reset()
+	f := l.measureFailover(1, func() { l.killKeepalived(0, sig) })
+	l.logf("   EIP on the backup %s after %s", f.Total.Round(time.Millisecond), what)
+}
+
+// killAndRejoin kills the MASTER from's keepalived (the daemon of to takes
+// the EIP), restarts it, and checks that from rejoins as BACKUP with a
+// passing check while the EIP stays on to (nopreempt) and the daemons agree.
+func (l *lab) killAndRejoin(from, to int) {
+	l.t.Helper()
+	l.failoverByKill(from, to)
+	l.logf("   the %s's keepalived restarts: nopreempt, so the EIP stays on the %s", roles[from], roles[to])
+	l.startKeepalived(from)
+	l.poll("the restarted "+roles[from]+" becomes BACKUP with a passing check", 20*time.Second, func() bool {
+		return l.vrrpState(from) == "BACKUP" && l.checkHealthy(from)
 	})
+	l.steady(to, noPreemptWindow)
+	l.daemonsAgree(to)
 }
 
 // failoverByKill kills node from's keepalived with SIGKILL (no goodbye

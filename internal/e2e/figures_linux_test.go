@@ -108,11 +108,7 @@ func TestFailoverFigures(t *testing.T) {
 		},
 	})
 
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckNothingLeft(l.srv),
-		Steps:                    steps,
-	})
+	resource.Test(t, acctest.Case(t, l.srv, steps))
 	if t.Failed() {
 		return
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/netns"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 // The article's addresses: the hosts' private IPs and the API endpoint the
@@ -151,7 +152,7 @@ func newLab(t *testing.T) *lab {
 		l.wantIP[privateIP[i]] = i
 	}
 
-	l.runDir = secureRunDir(t)
+	l.runDir = testutil.SecureScriptDir(t, "jdha-e2e-")
 	l.agent = filepath.Join(l.runDir, "bin", "jdcloud-eip-failover")
 	for i, role := range roles {
 		l.confDir[i] = filepath.Join(l.runDir, role)
@@ -179,34 +180,6 @@ func agentArch() string {
 		return "arm64"
 	}
 	return "amd64"
-}
-
-// secureRunDir makes a directory keepalived's enable_script_security accepts
-// scripts under: root-owned 0755 with root-owned, non-writable parents (so not /tmp).
-func secureRunDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("/run", "jdha-e2e-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for p := dir; ; p = filepath.Dir(p) {
-		fi, err := os.Stat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st := fi.Sys().(*syscall.Stat_t); st.Uid != 0 || fi.Mode().Perm()&0o022 != 0 {
-			t.Skipf("skipping: %s is not root-owned and closed to group/others writes; keepalived would refuse scripts under it", p)
-		}
-		if p == "/" {
-			break
-		}
-	}
-	mkdir(t, filepath.Join(dir, "bin"))
-	return dir
 }
 
 func mkdir(t *testing.T, dir string) {
@@ -393,7 +366,7 @@ func (l *lab) install(s *terraform.State) error {
 		if err != nil {
 			return fmt.Errorf("keepalived -t on the %s's config: %v\n%s", role, err, out)
 		}
-		if bad := forbiddenLines(out); len(bad) > 0 {
+		if bad := testutil.KeepalivedComplaints(out); len(bad) > 0 {
 			return fmt.Errorf("keepalived -t on the %s's config: %q", role, bad)
 		}
 		if l.agentCfg[i], err = agent.LoadConfig(filepath.Join(l.confDir[i], "agent.json")); err != nil {

@@ -122,24 +122,6 @@ func (l *lab) logf(format string, args ...any) {
 	l.t.Logf("%s "+format, append([]any{time.Now().Format("15:04:05.000")}, args...)...)
 }
 
-// forbiddenLog are keepalived messages meaning part of the config was
-// silently dropped or a script will never run.
-var forbiddenLog = []string{"disabling", "ignoring", "cannot be accessed", "unsafe permissions", "security violation"}
-
-func forbiddenLines(out string) []string {
-	var found []string
-	for _, line := range strings.Split(out, "\n") {
-		low := strings.ToLower(line)
-		for _, bad := range forbiddenLog {
-			if strings.Contains(low, bad) {
-				found = append(found, strings.TrimSpace(line))
-				break
-			}
-		}
-	}
-	return found
-}
-
 func (l *lab) checkKeepalivedLogs() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -151,7 +133,7 @@ func (l *lab) checkKeepalivedLogs() {
 				l.t.Errorf("saving keepalived's log: %v", err)
 			}
 		}
-		for _, line := range forbiddenLines(p.Output()) {
+		for _, line := range testutil.KeepalivedComplaints(p.Output()) {
 			l.t.Errorf("keepalived (pid %d) logged %q", p.PID(), line)
 		}
 	}

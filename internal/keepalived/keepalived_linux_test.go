@@ -13,17 +13,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/netns"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
-
-// forbiddenLog are keepalived messages that mean part of the config was silently dropped or a
-// script will never run; -t still exits 0 for several of them.
-var forbiddenLog = []string{"disabling", "ignoring", "unsafe permissions", "security violation", "cannot be accessed"}
 
 func keepalivedBinary(t *testing.T) string {
 	t.Helper()
@@ -38,23 +33,9 @@ func keepalivedBinary(t *testing.T) string {
 	return ""
 }
 
-func forbiddenLines(out string) []string {
-	var found []string
-	for _, l := range strings.Split(out, "\n") {
-		low := strings.ToLower(l)
-		for _, bad := range forbiddenLog {
-			if strings.Contains(low, bad) {
-				found = append(found, strings.TrimSpace(l))
-				break
-			}
-		}
-	}
-	return found
-}
-
 func checkLog(t *testing.T, what, out string) {
 	t.Helper()
-	for _, l := range forbiddenLines(out) {
+	for _, l := range testutil.KeepalivedComplaints(out) {
 		t.Errorf("%s: keepalived said %q", what, l)
 	}
 }
@@ -66,46 +47,15 @@ func TestLogCheckCatchesTheArticleConfig(t *testing.T) {
 	a, b := netns.New(t), netns.New(t)
 	netns.Veth(t, a, "eth0", b, "eth0")
 	a.AddAddr(t, "eth0", "10.0.1.18/24")
-	conf := filepath.Join(secureDir(t), "article.conf")
+	conf := filepath.Join(testutil.SecureScriptDir(t, "jdha-ka-"), "article.conf")
 	writeFile(t, conf, "vrrp_script chk_nginx\n{\n  script \u201cpidof nginx\u201d\n  interval 2\n}\n\n"+
 		"vrrp_instance VI_1\n{\n  interface eth0\n  state MASTER\n  virtual_router_id 1\n  priority 101\n"+
 		"  unicast_src_ip 10.0.1.18\n  unicast_peer\n  {\n    10.0.1.19\n  }\n  track_script\n  {\n    chk_nginx\n  }\n"+
 		"  notify_master /etc/keepalived/master.sh\n}\n", 0o644)
 	out, _ := a.Run(context.Background(), bin, "-t", "-f", conf)
-	if len(forbiddenLines(out)) == 0 {
+	if len(testutil.KeepalivedComplaints(out)) == 0 {
 		t.Fatalf("the log check found nothing wrong with the article's config; keepalived -t said:\n%s", out)
 	}
-}
-
-// secureDir makes a directory that keepalived's enable_script_security accepts for scripts:
-// root-owned 0755, under root-owned parents that are not group/world writable (so not /tmp).
-func secureDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("/run", "jdha-ka-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for p := dir; ; p = filepath.Dir(p) {
-		fi, err := os.Stat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st := fi.Sys().(*syscall.Stat_t)
-		if st.Uid != 0 || fi.Mode().Perm()&0o022 != 0 {
-			t.Skipf("skipping: %s is not root-owned and closed to group/others writes; keepalived would refuse scripts there", p)
-		}
-		if p == "/" {
-			break
-		}
-	}
-	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 func writeFile(t *testing.T, path, text string, mode os.FileMode) {
@@ -134,7 +84,7 @@ type pair struct {
 // pgrep target, its pid file, or an HTTP server on the URL's loopback port in each namespace.
 func setupPair(t *testing.T, spec Spec) *pair {
 	t.Helper()
-	p := &pair{dir: secureDir(t)}
+	p := &pair{dir: testutil.SecureScriptDir(t, "jdha-ka-")}
 	p.callsPath = filepath.Join(p.dir, "calls.log")
 	spec.AgentPath = filepath.Join(p.dir, "bin", "jdcloud-eip-failover")
 	spec.AgentConfigPath = filepath.Join(p.dir, "agent.json")

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 )
 
@@ -19,12 +20,7 @@ func CheckResourceSchema(t testing.TB, r resource.Resource) {
 	ctx := context.Background()
 	var rs resource.SchemaResponse
 	r.Schema(ctx, resource.SchemaRequest{}, &rs)
-	if d := rs.Schema.ValidateImplementation(ctx); d.HasError() {
-		t.Fatalf("resource schema: %v", d)
-	}
-	for name, a := range rs.Schema.Attributes {
-		checkDescribed(t, "resource", name, a)
-	}
+	checkSchema(t, "resource", rs.Schema.ValidateImplementation(ctx), rs.Schema.Attributes)
 }
 
 // CheckDataSourceSchema checks d's schema and that every attribute is described.
@@ -33,17 +29,19 @@ func CheckDataSourceSchema(t testing.TB, d datasource.DataSource) {
 	ctx := context.Background()
 	var ds datasource.SchemaResponse
 	d.Schema(ctx, datasource.SchemaRequest{}, &ds)
-	if diags := ds.Schema.ValidateImplementation(ctx); diags.HasError() {
-		t.Fatalf("data source schema: %v", diags)
-	}
-	for name, a := range ds.Schema.Attributes {
-		checkDescribed(t, "data source", name, a)
-	}
+	checkSchema(t, "data source", ds.Schema.ValidateImplementation(ctx), ds.Schema.Attributes)
 }
 
-func checkDescribed(t testing.TB, kind, name string, a interface{ GetMarkdownDescription() string }) {
+// checkSchema fails t on the schema's own validation errors and names each
+// attribute without a MarkdownDescription.
+func checkSchema[A interface{ GetMarkdownDescription() string }](t testing.TB, kind string, valid diag.Diagnostics, attrs map[string]A) {
 	t.Helper()
-	if a.GetMarkdownDescription() == "" {
-		t.Errorf("%s attribute %s has no MarkdownDescription", kind, name)
+	if valid.HasError() {
+		t.Fatalf("%s schema: %v", kind, valid)
+	}
+	for name, a := range attrs {
+		if a.GetMarkdownDescription() == "" {
+			t.Errorf("%s attribute %s has no MarkdownDescription", kind, name)
+		}
 	}
 }

@@ -10,10 +10,8 @@ import (
 	"time"
 
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -68,11 +66,8 @@ func TestAccAvailabilityGroup_lifecycle(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
 	region := acctest.Region(srv)
-	sameID := statecheck.CompareValue(compare.ValuesSame())
-	newID := statecheck.CompareValue(compare.ValuesDiffer())
-
-	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
-		{
+	resource.ParallelTest(t, acctest.Case(t, srv, acctest.LifecycleSteps(agAddr,
+		resource.TestStep{
 			Config: agConfig(srv, "web-ag", []string{"a", "b"}, ""),
 			Check:  checkAgAPI(srv, "web-ag", "", "fd", "a", "b"),
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -82,36 +77,23 @@ func TestAccAvailabilityGroup_lifecycle(t *testing.T) {
 				statecheck.ExpectKnownValue(agAddr, tfjsonpath.New("azs"), knownvalue.ListExact([]knownvalue.Check{
 					knownvalue.StringExact(region + "a"), knownvalue.StringExact(region + "b"),
 				})),
-				sameID.AddStateValue(agAddr, tfjsonpath.New("id")),
 			},
-			ConfigPlanChecks: acctest.EmptyPlanAfterApply,
 		},
-		{
+		[]resource.TestStep{{
 			// name and description change in place (UpdateAg).
-			Config:           agConfig(srv, "高可用组-web", []string{"a", "b"}, `description = "nginx pair"`),
-			Check:            checkAgAPI(srv, "高可用组-web", "nginx pair", "fd", "a", "b"),
-			ConfigPlanChecks: acctest.ExpectInPlace(agAddr),
-			ConfigStateChecks: []statecheck.StateCheck{
-				sameID.AddStateValue(agAddr, tfjsonpath.New("id")),
-				newID.AddStateValue(agAddr, tfjsonpath.New("id")),
-			},
-		},
-		{
+			Config: agConfig(srv, "高可用组-web", []string{"a", "b"}, `description = "nginx pair"`),
+			Check:  checkAgAPI(srv, "高可用组-web", "nginx pair", "fd", "a", "b"),
+		}},
+		[]resource.TestStep{{
 			// Zones cannot change after creation: replaced.
-			Config:            agConfig(srv, "高可用组-web", []string{"a", "c"}, `description = "nginx pair"`),
-			Check:             checkAgAPI(srv, "高可用组-web", "nginx pair", "fd", "a", "c"),
-			ConfigPlanChecks:  acctest.ExpectAction(agAddr, plancheck.ResourceActionReplace),
-			ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(agAddr, tfjsonpath.New("id"))},
-		},
-		{
+			Config: agConfig(srv, "高可用组-web", []string{"a", "c"}, `description = "nginx pair"`),
+			Check:  checkAgAPI(srv, "高可用组-web", "nginx pair", "fd", "a", "c"),
+		}, {
 			// So does the placement type.
-			Config:            agConfig(srv, "高可用组-web", []string{"a", "c"}, `placement_type = "host"`),
-			Check:             checkAgAPI(srv, "高可用组-web", "", "host", "a", "c"),
-			ConfigPlanChecks:  acctest.ExpectAction(agAddr, plancheck.ResourceActionReplace),
-			ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(agAddr, tfjsonpath.New("id"))},
-		},
-		{ResourceName: agAddr, ImportState: true, ImportStateVerify: true},
-	}))
+			Config: agConfig(srv, "高可用组-web", []string{"a", "c"}, `placement_type = "host"`),
+			Check:  checkAgAPI(srv, "高可用组-web", "", "host", "a", "c"),
+		}},
+	)))
 }
 
 func TestAccAvailabilityGroup_disappears(t *testing.T) {

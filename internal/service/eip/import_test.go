@@ -47,6 +47,18 @@ func createExisting(t *testing.T, srv *emulator.Server, e existingEIP) vpcmodels
 	return got
 }
 
+// eachExisting runs fn as a subtest per existing EIP, each with its own
+// emulator that holds it.
+func eachExisting(t *testing.T, fn func(t *testing.T, srv *emulator.Server, e existingEIP, existing vpcmodels.ElasticIp)) {
+	for variant, e := range existingEIPs {
+		t.Run(variant, func(t *testing.T) {
+			acctest.PreCheck(t)
+			srv := acctest.StartEmulator(t)
+			fn(t, srv, e, createExisting(t, srv, e))
+		})
+	}
+}
+
 // importedAttrs checks state against what the SDK created.
 func importedAttrs(address string, want vpcmodels.ElasticIp, e existingEIP) resource.TestCheckFunc {
 	checks := []resource.TestCheckFunc{
@@ -66,58 +78,48 @@ func importedAttrs(address string, want vpcmodels.ElasticIp, e existingEIP) reso
 
 // terraform import, then the configuration a user writes plans empty.
 func TestAccElasticIP_importExistingCommand(t *testing.T) {
-	for variant, e := range existingEIPs {
-		t.Run(variant, func(t *testing.T) {
-			acctest.PreCheck(t)
-			srv := acctest.StartEmulator(t)
-			existing := createExisting(t, srv, e)
-			config := eipConfig(srv, e.hcl)
-			resource.ParallelTest(t, acctest.CaseChecking(t, checkGoneFromAPI(srv), []resource.TestStep{
-				{
-					Config:             config,
-					ResourceName:       addr,
-					ImportState:        true,
-					ImportStateId:      existing.ElasticIpId,
-					ImportStatePersist: true,
-					ImportStateCheck: func(states []*terraform.InstanceState) error {
-						if len(states) != 1 {
-							return fmt.Errorf("import produced %d resources, want 1", len(states))
-						}
-						return nil
-					},
+	eachExisting(t, func(t *testing.T, srv *emulator.Server, e existingEIP, existing vpcmodels.ElasticIp) {
+		config := eipConfig(srv, e.hcl)
+		resource.ParallelTest(t, acctest.CaseChecking(t, checkGoneFromAPI(srv), []resource.TestStep{
+			{
+				Config:             config,
+				ResourceName:       addr,
+				ImportState:        true,
+				ImportStateId:      existing.ElasticIpId,
+				ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 {
+						return fmt.Errorf("import produced %d resources, want 1", len(states))
+					}
+					return nil
 				},
-				{
-					Config:   config,
-					PlanOnly: true, // fails on any diff
-					Check:    importedAttrs(addr, existing, e),
-				},
-				{
-					Config: config,
-					Check:  importedAttrs(addr, existing, e),
-				},
-			}))
-		})
-	}
+			},
+			{
+				Config:   config,
+				PlanOnly: true, // fails on any diff
+				Check:    importedAttrs(addr, existing, e),
+			},
+			{
+				Config: config,
+				Check:  importedAttrs(addr, existing, e),
+			},
+		}))
+	})
 }
 
 // An import {} block in the configuration: the plan imports with no change,
 // and the plan after apply is empty (checked by the framework).
 func TestAccElasticIP_importExistingBlock(t *testing.T) {
-	for variant, e := range existingEIPs {
-		t.Run(variant, func(t *testing.T) {
-			acctest.PreCheck(t)
-			srv := acctest.StartEmulator(t)
-			existing := createExisting(t, srv, e)
-			config := eipConfig(srv, e.hcl) + fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n", addr, existing.ElasticIpId)
-			resource.ParallelTest(t, acctest.CaseChecking(t, checkGoneFromAPI(srv), []resource.TestStep{
-				{
-					Config:           config,
-					ConfigPlanChecks: acctest.ExpectAction(addr, plancheck.ResourceActionNoop),
-					Check:            importedAttrs(addr, existing, e),
-				},
-			}))
-		})
-	}
+	eachExisting(t, func(t *testing.T, srv *emulator.Server, e existingEIP, existing vpcmodels.ElasticIp) {
+		config := eipConfig(srv, e.hcl) + fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n", addr, existing.ElasticIpId)
+		resource.ParallelTest(t, acctest.CaseChecking(t, checkGoneFromAPI(srv), []resource.TestStep{
+			{
+				Config:           config,
+				ConfigPlanChecks: acctest.ExpectAction(addr, plancheck.ResourceActionNoop),
+				Check:            importedAttrs(addr, existing, e),
+			},
+		}))
+	})
 }
 
 // terraform plan -generate-config-out: the generated configuration (written
@@ -126,29 +128,24 @@ func TestAccElasticIP_importExistingBlock(t *testing.T) {
 // default the API does not echo (line) or a value the validators refuse
 // would show up here as a diff or an error.
 func TestAccElasticIP_importExistingGenerateConfig(t *testing.T) {
-	for variant, e := range existingEIPs {
-		t.Run(variant, func(t *testing.T) {
-			acctest.PreCheck(t)
-			srv := acctest.StartEmulator(t)
-			existing := createExisting(t, srv, e)
-			generated := "jdcloudha_elastic_ip.generated"
-			resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{
-				{
-					Config:          acctest.ProviderConfig(srv),
-					ResourceName:    generated,
-					ImportState:     true,
-					ImportStateKind: resource.ImportBlockWithID,
-					ImportStateId:   existing.ElasticIpId,
-					GenerateConfig:  true,
-					ImportPlanChecks: resource.ImportPlanChecks{
-						PreApply: []plancheck.PlanCheck{
-							plancheck.ExpectResourceAction(generated, plancheck.ResourceActionNoop),
-							plancheck.ExpectKnownValue(generated, tfjsonpath.New("address"), knownvalue.StringExact(existing.ElasticIpAddress)),
-							plancheck.ExpectKnownValue(generated, tfjsonpath.New("bandwidth_mbps"), knownvalue.Int64Exact(int64(e.bandwidth))),
-						},
+	eachExisting(t, func(t *testing.T, srv *emulator.Server, e existingEIP, existing vpcmodels.ElasticIp) {
+		generated := "jdcloudha_elastic_ip.generated"
+		resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{
+			{
+				Config:          acctest.ProviderConfig(srv),
+				ResourceName:    generated,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				ImportStateId:   existing.ElasticIpId,
+				GenerateConfig:  true,
+				ImportPlanChecks: resource.ImportPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(generated, plancheck.ResourceActionNoop),
+						plancheck.ExpectKnownValue(generated, tfjsonpath.New("address"), knownvalue.StringExact(existing.ElasticIpAddress)),
+						plancheck.ExpectKnownValue(generated, tfjsonpath.New("bandwidth_mbps"), knownvalue.Int64Exact(int64(e.bandwidth))),
 					},
 				},
-			}))
-		})
-	}
+			},
+		}))
+	})
 }

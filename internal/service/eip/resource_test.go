@@ -123,18 +123,7 @@ func TestAccElasticIP_disappears(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
 	config := eipConfig(srv, `bandwidth_mbps = 5`)
-	resource.ParallelTest(t, acctest.CaseChecking(t, checkGoneFromAPI(srv), []resource.TestStep{
-		{
-			Config:             config,
-			Check:              acctest.CheckDisappears(addr, deleteEIP(srv)),
-			ExpectNonEmptyPlan: true,
-		},
-		{
-			// Refresh dropped it from state, so the plan creates it again.
-			Config:           config,
-			ConfigPlanChecks: acctest.ExpectAction(addr, plancheck.ResourceActionCreate),
-		},
-	}))
+	resource.ParallelTest(t, acctest.CaseChecking(t, checkGoneFromAPI(srv), acctest.RecreateSteps(config, addr, deleteEIP(srv), nil)))
 }
 
 func TestAccElasticIP_validation(t *testing.T) {

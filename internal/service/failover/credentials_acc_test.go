@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-	"github.com/jdcloud-api/jdcloud-sdk-go/core"
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 	vpcclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/client"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 const credAddr = "jdcloudha_failover_credentials.agent"
@@ -181,12 +181,7 @@ func checkTakeoverFromBundle(srv *emulator.Server, dir, node, instanceAddr strin
 
 // checkKeyDead signs a request with a rotated-out key: 401.
 func checkKeyDead(srv *emulator.Server, key [2]string) error {
-	cfg := core.NewConfig()
-	cfg.SetScheme("http")
-	cfg.SetEndpoint(srv.Endpoint)
-	vpc := vpcclient.NewVpcClient(core.NewCredentials(key[0], key[1]))
-	vpc.SetConfig(cfg)
-	vpc.DisableLogger()
+	vpc := testutil.SDKClientAs(srv, key[0], key[1], vpcclient.NewVpcClient)
 	_, err := acctest.Call("vpc.DescribeElasticIps", func() (*vpcapis.DescribeElasticIpsResponse, error) {
 		return vpc.DescribeElasticIps(vpcapis.NewDescribeElasticIpsRequest(acctest.Region(srv)))
 	})

@@ -361,37 +361,33 @@ resource "terraform_data" "setup" {
 		return plancheck.ExpectResourceAction(setupAddr[node], plancheck.ResourceActionNoop)
 	}
 	var sums map[string]string
+	// The bundles missing: they are written again (the config updates in
+	// place, its hashes unchanged) and neither node's step runs.
+	rewritesBundles := func(factories map[string]func() (tfprotov6.ProviderServer, error)) resource.TestStep {
+		return resource.TestStep{
+			ProtoV6ProviderFactories: factories,
+			PreConfig:                func() { os.RemoveAll(dir) },
+			Config:                   config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+				noop("master"), noop("backup"),
+			}},
+			Check: resource.ComposeAggregateTestCheckFunc(checkBundles(dir), checkSameHashes(&sums)),
+		}
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories, Config: config, Check: keepHashes(&sums)},
-			{
-				// A colleague's laptop or a CI runner: no bundles folder.
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				PreConfig:                func() { os.RemoveAll(dir) },
-				Config:                   config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-					noop("master"), noop("backup"),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(checkBundles(dir), checkSameHashes(&sums)),
-			},
+			// A colleague's laptop or a CI runner: no bundles folder.
+			rewritesBundles(acctest.ProtoV6ProviderFactories),
 			{
 				// A new provider version with the same agent: nothing to do.
 				ProtoV6ProviderFactories: upgraded,
 				Config:                   config,
 				ConfigPlanChecks:         resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
-			{
-				// Both at once.
-				PreConfig:                func() { os.RemoveAll(dir) },
-				ProtoV6ProviderFactories: upgraded,
-				Config:                   config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-					noop("master"), noop("backup"),
-				}},
-				Check: resource.ComposeAggregateTestCheckFunc(checkBundles(dir), checkSameHashes(&sums)),
-			},
+			// Both at once.
+			rewritesBundles(upgraded),
 			{
 				// Only the master's priority: only the master's step runs again.
 				ProtoV6ProviderFactories: upgraded,

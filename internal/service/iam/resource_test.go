@@ -22,7 +22,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/jdcloud-api/jdcloud-sdk-go/core"
 	iamapis "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/apis"
 	iamclient "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/client"
 	iammodels "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/models"
@@ -36,6 +35,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 const (
@@ -75,19 +75,9 @@ type keyClients struct {
 }
 
 func clientsFor(srv *emulator.Server, ak, sk string) keyClients {
-	cred := core.NewCredentials(ak, sk)
-	cfg := core.NewConfig()
-	cfg.SetScheme("http")
-	cfg.SetEndpoint(srv.Endpoint)
-	cfg.SetTimeout(10 * time.Second)
-	k := keyClients{vm: vmclient.NewVmClient(cred), vpc: vpcclient.NewVpcClient(cred), iam: iamclient.NewIamClient(cred)}
-	k.vm.SetConfig(cfg)
-	k.vm.DisableLogger()
-	k.vpc.SetConfig(cfg)
-	k.vpc.DisableLogger()
-	k.iam.SetConfig(cfg)
-	k.iam.DisableLogger()
-	return k
+	return keyClients{vm: testutil.SDKClientAs(srv, ak, sk, vmclient.NewVmClient),
+		vpc: testutil.SDKClientAs(srv, ak, sk, vpcclient.NewVpcClient),
+		iam: testutil.SDKClientAs(srv, ak, sk, iamclient.NewIamClient)}
 }
 
 // expectStatus checks that err is the API answering code/status.

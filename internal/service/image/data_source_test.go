@@ -39,43 +39,41 @@ func TestAccImagesDataSource(t *testing.T) {
 	srv := acctest.StartEmulator(t)
 	cfg := acctest.ProviderConfig(srv)
 	ds := "data.jdcloudha_images.x"
+	// found reads the data source with the arguments args and checks what it found.
+	found := func(args string, checks ...resource.TestCheckFunc) resource.TestStep {
+		return resource.TestStep{
+			Config: cfg + `data "jdcloudha_images" "x" {` + args + `}`,
+			Check:  resource.ComposeAggregateTestCheckFunc(checks...),
+		}
+	}
 	resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{
-		{
-			// Two Ubuntu images for x86_64 (22.04 newer than 20.04); the arm64 one is filtered out.
-			Config: cfg + `data "jdcloudha_images" "x" {
+		// Two Ubuntu images for x86_64 (22.04 newer than 20.04); the arm64 one is filtered out.
+		found(`
   platform     = "Ubuntu"
   architecture = "x86_64"
-}`,
-			Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr(ds, "images.#", "2"),
-				resource.TestCheckResourceAttr(ds, "most_recent_id", "img-ubuntu2204-x64"),
-				resource.TestCheckResourceAttr(ds, "ids.1", "img-ubuntu2004-x64"),
-				resource.TestCheckResourceAttr(ds, "images.0.name", "Ubuntu 22.04 LTS 64位"),
-				resource.TestCheckResourceAttr(ds, "images.0.os_version", "22.04"),
-				resource.TestCheckResourceAttr(ds, "images.0.image_source", "public"),
-				resource.TestCheckResourceAttr(ds, "images.0.status", "ready"),
-				resource.TestCheckResourceAttr(ds, "images.0.system_disk_size_gb", "40"),
-			),
-		},
-		{
-			// name is JD Cloud's substring filter; name_regex narrows on the whole name.
-			Config: cfg + `data "jdcloudha_images" "x" {
+`,
+			resource.TestCheckResourceAttr(ds, "images.#", "2"),
+			resource.TestCheckResourceAttr(ds, "most_recent_id", "img-ubuntu2204-x64"),
+			resource.TestCheckResourceAttr(ds, "ids.1", "img-ubuntu2004-x64"),
+			resource.TestCheckResourceAttr(ds, "images.0.name", "Ubuntu 22.04 LTS 64位"),
+			resource.TestCheckResourceAttr(ds, "images.0.os_version", "22.04"),
+			resource.TestCheckResourceAttr(ds, "images.0.image_source", "public"),
+			resource.TestCheckResourceAttr(ds, "images.0.status", "ready"),
+			resource.TestCheckResourceAttr(ds, "images.0.system_disk_size_gb", "40"),
+		),
+		// name is JD Cloud's substring filter; name_regex narrows on the whole name.
+		found(`
   name       = "Ubuntu"
   name_regex = "^Ubuntu 20\\.04"
-}`,
-			Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr(ds, "images.#", "1"),
-				resource.TestCheckResourceAttr(ds, "most_recent_id", "img-ubuntu2004-x64"),
-			),
-		},
-		{
-			// Debian reports the documented platform "Other Linux"; by name it is found.
-			Config: cfg + `data "jdcloudha_images" "x" { name = "Debian 12" }`,
-			Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr(ds, "most_recent_id", "img-debian12-x64"),
-				resource.TestCheckResourceAttr(ds, "images.0.platform", "Other Linux"),
-			),
-		},
+`,
+			resource.TestCheckResourceAttr(ds, "images.#", "1"),
+			resource.TestCheckResourceAttr(ds, "most_recent_id", "img-ubuntu2004-x64"),
+		),
+		// Debian reports the documented platform "Other Linux"; by name it is found.
+		found(` name = "Debian 12" `,
+			resource.TestCheckResourceAttr(ds, "most_recent_id", "img-debian12-x64"),
+			resource.TestCheckResourceAttr(ds, "images.0.platform", "Other Linux"),
+		),
 		{
 			// Offline images cannot launch instances, so they are not offered.
 			Config:      cfg + `data "jdcloudha_images" "x" { name = "CentOS 7.8" }`,

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -130,18 +129,25 @@ func apiRuleSummary(sg vpcmodels.NetworkSecurityGroup) []string {
 	return out
 }
 
-func checkSGRulesAPI(srv *emulator.Server, want ...string) resource.TestCheckFunc {
+// checkSGAPI runs check on the group at sgAddr as the API holds it.
+func checkSGAPI(srv *emulator.Server, check func(sg vpcmodels.NetworkSecurityGroup) error) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		sg, err := apiSecurityGroup(srv, s, sgAddr)
 		if err != nil {
 			return err
 		}
+		return check(sg)
+	}
+}
+
+func checkSGRulesAPI(srv *emulator.Server, want ...string) resource.TestCheckFunc {
+	return checkSGAPI(srv, func(sg vpcmodels.NetworkSecurityGroup) error {
 		sort.Strings(want)
 		if got := apiRuleSummary(sg); strings.Join(got, "\n") != strings.Join(want, "\n") {
 			return fmt.Errorf("API rules:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 		return nil
-	}
+	})
 }
 
 // ruleIDOf finds the API rule ID of the custom rule with the given direction, protocol and from_port.
@@ -157,12 +163,10 @@ func ruleIDOf(sg vpcmodels.NetworkSecurityGroup, direction, protocol, from int) 
 func TestAccSecurityGroup_lifecycle(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	sameID := statecheck.CompareValue(compare.ValuesSame())
-	newID := statecheck.CompareValue(compare.ValuesDiffer())
 	var httpRuleID string
 
-	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
-		{
+	resource.ParallelTest(t, acctest.Case(t, srv, acctest.LifecycleSteps(sgAddr,
+		resource.TestStep{
 			Config: sgConfig(srv, "a", "web-sg", articleRules),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				checkSGRulesAPI(srv,
@@ -171,17 +175,13 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 					`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
 					`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
 				),
-				func(s *terraform.State) error {
-					sg, err := apiSecurityGroup(srv, s, sgAddr)
-					if err != nil {
-						return err
-					}
+				checkSGAPI(srv, func(sg vpcmodels.NetworkSecurityGroup) error {
 					httpRuleID = ruleIDOf(sg, 0, 6, 80)
 					if httpRuleID == "" {
 						return fmt.Errorf("no http rule in the API")
 					}
 					return nil
-				},
+				}),
 			),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetSizeExact(4)),
@@ -203,11 +203,9 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 						"description": knownvalue.Null(),
 					}),
 				})),
-				sameID.AddStateValue(sgAddr, tfjsonpath.New("id")),
 			},
-			ConfigPlanChecks: acctest.EmptyPlanAfterApply,
 		},
-		{
+		[]resource.TestStep{{
 			// Rules change in place: http keeps its rule ID (description modified), ssh removed, two added.
 			Config: sgConfig(srv, "a", "web-sg-2", changedRules),
 			Check: resource.ComposeAggregateTestCheckFunc(
@@ -218,11 +216,7 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 					`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
 					`1 300 - 0.0.0.0/0 ""`,
 				),
-				func(s *terraform.State) error {
-					sg, err := apiSecurityGroup(srv, s, sgAddr)
-					if err != nil {
-						return err
-					}
+				checkSGAPI(srv, func(sg vpcmodels.NetworkSecurityGroup) error {
 					if got := ruleIDOf(sg, 0, 6, 80); got != httpRuleID {
 						return fmt.Errorf("http rule ID is %q, was %q: a description change must modify the rule, not re-create it", got, httpRuleID)
 					}
@@ -230,32 +224,24 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 						return fmt.Errorf("API name %q, want web-sg-2", sg.NetworkSecurityGroupName)
 					}
 					return nil
-				},
+				}),
 			),
-			ConfigPlanChecks: acctest.ExpectInPlace(sgAddr),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetSizeExact(5)),
-				sameID.AddStateValue(sgAddr, tfjsonpath.New("id")),
-				newID.AddStateValue(sgAddr, tfjsonpath.New("id")),
 			},
-		},
-		{
+		}, {
 			// No rule blocks: every custom rule is removed, in place.
-			Config:           sgConfig(srv, "a", "web-sg-2", ""),
-			Check:            checkSGRulesAPI(srv),
-			ConfigPlanChecks: acctest.ExpectAction(sgAddr, plancheck.ResourceActionUpdate),
+			Config: sgConfig(srv, "a", "web-sg-2", ""),
+			Check:  checkSGRulesAPI(srv),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(sgAddr, tfjsonpath.New("rule"), knownvalue.SetSizeExact(0)),
 			},
-		},
-		{
+		}},
+		[]resource.TestStep{{
 			// Another VPC replaces the group.
-			Config:            sgConfig(srv, "b", "web-sg-2", articleRules),
-			ConfigPlanChecks:  acctest.ExpectAction(sgAddr, plancheck.ResourceActionReplace),
-			ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(sgAddr, tfjsonpath.New("id"))},
-		},
-		{ResourceName: sgAddr, ImportState: true, ImportStateVerify: true},
-	}))
+			Config: sgConfig(srv, "b", "web-sg-2", articleRules),
+		}},
+	)))
 }
 
 // A rule added outside Terraform shows up as drift and is removed by the next apply.

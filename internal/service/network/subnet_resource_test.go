@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -56,11 +55,8 @@ func checkSubnetAPI(srv *emulator.Server, name, cidr, description string) resour
 func TestAccSubnet_lifecycle(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	sameID := statecheck.CompareValue(compare.ValuesSame())
-	newID := statecheck.CompareValue(compare.ValuesDiffer())
-
-	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
-		{
+	resource.ParallelTest(t, acctest.Case(t, srv, acctest.LifecycleSteps(subnetAddr,
+		resource.TestStep{
 			Config: subnetConfig(srv, "web", "10.0.1.0/24", "article subnet"),
 			Check:  checkSubnetAPI(srv, "web", "10.0.1.0/24", "article subnet"),
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -72,32 +68,20 @@ func TestAccSubnet_lifecycle(t *testing.T) {
 					return nil
 				})),
 				statecheck.ExpectKnownValue(subnetAddr, tfjsonpath.New("start_ip"), knownvalue.NotNull()),
-				sameID.AddStateValue(subnetAddr, tfjsonpath.New("id")),
-			},
-			ConfigPlanChecks: acctest.EmptyPlanAfterApply,
-		},
-		{
-			Config:           subnetConfig(srv, "web-renamed", "10.0.1.0/24", ""),
-			Check:            checkSubnetAPI(srv, "web-renamed", "10.0.1.0/24", ""),
-			ConfigPlanChecks: acctest.ExpectInPlace(subnetAddr),
-			ConfigStateChecks: []statecheck.StateCheck{
-				sameID.AddStateValue(subnetAddr, tfjsonpath.New("id")),
-				newID.AddStateValue(subnetAddr, tfjsonpath.New("id")),
 			},
 		},
-		{
+		[]resource.TestStep{{
+			Config: subnetConfig(srv, "web-renamed", "10.0.1.0/24", ""),
+			Check:  checkSubnetAPI(srv, "web-renamed", "10.0.1.0/24", ""),
+		}},
+		[]resource.TestStep{{
 			Config: subnetConfig(srv, "web-renamed", "10.0.2.0/24", ""),
 			Check:  checkSubnetAPI(srv, "web-renamed", "10.0.2.0/24", ""),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(subnetAddr, plancheck.ResourceActionReplace),
-					plancheck.ExpectResourceAction(vpcAddr, plancheck.ResourceActionNoop),
-				},
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(vpcAddr, plancheck.ResourceActionNoop)},
 			},
-			ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(subnetAddr, tfjsonpath.New("id"))},
-		},
-		{ResourceName: subnetAddr, ImportState: true, ImportStateVerify: true},
-	}))
+		}},
+	)))
 }
 
 func TestAccSubnet_disappears(t *testing.T) {

@@ -5,10 +5,8 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -46,44 +44,27 @@ func checkVpcAPI(srv *emulator.Server, name, cidr, description string) resource.
 func TestAccVpc_lifecycle(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	sameID := statecheck.CompareValue(compare.ValuesSame())
-	newID := statecheck.CompareValue(compare.ValuesDiffer())
-
-	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
-		{
+	resource.ParallelTest(t, acctest.Case(t, srv, acctest.LifecycleSteps(vpcAddr,
+		resource.TestStep{
 			Config: vpcConfig(srv, "ha-vpc", "10.0.0.0/16", "first"),
 			Check:  checkVpcAPI(srv, "ha-vpc", "10.0.0.0/16", "first"),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^vpc-`))),
 				statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("cidr_block"), knownvalue.StringExact("10.0.0.0/16")),
 				statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("created_time"), knownvalue.NotNull()),
-				sameID.AddStateValue(vpcAddr, tfjsonpath.New("id")),
 			},
-			ConfigPlanChecks: acctest.EmptyPlanAfterApply,
 		},
-		{
+		[]resource.TestStep{{
 			// name and description change in place (ModifyVpc).
-			Config:           vpcConfig(srv, "ha-vpc-renamed", "10.0.0.0/16", "second"),
-			Check:            checkVpcAPI(srv, "ha-vpc-renamed", "10.0.0.0/16", "second"),
-			ConfigPlanChecks: acctest.ExpectInPlace(vpcAddr),
-			ConfigStateChecks: []statecheck.StateCheck{
-				sameID.AddStateValue(vpcAddr, tfjsonpath.New("id")),
-				newID.AddStateValue(vpcAddr, tfjsonpath.New("id")),
-			},
-		},
-		{
+			Config: vpcConfig(srv, "ha-vpc-renamed", "10.0.0.0/16", "second"),
+			Check:  checkVpcAPI(srv, "ha-vpc-renamed", "10.0.0.0/16", "second"),
+		}},
+		[]resource.TestStep{{
 			// The API cannot change a VPC's range: a new block replaces it.
-			Config:            vpcConfig(srv, "ha-vpc-renamed", "172.16.0.0/16", "second"),
-			Check:             checkVpcAPI(srv, "ha-vpc-renamed", "172.16.0.0/16", "second"),
-			ConfigPlanChecks:  acctest.ExpectAction(vpcAddr, plancheck.ResourceActionReplace),
-			ConfigStateChecks: []statecheck.StateCheck{newID.AddStateValue(vpcAddr, tfjsonpath.New("id"))},
-		},
-		{
-			ResourceName:      vpcAddr,
-			ImportState:       true,
-			ImportStateVerify: true,
-		},
-	}))
+			Config: vpcConfig(srv, "ha-vpc-renamed", "172.16.0.0/16", "second"),
+			Check:  checkVpcAPI(srv, "ha-vpc-renamed", "172.16.0.0/16", "second"),
+		}},
+	)))
 }
 
 // A VPC without cidr_block has no range restriction; import keeps it null.
@@ -102,7 +83,7 @@ resource "jdcloudha_vpc" "test" {
 				statecheck.ExpectKnownValue(vpcAddr, tfjsonpath.New("description"), knownvalue.StringExact("")),
 			},
 		},
-		{ResourceName: vpcAddr, ImportState: true, ImportStateVerify: true},
+		acctest.ImportStep(vpcAddr),
 	}))
 }
 

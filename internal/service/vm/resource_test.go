@@ -160,18 +160,8 @@ func TestAccInstance_disappears(t *testing.T) {
 	config := acctest.ProviderConfig(srv) + networkConfig(`["cn-east-2a"]`) + instanceConfig("master", "web-master", `instance_type = "g.n2.medium"
   image_id      = "img-debian12-x64"
   key_names     = ["ops"]`)
-	resource.ParallelTest(t, acctest.CaseChecking(t, checkInstancesGone(srv), []resource.TestStep{
-		{
-			Config:             config,
-			Check:              acctest.CheckDisappears(master, deleteInstance(srv)),
-			ExpectNonEmptyPlan: true,
-		},
-		{
-			Config:           config,
-			ConfigPlanChecks: acctest.ExpectAction(master, plancheck.ResourceActionCreate),
-			Check:            resource.TestCheckResourceAttr(master, "status", "running"),
-		},
-	}))
+	resource.ParallelTest(t, acctest.CaseChecking(t, checkInstancesGone(srv),
+		acctest.RecreateSteps(config, master, deleteInstance(srv), resource.TestCheckResourceAttr(master, "status", "running"))))
 }
 
 // Two instances of one availability group in one zone land in different
