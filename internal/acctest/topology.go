@@ -10,66 +10,12 @@ import "fmt"
 var ArticleTopology = ArticleFoundation + ArticleInstances
 
 // ArticleFoundation is ArticleTopology without the instances: VPC, subnet,
-// security group, availability group and EIP.
-const ArticleFoundation = `
-resource "jdcloudha_vpc" "ha" {
-  name       = "ha-vpc"
-  cidr_block = "10.0.0.0/16"
-}
-
-resource "jdcloudha_subnet" "ha" {
-  vpc_id     = jdcloudha_vpc.ha.id
-  name       = "ha-subnet"
-  cidr_block = "10.0.1.0/24"
-}
-
-resource "jdcloudha_security_group" "web" {
-  vpc_id = jdcloudha_vpc.ha.id
-  name   = "ha-web"
-
-  rule {
-    direction = "ingress"
-    protocol  = "tcp"
-    from_port = 80
-    to_port   = 80
-    cidr      = "0.0.0.0/0"
-  }
-  rule {
-    direction = "ingress"
-    protocol  = "tcp"
-    from_port = 443
-    to_port   = 443
-    cidr      = "0.0.0.0/0"
-  }
-  rule {
-    direction   = "ingress"
-    protocol    = "all"
-    cidr        = "10.0.1.18/32"
-    description = "VRRP from the master"
-  }
-  rule {
-    direction   = "ingress"
-    protocol    = "all"
-    cidr        = "10.0.1.19/32"
-    description = "VRRP from the backup"
-  }
-  rule {
-    direction = "egress"
-    protocol  = "all"
-    cidr      = "0.0.0.0/0"
-  }
-}
-
-resource "jdcloudha_availability_group" "ha" {
-  name = "ha-web"
-  azs  = ["cn-east-2a", "cn-east-2b"]
-}
-
-resource "jdcloudha_elastic_ip" "vip" {
-  name           = "ha-vip"
-  bandwidth_mbps = 5
-}
-`
+// security group, availability group and EIP, as the resources' examples
+// document them (the instance example's network and group, the security
+// group example's rules).
+var ArticleFoundation = ExampleBlocks("jdcloudha_instance", "jdcloudha_vpc.ha", "jdcloudha_subnet.ha", "jdcloudha_availability_group.ha") +
+	ExampleBlocks("jdcloudha_security_group", "jdcloudha_security_group.web") +
+	ExampleBlocks("jdcloudha_elastic_ip", "jdcloudha_elastic_ip.vip")
 
 // ArticleInstances are ArticleTopology's two instances, jdcloudha_instance.master
 // (10.0.1.18, cn-east-2a) and jdcloudha_instance.backup (10.0.1.19, cn-east-2b).
