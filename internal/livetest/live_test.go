@@ -46,7 +46,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "refusing to start:", err)
 		os.Exit(1)
 	}
-	live, clients = s, livetest.NewClients(s)
+	if clients, err = livetest.NewClients(s); err != nil {
+		fmt.Fprintln(os.Stderr, "refusing to start:", err)
+		os.Exit(1)
+	}
+	live = s
 	fmt.Fprintf(os.Stderr, "live run %s in %s\n", run, s.Region)
 	code := m.Run()
 	// Whatever failed or was interrupted above: delete what this run named.
