@@ -157,10 +157,7 @@ func TestAccBadInput(t *testing.T) {
 			ExpectError: c.want,
 		})
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		Steps:                    steps,
-	})
+	resource.ParallelTest(t, acctest.CaseChecking(t, nil, steps))
 	if n := srv.Emulator.Stats().Total; n != 0 {
 		t.Errorf("invalid configurations sent %d API requests; plan-time checks should have stopped them first", n)
 	}
@@ -170,14 +167,11 @@ func TestAccBadInput(t *testing.T) {
 func TestAccUserDataAtTheLimitPlans(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:             acctest.ProviderConfig(srv) + instanceHCL(`"ag-x"`, `"subnet-x"`, map[string]string{"user_data": userDataOfSize(16 * 1024)}),
-			PlanOnly:           true,
-			ExpectNonEmptyPlan: true,
-		}},
-	})
+	resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{{
+		Config:             acctest.ProviderConfig(srv) + instanceHCL(`"ag-x"`, `"subnet-x"`, map[string]string{"user_data": userDataOfSize(16 * 1024)}),
+		PlanOnly:           true,
+		ExpectNonEmptyPlan: true,
+	}}))
 }
 
 // What only the API knows is checked at plan time once the objects exist: a
@@ -192,24 +186,20 @@ func TestAccBadInputAgainstExistingObjects(t *testing.T) {
 	planFails := func(extra string, want *regexp.Regexp) resource.TestStep {
 		return resource.TestStep{Config: foundation + extra, PlanOnly: true, ExpectError: want}
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{Config: foundation},
-			planFails(instanceHCL(ag, subnet, map[string]string{"private_ip": `"10.0.2.18"`}),
-				acctest.ErrorRegexp("Private IP outside the subnet", "private_ip 10.0.2.18 is not inside the subnet's CIDR block 10.0.1.0/24")),
-			planFails(instanceHCL(ag, subnet, map[string]string{"private_ip": `"10.0.1.1"`}),
-				acctest.ErrorRegexp("Private IP outside the subnet", "10.0.1.1 is reserved in 10.0.1.0/24")),
-			planFails(instanceHCL(ag, subnet, map[string]string{"az": `"cn-east-2c"`}),
-				acctest.ErrorRegexp("Zone not in the availability group", `az "cn-east-2c" is not one of availability group`)),
-			planFails(`
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{Config: foundation},
+		planFails(instanceHCL(ag, subnet, map[string]string{"private_ip": `"10.0.2.18"`}),
+			acctest.ErrorRegexp("Private IP outside the subnet", "private_ip 10.0.2.18 is not inside the subnet's CIDR block 10.0.1.0/24")),
+		planFails(instanceHCL(ag, subnet, map[string]string{"private_ip": `"10.0.1.1"`}),
+			acctest.ErrorRegexp("Private IP outside the subnet", "10.0.1.1 is reserved in 10.0.1.0/24")),
+		planFails(instanceHCL(ag, subnet, map[string]string{"az": `"cn-east-2c"`}),
+			acctest.ErrorRegexp("Zone not in the availability group", `az "cn-east-2c" is not one of availability group`)),
+		planFails(`
 resource "jdcloudha_subnet" "outside" {
   vpc_id     = jdcloudha_vpc.ha.id
   name       = "outside"
   cidr_block = "10.1.0.0/24"
 }
 `, acctest.ErrorRegexp("Subnet outside its VPC", "cidr_block 10.1.0.0/24 is not inside the CIDR block 10.0.0.0/16")),
-		},
-		CheckDestroy: acctest.CheckNothingLeft(srv),
-	})
+	}))
 }
