@@ -68,88 +68,71 @@ func TestAccBadInput(t *testing.T) {
 	inst := func(override map[string]string) string {
 		return instanceHCL(`"ag-doesnotexist"`, `"subnet-doesnotexist"`, override)
 	}
+	// One block of each kind, with the value under test as the argument.
+	vpc := func(name, cidr string) string {
+		return fmt.Sprintf(`resource "jdcloudha_vpc" "bad" {
+  name       = %q
+  cidr_block = %q
+}`, name, cidr)
+	}
+	ingress := func(protocol, cidr string) string {
+		return fmt.Sprintf(`resource "jdcloudha_security_group" "bad" {
+  vpc_id = "vpc-doesnotexist"
+  name   = "bad"
+  rule {
+    direction = "ingress"
+    protocol  = %q
+    cidr      = %q
+  }
+}`, protocol, cidr)
+	}
+	group := func(name, azs string) string { // azs: an HCL list
+		return fmt.Sprintf(`resource "jdcloudha_availability_group" "bad" {
+  name = %q
+  azs  = %s
+}`, name, azs)
+	}
 	cases := []struct {
 		name   string
 		config string
 		want   *regexp.Regexp
 	}{
-		{"vpc CIDR prefix too long", `resource "jdcloudha_vpc" "bad" {
-  name       = "bad"
-  cidr_block = "10.0.0.0/33"
-}`, acctest.ErrorRegexp("Invalid CIDR block", `cidr_block is invalid: "10.0.0.0/33" is not a CIDR block`)},
-		{"vpc CIDR public", `resource "jdcloudha_vpc" "bad" {
-  name       = "bad"
-  cidr_block = "8.8.0.0/16"
-}`, acctest.ErrorRegexp("cidr_block is invalid", "is not inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")},
-		{"vpc CIDR too large", `resource "jdcloudha_vpc" "bad" {
-  name       = "bad"
-  cidr_block = "10.0.0.0/8"
-}`, acctest.ErrorRegexp("cidr_block is invalid", "has prefix length /8; JD Cloud allows /16 to /28")},
+		{"vpc CIDR prefix too long", vpc("bad", "10.0.0.0/33"),
+			acctest.ErrorRegexp("Invalid CIDR block", `cidr_block is invalid: "10.0.0.0/33" is not a CIDR block`)},
+		{"vpc CIDR public", vpc("bad", "8.8.0.0/16"),
+			acctest.ErrorRegexp("cidr_block is invalid", "is not inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")},
+		{"vpc CIDR too large", vpc("bad", "10.0.0.0/8"),
+			acctest.ErrorRegexp("cidr_block is invalid", "has prefix length /8; JD Cloud allows /16 to /28")},
 		{"subnet CIDR with host bits", `resource "jdcloudha_subnet" "bad" {
   vpc_id     = "vpc-doesnotexist"
   name       = "bad"
   cidr_block = "10.0.1.5/24"
 }`, acctest.ErrorRegexp("cidr_block is invalid", `"10.0.1.5/24" has host bits set: write the network address "10.0.1.0/24"`)},
-		{"security group rule CIDR", `resource "jdcloudha_security_group" "bad" {
-  vpc_id = "vpc-doesnotexist"
-  name   = "bad"
-  rule {
-    direction = "ingress"
-    protocol  = "all"
-    cidr      = "10.0.1.18"
-  }
-}`, acctest.ErrorRegexp("Invalid CIDR block", "cidr is invalid", `"10.0.1.18" is not a CIDR block`)},
-		{"security group rule protocol", `resource "jdcloudha_security_group" "bad" {
-  vpc_id = "vpc-doesnotexist"
-  name   = "bad"
-  rule {
-    direction = "ingress"
-    protocol  = "vrrp"
-    cidr      = "10.0.1.18/32"
-  }
-}`, acctest.ErrorRegexp("Invalid protocol", "protocol is invalid")},
-		{"security group tcp rule without ports", `resource "jdcloudha_security_group" "bad" {
-  vpc_id = "vpc-doesnotexist"
-  name   = "bad"
-  rule {
-    direction = "ingress"
-    protocol  = "tcp"
-    cidr      = "0.0.0.0/0"
-  }
-}`, acctest.ErrorRegexp("Missing port", `from_port is required for protocol "tcp"`)},
+		{"security group rule CIDR", ingress("all", "10.0.1.18"),
+			acctest.ErrorRegexp("Invalid CIDR block", "cidr is invalid", `"10.0.1.18" is not a CIDR block`)},
+		{"security group rule protocol", ingress("vrrp", "10.0.1.18/32"),
+			acctest.ErrorRegexp("Invalid protocol", "protocol is invalid")},
+		{"security group tcp rule without ports", ingress("tcp", "0.0.0.0/0"),
+			acctest.ErrorRegexp("Missing port", `from_port is required for protocol "tcp"`)},
 		{"unknown placement type", `resource "jdcloudha_availability_group" "bad" {
   name           = "bad"
   azs            = ["cn-east-2a", "cn-east-2b"]
   placement_type = "rack"
 }`, acctest.ErrorRegexp("placement_type", `value must be one of: ["fd" "switch" "host"], got: "rack"`)},
-		{"zero zones", `resource "jdcloudha_availability_group" "bad" {
-  name = "bad"
-  azs  = []
-}`, acctest.ErrorRegexp("azs", "list must contain at least 1 elements")},
-		{"too many zones", `resource "jdcloudha_availability_group" "bad" {
-  name = "bad"
-  azs  = ["cn-east-2a", "cn-east-2b", "cn-east-2c", "cn-east-2d"]
-}`, acctest.ErrorRegexp("azs", "list must contain at least 1 elements and at most 3 elements")},
-		{"duplicate zones", `resource "jdcloudha_availability_group" "bad" {
-  name = "bad"
-  azs  = ["cn-east-2a", "cn-east-2a"]
-}`, acctest.ErrorRegexp("Error: Duplicate List Value", "azs", "duplicate")},
-		{"zone of another region", `resource "jdcloudha_availability_group" "bad" {
-  name = "bad"
-  azs  = ["cn-east-2a", "cn-north-1b"]
-}`, acctest.ErrorRegexp("Zone not in the provider's region", `"cn-north-1b" is not a zone of region cn-east-2`)},
-		{"vpc name too long", `resource "jdcloudha_vpc" "bad" {
-  name       = "` + long33 + `"
-  cidr_block = "10.0.0.0/16"
-}`, acctest.ErrorRegexp("Invalid name", "name is 33 characters long; the limit is 32")},
-		{"availability group name too long", `resource "jdcloudha_availability_group" "bad" {
-  name = "` + long33 + `"
-  azs  = ["cn-east-2a"]
-}`, acctest.ErrorRegexp("Invalid name", "name is 33 characters long; the limit is 32")},
-		{"availability group name charset", `resource "jdcloudha_availability_group" "bad" {
-  name = "web pair"
-  azs  = ["cn-east-2a"]
-}`, acctest.ErrorRegexp("Invalid name", `contains ' ' at position 4`)},
+		{"zero zones", group("bad", `[]`),
+			acctest.ErrorRegexp("azs", "list must contain at least 1 elements")},
+		{"too many zones", group("bad", `["cn-east-2a", "cn-east-2b", "cn-east-2c", "cn-east-2d"]`),
+			acctest.ErrorRegexp("azs", "list must contain at least 1 elements and at most 3 elements")},
+		{"duplicate zones", group("bad", `["cn-east-2a", "cn-east-2a"]`),
+			acctest.ErrorRegexp("Error: Duplicate List Value", "azs", "duplicate")},
+		{"zone of another region", group("bad", `["cn-east-2a", "cn-north-1b"]`),
+			acctest.ErrorRegexp("Zone not in the provider's region", `"cn-north-1b" is not a zone of region cn-east-2`)},
+		{"vpc name too long", vpc(long33, "10.0.0.0/16"),
+			acctest.ErrorRegexp("Invalid name", "name is 33 characters long; the limit is 32")},
+		{"availability group name too long", group(long33, `["cn-east-2a"]`),
+			acctest.ErrorRegexp("Invalid name", "name is 33 characters long; the limit is 32")},
+		{"availability group name charset", group("web pair", `["cn-east-2a"]`),
+			acctest.ErrorRegexp("Invalid name", `contains ' ' at position 4`)},
 		{"elastic IP name too long", `resource "jdcloudha_elastic_ip" "bad" {
   name           = "` + long33 + `"
   bandwidth_mbps = 5
@@ -194,45 +177,26 @@ func TestAccUserDataAtTheLimitPlans(t *testing.T) {
 func TestAccBadInputAgainstExistingObjects(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	foundation := acctest.ProviderConfig(srv) + `
-resource "jdcloudha_vpc" "ha" {
-  name       = "ha-vpc"
-  cidr_block = "10.0.0.0/16"
-}
-
-resource "jdcloudha_subnet" "ha" {
-  vpc_id     = jdcloudha_vpc.ha.id
-  name       = "ha-subnet"
-  cidr_block = "10.0.1.0/24"
-}
-
-resource "jdcloudha_availability_group" "ha" {
-  name = "ha-web"
-  azs  = ["cn-east-2a", "cn-east-2b"]
-}
-`
+	// The instance example's network and group.
+	foundation := acctest.ProviderConfig(srv) + acctest.ExampleBlocks("jdcloudha_instance", "jdcloudha_vpc.ha", "jdcloudha_subnet.ha", "jdcloudha_availability_group.ha")
 	ag, subnet := "jdcloudha_availability_group.ha.id", "jdcloudha_subnet.ha.id"
 	planFails := func(extra string, want *regexp.Regexp) resource.TestStep {
 		return resource.TestStep{Config: foundation + extra, PlanOnly: true, ExpectError: want}
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{Config: foundation},
-			planFails(instanceHCL(ag, subnet, map[string]string{"private_ip": `"10.0.2.18"`}),
-				acctest.ErrorRegexp("Private IP outside the subnet", "private_ip 10.0.2.18 is not inside the subnet's CIDR block 10.0.1.0/24")),
-			planFails(instanceHCL(ag, subnet, map[string]string{"private_ip": `"10.0.1.1"`}),
-				acctest.ErrorRegexp("Private IP outside the subnet", "10.0.1.1 is reserved in 10.0.1.0/24")),
-			planFails(instanceHCL(ag, subnet, map[string]string{"az": `"cn-east-2c"`}),
-				acctest.ErrorRegexp("Zone not in the availability group", `az "cn-east-2c" is not one of availability group`)),
-			planFails(`
+	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
+		{Config: foundation},
+		planFails(instanceHCL(ag, subnet, map[string]string{"private_ip": `"10.0.2.18"`}),
+			acctest.ErrorRegexp("Private IP outside the subnet", "private_ip 10.0.2.18 is not inside the subnet's CIDR block 10.0.1.0/24")),
+		planFails(instanceHCL(ag, subnet, map[string]string{"private_ip": `"10.0.1.1"`}),
+			acctest.ErrorRegexp("Private IP outside the subnet", "10.0.1.1 is reserved in 10.0.1.0/24")),
+		planFails(instanceHCL(ag, subnet, map[string]string{"az": `"cn-east-2c"`}),
+			acctest.ErrorRegexp("Zone not in the availability group", `az "cn-east-2c" is not one of availability group`)),
+		planFails(`
 resource "jdcloudha_subnet" "outside" {
   vpc_id     = jdcloudha_vpc.ha.id
   name       = "outside"
   cidr_block = "10.1.0.0/24"
 }
 `, acctest.ErrorRegexp("Subnet outside its VPC", "cidr_block 10.1.0.0/24 is not inside the CIDR block 10.0.0.0/16")),
-		},
-		CheckDestroy: acctest.CheckNothingLeft(srv),
-	})
+	}))
 }

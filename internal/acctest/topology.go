@@ -1,6 +1,9 @@
 package acctest
 
-import "fmt"
+import (
+	"cmp"
+	"fmt"
+)
 
 // ArticleTopology is the keepalived article's setup as code: one VPC and subnet,
 // a security group with the web ports open and VRRP only between the two
@@ -10,66 +13,12 @@ import "fmt"
 var ArticleTopology = ArticleFoundation + ArticleInstances
 
 // ArticleFoundation is ArticleTopology without the instances: VPC, subnet,
-// security group, availability group and EIP.
-const ArticleFoundation = `
-resource "jdcloudha_vpc" "ha" {
-  name       = "ha-vpc"
-  cidr_block = "10.0.0.0/16"
-}
-
-resource "jdcloudha_subnet" "ha" {
-  vpc_id     = jdcloudha_vpc.ha.id
-  name       = "ha-subnet"
-  cidr_block = "10.0.1.0/24"
-}
-
-resource "jdcloudha_security_group" "web" {
-  vpc_id = jdcloudha_vpc.ha.id
-  name   = "ha-web"
-
-  rule {
-    direction = "ingress"
-    protocol  = "tcp"
-    from_port = 80
-    to_port   = 80
-    cidr      = "0.0.0.0/0"
-  }
-  rule {
-    direction = "ingress"
-    protocol  = "tcp"
-    from_port = 443
-    to_port   = 443
-    cidr      = "0.0.0.0/0"
-  }
-  rule {
-    direction   = "ingress"
-    protocol    = "all"
-    cidr        = "10.0.1.18/32"
-    description = "VRRP from the master"
-  }
-  rule {
-    direction   = "ingress"
-    protocol    = "all"
-    cidr        = "10.0.1.19/32"
-    description = "VRRP from the backup"
-  }
-  rule {
-    direction = "egress"
-    protocol  = "all"
-    cidr      = "0.0.0.0/0"
-  }
-}
-
-resource "jdcloudha_availability_group" "ha" {
-  name = "ha-web"
-  azs  = ["cn-east-2a", "cn-east-2b"]
-}
-
-resource "jdcloudha_elastic_ip" "vip" {
-  name           = "ha-vip"
-  bandwidth_mbps = 5
-}
-`
+// security group, availability group and EIP, as the resources' examples
+// document them (the instance example's network and group, the security
+// group example's rules).
+var ArticleFoundation = ExampleBlocks("jdcloudha_instance", "jdcloudha_vpc.ha", "jdcloudha_subnet.ha", "jdcloudha_availability_group.ha") +
+	ExampleBlocks("jdcloudha_security_group", "jdcloudha_security_group.web") +
+	ExampleBlocks("jdcloudha_elastic_ip", "jdcloudha_elastic_ip.vip")
 
 // ArticleInstances are ArticleTopology's two instances, jdcloudha_instance.master
 // (10.0.1.18, cn-east-2a) and jdcloudha_instance.backup (10.0.1.19, cn-east-2b).
@@ -80,22 +29,39 @@ var ArticleInstances = ArticleInstance("master", "web-master", "cn-east-2a", "10
 // resource label label, in ArticleFoundation's group, subnet and security
 // group; privateIP "" lets the API choose.
 func ArticleInstance(label, name, az, privateIP string) string {
+	return Instance{Label: label, Name: name, AZ: az, PrivateIP: privateIP}.HCL()
+}
+
+// Instance is an instance block of the article's web tier, in subnet ha and
+// security group web: ArticleInstance's, with what the live suite must
+// choose for the real cloud. An empty field takes ArticleInstance's value.
+type Instance struct {
+	Label, Name, AZ string
+	PrivateIP       string // "": the API chooses
+	Group           string // the availability group's resource name; "": ha
+	Type            string // "": g.n2.medium
+	Image           string // an HCL expression; "": the emulator's Debian 12 image
+	Password        string // "": Ha-pair-2026!
+}
+
+// HCL is the resource block.
+func (i Instance) HCL() string {
 	ip := ""
-	if privateIP != "" {
-		ip = fmt.Sprintf("\n  private_ip            = %q", privateIP)
+	if i.PrivateIP != "" {
+		ip = fmt.Sprintf("\n  private_ip            = %q", i.PrivateIP)
 	}
 	return fmt.Sprintf(`
 resource "jdcloudha_instance" %q {
   name                  = %q
-  availability_group_id = jdcloudha_availability_group.ha.id
+  availability_group_id = jdcloudha_availability_group.%s.id
   az                    = %q
-  instance_type         = "g.n2.medium"
-  image_id              = "img-debian12-x64"
+  instance_type         = %q
+  image_id              = %s
   subnet_id             = jdcloudha_subnet.ha.id%s
   security_group_ids    = [jdcloudha_security_group.web.id]
-  password              = "Ha-pair-2026!"
+  password              = %q
 }
-`, label, name, az, ip)
+`, i.Label, i.Name, cmp.Or(i.Group, "ha"), i.AZ, cmp.Or(i.Type, "g.n2.medium"), cmp.Or(i.Image, `"img-debian12-x64"`), ip, cmp.Or(i.Password, "Ha-pair-2026!"))
 }
 
 // Network is a VPC 10.0.0.0/16 and a subnet 10.0.1.0/24 in it, both under

@@ -46,7 +46,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "refusing to start:", err)
 		os.Exit(1)
 	}
-	live, clients = s, livetest.NewClients(s)
+	if clients, err = livetest.NewClients(s); err != nil {
+		fmt.Fprintln(os.Stderr, "refusing to start:", err)
+		os.Exit(1)
+	}
+	live = s
 	fmt.Fprintf(os.Stderr, "live run %s in %s\n", run, s.Region)
 	code := m.Run()
 	// Whatever failed or was interrupted above: delete what this run named.
@@ -84,25 +88,23 @@ func zones() (string, string) {
 func TestLiveTopology(t *testing.T) {
 	za, zb := zones()
 	password := "Tf-" + strings.TrimPrefix(run, livetest.Prefix) + "9Ax!"
-	config := fmt.Sprintf(`
+	// The acceptance tests' instances, with the run's names, a looked-up
+	// image and the chosen type.
+	master := acctest.Instance{Label: "master", Name: run + "-master", AZ: za, PrivateIP: "10.0.1.18",
+		Type: envOr("JDHA_LIVE_INSTANCE_TYPE", "g.n2.medium"), Image: "data.jdcloudha_images.os.most_recent_id", Password: password}
+	backup := master
+	backup.Label, backup.Name, backup.AZ, backup.PrivateIP = "backup", run+"-backup", zb, "10.0.1.19"
+	topology := func(backup acctest.Instance) string {
+		return fmt.Sprintf(`
 provider "jdcloudha" {}
 
 data "jdcloudha_images" "os" {
-  name         = %[2]q
+  name         = %q
   architecture = "x86_64"
 }
-
-resource "jdcloudha_vpc" "n" {
-  name       = "%[1]s-vpc"
-  cidr_block = "10.0.0.0/16"
-}
-resource "jdcloudha_subnet" "n" {
-  vpc_id     = jdcloudha_vpc.n.id
-  name       = "%[1]s-subnet"
-  cidr_block = "10.0.1.0/24"
-}
-resource "jdcloudha_security_group" "n" {
-  vpc_id = jdcloudha_vpc.n.id
+`, envOr("JDHA_LIVE_IMAGE_NAME", "Ubuntu 22.04")) + acctest.Network("ha", run+"-vpc", run+"-subnet") + fmt.Sprintf(`
+resource "jdcloudha_security_group" "web" {
+  vpc_id = jdcloudha_vpc.ha.id
   name   = "%[1]s-sg"
   rule {
     direction = "ingress"
@@ -115,54 +117,27 @@ resource "jdcloudha_security_group" "n" {
     cidr      = "10.0.1.19/32"
   }
 }
-resource "jdcloudha_availability_group" "n" {
+resource "jdcloudha_availability_group" "ha" {
   name = "%[1]s-ag"
-  azs  = distinct([%[3]q, %[4]q])
-}
-resource "jdcloudha_instance" "master" {
-  name                  = "%[1]s-master"
-  availability_group_id = jdcloudha_availability_group.n.id
-  az                    = %[3]q
-  instance_type         = %[5]q
-  image_id              = data.jdcloudha_images.os.most_recent_id
-  subnet_id             = jdcloudha_subnet.n.id
-  private_ip            = "10.0.1.18"
-  security_group_ids    = [jdcloudha_security_group.n.id]
-  password              = %[6]q
-}
-resource "jdcloudha_instance" "backup" {
-  name                  = "%[1]s-backup"
-  availability_group_id = jdcloudha_availability_group.n.id
-  az                    = %[4]q
-  instance_type         = %[5]q
-  image_id              = data.jdcloudha_images.os.most_recent_id
-  subnet_id             = jdcloudha_subnet.n.id
-  private_ip            = "10.0.1.19"
-  security_group_ids    = [jdcloudha_security_group.n.id]
-  password              = %[6]q
+  azs  = distinct([%[2]q, %[3]q])
 }
 resource "jdcloudha_elastic_ip" "vip" {
   name           = "%[1]s-eip"
   bandwidth_mbps = 1
 }
-resource "jdcloudha_failover_pair" "web" {
-  elastic_ip_id      = jdcloudha_elastic_ip.vip.id
-  master_instance_id = jdcloudha_instance.master.id
-  backup_instance_id = jdcloudha_instance.backup.id
-}
-`, run, envOr("JDHA_LIVE_IMAGE_NAME", "Ubuntu 22.04"), za, zb, envOr("JDHA_LIVE_INSTANCE_TYPE", "g.n2.medium"), password)
+`, run, za, zb) + master.HCL() + backup.HCL() + acctest.ArticlePair
+	}
+	config := topology(backup)
 
 	// Step 2 moves the backup into a second group in place (ModifyInstancePlacement).
-	second := fmt.Sprintf(`
+	backup.Group = "second"
+	moved := topology(backup) + fmt.Sprintf(`
 resource "jdcloudha_availability_group" "second" {
   name = "%[1]s-ag2"
   azs  = distinct([%[2]q, %[3]q])
 }
 `, run, za, zb)
-	moved := strings.Replace(config, `name                  = "`+run+`-backup"
-  availability_group_id = jdcloudha_availability_group.n.id`, `name                  = "`+run+`-backup"
-  availability_group_id = jdcloudha_availability_group.second.id`, 1) + second
-	if moved == config+second {
+	if !strings.Contains(moved, "availability_group_id = jdcloudha_availability_group.second.id") {
 		t.Fatal("the move step did not change the backup's group")
 	}
 
@@ -187,7 +162,7 @@ resource "jdcloudha_availability_group" "second" {
 				resource.TestCheckResourceAttrPair("jdcloudha_failover_pair.web", "active_instance_id", "jdcloudha_instance.master", "id"),
 				func(s *terraform.State) error {
 					t.Logf("RESULT loose-ag-spec: instances created in loose group %s (see TF_LOG=INFO for \"creating it outside the group\" if JD Cloud refused the spec)",
-						s.RootModule().Resources["jdcloudha_availability_group.n"].Primary.ID)
+						s.RootModule().Resources["jdcloudha_availability_group.ha"].Primary.ID)
 					t.Logf("RESULT fault-domains: master %s, backup %s",
 						s.RootModule().Resources["jdcloudha_instance.master"].Primary.Attributes["fault_domain"],
 						s.RootModule().Resources["jdcloudha_instance.backup"].Primary.Attributes["fault_domain"])

@@ -77,7 +77,10 @@ func TestOwnedAndRunName(t *testing.T) {
 func TestSweepDeletesOnlyPrefixed(t *testing.T) {
 	srv := acctest.StartEmulator(t)
 	region := acctest.Region(srv)
-	c := livetest.NewClients(livetest.Settings{AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Endpoint: srv.Endpoint, Scheme: "http"})
+	c, err := livetest.NewClients(livetest.Settings{AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Endpoint: srv.Endpoint, Scheme: "http"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	must := func(what string, err error, code int, msg string) {
 		t.Helper()
 		if err != nil || code != 0 {

@@ -16,6 +16,8 @@ import (
 	vmclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/client"
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 	vpcclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/client"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 )
 
 // Clients are the SDK clients a sweep uses.
@@ -26,28 +28,19 @@ type Clients struct {
 	IAM *iamclient.IamClient
 }
 
-// NewClients builds SDK clients for s, logging nowhere (the SDK's default
-// logger writes to stdout).
-func NewClients(s Settings) *Clients {
-	cred := core.NewCredentials(s.AccessKey, s.SecretKey)
-	cfg := core.NewConfig()
-	if s.Scheme != "" {
-		cfg.SetScheme(s.Scheme)
+// NewClients builds SDK clients for s as the provider does (jdcloud.New, the
+// provider's defaults for what s leaves empty). Their log lines go to tflog,
+// which nothing configures here: the SDK's default logger would write to
+// stdout.
+func NewClients(s Settings) (*Clients, error) {
+	c, err := jdcloud.New(context.Background(), jdcloud.Config{
+		AccessKey: s.AccessKey, SecretKey: s.SecretKey, Region: s.Region,
+		Endpoint: s.Endpoint, Scheme: s.Scheme, RequestTimeout: 30 * time.Second,
+	})
+	if err != nil {
+		return nil, err
 	}
-	if s.Endpoint != "" {
-		cfg.SetEndpoint(s.Endpoint)
-	}
-	cfg.SetTimeout(30 * time.Second)
-	c := &Clients{VM: vmclient.NewVmClient(cred), VPC: vpcclient.NewVpcClient(cred), AG: agclient.NewAgClient(cred), IAM: iamclient.NewIamClient(cred)}
-	c.VM.SetConfig(cfg)
-	c.VPC.SetConfig(cfg)
-	c.AG.SetConfig(cfg)
-	c.IAM.SetConfig(cfg)
-	c.VM.DisableLogger()
-	c.VPC.DisableLogger()
-	c.AG.DisableLogger()
-	c.IAM.DisableLogger()
-	return c
+	return &Clients{VM: c.VM, VPC: c.VPC, AG: c.AG, IAM: c.IAM}, nil
 }
 
 // Found is one resource a sweep matched.

@@ -43,9 +43,14 @@ func run(args []string, getenv func(string) string) int {
 		fmt.Fprintf(os.Stderr, "live test mode enabled for region %s\n", s.Region)
 		return 0
 	}
+	clients, err := livetest.NewClients(s)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "refusing to start:", err)
+		return 1
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	found, err := livetest.Sweep(ctx, livetest.NewClients(s), livetest.SweepOptions{
+	found, err := livetest.Sweep(ctx, clients, livetest.SweepOptions{
 		Region: s.Region, Prefix: *prefix, DryRun: *dryRun,
 		Logf: func(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) },
 	})
