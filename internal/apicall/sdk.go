@@ -31,7 +31,23 @@ type SDKClients struct {
 
 // NewSDKClients builds the clients for cfg.
 func NewSDKClients(cfg SDKConfig) SDKClients {
-	cred := core.NewCredentials(cfg.AccessKey, cfg.SecretKey)
+	return SDKClients{
+		VM:  NewSDKClient(cfg, vmclient.NewVmClient),
+		VPC: NewSDKClient(cfg, vpcclient.NewVpcClient),
+		AG:  NewSDKClient(cfg, agclient.NewAgClient),
+		IAM: NewSDKClient(cfg, iamclient.NewIamClient),
+	}
+}
+
+// SDKClient is what every jdcloud-sdk-go service client has.
+type SDKClient interface {
+	SetConfig(*core.Config)
+	SetLogger(core.Logger)
+}
+
+// NewSDKClient builds the one service client newClient makes
+// (vmclient.NewVmClient, …) for cfg.
+func NewSDKClient[C SDKClient](cfg SDKConfig, newClient func(*core.Credential) C) C {
 	conf := core.NewConfig()
 	if cfg.Scheme != "" {
 		conf.SetScheme(cfg.Scheme)
@@ -46,14 +62,8 @@ func NewSDKClients(cfg SDKConfig) SDKClients {
 	if logger == nil {
 		logger = core.NewDummyLogger()
 	}
-	c := SDKClients{VM: vmclient.NewVmClient(cred), VPC: vpcclient.NewVpcClient(cred), AG: agclient.NewAgClient(cred), IAM: iamclient.NewIamClient(cred)}
-	c.VM.SetConfig(conf)
-	c.VM.SetLogger(logger)
-	c.VPC.SetConfig(conf)
-	c.VPC.SetLogger(logger)
-	c.AG.SetConfig(conf)
-	c.AG.SetLogger(logger)
-	c.IAM.SetConfig(conf)
-	c.IAM.SetLogger(logger)
+	c := newClient(core.NewCredentials(cfg.AccessKey, cfg.SecretKey))
+	c.SetConfig(conf)
+	c.SetLogger(logger)
 	return c
 }

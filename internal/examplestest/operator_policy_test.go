@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jdcloud-api/jdcloud-sdk-go/core"
 	iamapis "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/apis"
 	iamclient "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/client"
 	iammodels "github.com/jdcloud-api/jdcloud-sdk-go/services/iam/models"
@@ -21,6 +20,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
 // operatorPolicyFile is Terraform's own least-privilege policy: the
@@ -153,13 +153,7 @@ func difference(a, b []string) []string {
 // and returns its access key: the credentials Terraform runs with.
 func operatorKey(t *testing.T, srv *emulator.Server, name, policy string) (string, string) {
 	t.Helper()
-	cfg := core.NewConfig()
-	cfg.SetScheme("http")
-	cfg.SetEndpoint(srv.Endpoint)
-	cfg.SetTimeout(10 * time.Second)
-	iam := iamclient.NewIamClient(core.NewCredentials(srv.AccessKey, srv.SecretKey))
-	iam.SetConfig(cfg)
-	iam.DisableLogger()
+	iam := testutil.SDKClient(srv, iamclient.NewIamClient)
 	yes, no := true, false
 	if _, err := acctest.Call("iam.CreateSubUser", func() (*iamapis.CreateSubUserResponse, error) {
 		return iam.CreateSubUser(iamapis.NewCreateSubUserRequest(&iammodels.CreateSubUserInfo{Name: name, AutoGeneratePassword: &yes, ConsoleLogin: &no}))

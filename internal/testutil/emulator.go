@@ -12,32 +12,21 @@ import (
 	vpcclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/client"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 )
 
-// sdkClient is what every jdcloud-sdk-go service client has.
-type sdkClient interface {
-	SetConfig(*core.Config)
-	DisableLogger()
-}
-
 // SDKClient returns the service client newClient makes (vmclient.NewVmClient,
 // …), talking to srv with its keys over HTTP, its stdout logging off.
-func SDKClient[C sdkClient](srv *emulator.Server, newClient func(*core.Credential) C) C {
+func SDKClient[C apicall.SDKClient](srv *emulator.Server, newClient func(*core.Credential) C) C {
 	return SDKClientAs(srv, srv.AccessKey, srv.SecretKey, newClient)
 }
 
 // SDKClientAs is SDKClient signing with another access key (a sub-user's,
 // a rotated-out one).
-func SDKClientAs[C sdkClient](srv *emulator.Server, accessKey, secretKey string, newClient func(*core.Credential) C) C {
-	cfg := core.NewConfig()
-	cfg.SetScheme("http")
-	cfg.SetEndpoint(srv.Endpoint)
-	cfg.SetTimeout(10 * time.Second)
-	c := newClient(core.NewCredentials(accessKey, secretKey))
-	c.SetConfig(cfg)
-	c.DisableLogger() // the SDK logs to stdout by default
-	return c
+func SDKClientAs[C apicall.SDKClient](srv *emulator.Server, accessKey, secretKey string, newClient func(*core.Credential) C) C {
+	return apicall.NewSDKClient(apicall.SDKConfig{AccessKey: accessKey, SecretKey: secretKey,
+		Scheme: "http", Endpoint: srv.Endpoint, Timeout: 10 * time.Second}, newClient)
 }
 
 // APIOK fails t when an SDK call what failed or the API answered an error.
