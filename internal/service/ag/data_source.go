@@ -16,11 +16,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
-var (
-	_ datasource.DataSource                     = (*agDataSource)(nil)
-	_ datasource.DataSourceWithConfigure        = (*agDataSource)(nil)
-	_ datasource.DataSourceWithConfigValidators = (*agDataSource)(nil)
-)
+var _ datasource.DataSourceWithConfigValidators = (*agDataSource)(nil)
 
 // NewDataSource is the jdcloudha_availability_group data source factory.
 func NewDataSource() datasource.DataSource {

@@ -25,12 +25,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
-var (
-	_ resource.Resource                = (*agResource)(nil)
-	_ resource.ResourceWithConfigure   = (*agResource)(nil)
-	_ resource.ResourceWithImportState = (*agResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*agResource)(nil)
-)
+var _ resource.ResourceWithModifyPlan = (*agResource)(nil)
 
 // defaultDeleteTimeout bounds how long Delete retries while the group still
 // has instances: ones Terraform just deleted may take a moment to leave it.

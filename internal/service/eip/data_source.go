@@ -16,11 +16,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
-var (
-	_ datasource.DataSource                     = (*elasticIPDataSource)(nil)
-	_ datasource.DataSourceWithConfigure        = (*elasticIPDataSource)(nil)
-	_ datasource.DataSourceWithConfigValidators = (*elasticIPDataSource)(nil)
-)
+var _ datasource.DataSourceWithConfigValidators = (*elasticIPDataSource)(nil)
 
 // NewDataSource is the jdcloudha_elastic_ip data source.
 func NewDataSource() datasource.DataSource {

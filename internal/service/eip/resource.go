@@ -23,12 +23,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
-var (
-	_ resource.ResourceWithModifyPlan  = (*elasticIPResource)(nil)
-	_ resource.Resource                = (*elasticIPResource)(nil)
-	_ resource.ResourceWithConfigure   = (*elasticIPResource)(nil)
-	_ resource.ResourceWithImportState = (*elasticIPResource)(nil)
-)
+var _ resource.ResourceWithModifyPlan = (*elasticIPResource)(nil)
 
 // Bandwidth limits: 1–200 Mbps is the range every JD Cloud document gives
 // for all charge modes, and the only one ModifyElasticIp accepts.

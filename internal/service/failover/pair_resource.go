@@ -24,8 +24,6 @@ import (
 )
 
 var (
-	_ resource.Resource                   = (*pairResource)(nil)
-	_ resource.ResourceWithConfigure      = (*pairResource)(nil)
 	_ resource.ResourceWithImportState    = (*pairResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*pairResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*pairResource)(nil)

@@ -29,8 +29,6 @@ import (
 )
 
 var (
-	_ resource.Resource                = (*credentialsResource)(nil)
-	_ resource.ResourceWithConfigure   = (*credentialsResource)(nil)
 	_ resource.ResourceWithImportState = (*credentialsResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*credentialsResource)(nil)
 )

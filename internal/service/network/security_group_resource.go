@@ -23,12 +23,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
-var (
-	_ resource.Resource                = (*securityGroupResource)(nil)
-	_ resource.ResourceWithConfigure   = (*securityGroupResource)(nil)
-	_ resource.ResourceWithImportState = (*securityGroupResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*securityGroupResource)(nil)
-)
+var _ resource.ResourceWithModifyPlan = (*securityGroupResource)(nil)
 
 // NewSecurityGroupResource is the jdcloudha_security_group factory.
 func NewSecurityGroupResource() resource.Resource {

@@ -21,12 +21,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
-var (
-	_ resource.Resource                = (*subnetResource)(nil)
-	_ resource.ResourceWithConfigure   = (*subnetResource)(nil)
-	_ resource.ResourceWithImportState = (*subnetResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*subnetResource)(nil)
-)
+var _ resource.ResourceWithModifyPlan = (*subnetResource)(nil)
 
 // NewSubnetResource is the jdcloudha_subnet factory.
 func NewSubnetResource() resource.Resource {

@@ -19,12 +19,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
-var (
-	_ resource.Resource                = (*vpcResource)(nil)
-	_ resource.ResourceWithConfigure   = (*vpcResource)(nil)
-	_ resource.ResourceWithImportState = (*vpcResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*vpcResource)(nil)
-)
+var _ resource.ResourceWithModifyPlan = (*vpcResource)(nil)
 
 // NewVpcResource is the jdcloudha_vpc factory.
 func NewVpcResource() resource.Resource { return &vpcResource{Base: resourcekit.NewBase("_vpc")} }

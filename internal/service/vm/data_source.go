@@ -15,11 +15,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
-var (
-	_ datasource.DataSource                     = (*instanceDataSource)(nil)
-	_ datasource.DataSourceWithConfigure        = (*instanceDataSource)(nil)
-	_ datasource.DataSourceWithConfigValidators = (*instanceDataSource)(nil)
-)
+var _ datasource.DataSourceWithConfigValidators = (*instanceDataSource)(nil)
 
 // NewInstanceDataSource is the jdcloudha_instance data source.
 func NewInstanceDataSource() datasource.DataSource {

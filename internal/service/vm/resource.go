@@ -32,8 +32,6 @@ import (
 )
 
 var (
-	_ resource.Resource                     = (*instanceResource)(nil)
-	_ resource.ResourceWithConfigure        = (*instanceResource)(nil)
 	_ resource.ResourceWithImportState      = (*instanceResource)(nil)
 	_ resource.ResourceWithModifyPlan       = (*instanceResource)(nil)
 	_ resource.ResourceWithConfigValidators = (*instanceResource)(nil)
