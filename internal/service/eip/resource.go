@@ -151,10 +151,9 @@ func (r *elasticIPResource) Read(ctx context.Context, req resource.ReadRequest, 
 }
 
 func (r *elasticIPResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	ctx, cancel, plan, ok := resourcekit.Begin[resourceModel](ctx, req.Plan, resourcekit.Update, defaultTimeout, &resp.Diagnostics)
+	ctx, cancel, plan, state, ok := resourcekit.BeginUpdate[resourceModel](ctx, req, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	state, stateOK := resourcekit.Get[resourceModel](ctx, req.State, &resp.Diagnostics)
-	if !ok || !stateOK {
+	if !ok {
 		return
 	}
 

@@ -255,10 +255,9 @@ func (r *pairResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 }
 
 func (r *pairResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	ctx, cancel, plan, ok := resourcekit.Begin[pairModel](ctx, req.Plan, resourcekit.Update, defaultPairTimeout, &resp.Diagnostics)
+	ctx, cancel, plan, state, ok := resourcekit.BeginUpdate[pairModel](ctx, req, defaultPairTimeout, &resp.Diagnostics)
 	defer cancel()
-	state, stateOK := resourcekit.Get[pairModel](ctx, req.State, &resp.Diagnostics)
-	if !ok || !stateOK {
+	if !ok {
 		return
 	}
 

@@ -350,10 +350,9 @@ func (r *credentialsResource) Read(ctx context.Context, req resource.ReadRequest
 }
 
 func (r *credentialsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	ctx, cancel, plan, ok := resourcekit.Begin[credentialsModel](ctx, req.Plan, resourcekit.Update, defaultTimeout, &resp.Diagnostics)
+	ctx, cancel, plan, state, ok := resourcekit.BeginUpdate[credentialsModel](ctx, req, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	state, stateOK := resourcekit.Get[credentialsModel](ctx, req.State, &resp.Diagnostics)
-	if !ok || !stateOK {
+	if !ok {
 		return
 	}
 

@@ -407,10 +407,9 @@ var instanceObject = resourcekit.Object[instanceModel, vmmodels.Instance]{
 }
 
 func (r *instanceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	ctx, cancel, plan, ok := resourcekit.Begin[instanceModel](ctx, req.Plan, resourcekit.Update, defaultUpdateTimeout, &resp.Diagnostics)
+	ctx, cancel, plan, state, ok := resourcekit.BeginUpdate[instanceModel](ctx, req, defaultUpdateTimeout, &resp.Diagnostics)
 	defer cancel()
-	state, stateOK := resourcekit.Get[instanceModel](ctx, req.State, &resp.Diagnostics)
-	if !ok || !stateOK {
+	if !ok {
 		return
 	}
 	id := state.ID.ValueString()
