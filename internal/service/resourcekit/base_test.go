@@ -31,3 +31,9 @@ var (
 	_ resource.ResourceWithImportState   = (*stubResource)(nil)
 	_ datasource.DataSourceWithConfigure = (*stubDataSource)(nil)
 )
+
+type stubLookup struct{ Lookup[struct{}, string] }
+
+func (stubLookup) Schema(context.Context, datasource.SchemaRequest, *datasource.SchemaResponse) {}
+
+var _ datasource.DataSourceWithConfigValidators = (*stubLookup)(nil)
