@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"context"
 	"fmt"
 	"net/netip"
 
@@ -39,41 +38,33 @@ var privateRanges = []netip.Prefix{
 
 // CIDR accepts any canonical IPv4 CIDR block (0.0.0.0/0 included), as used by
 // security group rules.
-func CIDR() validator.String { return cidrValidator{} }
+func CIDR() validator.String { return cidrRule{}.rule() }
 
 // PrivateCIDR accepts a canonical IPv4 CIDR block inside 10.0.0.0/8,
 // 172.16.0.0/12 or 192.168.0.0/16 with a prefix length from minBits to
 // maxBits: JD Cloud's rule for VPC and subnet blocks is /16 to /28.
 func PrivateCIDR(minBits, maxBits int) validator.String {
-	return cidrValidator{private: true, minBits: minBits, maxBits: maxBits}
+	return cidrRule{private: true, minBits: minBits, maxBits: maxBits}.rule()
 }
 
-type cidrValidator struct {
+// cidrRule is what a CIDR attribute must be: any block, or a private one
+// with a prefix length in range.
+type cidrRule struct {
 	private          bool
 	minBits, maxBits int
 }
 
-func (v cidrValidator) Description(_ context.Context) string {
-	if !v.private {
-		return "must be an IPv4 CIDR block in canonical form, e.g. 10.0.1.18/32 or 0.0.0.0/0"
+func (v cidrRule) rule() validator.String {
+	desc := "must be an IPv4 CIDR block in canonical form, e.g. 10.0.1.18/32 or 0.0.0.0/0"
+	if v.private {
+		desc = fmt.Sprintf("must be an IPv4 CIDR block in canonical form inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, with a prefix length from /%d to /%d", v.minBits, v.maxBits)
 	}
-	return fmt.Sprintf("must be an IPv4 CIDR block in canonical form inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, with a prefix length from /%d to /%d", v.minBits, v.maxBits)
-}
-
-func (v cidrValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v cidrValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := v.check(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CIDR block", fmt.Sprintf("%s %s.", req.Path, err))
-	}
+	return stringRuleValidator{desc: desc, summary: "Invalid CIDR block", check: v.check}
 }
 
 // check returns an error that reads after the attribute path, e.g.
 // "cidr_block" + " must be ...".
-func (v cidrValidator) check(s string) error {
+func (v cidrRule) check(s string) error {
 	p, err := ParseCIDR(s)
 	if err != nil {
 		return fmt.Errorf("is invalid: %w", err)

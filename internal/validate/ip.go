@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"context"
 	"fmt"
 	"net/netip"
 
@@ -59,21 +58,11 @@ func lastAddr(p netip.Prefix) netip.Addr {
 }
 
 // IPv4Address accepts a dotted-quad IPv4 address.
-func IPv4Address() validator.String { return ipv4Validator{} }
-
-type ipv4Validator struct{}
-
-func (ipv4Validator) Description(_ context.Context) string {
-	return "must be an IPv4 address such as 10.0.1.18"
-}
-
-func (v ipv4Validator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (ipv4Validator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := ParseIPv4(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid IP address", fmt.Sprintf("%s is invalid: %s.", req.Path, err))
-	}
+func IPv4Address() validator.String {
+	return stringRuleValidator{desc: "must be an IPv4 address such as 10.0.1.18", summary: "Invalid IP address", check: func(s string) error {
+		if _, err := ParseIPv4(s); err != nil {
+			return fmt.Errorf("is invalid: %w", err)
+		}
+		return nil
+	}}
 }

@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"context"
 	"fmt"
 	"unicode"
 	"unicode/utf8"
@@ -36,22 +35,12 @@ func nameRune(r rune) bool {
 }
 
 // Name validates a JD Cloud resource name of at most maxLen characters.
-func Name(maxLen int) validator.String { return nameValidator{maxLen: maxLen} }
-
-type nameValidator struct{ maxLen int }
-
-func (v nameValidator) Description(_ context.Context) string {
-	return fmt.Sprintf("1 to %d characters: letters, digits, Chinese characters, underscore (_) and hyphen (-)", v.maxLen)
-}
-
-func (v nameValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v nameValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := CheckName(req.ConfigValue.ValueString(), v.maxLen); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid name",
-			fmt.Sprintf("%s %s. JD Cloud names allow %s.", req.Path, err, v.Description(context.Background())))
-	}
+func Name(maxLen int) validator.String {
+	rule := fmt.Sprintf("1 to %d characters: letters, digits, Chinese characters, underscore (_) and hyphen (-)", maxLen)
+	return stringRuleValidator{desc: rule, summary: "Invalid name", check: func(s string) error {
+		if err := CheckName(s, maxLen); err != nil {
+			return fmt.Errorf("%w. JD Cloud names allow %s", err, rule)
+		}
+		return nil
+	}}
 }

@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
 
@@ -16,18 +15,14 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
-var (
-	_ datasource.DataSource                     = (*agDataSource)(nil)
-	_ datasource.DataSourceWithConfigure        = (*agDataSource)(nil)
-	_ datasource.DataSourceWithConfigValidators = (*agDataSource)(nil)
-)
-
 // NewDataSource is the jdcloudha_availability_group data source factory.
 func NewDataSource() datasource.DataSource {
-	return &agDataSource{DataSourceBase: resourcekit.NewDataSourceBase("_availability_group")}
+	return &agDataSource{resourcekit.NewLookup("_availability_group", "name", findAgForData, fillAgData)}
 }
 
-type agDataSource struct{ resourcekit.DataSourceBase }
+type agDataSource struct {
+	resourcekit.Lookup[agDataModel, agmodels.AvailabilityGroup]
+}
 
 func (d *agDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -74,52 +69,34 @@ func (d *agDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, res
 	}
 }
 
-func (d *agDataSource) ConfigValidators(_ context.Context) []datasource.ConfigValidator {
-	return []datasource.ConfigValidator{
-		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name")),
-	}
-}
-
-func (d *agDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var cfg agDataModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	var g agmodels.AvailabilityGroup
-	ok := false
+func findAgForData(ctx context.Context, c *jdcloud.Client, cfg *agDataModel, diags *diag.Diagnostics) (agmodels.AvailabilityGroup, bool) {
 	if !cfg.ID.IsNull() {
 		id := cfg.ID.ValueString()
-		g, ok = resourcekit.FindByID(ctx, d.Client, id, jdcloud.FindAgByID, &resp.Diagnostics, "Availability group not found",
-			fmt.Sprintf("No availability group %q in region %s.", id, d.Client.Region), fmt.Sprintf("availability group %q", id))
-	} else {
-		name := cfg.Name.ValueString()
-		found, err := findAgsByName(ctx, d.Client, name)
-		if err != nil {
-			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("looking up availability group %q", name), err)
-			return
-		}
-		g, ok = resourcekit.Match[agmodels.AvailabilityGroup]{
-			Attr:       "name",
-			None:       "Availability group not found",
-			NoneDetail: fmt.Sprintf("No availability group is named %q in region %s.", name, d.Client.Region),
-			Several:    "Several availability groups match",
-			SeveralDetail: func(n int, ids string) string {
-				return fmt.Sprintf("%d availability groups are named %q in region %s (%s): look it up by id instead.", n, name, d.Client.Region, ids)
-			},
-			Label: func(f agmodels.AvailabilityGroup) string { return f.Id },
-		}.One(found, &resp.Diagnostics)
+		return resourcekit.FindByID(ctx, c, id, jdcloud.FindAgByID, diags, "Availability group not found",
+			fmt.Sprintf("No availability group %q in region %s.", id, c.Region), fmt.Sprintf("availability group %q", id))
 	}
-	if !ok {
-		return
-	}
-	members, err := agInstanceIDs(ctx, d.Client, g.Id)
+	name := cfg.Name.ValueString()
+	found, err := findAgsByName(ctx, c, name)
+	return resourcekit.Match[agmodels.AvailabilityGroup]{
+		Attr:       "name",
+		None:       "Availability group not found",
+		NoneDetail: fmt.Sprintf("No availability group is named %q in region %s.", name, c.Region),
+		Several:    "Several availability groups match",
+		SeveralDetail: func(n int, ids string) string {
+			return fmt.Sprintf("%d availability groups are named %q in region %s (%s): look it up by id instead.", n, name, c.Region, ids)
+		},
+		Label: func(f agmodels.AvailabilityGroup) string { return f.Id },
+	}.Listed(found, err, diags, fmt.Sprintf("availability group %q", name))
+}
+
+func fillAgData(ctx context.Context, c *jdcloud.Client, cfg *agDataModel, g agmodels.AvailabilityGroup) diag.Diagnostics {
+	members, err := agInstanceIDs(ctx, c, g.Id)
 	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("listing the instances of availability group %q", g.Id), err)
-		return
+		var diags diag.Diagnostics
+		jdcloud.AddError(&diags, fmt.Sprintf("listing the instances of availability group %q", g.Id), err)
+		return diags
 	}
-	resp.Diagnostics.Append(cfg.fill(ctx, g, members)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+	return cfg.fill(ctx, g, members)
 }
 
 // agInstanceIDs lists the group's instances through the vm API (filter

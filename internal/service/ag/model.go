@@ -11,20 +11,9 @@ import (
 	agmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/ag/models"
 )
 
-// agModel is jdcloudha_availability_group's state.
-type agModel struct {
-	ID                types.String   `tfsdk:"id"`
-	Name              types.String   `tfsdk:"name"`
-	AZs               types.List     `tfsdk:"azs"`
-	PlacementType     types.String   `tfsdk:"placement_type"`
-	ConfigurationType types.String   `tfsdk:"configuration_type"`
-	Description       types.String   `tfsdk:"description"`
-	CreatedTime       types.String   `tfsdk:"created_time"`
-	Timeouts          timeouts.Value `tfsdk:"timeouts"`
-}
-
-// agDataModel is the jdcloudha_availability_group data source's state.
-type agDataModel struct {
+// agFields are the attributes the resource and the data source read alike
+// from the API.
+type agFields struct {
 	ID                types.String `tfsdk:"id"`
 	Name              types.String `tfsdk:"name"`
 	AZs               types.List   `tfsdk:"azs"`
@@ -32,10 +21,23 @@ type agDataModel struct {
 	ConfigurationType types.String `tfsdk:"configuration_type"`
 	Description       types.String `tfsdk:"description"`
 	CreatedTime       types.String `tfsdk:"created_time"`
-	InstanceIDs       types.List   `tfsdk:"instance_ids"`
 }
 
-func (m *agModel) fill(ctx context.Context, g agmodels.AvailabilityGroup) diag.Diagnostics {
+// agModel is jdcloudha_availability_group's state.
+type agModel struct {
+	agFields
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+}
+
+// agDataModel is the jdcloudha_availability_group data source's state.
+type agDataModel struct {
+	agFields
+	InstanceIDs types.List `tfsdk:"instance_ids"`
+}
+
+// fill copies the group. The zones keep the order of m.AZs when it holds
+// the same ones; the data source's is null, so it gets the API's order.
+func (m *agFields) fill(ctx context.Context, g agmodels.AvailabilityGroup) diag.Diagnostics {
 	m.ID = types.StringValue(g.Id)
 	m.Name = types.StringValue(g.Name)
 	m.PlacementType = types.StringValue(g.PlacementType)
@@ -48,16 +50,7 @@ func (m *agModel) fill(ctx context.Context, g agmodels.AvailabilityGroup) diag.D
 }
 
 func (m *agDataModel) fill(ctx context.Context, g agmodels.AvailabilityGroup, instanceIDs []string) diag.Diagnostics {
-	m.ID = types.StringValue(g.Id)
-	m.Name = types.StringValue(g.Name)
-	m.PlacementType = types.StringValue(g.PlacementType)
-	m.ConfigurationType = types.StringValue(g.ConfigurationType)
-	m.Description = types.StringValue(g.Description)
-	m.CreatedTime = types.StringValue(g.CreateTime)
-	var diags diag.Diagnostics
-	azs, d := types.ListValueFrom(ctx, types.StringType, nonNil(g.Azs))
-	diags.Append(d...)
-	m.AZs = azs
+	diags := m.agFields.fill(ctx, g)
 	list, d := types.ListValueFrom(ctx, types.StringType, nonNil(instanceIDs))
 	diags.Append(d...)
 	m.InstanceIDs = list

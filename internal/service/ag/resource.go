@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -24,15 +23,9 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
-var (
-	_ resource.Resource                = (*agResource)(nil)
-	_ resource.ResourceWithConfigure   = (*agResource)(nil)
-	_ resource.ResourceWithImportState = (*agResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*agResource)(nil)
-)
+var _ resource.ResourceWithModifyPlan = (*agResource)(nil)
 
 // defaultDeleteTimeout bounds how long Delete retries while the group still
 // has instances: ones Terraform just deleted may take a moment to leave it.
@@ -64,16 +57,8 @@ func (r *agResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp 
 			"its template, so `jdcloudha_instance` refuses one at plan time.\n\n" +
 			"`timeouts` is an attribute: write `timeouts = { delete = \"5m\" }`.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The availability group ID, e.g. `ag-7f3c9a2b1d`.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"name": schema.StringAttribute{
-				MarkdownDescription: "The group name: 1 to 32 characters, letters, digits, Chinese characters, `_` and `-`. Updated in place.",
-				Required:            true,
-				Validators:          []validator.String{validate.Name(32)},
-			},
+			"id":   resourcekit.StableAttribute("The availability group ID, e.g. `ag-7f3c9a2b1d`."),
+			"name": resourcekit.NameAttribute("group"),
 			"azs": schema.ListAttribute{
 				MarkdownDescription: "The availability zones the group spreads instances over: 1 to " + fmt.Sprint(maxZones) + ", each a zone of the provider's " +
 					"region (cn-east-1 has only `cn-east-1a`; cn-north-1, cn-east-2 and cn-south-1 have `a`, `b` and `c`), checked at plan time, " +
@@ -96,29 +81,12 @@ func (r *agResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp 
 				Validators:    []validator.String{stringvalidator.OneOf("fd", "switch", "host")},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
-			"configuration_type": schema.StringAttribute{
-				MarkdownDescription: "`loose` (instances carry their own specification) for groups this provider creates; " +
-					"an imported group may report `strict` (instances come from a template).",
-				Computed:      true,
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"description": schema.StringAttribute{
-				MarkdownDescription: "A description, at most 256 characters. Defaults to empty. Updated in place.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(""),
-				Validators:          []validator.String{stringvalidator.UTF8LengthAtMost(256)},
-			},
-			"created_time": schema.StringAttribute{
-				MarkdownDescription: "When the group was created, as reported by JD Cloud.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
-				Delete: true,
-				DeleteDescription: "How long to keep retrying the deletion while JD Cloud refuses it because instances are still " +
-					"in the group (e.g. still being deleted), e.g. `5m`. Default `2m`.",
-			}),
+			"configuration_type": resourcekit.StableAttribute("`loose` (instances carry their own specification) for groups this provider creates; " +
+				"an imported group may report `strict` (instances come from a template)."),
+			"description":  resourcekit.DescriptionAttribute(),
+			"created_time": resourcekit.CreatedTimeAttribute("group"),
+			"timeouts": resourcekit.DeleteTimeouts(ctx, "How long to keep retrying the deletion while JD Cloud refuses it because "+
+				"instances are still in the group (e.g. still being deleted), e.g. `5m`. Default `2m`."),
 		},
 	}
 }

@@ -4,10 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
@@ -16,18 +15,18 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
-var (
-	_ datasource.DataSource                     = (*elasticIPDataSource)(nil)
-	_ datasource.DataSourceWithConfigure        = (*elasticIPDataSource)(nil)
-	_ datasource.DataSourceWithConfigValidators = (*elasticIPDataSource)(nil)
-)
-
 // NewDataSource is the jdcloudha_elastic_ip data source.
 func NewDataSource() datasource.DataSource {
-	return &elasticIPDataSource{DataSourceBase: resourcekit.NewDataSourceBase("_elastic_ip")}
+	return &elasticIPDataSource{resourcekit.NewLookup("_elastic_ip", "address", findForData,
+		func(_ context.Context, _ *jdcloud.Client, cfg *dataModel, e vpcmodels.ElasticIp) diag.Diagnostics {
+			cfg.fill(e)
+			return nil
+		})}
 }
 
-type elasticIPDataSource struct{ resourcekit.DataSourceBase }
+type elasticIPDataSource struct {
+	resourcekit.Lookup[dataModel, vpcmodels.ElasticIp]
+}
 
 func (d *elasticIPDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -59,44 +58,21 @@ func (d *elasticIPDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 	}
 }
 
-func (d *elasticIPDataSource) ConfigValidators(_ context.Context) []datasource.ConfigValidator {
-	return []datasource.ConfigValidator{
-		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("address")),
-	}
-}
-
-func (d *elasticIPDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var cfg dataModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	var e vpcmodels.ElasticIp
-	ok := false
+func findForData(ctx context.Context, c *jdcloud.Client, cfg *dataModel, diags *diag.Diagnostics) (vpcmodels.ElasticIp, bool) {
 	if id := cfg.ID.ValueString(); id != "" {
-		e, ok = resourcekit.FindByID(ctx, d.Client, id, jdcloud.FindEIPByID, &resp.Diagnostics, "Elastic IP not found",
-			fmt.Sprintf("No elastic IP with ID %q exists in region %s.", id, d.Client.Region), "elastic IP "+id)
-	} else {
-		address := cfg.Address.ValueString()
-		found, err := findByAddress(ctx, d.Client, address)
-		if err != nil {
-			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("looking up elastic IP %s", address), err)
-			return
-		}
-		e, ok = resourcekit.Match[vpcmodels.ElasticIp]{
-			Attr:       "address",
-			None:       "Elastic IP not found",
-			NoneDetail: fmt.Sprintf("No elastic IP with address %s exists in region %s.", address, d.Client.Region),
-			Several:    "Several elastic IPs match",
-			SeveralDetail: func(n int, ids string) string {
-				return fmt.Sprintf("The API reports %d elastic IPs with address %s (%s); look it up by id instead.", n, address, ids)
-			},
-			Label: func(f vpcmodels.ElasticIp) string { return f.ElasticIpId },
-		}.One(found, &resp.Diagnostics)
+		return resourcekit.FindByID(ctx, c, id, jdcloud.FindEIPByID, diags, "Elastic IP not found",
+			fmt.Sprintf("No elastic IP with ID %q exists in region %s.", id, c.Region), "elastic IP "+id)
 	}
-	if !ok {
-		return
-	}
-	cfg.fill(e)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+	address := cfg.Address.ValueString()
+	found, err := findByAddress(ctx, c, address)
+	return resourcekit.Match[vpcmodels.ElasticIp]{
+		Attr:       "address",
+		None:       "Elastic IP not found",
+		NoneDetail: fmt.Sprintf("No elastic IP with address %s exists in region %s.", address, c.Region),
+		Several:    "Several elastic IPs match",
+		SeveralDetail: func(n int, ids string) string {
+			return fmt.Sprintf("The API reports %d elastic IPs with address %s (%s); look it up by id instead.", n, address, ids)
+		},
+		Label: func(f vpcmodels.ElasticIp) string { return f.ElasticIpId },
+	}.Listed(found, err, diags, "elastic IP "+address)
 }

@@ -23,12 +23,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
-var (
-	_ resource.ResourceWithModifyPlan  = (*elasticIPResource)(nil)
-	_ resource.Resource                = (*elasticIPResource)(nil)
-	_ resource.ResourceWithConfigure   = (*elasticIPResource)(nil)
-	_ resource.ResourceWithImportState = (*elasticIPResource)(nil)
-)
+var _ resource.ResourceWithModifyPlan = (*elasticIPResource)(nil)
 
 // Bandwidth limits: 1–200 Mbps is the range every JD Cloud document gives
 // for all charge modes, and the only one ModifyElasticIp accepts.
@@ -59,11 +54,7 @@ func (r *elasticIPResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			"Existing EIPs can be imported by ID (`fip-…`) with `terraform import`, an `import {}` block, or " +
 			"`terraform plan -generate-config-out`; the next plan is empty.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The EIP's ID (`fip-…`).",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": resourcekit.StableAttribute("The EIP's ID (`fip-…`)."),
 			"bandwidth_mbps": schema.Int64Attribute{
 				Required: true,
 				MarkdownDescription: fmt.Sprintf("Bandwidth cap in Mbps, %d to %d. Changing it updates the EIP in place (`ModifyElasticIp`); the address stays.",
@@ -101,11 +92,7 @@ func (r *elasticIPResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(zoneChanged,
 					"Changing the zone replaces the EIP.", "Changing the zone replaces the EIP.")},
 			},
-			"address": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The public IPv4 address.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"address": resourcekit.StableAttribute("The public IPv4 address."),
 			"status": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "`ASSOCIATED` or `NOT_ASSOCIATED`, as last read from the API.",
@@ -118,7 +105,8 @@ func (r *elasticIPResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				Computed:            true,
 				MarkdownDescription: "The network interface that holds the EIP now; empty when none does.",
 			},
-			"timeouts": describedTimeouts(ctx, "Timeouts for create, update and delete (each default 5m), e.g. `create = \"10m\"`."),
+			"timeouts": resourcekit.TimeoutsAttribute(ctx, timeouts.Opts{},
+				"Timeouts for create, update and delete (each default 5m), e.g. `create = \"10m\"`."),
 		},
 	}
 }
@@ -163,10 +151,9 @@ func (r *elasticIPResource) Read(ctx context.Context, req resource.ReadRequest, 
 }
 
 func (r *elasticIPResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	ctx, cancel, plan, ok := resourcekit.Begin[resourceModel](ctx, req.Plan, resourcekit.Update, defaultTimeout, &resp.Diagnostics)
+	ctx, cancel, plan, state, ok := resourcekit.BeginUpdate[resourceModel](ctx, req, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	state, stateOK := resourcekit.Get[resourceModel](ctx, req.State, &resp.Diagnostics)
-	if !ok || !stateOK {
+	if !ok {
 		return
 	}
 
@@ -280,13 +267,6 @@ func (r *elasticIPResource) refresh(id string) func(context.Context) (vpcmodels.
 		}
 		return e, state(e), nil
 	}
-}
-
-// describedTimeouts is the timeouts block with a description for the docs.
-func describedTimeouts(ctx context.Context, description string) schema.Attribute {
-	a := timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}).(schema.SingleNestedAttribute)
-	a.MarkdownDescription = description
-	return a
 }
 
 // zoneChanged ignores null versus "": both mean all zones.

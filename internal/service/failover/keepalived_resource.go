@@ -22,11 +22,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
-var (
-	_ resource.Resource               = (*keepalivedConfigResource)(nil)
-	_ resource.ResourceWithConfigure  = (*keepalivedConfigResource)(nil)
-	_ resource.ResourceWithModifyPlan = (*keepalivedConfigResource)(nil)
-)
+var _ resource.ResourceWithModifyPlan = (*keepalivedConfigResource)(nil)
 
 // NewKeepalivedConfigResource is the jdcloudha_keepalived_config resource.
 func NewKeepalivedConfigResource() resource.Resource {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/keepalived"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
 func keepalivedConfigSchema() schema.Schema {
@@ -31,10 +32,7 @@ func keepalivedConfigSchema() schema.Schema {
 			"The credentials are written only to the `credentials` file, never to keepalived.conf or agent.json — but they " +
 			"are in Terraform state (marked sensitive): protect the state.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed: true, MarkdownDescription: "A random ID given at creation; it never changes (everything else here may change in place).",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": resourcekit.StableAttribute("A random ID given at creation; it never changes (everything else here may change in place)."),
 			"elastic_ip_id": schema.StringAttribute{
 				Required: true, MarkdownDescription: "The EIP the agent moves (`fip-…`).",
 			},

@@ -24,8 +24,6 @@ import (
 )
 
 var (
-	_ resource.Resource                   = (*pairResource)(nil)
-	_ resource.ResourceWithConfigure      = (*pairResource)(nil)
 	_ resource.ResourceWithImportState    = (*pairResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*pairResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*pairResource)(nil)
@@ -49,11 +47,7 @@ func (r *pairResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 			"Destroying the pair disassociates the EIP from whichever member holds it. " +
 			"Import with `ELASTIC_IP_ID,MASTER_INSTANCE_ID,BACKUP_INSTANCE_ID`.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The elastic IP's ID (a pair is identified by its EIP).",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": resourcekit.StableAttribute("The elastic IP's ID (a pair is identified by its EIP)."),
 			"elastic_ip_id": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "ID of the elastic IP (`fip-…`) the pair shares. Changing it replaces the pair. For members in different zones the EIP must be an all-zone EIP (no `az`).",
@@ -67,11 +61,7 @@ func (r *pairResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				Required:            true,
 				MarkdownDescription: "ID of the standby instance. Must differ from `master_instance_id`, be in the same VPC, and should be in another fault domain (a warning otherwise).",
 			},
-			"elastic_ip_address": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The EIP's public address.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"elastic_ip_address": resourcekit.StableAttribute("The EIP's public address."),
 			"active_instance_id": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "The instance that holds the EIP now, as last read from the API (empty when none does).",
@@ -87,15 +77,11 @@ func (r *pairResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 
 // pairTimeouts bounds each operation's API calls and retries (default 5m each).
 func pairTimeouts(ctx context.Context) schema.Attribute {
-	a := timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
+	return resourcekit.TimeoutsAttribute(ctx, timeouts.Opts{
 		CreateDescription: "How long binding the EIP may take, retries included (duration such as `5m`; default 5m).",
 		UpdateDescription: "How long re-binding after a member change may take (default 5m).",
-		DeleteDescription: "How long disassociating the EIP may take (default 5m)."})
-	if n, ok := a.(schema.SingleNestedAttribute); ok {
-		n.MarkdownDescription = "Time limits of create, update and delete."
-		return n
-	}
-	return a
+		DeleteDescription: "How long disassociating the EIP may take (default 5m)."},
+		"Time limits of create, update and delete.")
 }
 
 func (r *pairResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -269,10 +255,9 @@ func (r *pairResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 }
 
 func (r *pairResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	ctx, cancel, plan, ok := resourcekit.Begin[pairModel](ctx, req.Plan, resourcekit.Update, defaultPairTimeout, &resp.Diagnostics)
+	ctx, cancel, plan, state, ok := resourcekit.BeginUpdate[pairModel](ctx, req, defaultPairTimeout, &resp.Diagnostics)
 	defer cancel()
-	state, stateOK := resourcekit.Get[pairModel](ctx, req.State, &resp.Diagnostics)
-	if !ok || !stateOK {
+	if !ok {
 		return
 	}
 

@@ -29,8 +29,6 @@ import (
 )
 
 var (
-	_ resource.Resource                = (*credentialsResource)(nil)
-	_ resource.ResourceWithConfigure   = (*credentialsResource)(nil)
 	_ resource.ResourceWithImportState = (*credentialsResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*credentialsResource)(nil)
 )
@@ -71,11 +69,7 @@ func (r *credentialsResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"Import by sub-user name. An imported resource has no `secret_key` (the API never shows it again) and no `rotation`; " +
 			"set or change `rotation` to get a key whose secret Terraform knows.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The sub-user's name (same as `name`).",
-				PlanModifiers:       keep,
-			},
+			"id": resourcekit.StableAttribute("The sub-user's name (same as `name`)."),
 			"name": schema.StringAttribute{
 				Required: true,
 				MarkdownDescription: "Name of the IAM sub-user to create: 4 to 20 letters, digits, `-` or `_`, starting with a letter; " +
@@ -122,12 +116,8 @@ func (r *credentialsResource) Schema(ctx context.Context, _ resource.SchemaReque
 					"(a duration such as `30s`; default `2m`): JD Cloud may take a moment before a new key or policy takes effect.",
 				Validators: []validator.String{durationValidator{}},
 			},
-			"account_id": schema.StringAttribute{
-				Computed: true,
-				MarkdownDescription: "The main account's id (the sub-user's `account` in the API), which the policy's resource " +
-					"names (JRNs) spell out.",
-				PlanModifiers: keep,
-			},
+			"account_id": resourcekit.StableAttribute("The main account's id (the sub-user's `account` in the API), which the policy's resource " +
+				"names (JRNs) spell out."),
 			"previous_access_key": schema.StringAttribute{
 				Computed: true,
 				MarkdownDescription: "The key before the last rotation, kept valid until the nodes run the new one (see " +
@@ -139,23 +129,15 @@ func (r *credentialsResource) Schema(ctx context.Context, _ resource.SchemaReque
 					"outside Terraform is read on import only.",
 				Validators: []validator.String{stringvalidator.LengthBetween(1, 256)},
 			},
-			"policy_name": schema.StringAttribute{
-				Computed: true,
-				MarkdownDescription: "Name of the IAM policy attached to the sub-user: `<name>" + policyNameSuffix + "` (4 to 64 letters, " +
-					"digits, `-` or `_`, starting with a letter, as JD Cloud requires).",
-				PlanModifiers: keep,
-			},
+			"policy_name": resourcekit.StableAttribute("Name of the IAM policy attached to the sub-user: `<name>" + policyNameSuffix + "` (4 to 64 letters, " +
+				"digits, `-` or `_`, starting with a letter, as JD Cloud requires)."),
 			"policy_document": schema.StringAttribute{
 				Computed: true,
 				MarkdownDescription: "The policy document (JSON, JD Cloud's `Version` \"3\" format) as the API holds it. A policy " +
 					"edited outside Terraform shows as a change here and is set back by the next apply.",
 			},
-			"access_key": schema.StringAttribute{
-				Computed: true,
-				MarkdownDescription: "The sub-user's access key ID (`JDC_…`). Not secret by itself, so plans show it change on rotation. " +
-					"A key deleted or disabled outside Terraform is replaced by the next apply.",
-				PlanModifiers: keep,
-			},
+			"access_key": resourcekit.StableAttribute("The sub-user's access key ID (`JDC_…`). Not secret by itself, so plans show it change on rotation. " +
+				"A key deleted or disabled outside Terraform is replaced by the next apply."),
 			"secret_key": schema.StringAttribute{
 				Computed:  true,
 				Sensitive: true,
@@ -163,15 +145,10 @@ func (r *credentialsResource) Schema(ctx context.Context, _ resource.SchemaReque
 					"state (sensitive) and is null after import until the next rotation.",
 				PlanModifiers: keep,
 			},
-			"timeouts": describedTimeouts(ctx),
+			"timeouts": resourcekit.TimeoutsAttribute(ctx, timeouts.Opts{},
+				"Timeouts for create, update and delete (each default 5m), e.g. `create = \"10m\"`."),
 		},
 	}
-}
-
-func describedTimeouts(ctx context.Context) schema.Attribute {
-	a := timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}).(schema.SingleNestedAttribute)
-	a.MarkdownDescription = "Timeouts for create, update and delete (each default 5m), e.g. `create = \"10m\"`."
-	return a
 }
 
 func (r *credentialsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -373,10 +350,9 @@ func (r *credentialsResource) Read(ctx context.Context, req resource.ReadRequest
 }
 
 func (r *credentialsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	ctx, cancel, plan, ok := resourcekit.Begin[credentialsModel](ctx, req.Plan, resourcekit.Update, defaultTimeout, &resp.Diagnostics)
+	ctx, cancel, plan, state, ok := resourcekit.BeginUpdate[credentialsModel](ctx, req, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	state, stateOK := resourcekit.Get[credentialsModel](ctx, req.State, &resp.Diagnostics)
-	if !ok || !stateOK {
+	if !ok {
 		return
 	}
 

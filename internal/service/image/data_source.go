@@ -24,11 +24,6 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
-var (
-	_ datasource.DataSource              = (*imagesDataSource)(nil)
-	_ datasource.DataSourceWithConfigure = (*imagesDataSource)(nil)
-)
-
 // Image sources DescribeImages documents for imageSource.
 var imageSources = []string{"public", "thirdparty", "private", "shared", "community"}
 

@@ -5,7 +5,12 @@ import (
 	"context"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
@@ -37,5 +42,16 @@ func checkRegion(ctx context.Context, c *jdcloud.Client, diags *diag.Diagnostics
 	}
 	if err := c.CheckRegion(ctx); err != nil {
 		diags.AddError("Unknown region", err.Error()+".")
+	}
+}
+
+// vpcStableAttribute is the "vpc_id" of an object that lives in one VPC for
+// good: noun names the object, short names it again in "replaces the ...".
+func vpcStableAttribute(noun, short string) schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: "The ID of the VPC the " + noun + " belongs to. Changing it replaces the " + short + ".",
+		Required:            true,
+		Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 	}
 }

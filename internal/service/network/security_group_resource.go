@@ -5,16 +5,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
@@ -27,12 +23,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
-var (
-	_ resource.Resource                = (*securityGroupResource)(nil)
-	_ resource.ResourceWithConfigure   = (*securityGroupResource)(nil)
-	_ resource.ResourceWithImportState = (*securityGroupResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*securityGroupResource)(nil)
-)
+var _ resource.ResourceWithModifyPlan = (*securityGroupResource)(nil)
 
 // NewSecurityGroupResource is the jdcloudha_security_group factory.
 func NewSecurityGroupResource() resource.Resource {
@@ -54,33 +45,12 @@ func (r *securityGroupResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"`/32` (ingress; with an egress rule to the peer if egress is restricted). JD Cloud's groups accept only " +
 			"`tcp`, `udp`, `icmp` and `all`: there is no rule for IP protocol 112, and no multicast.",
 		Attributes: map[string]schema.Attribute{
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
-				Delete:            true,
-				DeleteDescription: "How long to keep retrying the deletion while JD Cloud refuses it because network interfaces still use the group (instances being deleted), e.g. `10m`. Default `5m`.",
-			}),
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The security group ID, e.g. `sg-4f2a8b9c1d`.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"vpc_id": schema.StringAttribute{
-				MarkdownDescription: "The ID of the VPC the security group belongs to. Changing it replaces the group.",
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"name": schema.StringAttribute{
-				MarkdownDescription: "The security group name: 1 to 32 characters, letters, digits, Chinese characters, `_` and `-`. Updated in place.",
-				Required:            true,
-				Validators:          []validator.String{validate.Name(32)},
-			},
-			"description": schema.StringAttribute{
-				MarkdownDescription: "A description, at most 256 characters. Defaults to empty. Updated in place.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(""),
-				Validators:          []validator.String{stringvalidator.UTF8LengthAtMost(256)},
-			},
+			"timeouts": resourcekit.DeleteTimeouts(ctx, "How long to keep retrying the deletion while JD Cloud refuses it because "+
+				"network interfaces still use the group (instances being deleted), e.g. `10m`. Default `5m`."),
+			"id":          resourcekit.StableAttribute("The security group ID, e.g. `sg-4f2a8b9c1d`."),
+			"vpc_id":      vpcStableAttribute("security group", "group"),
+			"name":        resourcekit.NameAttribute("security group"),
+			"description": resourcekit.DescriptionAttribute(),
 		},
 		Blocks: map[string]schema.Block{
 			"rule": schema.SetNestedBlock{

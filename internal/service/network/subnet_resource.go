@@ -4,14 +4,11 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -24,12 +21,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
-var (
-	_ resource.Resource                = (*subnetResource)(nil)
-	_ resource.ResourceWithConfigure   = (*subnetResource)(nil)
-	_ resource.ResourceWithImportState = (*subnetResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*subnetResource)(nil)
-)
+var _ resource.ResourceWithModifyPlan = (*subnetResource)(nil)
 
 // NewSubnetResource is the jdcloudha_subnet factory.
 func NewSubnetResource() resource.Resource {
@@ -46,26 +38,11 @@ func (r *subnetResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 		MarkdownDescription: "A subnet of a JD Cloud VPC. Its CIDR block must lie inside the VPC's and must not overlap the VPC's other subnets. " +
 			"JD Cloud reserves the first two host addresses of every subnet (gateway and DHCP).",
 		Attributes: map[string]schema.Attribute{
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
-				Delete:            true,
-				DeleteDescription: "How long to keep retrying the deletion while JD Cloud refuses it because network interfaces of deleted instances are still being released, e.g. `10m`. Default `5m`.",
-			}),
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The subnet ID, e.g. `subnet-3b7a9c2d1e`.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"vpc_id": schema.StringAttribute{
-				MarkdownDescription: "The ID of the VPC the subnet belongs to. Changing it replaces the subnet.",
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"name": schema.StringAttribute{
-				MarkdownDescription: "The subnet name: 1 to 32 characters, letters, digits, Chinese characters, `_` and `-`. Updated in place.",
-				Required:            true,
-				Validators:          []validator.String{validate.Name(32)},
-			},
+			"timeouts": resourcekit.DeleteTimeouts(ctx, "How long to keep retrying the deletion while JD Cloud refuses it because "+
+				"network interfaces of deleted instances are still being released, e.g. `10m`. Default `5m`."),
+			"id":     resourcekit.StableAttribute("The subnet ID, e.g. `subnet-3b7a9c2d1e`."),
+			"vpc_id": vpcStableAttribute("subnet", "subnet"),
+			"name":   resourcekit.NameAttribute("subnet"),
 			"cidr_block": schema.StringAttribute{
 				MarkdownDescription: "The subnet's address range, e.g. `10.0.1.0/24`: an IPv4 CIDR block in canonical form inside " +
 					"`10.0.0.0/8`, `172.16.0.0/12` or `192.168.0.0/16`, prefix length `/16` to `/28`, and inside the VPC's `cidr_block` " +
@@ -75,27 +52,13 @@ func (r *subnetResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				Validators:    []validator.String{validate.PrivateCIDR(16, 28)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
-			"description": schema.StringAttribute{
-				MarkdownDescription: "A description, at most 256 characters. Defaults to empty. Updated in place.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(""),
-				Validators:          []validator.String{stringvalidator.UTF8LengthAtMost(256)},
-			},
+			"description": resourcekit.DescriptionAttribute(),
 			"available_ip_count": schema.Int64Attribute{
 				MarkdownDescription: "How many private IP addresses of the subnet are still free, as reported by JD Cloud at the last refresh.",
 				Computed:            true,
 			},
-			"start_ip": schema.StringAttribute{
-				MarkdownDescription: "The subnet's first address, as reported by JD Cloud.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"end_ip": schema.StringAttribute{
-				MarkdownDescription: "The subnet's last address, as reported by JD Cloud.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"start_ip": resourcekit.StableAttribute("The subnet's first address, as reported by JD Cloud."),
+			"end_ip":   resourcekit.StableAttribute("The subnet's last address, as reported by JD Cloud."),
 		},
 	}
 }

@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -22,12 +19,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
-var (
-	_ resource.Resource                = (*vpcResource)(nil)
-	_ resource.ResourceWithConfigure   = (*vpcResource)(nil)
-	_ resource.ResourceWithImportState = (*vpcResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*vpcResource)(nil)
-)
+var _ resource.ResourceWithModifyPlan = (*vpcResource)(nil)
 
 // NewVpcResource is the jdcloudha_vpc factory.
 func NewVpcResource() resource.Resource { return &vpcResource{Base: resourcekit.NewBase("_vpc")} }
@@ -41,20 +33,10 @@ func (r *vpcResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A JD Cloud virtual private cloud (VPC). Subnets and security groups live in a VPC.",
 		Attributes: map[string]schema.Attribute{
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
-				Delete:            true,
-				DeleteDescription: "How long to keep retrying the deletion while JD Cloud refuses it because subnets or network interfaces are still being released, e.g. `10m`. Default `5m`.",
-			}),
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The VPC ID, e.g. `vpc-8ad7a3c1e4`.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"name": schema.StringAttribute{
-				MarkdownDescription: "The VPC name: 1 to 32 characters, letters, digits, Chinese characters, `_` and `-`. Updated in place.",
-				Required:            true,
-				Validators:          []validator.String{validate.Name(32)},
-			},
+			"timeouts": resourcekit.DeleteTimeouts(ctx, "How long to keep retrying the deletion while JD Cloud refuses it because "+
+				"subnets or network interfaces are still being released, e.g. `10m`. Default `5m`."),
+			"id":   resourcekit.StableAttribute("The VPC ID, e.g. `vpc-8ad7a3c1e4`."),
+			"name": resourcekit.NameAttribute("VPC"),
 			"cidr_block": schema.StringAttribute{
 				MarkdownDescription: "The VPC's address range, e.g. `10.0.0.0/16`: an IPv4 CIDR block in canonical form inside " +
 					"`10.0.0.0/8`, `172.16.0.0/12` or `192.168.0.0/16`, prefix length `/16` to `/28`. " +
@@ -63,18 +45,8 @@ func (r *vpcResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 				Validators:    []validator.String{validate.PrivateCIDR(16, 28)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
-			"description": schema.StringAttribute{
-				MarkdownDescription: "A description, at most 256 characters. Defaults to empty. Updated in place.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(""),
-				Validators:          []validator.String{stringvalidator.UTF8LengthAtMost(256)},
-			},
-			"created_time": schema.StringAttribute{
-				MarkdownDescription: "When the VPC was created, as reported by JD Cloud.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"description":  resourcekit.DescriptionAttribute(),
+			"created_time": resourcekit.CreatedTimeAttribute("VPC"),
 		},
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
@@ -27,6 +29,50 @@ func FindByID[O any](ctx context.Context, c *jdcloud.Client, id string, find fun
 	return o, true
 }
 
+// Lookup, embedded in a data source, is its Metadata, Configure,
+// ConfigValidators and Read when it finds one object by "id" or by one
+// other attribute (By), exactly one of the two set: M is its model, O the
+// API's object.
+type Lookup[M, O any] struct {
+	DataSourceBase
+	// By is the attribute that names the object when id is not set.
+	By string
+	// Find finds the object cfg names; ok is false, with the reason in
+	// diags, when there is none to report.
+	Find func(ctx context.Context, c *jdcloud.Client, cfg *M, diags *diag.Diagnostics) (o O, ok bool)
+	// Fill copies the object into cfg, which becomes the state.
+	Fill func(ctx context.Context, c *jdcloud.Client, cfg *M, o O) diag.Diagnostics
+}
+
+// NewLookup is the Lookup of the data source named the provider's name plus
+// suffix.
+func NewLookup[M, O any](suffix, by string, find func(context.Context, *jdcloud.Client, *M, *diag.Diagnostics) (O, bool),
+	fill func(context.Context, *jdcloud.Client, *M, O) diag.Diagnostics) Lookup[M, O] {
+	return Lookup[M, O]{DataSourceBase: NewDataSourceBase(suffix), By: by, Find: find, Fill: fill}
+}
+
+func (d *Lookup[M, O]) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot(d.By)),
+	}
+}
+
+func (d *Lookup[M, O]) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	cfg, ok := Get[M](ctx, req.Config, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	o, ok := d.Find(ctx, d.Client, &cfg, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	resp.Diagnostics.Append(d.Fill(ctx, d.Client, &cfg, o)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+}
+
 // Match describes the errors of a look-up that must find exactly one object
 // (by name, by address), reported on the attribute Attr.
 type Match[O any] struct {
@@ -39,6 +85,17 @@ type Match[O any] struct {
 	SeveralDetail func(n int, labels string) string
 	// Label names one match in SeveralDetail (its ID, say).
 	Label func(O) string
+}
+
+// Listed is One of what a look-up listed; a failed listing (err) is
+// reported as looking up what.
+func (m Match[O]) Listed(found []O, err error, diags *diag.Diagnostics, what string) (O, bool) {
+	if err != nil {
+		jdcloud.AddError(diags, "looking up "+what, err)
+		var none O
+		return none, false
+	}
+	return m.One(found, diags)
 }
 
 // One is the only element of found; ok is false, with an error in diags,

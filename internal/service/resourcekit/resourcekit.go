@@ -77,6 +77,14 @@ func Begin[M any](ctx context.Context, src TimedSource, op Op, def time.Duration
 	return ctx, cancel, m, ok && !diags.HasError()
 }
 
+// BeginUpdate is Begin for an Update, which also needs the prior state.
+func BeginUpdate[M any](ctx context.Context, req resource.UpdateRequest, def time.Duration, diags *diag.Diagnostics) (
+	_ context.Context, cancel context.CancelFunc, plan, state M, ok bool) {
+	ctx, cancel, plan, ok = Begin[M](ctx, req.Plan, Update, def, diags)
+	state, stateOK := Get[M](ctx, req.State, diags)
+	return ctx, cancel, plan, state, ok && stateOK
+}
+
 // Changed is plan's value when it differs from state's, nil otherwise: the
 // optional field of a modify request that sends only what changed.
 func Changed(plan, state types.String) *string {

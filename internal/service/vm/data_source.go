@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
@@ -15,18 +15,17 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
-var (
-	_ datasource.DataSource                     = (*instanceDataSource)(nil)
-	_ datasource.DataSourceWithConfigure        = (*instanceDataSource)(nil)
-	_ datasource.DataSourceWithConfigValidators = (*instanceDataSource)(nil)
-)
-
 // NewInstanceDataSource is the jdcloudha_instance data source.
 func NewInstanceDataSource() datasource.DataSource {
-	return &instanceDataSource{DataSourceBase: resourcekit.NewDataSourceBase("_instance")}
+	return &instanceDataSource{resourcekit.NewLookup("_instance", "name", findForData,
+		func(ctx context.Context, _ *jdcloud.Client, cfg *instanceData, inst vmmodels.Instance) diag.Diagnostics {
+			return cfg.fill(ctx, inst)
+		})}
 }
 
-type instanceDataSource struct{ resourcekit.DataSourceBase }
+type instanceDataSource struct {
+	resourcekit.Lookup[instanceData, vmmodels.Instance]
+}
 
 func (d *instanceDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	computed := func(desc string) schema.StringAttribute {
@@ -77,53 +76,31 @@ func (d *instanceDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 	}
 }
 
-func (d *instanceDataSource) ConfigValidators(_ context.Context) []datasource.ConfigValidator {
-	return []datasource.ConfigValidator{
-		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name")),
-	}
-}
-
-func (d *instanceDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var cfg instanceData
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	var inst vmmodels.Instance
-	ok := false
+func findForData(ctx context.Context, c *jdcloud.Client, cfg *instanceData, diags *diag.Diagnostics) (vmmodels.Instance, bool) {
 	if id := cfg.ID.ValueString(); id != "" {
-		inst, ok = resourcekit.FindByID(ctx, d.Client, id, jdcloud.FindInstanceByID, &resp.Diagnostics, "Instance not found",
-			fmt.Sprintf("No instance with ID %q exists in region %s.", id, d.Client.Region), "instance "+id)
+		inst, ok := resourcekit.FindByID(ctx, c, id, jdcloud.FindInstanceByID, diags, "Instance not found",
+			fmt.Sprintf("No instance with ID %q exists in region %s.", id, c.Region), "instance "+id)
 		if az := cfg.AZ.ValueString(); ok && az != "" && inst.Az != az {
-			resp.Diagnostics.AddAttributeError(path.Root("az"), "Instance in another zone",
+			diags.AddAttributeError(path.Root("az"), "Instance in another zone",
 				fmt.Sprintf("Instance %s is in zone %s, not %s.", id, inst.Az, az))
-			return
+			return inst, false
 		}
-	} else {
-		name, az := cfg.Name.ValueString(), cfg.AZ.ValueString()
-		found, err := findByName(ctx, d.Client, name, az)
-		if err != nil {
-			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("looking up instance %q", name), err)
-			return
-		}
-		where := "in region " + d.Client.Region
-		if az != "" {
-			where = "in zone " + az
-		}
-		inst, ok = resourcekit.Match[vmmodels.Instance]{
-			Attr:       "name",
-			None:       "Instance not found",
-			NoneDetail: fmt.Sprintf("No instance named %q exists %s.", name, where),
-			Several:    "Several instances match",
-			SeveralDetail: func(n int, ids string) string {
-				return fmt.Sprintf("%d instances named %q exist %s: %s. Look it up by id, or narrow it with az.", n, name, where, ids)
-			},
-			Label: func(f vmmodels.Instance) string { return f.InstanceId + " (" + f.Az + ")" },
-		}.One(found, &resp.Diagnostics)
+		return inst, ok
 	}
-	if !ok {
-		return
+	name, az := cfg.Name.ValueString(), cfg.AZ.ValueString()
+	found, err := findByName(ctx, c, name, az)
+	where := "in region " + c.Region
+	if az != "" {
+		where = "in zone " + az
 	}
-	resp.Diagnostics.Append(cfg.fill(ctx, inst)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+	return resourcekit.Match[vmmodels.Instance]{
+		Attr:       "name",
+		None:       "Instance not found",
+		NoneDetail: fmt.Sprintf("No instance named %q exists %s.", name, where),
+		Several:    "Several instances match",
+		SeveralDetail: func(n int, ids string) string {
+			return fmt.Sprintf("%d instances named %q exist %s: %s. Look it up by id, or narrow it with az.", n, name, where, ids)
+		},
+		Label: func(f vmmodels.Instance) string { return f.InstanceId + " (" + f.Az + ")" },
+	}.Listed(found, err, diags, fmt.Sprintf("instance %q", name))
 }

@@ -32,8 +32,6 @@ import (
 )
 
 var (
-	_ resource.Resource                     = (*instanceResource)(nil)
-	_ resource.ResourceWithConfigure        = (*instanceResource)(nil)
 	_ resource.ResourceWithImportState      = (*instanceResource)(nil)
 	_ resource.ResourceWithModifyPlan       = (*instanceResource)(nil)
 	_ resource.ResourceWithConfigValidators = (*instanceResource)(nil)
@@ -57,7 +55,6 @@ type instanceResource struct{ resourcekit.Base }
 
 func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
-	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A virtual machine in an availability group. The group spreads its instances over fault domains, " +
 			"so the two members of a failover pair do not share one (`fault_domain` reports where each landed).\n\n" +
@@ -75,11 +72,7 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			"empty in state, and if the configuration sets them the next plan shows an in-place update that only records " +
 			"them in state (no API call, no replacement).",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The instance ID (`i-…`).",
-				PlanModifiers:       keep,
-			},
+			"id": resourcekit.StableAttribute("The instance ID (`i-…`)."),
 			"name": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "Instance name: " + validate.InstanceNameRule + ". Updated in place.",
@@ -169,16 +162,8 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				MarkdownDescription: "Free-text description, at most 256 characters. Default empty. Updated in place.",
 				Validators:          []validator.String{validate.Description()},
 			},
-			"fault_domain": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The fault domain the availability group placed the instance in.",
-				PlanModifiers:       keep,
-			},
-			"primary_network_interface_id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "ID of the primary network interface (`port-…`), which holds the private IP and any elastic IP.",
-				PlanModifiers:       keep,
-			},
+			"fault_domain":                 resourcekit.StableAttribute("The fault domain the availability group placed the instance in."),
+			"primary_network_interface_id": resourcekit.StableAttribute("ID of the primary network interface (`port-…`), which holds the private IP and any elastic IP."),
 			"status": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "Instance status as last read: `running`, `stopped`, `error`, or a transitional state such as `starting`. Any status but `running` gives a warning at plan time.",
@@ -192,12 +177,9 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 					"within a second, instead of after the advert timeout of a vanished node. Set `false` to delete at once. " +
 					"Best effort: if the stop is refused, the instance is deleted running.",
 			},
-			"vpc_id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The VPC of the subnet.",
-				PlanModifiers:       keep,
-			},
-			"timeouts": describedTimeouts(ctx, "Timeouts: create (default 10m, until the instance is running), update (default 5m), delete (default 10m, until it is gone), e.g. `create = \"20m\"`."),
+			"vpc_id": resourcekit.StableAttribute("The VPC of the subnet."),
+			"timeouts": resourcekit.TimeoutsAttribute(ctx, timeouts.Opts{}, "Timeouts: create (default 10m, until the instance is running), "+
+				"update (default 5m), delete (default 10m, until it is gone), e.g. `create = \"20m\"`."),
 		},
 	}
 }
@@ -425,10 +407,9 @@ var instanceObject = resourcekit.Object[instanceModel, vmmodels.Instance]{
 }
 
 func (r *instanceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	ctx, cancel, plan, ok := resourcekit.Begin[instanceModel](ctx, req.Plan, resourcekit.Update, defaultUpdateTimeout, &resp.Diagnostics)
+	ctx, cancel, plan, state, ok := resourcekit.BeginUpdate[instanceModel](ctx, req, defaultUpdateTimeout, &resp.Diagnostics)
 	defer cancel()
-	state, stateOK := resourcekit.Get[instanceModel](ctx, req.State, &resp.Diagnostics)
-	if !ok || !stateOK {
+	if !ok {
 		return
 	}
 	id := state.ID.ValueString()
@@ -561,11 +542,4 @@ func (replaceUnlessImported) PlanModifyString(ctx context.Context, req planmodif
 		}
 	}
 	resp.RequiresReplace = true
-}
-
-// describedTimeouts is the timeouts block with a description for the docs.
-func describedTimeouts(ctx context.Context, description string) schema.Attribute {
-	a := timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}).(schema.SingleNestedAttribute)
-	a.MarkdownDescription = description
-	return a
 }
