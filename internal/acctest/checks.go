@@ -11,8 +11,8 @@ import (
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
@@ -27,15 +27,15 @@ const pollInterval = 250 * time.Millisecond
 
 // testPolicy retries like the provider does, with short delays: checks run
 // against emulators that may be injecting 5xx and 429 answers.
-var testPolicy = apicall.Policy{MaxRetries: 10, BaseDelay: 10 * time.Millisecond, MaxDelay: 200 * time.Millisecond}
+var testPolicy = jdcloudapi.Policy{MaxRetries: 10, BaseDelay: 10 * time.Millisecond, MaxDelay: 200 * time.Millisecond}
 
 // Call sends one SDK call with retries on transport errors, 5xx and 429, and
-// folds the response's error envelope into a Go error (an *apicall.Error, so
-// apicall.IsNotFound works on it). For checks and out-of-band changes.
+// folds the response's error envelope into a Go error (an *jdcloudapi.Error, so
+// jdcloudapi.IsNotFound works on it). For checks and out-of-band changes.
 func Call[R any](name string, send func() (*R, error)) (*R, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
 	defer cancel()
-	return apicall.Do(ctx, testPolicy, name, apicall.Idempotent, send)
+	return jdcloudapi.Do(ctx, testPolicy, name, jdcloudapi.Idempotent, send)
 }
 
 // Leftovers lists, by kind, the IDs of every instance, elastic IP,
@@ -202,7 +202,7 @@ func waitGone(what string, get func() error) error {
 	if !testutil.Wait(checkTimeout, pollInterval, func() bool { err = get(); return err != nil }) {
 		return fmt.Errorf("timed out after %s waiting for %s to be gone", checkTimeout, what)
 	}
-	if apicall.IsNotFound(err) {
+	if jdcloudapi.IsNotFound(err) {
 		return nil
 	}
 	return fmt.Errorf("waiting for %s to be gone: %w", what, err)
@@ -267,7 +267,7 @@ func CheckGone(srv *emulator.Server, resourceType, what string, get func(id stri
 			if err == nil {
 				return fmt.Errorf("%s %s still exists after destroy", what, rs.Primary.ID)
 			}
-			if !apicall.IsNotFound(err) {
+			if !jdcloudapi.IsNotFound(err) {
 				return err
 			}
 		}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
 // FinishGrace is how long the agent keeps trying, past the deadline or after
@@ -22,15 +22,15 @@ const FinishGrace = 10 * time.Second
 type Agent struct {
 	Config Config
 	Cloud  Cloud
-	Clock  apicall.Clock
+	Clock  jdcloudapi.Clock
 	Log    Sink
 	Jitter func() float64
 	Out    io.Writer // where Status prints its one line
 }
 
-func (a *Agent) clock() apicall.Clock {
+func (a *Agent) clock() jdcloudapi.Clock {
 	if a.Clock == nil {
-		return apicall.RealClock{}
+		return jdcloudapi.RealClock{}
 	}
 	return a.Clock
 }
@@ -134,7 +134,7 @@ func (a *Agent) gaveUp(ctx context.Context, last error) error {
 // jitter, so two agents that both want the EIP (split brain) settle instead
 // of trading it back and forth in lockstep.
 func (a *Agent) raceBackoff(round int) time.Duration {
-	return apicall.Policy{BaseDelay: 250 * time.Millisecond, MaxDelay: 2 * time.Second, Jitter: a.jitter}.Backoff(round - 1)
+	return jdcloudapi.Policy{BaseDelay: 250 * time.Millisecond, MaxDelay: 2 * time.Second, Jitter: a.jitter}.Backoff(round - 1)
 }
 
 func (a *Agent) takeover(ctx context.Context, dc deadlineClock) error {
@@ -186,11 +186,11 @@ func (a *Agent) takeover(ctx context.Context, dc deadlineClock) error {
 			err := a.disassociate(ctx, dc, a.Config.PeerInstanceID)
 			switch {
 			case err == nil:
-			case apicall.IsNotAssociated(err):
+			case jdcloudapi.IsNotAssociated(err):
 				a.event(Event{Step: "disassociate", Instance: a.Config.PeerInstanceID, Outcome: "moved-meanwhile", Detail: "the peer no longer holds the EIP; trying to associate it here"})
 			case isAuthError(err):
 				return a.configFailure(err, "")
-			case notSent(err) || (definitelyRejected(err) && !apicall.IsNotFound(err)):
+			case notSent(err) || (definitelyRejected(err) && !jdcloudapi.IsNotFound(err)):
 				// Nothing was released, so nothing needs finishing.
 				last = err
 				continue
@@ -233,7 +233,7 @@ func (a *Agent) associateAndVerify(ctx context.Context, dc deadlineClock, finish
 	polls := 20 // an association may show PROCESSING for a moment
 	switch {
 	case err == nil:
-	case apicall.IsAlreadyInUse(err):
+	case jdcloudapi.IsAlreadyInUse(err):
 		// Someone else (usually the peer's agent in a split brain) got it first,
 		// or an earlier attempt of ours succeeded without us hearing. Look again.
 		// Verify tells which: it returns done if the holder is us.
@@ -286,15 +286,15 @@ func (a *Agent) associateAndVerify(ctx context.Context, dc deadlineClock, finish
 // PROCESSING (and polls of an EIP showing it): 10-20 ms at first, since a
 // fast cloud settles in tens of ms, doubling up to 0.5-1 s.
 func processingBackoff(try int, jitter func() float64) time.Duration {
-	return apicall.Policy{BaseDelay: 20 * time.Millisecond, MaxDelay: time.Second, Jitter: jitter}.Backoff(try)
+	return jdcloudapi.Policy{BaseDelay: 20 * time.Millisecond, MaxDelay: time.Second, Jitter: jitter}.Backoff(try)
 }
 
 // rollback puts the EIP back on the peer after our associate was refused for
 // good, so the agent's failed move does not leave the EIP on no instance.
-func (a *Agent) rollback(ctx context.Context, clock apicall.Clock) {
+func (a *Agent) rollback(ctx context.Context, clock jdcloudapi.Clock) {
 	err := a.associate(ctx, clock, a.Config.PeerInstanceID)
 	e := Event{Step: "rollback", Instance: a.Config.PeerInstanceID, Outcome: "ok", Loud: true, Detail: "associate here was refused; EIP put back on the peer"}
-	if err != nil && !apicall.IsAlreadyInUse(err) {
+	if err != nil && !jdcloudapi.IsAlreadyInUse(err) {
 		e.Outcome, e.Detail = "error", "associate here was refused and putting the EIP back on the peer failed: "+err.Error()
 	}
 	a.event(e)

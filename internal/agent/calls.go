@@ -11,7 +11,7 @@ import (
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
 // Where says who holds the EIP, from this node's point of view.
@@ -39,9 +39,9 @@ type Placement struct {
 }
 
 // deadlineClock ends every wait at a fixed instant of the injected clock, so
-// apicall's retries stop at the agent's deadline with a fake clock too.
+// jdcloudapi's retries stop at the agent's deadline with a fake clock too.
 type deadlineClock struct {
-	apicall.Clock
+	jdcloudapi.Clock
 	at time.Time
 }
 
@@ -62,14 +62,14 @@ func (d deadlineClock) Sleep(ctx context.Context, dur time.Duration) error {
 }
 
 // policy retries until the clock's deadline rather than for a fixed count.
-func (a *Agent) policy(clock apicall.Clock, step, instance string) apicall.Policy {
-	return apicall.Policy{
-		MaxRetries: apicall.Unlimited,
+func (a *Agent) policy(clock jdcloudapi.Clock, step, instance string) jdcloudapi.Policy {
+	return jdcloudapi.Policy{
+		MaxRetries: jdcloudapi.Unlimited,
 		BaseDelay:  100 * time.Millisecond,
 		MaxDelay:   2 * time.Second,
 		Clock:      clock,
 		Jitter:     a.jitter,
-		Observe: func(at apicall.Attempt) {
+		Observe: func(at jdcloudapi.Attempt) {
 			e := Event{Step: step, Call: at.Call, Instance: instance, RequestID: at.RequestID, Attempt: at.Number, Duration: at.Duration, Outcome: "ok"}
 			if at.Err != nil {
 				e.RequestID = at.Err.RequestID
@@ -85,9 +85,9 @@ func (a *Agent) policy(clock apicall.Clock, step, instance string) apicall.Polic
 	}
 }
 
-func (a *Agent) describe(ctx context.Context, clock apicall.Clock, step string) (Placement, error) {
+func (a *Agent) describe(ctx context.Context, clock jdcloudapi.Clock, step string) (Placement, error) {
 	req := vpcapis.NewDescribeElasticIpRequest(a.Config.Region, a.Config.EIPID)
-	resp, err := apicall.Do(ctx, a.policy(clock, step, ""), "vpc.DescribeElasticIp", apicall.Idempotent,
+	resp, err := jdcloudapi.Do(ctx, a.policy(clock, step, ""), "vpc.DescribeElasticIp", jdcloudapi.Idempotent,
 		func() (*vpcapis.DescribeElasticIpResponse, error) { return a.Cloud.DescribeElasticIp(req) })
 	if err != nil {
 		return Placement{}, err
@@ -124,16 +124,16 @@ func (p Placement) holder() string {
 	return "nothing"
 }
 
-func (a *Agent) associate(ctx context.Context, clock apicall.Clock, instance string) error {
+func (a *Agent) associate(ctx context.Context, clock jdcloudapi.Clock, instance string) error {
 	req := vmapis.NewAssociateElasticIpRequest(a.Config.Region, instance, a.Config.EIPID)
-	_, err := apicall.Do(ctx, a.policy(clock, "associate", instance), "vm.AssociateElasticIp", apicall.Idempotent,
+	_, err := jdcloudapi.Do(ctx, a.policy(clock, "associate", instance), "vm.AssociateElasticIp", jdcloudapi.Idempotent,
 		func() (*vmapis.AssociateElasticIpResponse, error) { return a.Cloud.AssociateElasticIp(req) })
 	return err
 }
 
-func (a *Agent) disassociate(ctx context.Context, clock apicall.Clock, instance string) error {
+func (a *Agent) disassociate(ctx context.Context, clock jdcloudapi.Clock, instance string) error {
 	req := vmapis.NewDisassociateElasticIpRequest(a.Config.Region, instance, a.Config.EIPID)
-	_, err := apicall.Do(ctx, a.policy(clock, "disassociate", instance), "vm.DisassociateElasticIp", apicall.Idempotent,
+	_, err := jdcloudapi.Do(ctx, a.policy(clock, "disassociate", instance), "vm.DisassociateElasticIp", jdcloudapi.Idempotent,
 		func() (*vmapis.DisassociateElasticIpResponse, error) { return a.Cloud.DisassociateElasticIp(req) })
 	return err
 }

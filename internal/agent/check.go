@@ -11,7 +11,7 @@ import (
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
 // IAM action names of the three calls the agent makes (JD Cloud spells an
@@ -73,7 +73,7 @@ func PartlyCheckedWarning(accessKey, eipID string) (summary, detail string) {
 
 // checkPolicy retries transient failures a few times: the check runs at
 // install and apply time, where a clear answer soon beats waiting long.
-var checkPolicy = apicall.Policy{MaxRetries: 4, BaseDelay: 200 * time.Millisecond, MaxDelay: 2 * time.Second}
+var checkPolicy = jdcloudapi.Policy{MaxRetries: 4, BaseDelay: 200 * time.Millisecond, MaxDelay: 2 * time.Second}
 
 // CheckPermissions proves, without moving the EIP, that cloud's credentials
 // may describe the EIP and associate and disassociate it with every
@@ -92,13 +92,13 @@ func CheckPermissions(ctx context.Context, cloud Cloud, regionID, elasticIPID st
 	return checkPermissions(ctx, checkPolicy, cloud, regionID, elasticIPID, instanceIDs)
 }
 
-func checkPermissions(ctx context.Context, checkPolicy apicall.Policy, cloud Cloud, regionID, elasticIPID string, instanceIDs []string) error {
+func checkPermissions(ctx context.Context, checkPolicy jdcloudapi.Policy, cloud Cloud, regionID, elasticIPID string, instanceIDs []string) error {
 	if cloud == nil || regionID == "" || elasticIPID == "" || len(instanceIDs) == 0 {
 		return errors.New("permission check: cloud, region, elastic IP and at least one instance are required")
 	}
 	refused := func(call, instance string, err error) error {
-		e, ok := apicall.AsError(err)
-		if !ok || e.Kind != apicall.KindAPI || !isPermissionCode(e) {
+		e, ok := jdcloudapi.AsError(err)
+		if !ok || e.Kind != jdcloudapi.KindAPI || !isPermissionCode(e) {
 			return nil
 		}
 		return &PermissionError{Call: call, InstanceID: instance, EIPID: elasticIPID, Code: e.Code, Status: e.Status, Message: e.Message, RequestID: e.RequestID}
@@ -108,7 +108,7 @@ func checkPermissions(ctx context.Context, checkPolicy apicall.Policy, cloud Clo
 	var dresp *vpcapis.DescribeElasticIpResponse
 	for try := 1; ; try++ {
 		var err error
-		dresp, err = apicall.Do(ctx, checkPolicy, "vpc.DescribeElasticIp", apicall.Idempotent,
+		dresp, err = jdcloudapi.Do(ctx, checkPolicy, "vpc.DescribeElasticIp", jdcloudapi.Idempotent,
 			func() (*vpcapis.DescribeElasticIpResponse, error) { return cloud.DescribeElasticIp(dreq) })
 		if err != nil {
 			if pe := refused(ActionDescribeElasticIP, "", err); pe != nil {
@@ -123,7 +123,7 @@ func checkPermissions(ctx context.Context, checkPolicy apicall.Policy, cloud Clo
 		if try >= 20 {
 			return fmt.Errorf("permission check: elastic IP %s stayed PROCESSING; try again later", elasticIPID)
 		}
-		if err := (apicall.RealClock{}).Sleep(ctx, processingBackoff(try, nil)); err != nil {
+		if err := (jdcloudapi.RealClock{}).Sleep(ctx, processingBackoff(try, nil)); err != nil {
 			return fmt.Errorf("permission check: %w", err)
 		}
 	}
@@ -135,7 +135,7 @@ func checkPermissions(ctx context.Context, checkPolicy apicall.Policy, cloud Clo
 			return fmt.Errorf("permission check for instance %s: %w", inst, ErrNotProbeable)
 		}
 		areq := vmapis.NewAssociateElasticIpRequest(regionID, inst, elasticIPID)
-		_, err := apicall.Do(ctx, checkPolicy, "vm.AssociateElasticIp", apicall.Idempotent,
+		_, err := jdcloudapi.Do(ctx, checkPolicy, "vm.AssociateElasticIp", jdcloudapi.Idempotent,
 			func() (*vmapis.AssociateElasticIpResponse, error) { return cloud.AssociateElasticIp(areq) })
 		switch {
 		case err == nil:
@@ -144,7 +144,7 @@ func checkPermissions(ctx context.Context, checkPolicy apicall.Policy, cloud Clo
 				break
 			}
 			return fmt.Errorf("permission check: associate of elastic IP %s with instance %s succeeded although the EIP was on %s: it has moved (permitted, but the check was not meant to move it)", elasticIPID, inst, holder)
-		case apicall.IsAlreadyInUse(err):
+		case jdcloudapi.IsAlreadyInUse(err):
 		default:
 			if pe := refused(ActionAssociateElasticIP, inst, err); pe != nil {
 				return pe
@@ -156,12 +156,12 @@ func checkPermissions(ctx context.Context, checkPolicy apicall.Policy, cloud Clo
 			continue
 		}
 		rreq := vmapis.NewDisassociateElasticIpRequest(regionID, inst, elasticIPID)
-		_, err = apicall.Do(ctx, checkPolicy, "vm.DisassociateElasticIp", apicall.Idempotent,
+		_, err = jdcloudapi.Do(ctx, checkPolicy, "vm.DisassociateElasticIp", jdcloudapi.Idempotent,
 			func() (*vmapis.DisassociateElasticIpResponse, error) { return cloud.DisassociateElasticIp(rreq) })
 		switch {
 		case err == nil:
 			return fmt.Errorf("permission check: disassociate of elastic IP %s from instance %s succeeded although the EIP was on %s: it has moved", elasticIPID, inst, orDash(holder))
-		case apicall.IsNotAssociated(err):
+		case jdcloudapi.IsNotAssociated(err):
 		default:
 			if pe := refused(ActionDisassociateElasticIP, inst, err); pe != nil {
 				return pe
@@ -175,7 +175,7 @@ func checkPermissions(ctx context.Context, checkPolicy apicall.Policy, cloud Clo
 // isPermissionCode classifies by code, not status: the real API says
 // 403 HTTP_FORBIDDEN and 401 ACCESS_ERROR, other docs PERMISSION_DENIED and
 // UNAUTHENTICATED.
-func isPermissionCode(e *apicall.Error) bool {
+func isPermissionCode(e *jdcloudapi.Error) bool {
 	return e.Code == http.StatusForbidden || e.Code == http.StatusUnauthorized
 }
 
@@ -192,7 +192,7 @@ func AsPermissionError(err error) (*PermissionError, bool) {
 // otherwise the last error is returned (a *PermissionError names the call).
 // Its calls go through limiter (nil: unpaced), so a provider checking many
 // pairs at once keeps to the pace its other calls learned.
-func CheckPermissionsWithin(ctx context.Context, clock apicall.Clock, window time.Duration, limiter *apicall.AdaptiveLimiter, cloud Cloud, regionID, elasticIPID string, instanceIDs []string) error {
+func CheckPermissionsWithin(ctx context.Context, clock jdcloudapi.Clock, window time.Duration, limiter *jdcloudapi.AdaptiveLimiter, cloud Cloud, regionID, elasticIPID string, instanceIDs []string) error {
 	deadline := clock.Now().Add(window)
 	delay := 250 * time.Millisecond
 	policy := checkPolicy

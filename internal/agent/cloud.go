@@ -8,7 +8,7 @@ import (
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 	vpcclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/client"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
 // Cloud is the part of the JD Cloud API the agent uses, with the SDK's own
@@ -32,7 +32,7 @@ func NewSDKCloud(cfg Config, cred Credentials) Cloud {
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout
 	}
-	sdk := apicall.NewSDKClients(apicall.SDKConfig{AccessKey: cred.AccessKey, SecretKey: cred.SecretKey,
+	sdk := jdcloudapi.NewSDKClients(jdcloudapi.SDKConfig{AccessKey: cred.AccessKey, SecretKey: cred.SecretKey,
 		Scheme: cfg.Scheme, Endpoint: cfg.Endpoint, Timeout: timeout})
 	vpc, vm := sdk.VPC, sdk.VM
 	return &sdkCloud{vpc: vpc, vm: vm}

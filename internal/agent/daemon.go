@@ -13,7 +13,7 @@ import (
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
 // Daemon keeps the EIP on this node while keepalived says it is MASTER, and
@@ -24,7 +24,7 @@ import (
 type Daemon struct {
 	Config Config
 	Cloud  Cloud
-	Clock  apicall.Clock
+	Clock  jdcloudapi.Clock
 	Log    Sink
 	Jitter func() float64
 	// State returns this node's VRRP state now (default LocalState).
@@ -106,9 +106,9 @@ const (
 
 var errLeftMaster = errors.New("this node left MASTER")
 
-func (d *Daemon) clock() apicall.Clock {
+func (d *Daemon) clock() jdcloudapi.Clock {
 	if d.Clock == nil {
-		return apicall.RealClock{}
+		return jdcloudapi.RealClock{}
 	}
 	return d.Clock
 }
@@ -187,7 +187,7 @@ func (d *Daemon) fail(err error, detail string) {
 
 // backoff is capped and jittered, and never ends while MASTER.
 func (d *Daemon) backoff() time.Duration {
-	return apicall.Policy{BaseDelay: 200 * time.Millisecond, MaxDelay: 5 * time.Second, Jitter: d.jitter}.Backoff(d.failures)
+	return jdcloudapi.Policy{BaseDelay: 200 * time.Millisecond, MaxDelay: 5 * time.Second, Jitter: d.jitter}.Backoff(d.failures)
 }
 
 // verifyDelay is verify_interval with ±10 % jitter, so two pairs (or a pair
@@ -296,8 +296,8 @@ func (d *Daemon) learnHolder(ctx context.Context) {
 }
 
 // one attempt per call: the loop retries, re-reading the VRRP state between.
-func (d *Daemon) policy(step, instance string) apicall.Policy {
-	return apicall.Policy{Clock: d.clock(), Jitter: d.jitter, Observe: func(at apicall.Attempt) {
+func (d *Daemon) policy(step, instance string) jdcloudapi.Policy {
+	return jdcloudapi.Policy{Clock: d.clock(), Jitter: d.jitter, Observe: func(at jdcloudapi.Attempt) {
 		d.calls.Add(1)
 		e := Event{Step: step, Call: at.Call, Instance: instance, RequestID: at.RequestID, Attempt: at.Number, Duration: at.Duration, Outcome: "ok"}
 		if at.Err != nil {
@@ -309,7 +309,7 @@ func (d *Daemon) policy(step, instance string) apicall.Policy {
 
 func (d *Daemon) describe(ctx context.Context, step string) (Placement, error) {
 	req := vpcapis.NewDescribeElasticIpRequest(d.Config.Region, d.Config.EIPID)
-	resp, err := apicall.Do(ctx, d.policy(step, ""), "vpc.DescribeElasticIp", apicall.Idempotent,
+	resp, err := jdcloudapi.Do(ctx, d.policy(step, ""), "vpc.DescribeElasticIp", jdcloudapi.Idempotent,
 		func() (*vpcapis.DescribeElasticIpResponse, error) { return d.Cloud.DescribeElasticIp(req) })
 	if err != nil {
 		return Placement{}, err
@@ -323,7 +323,7 @@ func (d *Daemon) associate(ctx context.Context) error {
 		return errLeftMaster
 	}
 	req := vmapis.NewAssociateElasticIpRequest(d.Config.Region, d.Config.InstanceID, d.Config.EIPID)
-	_, err := apicall.Do(ctx, d.policy("associate", d.Config.InstanceID), "vm.AssociateElasticIp", apicall.Idempotent,
+	_, err := jdcloudapi.Do(ctx, d.policy("associate", d.Config.InstanceID), "vm.AssociateElasticIp", jdcloudapi.Idempotent,
 		func() (*vmapis.AssociateElasticIpResponse, error) { return d.Cloud.AssociateElasticIp(req) })
 	return err
 }
@@ -333,7 +333,7 @@ func (d *Daemon) disassociatePeer(ctx context.Context) error {
 		return errLeftMaster
 	}
 	req := vmapis.NewDisassociateElasticIpRequest(d.Config.Region, d.Config.PeerInstanceID, d.Config.EIPID)
-	_, err := apicall.Do(ctx, d.policy("disassociate", d.Config.PeerInstanceID), "vm.DisassociateElasticIp", apicall.Idempotent,
+	_, err := jdcloudapi.Do(ctx, d.policy("disassociate", d.Config.PeerInstanceID), "vm.DisassociateElasticIp", jdcloudapi.Idempotent,
 		func() (*vmapis.DisassociateElasticIpResponse, error) { return d.Cloud.DisassociateElasticIp(req) })
 	return err
 }
@@ -431,7 +431,7 @@ func (d *Daemon) move(ctx context.Context, fromPeer bool) time.Duration {
 			if waited > 0 {
 				_ = d.clock().Sleep(ctx, waited)
 			}
-		case apicall.IsNotAssociated(err):
+		case jdcloudapi.IsNotAssociated(err):
 			// Not on the peer (any more): associate decides where it is.
 		case isProcessing(err):
 			// Another change is in flight: look again shortly.
@@ -458,7 +458,7 @@ func (d *Daemon) move(ctx context.Context, fromPeer bool) time.Duration {
 			if !released.IsZero() {
 				d.learnSettle(processing > 0, waited, d.clock().Now().Sub(released))
 			}
-		case apicall.IsAlreadyInUse(err):
+		case jdcloudapi.IsAlreadyInUse(err):
 			// Someone holds it (the peer's agent, or our fast path guessed
 			// wrong): describe next pass, at once.
 			d.holderAt = time.Time{}

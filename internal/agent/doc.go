@@ -4,7 +4,7 @@
 // (Daemon, `run`), the one-shot takeover keepalived can run instead (Agent),
 // and the permission self-check (CheckPermissions, `check`). It is plain Go
 // (no Terraform types) and uses only the SDK's vm, vpc and core packages,
-// through internal/apicall for retries.
+// through internal/jdcloudapi for retries.
 //
 // # Config file
 //

@@ -5,14 +5,14 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
-func errorDetail(e *apicall.Error) string {
+func errorDetail(e *jdcloudapi.Error) string {
 	switch e.Kind {
-	case apicall.KindAPI:
+	case jdcloudapi.KindAPI:
 		return fmt.Sprintf("%d %s: %s", e.Code, e.Status, e.Message)
-	case apicall.KindBadBody:
+	case jdcloudapi.KindBadBody:
 		return fmt.Sprintf("response was not a JSON API envelope: %v", e.Err)
 	}
 	return fmt.Sprintf("transport error: %v", e.Err)
@@ -22,8 +22,8 @@ func errorDetail(e *apicall.Error) string {
 // an earlier one (an associate right after a disassociate may be refused for
 // a moment). Always worth retrying.
 func isProcessing(err error) bool {
-	e, ok := apicall.AsError(err)
-	if !ok || e.Kind != apicall.KindAPI || e.Code != 400 && e.Code != 409 {
+	e, ok := jdcloudapi.AsError(err)
+	if !ok || e.Kind != jdcloudapi.KindAPI || e.Code != 400 && e.Code != 409 {
 		return false
 	}
 	m := strings.ToLower(e.Message)
@@ -31,8 +31,8 @@ func isProcessing(err error) bool {
 }
 
 func isAuthError(err error) bool {
-	e, ok := apicall.AsError(err)
-	if !ok || e.Kind != apicall.KindAPI {
+	e, ok := jdcloudapi.AsError(err)
+	if !ok || e.Kind != jdcloudapi.KindAPI {
 		return false
 	}
 	switch e.Status {
@@ -45,13 +45,13 @@ func isAuthError(err error) bool {
 // definitelyRejected: the API answered with a client error, so the call did
 // not change anything.
 func definitelyRejected(err error) bool {
-	e, ok := apicall.AsError(err)
-	return ok && e.Kind == apicall.KindAPI && e.Code >= 400 && e.Code < 500 && !e.Retryable()
+	e, ok := jdcloudapi.AsError(err)
+	return ok && e.Kind == jdcloudapi.KindAPI && e.Code >= 400 && e.Code < 500 && !e.Retryable()
 }
 
-// notSent: apicall gave up before sending anything (context already done).
+// notSent: jdcloudapi gave up before sending anything (context already done).
 func notSent(err error) bool {
-	e, ok := apicall.AsError(err)
+	e, ok := jdcloudapi.AsError(err)
 	return ok && e.Attempts == 0
 }
 
@@ -60,7 +60,7 @@ func (a *Agent) configFailure(err error, what string) error {
 	if isAuthError(err) {
 		return &ExitError{Code: ExitConfig, Err: fmt.Errorf("credentials rejected (check access_key/secret_key and the key's permissions): %w", err)}
 	}
-	if apicall.IsNotFound(err) {
+	if jdcloudapi.IsNotFound(err) {
 		return &ExitError{Code: ExitConfig, Err: fmt.Errorf("%s not found in region %s (check the config): %w", what, a.Config.Region, err)}
 	}
 	return nil

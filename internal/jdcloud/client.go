@@ -1,6 +1,6 @@
 // Package jdcloud is the provider's one client for every JD Cloud service:
 // it builds the SDK clients from one configuration, sends every call through
-// apicall's retry rules with DEBUG logging, turns failures into diagnostics
+// jdcloudapi's retry rules with DEBUG logging, turns failures into diagnostics
 // and waits for asynchronous state changes.
 package jdcloud
 
@@ -19,7 +19,7 @@ import (
 	vmclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/client"
 	vpcclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/client"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
 // Defaults for the provider's tuning knobs.
@@ -31,7 +31,7 @@ const (
 	DefaultPollInterval   = time.Second
 	// UnlimitedRetries is the default MaxRetries: retries end with the
 	// operation's timeout, never by count.
-	UnlimitedRetries = apicall.Unlimited
+	UnlimitedRetries = jdcloudapi.Unlimited
 )
 
 // Config is everything needed to reach the API.
@@ -39,12 +39,12 @@ type Config struct {
 	AccessKey      string
 	SecretKey      string
 	Region         string
-	Endpoint       string        // host[:port], no scheme
-	Scheme         string        // "https" or "http"
-	RequestTimeout time.Duration // per HTTP request
-	MaxRetries     int           // cap on retries after the first attempt: 0 none, UnlimitedRetries bounded by the operation's timeout only
-	PollInterval   time.Duration // first delay between two state polls
-	Clock          apicall.Clock // nil means the wall clock
+	Endpoint       string           // host[:port], no scheme
+	Scheme         string           // "https" or "http"
+	RequestTimeout time.Duration    // per HTTP request
+	MaxRetries     int              // cap on retries after the first attempt: 0 none, UnlimitedRetries bounded by the operation's timeout only
+	PollInterval   time.Duration    // first delay between two state polls
+	Clock          jdcloudapi.Clock // nil means the wall clock
 }
 
 // Client holds the SDK clients. Use Call to send requests through them.
@@ -55,9 +55,9 @@ type Client struct {
 	IAM    *iamclient.IamClient
 	Region string
 
-	retry        apicall.Policy
+	retry        jdcloudapi.Policy
 	pollInterval time.Duration
-	clock        apicall.Clock
+	clock        jdcloudapi.Clock
 
 	regionOnce sync.Once // CheckRegion asks the API at most once
 	regionErr  error
@@ -146,9 +146,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		cfg.PollInterval = DefaultPollInterval
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = apicall.RealClock{}
+		cfg.Clock = jdcloudapi.RealClock{}
 	}
-	sdk := apicall.NewSDKClients(apicall.SDKConfig{
+	sdk := jdcloudapi.NewSDKClients(jdcloudapi.SDKConfig{
 		AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey,
 		Scheme: cfg.Scheme, Endpoint: cfg.Endpoint, Timeout: cfg.RequestTimeout,
 		Logger: sdkLogger{ctx: ctx},
@@ -162,7 +162,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		pollInterval: cfg.PollInterval,
 		clock:        cfg.Clock,
 	}
-	c.retry = apicall.Policy{MaxRetries: cfg.MaxRetries, Clock: cfg.Clock, Limiter: apicall.NewAdaptiveLimiter(cfg.Clock)}
+	c.retry = jdcloudapi.Policy{MaxRetries: cfg.MaxRetries, Clock: cfg.Clock, Limiter: jdcloudapi.NewAdaptiveLimiter(cfg.Clock)}
 	return c, nil
 }
 
@@ -171,10 +171,10 @@ func (c *Client) PollInterval() time.Duration { return c.pollInterval }
 
 // Limiter is the pace shared by every call of this provider instance, for
 // calls made with other credentials (the agent's permission self-check).
-func (c *Client) Limiter() *apicall.AdaptiveLimiter { return c.retry.Limiter }
+func (c *Client) Limiter() *jdcloudapi.AdaptiveLimiter { return c.retry.Limiter }
 
 // Clock is the client's time source (injected in tests).
-func (c *Client) Clock() apicall.Clock { return c.clock }
+func (c *Client) Clock() jdcloudapi.Clock { return c.clock }
 
 // NewClientToken returns a clientToken for a create call: the same token on
 // every retry of one create makes the API return the first result instead of
@@ -185,18 +185,18 @@ func NewClientToken() string { return uuid.NewString() }
 // carries a clientToken), retrying per the provider's policy, and logs every
 // attempt at DEBUG with its request ID, duration and retry count.
 func Call[R any](ctx context.Context, c *Client, call string, send func() (*R, error)) (*R, error) {
-	return apicall.Do(ctx, c.policy(ctx), call, apicall.Idempotent, send)
+	return jdcloudapi.Do(ctx, c.policy(ctx), call, jdcloudapi.Idempotent, send)
 }
 
 // CallOnce sends a non-idempotent call (a create without a clientToken): it
 // is retried only when the API certainly did not act on it (429).
 func CallOnce[R any](ctx context.Context, c *Client, call string, send func() (*R, error)) (*R, error) {
-	return apicall.Do(ctx, c.policy(ctx), call, apicall.NotIdempotent, send)
+	return jdcloudapi.Do(ctx, c.policy(ctx), call, jdcloudapi.NotIdempotent, send)
 }
 
-func (c *Client) policy(ctx context.Context) apicall.Policy {
+func (c *Client) policy(ctx context.Context) jdcloudapi.Policy {
 	p := c.retry
-	p.Observe = func(a apicall.Attempt) {
+	p.Observe = func(a jdcloudapi.Attempt) {
 		fields := map[string]any{
 			"call":        a.Call,
 			"attempt":     a.Number,

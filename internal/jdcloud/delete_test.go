@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
 func inUse() error {
-	return &apicall.Error{Call: "vpc.DeleteSubnet", Kind: apicall.KindAPI, Code: 400, Status: "FAILED_PRECONDITION", Message: "Subnet still has 1 network interface(s) in use", Attempts: 1}
+	return &jdcloudapi.Error{Call: "vpc.DeleteSubnet", Kind: jdcloudapi.KindAPI, Code: 400, Status: "FAILED_PRECONDITION", Message: "Subnet still has 1 network interface(s) in use", Attempts: 1}
 }
 
 // Refused until the timeout: the diagnostic names the last refusal and the timeout.

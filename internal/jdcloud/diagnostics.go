@@ -7,22 +7,29 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
 // IsNotFound reports whether err is the API's 404 NOT_FOUND.
-func IsNotFound(err error) bool { return apicall.IsNotFound(err) }
+func IsNotFound(err error) bool { return jdcloudapi.IsNotFound(err) }
 
 // IsAlreadyInUse reports a refusal because the object is taken (an EIP
 // another instance holds, a private IP something holds).
-func IsAlreadyInUse(err error) bool { return apicall.IsAlreadyInUse(err) }
+func IsAlreadyInUse(err error) bool { return jdcloudapi.IsAlreadyInUse(err) }
 
 // IsNotAssociated reports a disassociation refused because the EIP is not on
 // that instance.
-func IsNotAssociated(err error) bool { return apicall.IsNotAssociated(err) }
+func IsNotAssociated(err error) bool { return jdcloudapi.IsNotAssociated(err) }
 
 // HasStatus reports whether err is an API error with the given status.
-func HasStatus(err error, status string) bool { return apicall.HasStatus(err, status) }
+func HasStatus(err error, status string) bool { return jdcloudapi.HasStatus(err, status) }
+
+// IsRetryable reports an API error that may pass if the call is made again
+// (a transport failure, 5xx, 429).
+func IsRetryable(err error) bool {
+	e, ok := jdcloudapi.AsError(err)
+	return ok && e.Retryable()
+}
 
 // AddError appends one error diagnostic for a failed operation. The summary
 // names the operation and resource ("creating instance \"web-master\""); the
@@ -34,12 +41,12 @@ func AddError(diags *diag.Diagnostics, operation string, err error) {
 
 // Detail renders err for a diagnostic.
 func Detail(err error) string {
-	e, ok := apicall.AsError(err)
+	e, ok := jdcloudapi.AsError(err)
 	if !ok {
 		return err.Error()
 	}
 	switch e.Kind {
-	case apicall.KindAPI:
+	case jdcloudapi.KindAPI:
 		s := fmt.Sprintf("API call: %s\nStatus: %d %s\nMessage: %s\nRequest ID: %s", e.Call, e.Code, e.Status, e.Message, orNone(e.RequestID))
 		if e.Attempts > 1 {
 			s += fmt.Sprintf("\nAttempts: %d", e.Attempts)
@@ -53,7 +60,7 @@ func Detail(err error) string {
 			s += "\n\nThe credentials are valid but not allowed to make this call on this resource."
 		}
 		return s
-	case apicall.KindBadBody:
+	case jdcloudapi.KindBadBody:
 		return fmt.Sprintf("API call: %s\nThe endpoint answered with something that is not a JD Cloud API response (a proxy error page?): %v\nAttempts: %d", e.Call, e.Err, e.Attempts)
 	default:
 		if errors.Is(e.Err, context.Canceled) {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
 func TestLookupAsksOnceAndTakesWhatFindersSaw(t *testing.T) {
@@ -24,13 +24,13 @@ func TestLookupAsksOnceAndTakesWhatFindersSaw(t *testing.T) {
 		t.Fatalf("a finder's newer answer must win: %q after %d asks", v, asked)
 	}
 
-	notFound := &apicall.Error{Call: "vm.DescribeInstance", Kind: apicall.KindAPI, Code: 404, Status: "NOT_FOUND"}
+	notFound := &jdcloudapi.Error{Call: "vm.DescribeInstance", Kind: jdcloudapi.KindAPI, Code: 404, Status: "NOT_FOUND"}
 	Lookup(c, "gone", fetch("", notFound))
 	if _, err := Lookup(c, "gone", fetch("x", nil)); !IsNotFound(err) || asked != 2 {
 		t.Fatalf("not-found is an answer and is kept: %v after %d asks", err, asked)
 	}
 
-	outage := &apicall.Error{Call: "vm.DescribeInstance", Kind: apicall.KindTransport, Err: context.DeadlineExceeded}
+	outage := &jdcloudapi.Error{Call: "vm.DescribeInstance", Kind: jdcloudapi.KindTransport, Err: context.DeadlineExceeded}
 	Lookup(c, "flaky", fetch("", outage))
 	if v, err := Lookup(c, "flaky", fetch("back", nil)); v != "back" || err != nil || asked != 4 {
 		t.Fatalf("a failed look-up must be asked again: %q, %v after %d asks", v, err, asked)

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
 // ReconciledCreate describes one create without a clientToken.
@@ -58,7 +58,7 @@ func (cr ReconciledCreate) Run(ctx context.Context, c *Client) (string, error) {
 		if err == nil {
 			return id, nil
 		}
-		e, ok := apicall.AsError(err)
+		e, ok := jdcloudapi.AsError(err)
 		if !ok || !e.Retryable() || (cr.Attempts > 0 && attempt >= cr.Attempts) {
 			return "", err
 		}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
 // reconcileClock records sleeps instead of sleeping.
@@ -32,10 +32,10 @@ func reconcileClient(t *testing.T) (*Client, *reconcileClock) {
 }
 
 var (
-	err500       = &apicall.Error{Call: "vpc.CreateVpc", Kind: apicall.KindAPI, Code: 500, Status: "INTERNAL", Message: "boom"}
-	errTransport = &apicall.Error{Call: "vpc.CreateVpc", Kind: apicall.KindTransport, Err: errors.New("connection reset")}
-	err429       = &apicall.Error{Call: "vpc.CreateVpc", Kind: apicall.KindAPI, Code: 429, Status: "RATE_LIMIT_EXCEEDED"}
-	errInvalid   = &apicall.Error{Call: "vpc.CreateVpc", Kind: apicall.KindAPI, Code: 400, Status: "INVALID_ARGUMENT", Message: "bad name"}
+	err500       = &jdcloudapi.Error{Call: "vpc.CreateVpc", Kind: jdcloudapi.KindAPI, Code: 500, Status: "INTERNAL", Message: "boom"}
+	errTransport = &jdcloudapi.Error{Call: "vpc.CreateVpc", Kind: jdcloudapi.KindTransport, Err: errors.New("connection reset")}
+	err429       = &jdcloudapi.Error{Call: "vpc.CreateVpc", Kind: jdcloudapi.KindAPI, Code: 429, Status: "RATE_LIMIT_EXCEEDED"}
+	errInvalid   = &jdcloudapi.Error{Call: "vpc.CreateVpc", Kind: jdcloudapi.KindAPI, Code: 400, Status: "INVALID_ARGUMENT", Message: "bad name"}
 )
 
 // cloud is a fake API: objects by ID, and a script of what each Send does.

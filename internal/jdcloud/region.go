@@ -8,7 +8,7 @@ import (
 
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
 // KnownRegions are the regions JD Cloud documents for vm, vpc and ag.
@@ -27,7 +27,7 @@ func (c *Client) CheckRegion(ctx context.Context) error {
 		in := vpcapis.NewDescribeVpcsRequest(c.Region)
 		in.SetPageSize(10)
 		_, err := Call(ctx, c, "vpc.DescribeVpcs", func() (*vpcapis.DescribeVpcsResponse, error) { return c.VPC.DescribeVpcs(in) })
-		if e, ok := apicall.AsError(err); ok && e.Kind == apicall.KindAPI && e.Code >= 400 && e.Code < 500 && e.Code != 401 && e.Code != 403 && e.Code != 429 {
+		if e, ok := jdcloudapi.AsError(err); ok && e.Kind == jdcloudapi.KindAPI && e.Code >= 400 && e.Code < 500 && e.Code != 401 && e.Code != 403 && e.Code != 429 {
 			c.regionErr = fmt.Errorf("region %q is not served by the API (%s: %d %s: %s). JD Cloud's regions are %s: check the provider's region "+
 				"(or JDCLOUD_REGION, or the jdc profile's region_id)", c.Region, e.Call, e.Code, e.Status, e.Message, strings.Join(KnownRegions, ", "))
 		}

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
 // waitCounters count every WaitFor and every poll in this process, for the
@@ -66,7 +66,7 @@ func WaitFor[T any](ctx context.Context, c *Client, w Wait[T]) (T, error) {
 	for polls := 1; ; polls++ {
 		waitCounters.polls.Add(1)
 		obj, state, err := w.Refresh(ctx)
-		if e, ok := apicall.AsError(err); ok && e.Retryable() && ctx.Err() == nil {
+		if e, ok := jdcloudapi.AsError(err); ok && e.Retryable() && ctx.Err() == nil {
 			// A poll that failed after its own retries (an outage, a lowered
 			// max_retries) is not the object's answer: keep waiting until
 			// the timeout, keeping the last state seen.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
 type fakeClock struct {
@@ -158,7 +158,7 @@ func TestWaitForCancellationIsNotATimeout(t *testing.T) {
 // call's own retries) must not end the wait; a final error must.
 func TestWaitForRidesOutFailedPolls(t *testing.T) {
 	clock := &fakeClock{now: time.Now()} // the last case has a real deadline
-	outage := &apicall.Error{Call: "vm.DescribeInstance", Kind: apicall.KindTransport, Err: errors.New("connection refused")}
+	outage := &jdcloudapi.Error{Call: "vm.DescribeInstance", Kind: jdcloudapi.KindTransport, Err: errors.New("connection refused")}
 	n := 0
 	refresh := func(context.Context) (int, string, error) {
 		n++
@@ -171,7 +171,7 @@ func TestWaitForRidesOutFailedPolls(t *testing.T) {
 	if err != nil || got != 4 {
 		t.Fatalf("three failed polls then running: got %d, err %v", got, err)
 	}
-	final := &apicall.Error{Call: "vm.DescribeInstance", Kind: apicall.KindAPI, Code: 403, Status: "PERMISSION_DENIED"}
+	final := &jdcloudapi.Error{Call: "vm.DescribeInstance", Kind: jdcloudapi.KindAPI, Code: 403, Status: "PERMISSION_DENIED"}
 	_, err = WaitFor(context.Background(), testClient(clock), Wait[int]{What: "instance", Pending: []string{"pending"}, Target: []string{"running"}, PollFirst: true,
 		Refresh: func(context.Context) (int, string, error) { return 0, "", final }})
 	if !errors.Is(err, final) {

@@ -5,12 +5,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
-var _ apicall.Clock = (*Clock)(nil)
+var _ jdcloudapi.Clock = (*Clock)(nil)
 
-// Clock is a fake apicall.Clock whose time moves only when something sleeps
+// Clock is a fake jdcloudapi.Clock whose time moves only when something sleeps
 // on it or the test advances it, so deadlines and backoffs pass at once.
 // It is safe for concurrent use.
 type Clock struct {

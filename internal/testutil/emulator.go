@@ -12,20 +12,20 @@ import (
 	vpcclient "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/client"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
 // SDKClient returns the service client newClient makes (vmclient.NewVmClient,
 // …), talking to srv with its keys over HTTP, its stdout logging off.
-func SDKClient[C apicall.SDKClient](srv *emulator.Server, newClient func(*core.Credential) C) C {
+func SDKClient[C jdcloudapi.SDKClient](srv *emulator.Server, newClient func(*core.Credential) C) C {
 	return SDKClientAs(srv, srv.AccessKey, srv.SecretKey, newClient)
 }
 
 // SDKClientAs is SDKClient signing with another access key (a sub-user's,
 // a rotated-out one).
-func SDKClientAs[C apicall.SDKClient](srv *emulator.Server, accessKey, secretKey string, newClient func(*core.Credential) C) C {
-	return apicall.NewSDKClient(apicall.SDKConfig{AccessKey: accessKey, SecretKey: secretKey,
+func SDKClientAs[C jdcloudapi.SDKClient](srv *emulator.Server, accessKey, secretKey string, newClient func(*core.Credential) C) C {
+	return jdcloudapi.NewSDKClient(jdcloudapi.SDKConfig{AccessKey: accessKey, SecretKey: secretKey,
 		Scheme: "http", Endpoint: srv.Endpoint, Timeout: 10 * time.Second}, newClient)
 }
 

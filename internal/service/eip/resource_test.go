@@ -14,8 +14,8 @@ import (
 	vmapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/apis"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 )
 
 const addr = "jdcloudha_elastic_ip.test"
@@ -200,7 +200,7 @@ resource "jdcloudha_instance" "holder" {
 			},
 			Config: withoutEIP,
 			Check: func(*terraform.State) error {
-				if _, err := describe(srv, eipID); !apicall.IsNotFound(err) {
+				if _, err := describe(srv, eipID); !jdcloudapi.IsNotFound(err) {
 					return fmt.Errorf("want elastic IP %s gone, describe says %v", eipID, err)
 				}
 				return nil

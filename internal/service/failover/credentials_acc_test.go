@@ -17,8 +17,8 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
@@ -185,7 +185,7 @@ func checkKeyDead(srv *emulator.Server, key [2]string) error {
 	_, err := acctest.Call("vpc.DescribeElasticIps", func() (*vpcapis.DescribeElasticIpsResponse, error) {
 		return vpc.DescribeElasticIps(vpcapis.NewDescribeElasticIpsRequest(acctest.Region(srv)))
 	})
-	if e, ok := apicall.AsError(err); !ok || e.Code != 401 {
+	if e, ok := jdcloudapi.AsError(err); !ok || e.Code != 401 {
 		return fmt.Errorf("rotated-out key %s: want 401, got %v", key[0], err)
 	}
 	return nil

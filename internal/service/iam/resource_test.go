@@ -33,8 +33,8 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
 )
 
@@ -82,8 +82,8 @@ func clientsFor(srv *emulator.Server, ak, sk string) keyClients {
 
 // expectStatus checks that err is the API answering code/status.
 func expectStatus(what string, err error, code int, status string) error {
-	e, ok := apicall.AsError(err)
-	if !ok || e.Kind != apicall.KindAPI || e.Code != code || e.Status != status {
+	e, ok := jdcloudapi.AsError(err)
+	if !ok || e.Kind != jdcloudapi.KindAPI || e.Code != code || e.Status != status {
 		return fmt.Errorf("%s: want %d %s, got %v", what, code, status, err)
 	}
 	return nil
@@ -161,7 +161,7 @@ func checkKeyRefused(srv *emulator.Server, k *keyPair) resource.TestCheckFunc {
 		_, err := acctest.Call("vpc.DescribeElasticIps", func() (*vpcapis.DescribeElasticIpsResponse, error) {
 			return c.vpc.DescribeElasticIps(vpcapis.NewDescribeElasticIpsRequest(acctest.Region(srv)))
 		})
-		if e, ok := apicall.AsError(err); !ok || e.Kind != apicall.KindAPI || e.Code != 401 {
+		if e, ok := jdcloudapi.AsError(err); !ok || e.Kind != jdcloudapi.KindAPI || e.Code != 401 {
 			return fmt.Errorf("old key %s: want 401, got %v", k.ak, err)
 		}
 		return nil

@@ -17,7 +17,6 @@ import (
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/apicall"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
@@ -212,8 +211,7 @@ func (r *securityGroupResource) applyRules(ctx context.Context, id string, wante
 	delay := 200 * time.Millisecond
 	for pass := 1; ; pass++ {
 		sg, err := r.applyRulesOnce(ctx, id, wanted)
-		e, ok := apicall.AsError(err)
-		if err == nil || !ok || !e.Retryable() || pass >= passes {
+		if err == nil || !jdcloud.IsRetryable(err) || pass >= passes {
 			return sg, err
 		}
 		if r.Client.Clock().Sleep(ctx, delay) != nil {

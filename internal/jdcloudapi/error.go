@@ -1,4 +1,4 @@
-package apicall
+package jdcloudapi
 
 import (
 	"encoding/json"
