@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -15,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
@@ -137,13 +139,19 @@ func (r *elasticIPResource) Create(ctx context.Context, req resource.CreateReque
 		return
 	}
 
+	r.saveSettled(ctx, id, what, &plan, &resp.State, &resp.Diagnostics)
+}
+
+// saveSettled waits until the EIP has settled after a create or a change and
+// saves what the API then shows.
+func (r *elasticIPResource) saveSettled(ctx context.Context, id, what string, plan *resourceModel, state *tfsdk.State, diags *diag.Diagnostics) {
 	e, err := r.waitSettled(ctx, id)
 	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, what, err)
+		jdcloud.AddError(diags, what, err)
 		return
 	}
 	plan.fill(e)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	diags.Append(state.Set(ctx, plan)...)
 }
 
 func (r *elasticIPResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -175,13 +183,7 @@ func (r *elasticIPResource) Update(ctx context.Context, req resource.UpdateReque
 			return
 		}
 	}
-	e, err := r.waitSettled(ctx, id)
-	if err != nil {
-		jdcloud.AddError(&resp.Diagnostics, what, err)
-		return
-	}
-	plan.fill(e)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.saveSettled(ctx, id, what, &plan, &resp.State, &resp.Diagnostics)
 }
 
 func (r *elasticIPResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
