@@ -201,6 +201,20 @@ func (c *clients) runningWithEIP(t testing.TB, name string, n int) ([]vmm.Instan
 	return running, eipID
 }
 
+// imageByID describes one image by id alone (no imageSource needed) and
+// fails t unless the answer is that one image.
+func (c *clients) imageByID(t testing.TB, id string) vmm.Image {
+	t.Helper()
+	req := vmapi.NewDescribeImagesRequest(region)
+	req.Ids = []string{id}
+	r, err := c.vm.DescribeImages(req)
+	check(t, err, r.Error, "DescribeImages ids")
+	if r.Result.TotalCount != 1 || len(r.Result.Images) != 1 {
+		t.Fatalf("images by id %s: %+v", id, r.Result)
+	}
+	return r.Result.Images[0]
+}
+
 func (c *clients) createEIP(t testing.TB, az string) (string, string) {
 	t.Helper()
 	req := vpcapi.NewCreateElasticIpsRequest(region, 1, &vpcm.ElasticIpSpec{BandwidthMbps: 5, Provider: "bgp"})
