@@ -25,37 +25,30 @@ var tenPairsHCL = manyPairsHCL(10)
 // manyPairsHCL is n pairs on the article's network, each with its own
 // availability group, two instances, EIP and failover pair.
 func manyPairsHCL(n int) string {
-	return fmt.Sprintf(`
+	var b strings.Builder
+	fmt.Fprintf(&b, `
 resource "jdcloudha_availability_group" "many" {
   count = %[1]d
   name  = "pair-${count.index}"
   azs   = ["cn-east-2a", "cn-east-2b"]
 }
-
-resource "jdcloudha_instance" "many_master" {
+`, n)
+	for _, node := range []struct{ role, az string }{{"master", "cn-east-2a"}, {"backup", "cn-east-2b"}} {
+		fmt.Fprintf(&b, `
+resource "jdcloudha_instance" "many_%[2]s" {
   count                 = %[1]d
-  name                  = "pair-${count.index}-master"
+  name                  = "pair-${count.index}-%[2]s"
   availability_group_id = jdcloudha_availability_group.many[count.index].id
-  az                    = "cn-east-2a"
+  az                    = "%[3]s"
   instance_type         = "g.n2.medium"
   image_id              = "img-debian12-x64"
   subnet_id             = jdcloudha_subnet.ha.id
   security_group_ids    = [jdcloudha_security_group.web.id]
   password              = "Ha-pair-2026!"
 }
-
-resource "jdcloudha_instance" "many_backup" {
-  count                 = %[1]d
-  name                  = "pair-${count.index}-backup"
-  availability_group_id = jdcloudha_availability_group.many[count.index].id
-  az                    = "cn-east-2b"
-  instance_type         = "g.n2.medium"
-  image_id              = "img-debian12-x64"
-  subnet_id             = jdcloudha_subnet.ha.id
-  security_group_ids    = [jdcloudha_security_group.web.id]
-  password              = "Ha-pair-2026!"
-}
-
+`, n, node.role, node.az)
+	}
+	fmt.Fprintf(&b, `
 resource "jdcloudha_elastic_ip" "many" {
   count          = %[1]d
   name           = "pair-${count.index}"
@@ -69,6 +62,7 @@ resource "jdcloudha_failover_pair" "many" {
   backup_instance_id = jdcloudha_instance.many_backup[count.index].id
 }
 `, n)
+	return b.String()
 }
 
 // criticalPath is the lower bound of applying the article's topology: the

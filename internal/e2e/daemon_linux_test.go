@@ -85,11 +85,11 @@ func (a *apiSwitch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"requestId":"e2e-outage","error":{"code":503,"status":"UNAVAILABLE","message":"injected outage"}}`)
 		return
 	}
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	sw := &emulator.StatusRecorder{ResponseWriter: w, Status: http.StatusOK}
 	a.next.ServeHTTP(sw, r)
 	if strings.HasSuffix(r.URL.Path, ":disassociateElasticIp") || strings.HasSuffix(r.URL.Path, "%3AdisassociateElasticIp") {
 		a.mu.Lock()
-		if a.afterReleaseDown > 0 && sw.status == http.StatusOK {
+		if a.afterReleaseDown > 0 && sw.Status == http.StatusOK {
 			a.downUntil, a.afterReleaseDown = time.Now().Add(a.afterReleaseDown), 0
 		}
 		a.mu.Unlock()

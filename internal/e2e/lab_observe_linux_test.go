@@ -196,13 +196,13 @@ func (r *recorder) setEIP(id string, vms [2]string) {
 func (r *recorder) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := &emulator.StatusRecorder{ResponseWriter: w, Status: http.StatusOK}
 		next.ServeHTTP(sw, req)
 		end := time.Now()
 		host, _, _ := net.SplitHostPort(req.RemoteAddr)
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		r.calls = append(r.calls, apiCall{At: start, End: end, From: host, Method: req.Method, Path: req.URL.Path, Status: sw.status})
+		r.calls = append(r.calls, apiCall{At: start, End: end, From: host, Method: req.Method, Path: req.URL.Path, Status: sw.Status})
 	})
 }
 
@@ -235,16 +235,6 @@ func (r *recorder) tail(n int) string {
 		fmt.Fprintf(&b, "%s %s %s %s %d\n", c.At.Format("15:04:05.000"), c.From, c.Method, c.Path, c.Status)
 	}
 	return b.String()
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
 }
 
 // failover is one measured failover: from the injected fault to the EIP's

@@ -519,12 +519,8 @@ func TestCatalog(t *testing.T) {
 	if im.Result.TotalCount != online || im.Result.Images[0].ImageId != Images[0].ImageId {
 		t.Fatalf("images %+v", im.Result)
 	}
-	ir := vmapi.NewDescribeImagesRequest(region)
-	ir.Ids = []string{"img-ubuntu2204-x64"}
-	im, err = c.vm.DescribeImages(ir)
-	check(t, err, im.Error, "DescribeImages ids")
-	if im.Result.TotalCount != 1 || im.Result.Images[0].Platform != "Ubuntu" {
-		t.Fatalf("images by id %+v", im.Result)
+	if img := c.imageByID(t, "img-ubuntu2204-x64"); img.Platform != "Ubuntu" {
+		t.Fatalf("images by id %+v", img)
 	}
 	tr := vmapi.NewDescribeInstanceTypesRequest("cn-south-1")
 	tr.Filters = []common.Filter{flt("instanceTypes", "g.n2.large")}

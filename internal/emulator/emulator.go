@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -74,15 +75,9 @@ type Emulator struct {
 
 // New builds an emulator; it loads Options.StateFile when that file exists.
 func New(opts Options) (*Emulator, error) {
-	if opts.AccessKey == "" {
-		opts.AccessKey = DemoAccessKey
-	}
-	if opts.SecretKey == "" {
-		opts.SecretKey = DemoSecretKey
-	}
-	if opts.Region == "" {
-		opts.Region = DefaultRegion
-	}
+	opts.AccessKey = cmp.Or(opts.AccessKey, DemoAccessKey)
+	opts.SecretKey = cmp.Or(opts.SecretKey, DemoSecretKey)
+	opts.Region = cmp.Or(opts.Region, DefaultRegion)
 	if !validRegion(opts.Region) {
 		return nil, fmt.Errorf("unknown region %q (served: %s)", opts.Region, strings.Join(Regions, ", "))
 	}

@@ -169,16 +169,7 @@ func ParseFaults(spec string) (Faults, error) {
 		return f, nil
 	}
 	seen := map[string]bool{}
-	for _, item := range strings.Split(spec, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		k, v, ok := strings.Cut(item, "=")
-		if !ok {
-			return Faults{}, fmt.Errorf("fault %q: want key=value", item)
-		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+	err := eachSetting(spec, "fault %q: want key=value", func(item, k, v string) error {
 		v, target, targeted := strings.Cut(v, "@")
 		count := 0
 		if targeted {
@@ -187,13 +178,13 @@ func ParseFaults(spec string) (Faults, error) {
 			if target, n, counted = strings.Cut(target, "#"); counted {
 				c, err := strconv.Atoi(n)
 				if err != nil || c < 1 {
-					return Faults{}, fmt.Errorf("fault %q: the count after # must be a positive integer", item)
+					return fmt.Errorf("fault %q: the count after # must be a positive integer", item)
 				}
 				count = c
 			}
 		}
 		if seen[k+"@"+target] {
-			return Faults{}, fmt.Errorf("fault %q given twice", k+"@"+target)
+			return fmt.Errorf("fault %q given twice", k+"@"+target)
 		}
 		seen[k+"@"+target] = true
 		var d time.Duration
@@ -201,15 +192,15 @@ func ParseFaults(spec string) (Faults, error) {
 		if k == "latency" {
 			var err error
 			if d, err = time.ParseDuration(v); err != nil {
-				return Faults{}, fmt.Errorf("fault latency=%q: %v", v, err)
+				return fmt.Errorf("fault latency=%q: %v", v, err)
 			}
 		} else {
 			if f.rate(k) == nil {
-				return Faults{}, fmt.Errorf("unknown fault %q (have %s, latency)", k, strings.Join(faultKinds, ", "))
+				return fmt.Errorf("unknown fault %q (have %s, latency)", k, strings.Join(faultKinds, ", "))
 			}
 			var err error
 			if rate, err = strconv.ParseFloat(v, 64); err != nil {
-				return Faults{}, fmt.Errorf("fault %s=%q: not a number", k, v)
+				return fmt.Errorf("fault %s=%q: not a number", k, v)
 			}
 		}
 		switch {
@@ -220,6 +211,10 @@ func ParseFaults(spec string) (Faults, error) {
 		default:
 			*f.rate(k) = rate
 		}
+		return nil
+	})
+	if err != nil {
+		return Faults{}, err
 	}
 	return f, f.validate()
 }

@@ -29,27 +29,33 @@ type clients struct {
 	iam *iamc.IamClient
 }
 
-func sdkConfig(endpoint string) *core.Config {
+// sdkClient is what every jdcloud-sdk-go service client has.
+type sdkClient interface {
+	SetConfig(*core.Config)
+	DisableLogger()
+}
+
+// sdkClientAt returns the client newClient makes, pointed at endpoint with
+// cred, its stdout logging off.
+func sdkClientAt[C sdkClient](endpoint string, cred *core.Credential, newClient func(*core.Credential) C) C {
 	cfg := core.NewConfig()
 	cfg.SetScheme("http")
 	cfg.SetEndpoint(endpoint)
 	cfg.SetTimeout(20 * time.Second)
-	return cfg
+	c := newClient(cred)
+	c.SetConfig(cfg)
+	c.DisableLogger()
+	return c
 }
 
 func newClients(endpoint, ak, sk string) *clients {
 	cred := core.NewCredentials(ak, sk)
-	cfg := sdkConfig(endpoint)
-	c := &clients{vm: vmc.NewVmClient(cred), vpc: vpcc.NewVpcClient(cred), ag: agc.NewAgClient(cred), iam: iamc.NewIamClient(cred)}
-	c.vm.SetConfig(cfg)
-	c.vpc.SetConfig(cfg)
-	c.ag.SetConfig(cfg)
-	c.iam.SetConfig(cfg)
-	c.vm.DisableLogger()
-	c.vpc.DisableLogger()
-	c.ag.DisableLogger()
-	c.iam.DisableLogger()
-	return c
+	return &clients{
+		vm:  sdkClientAt(endpoint, cred, vmc.NewVmClient),
+		vpc: sdkClientAt(endpoint, cred, vpcc.NewVpcClient),
+		ag:  sdkClientAt(endpoint, cred, agc.NewAgClient),
+		iam: sdkClientAt(endpoint, cred, iamc.NewIamClient),
+	}
 }
 
 func startEmu(t testing.TB, opts Options) *clients {
@@ -180,6 +186,33 @@ func (c *clients) waitStatus(t testing.TB, id, status string) vmm.Instance {
 			delay *= 2
 		}
 	}
+}
+
+// runningWithEIP is an EIP test's usual start: n instances named name,
+// running in cn-east-2a of the article's network, and an unassociated EIP.
+func (c *clients) runningWithEIP(t testing.TB, name string, n int) ([]vmm.Instance, string) {
+	t.Helper()
+	_, subnetID, _ := c.network(t)
+	var running []vmm.Instance
+	for _, id := range c.createInstances(t, instanceSpec(name, "cn-east-2a", subnetID, ""), n, "") {
+		running = append(running, c.waitStatus(t, id, "running"))
+	}
+	eipID, _ := c.createEIP(t, "")
+	return running, eipID
+}
+
+// imageByID describes one image by id alone (no imageSource needed) and
+// fails t unless the answer is that one image.
+func (c *clients) imageByID(t testing.TB, id string) vmm.Image {
+	t.Helper()
+	req := vmapi.NewDescribeImagesRequest(region)
+	req.Ids = []string{id}
+	r, err := c.vm.DescribeImages(req)
+	check(t, err, r.Error, "DescribeImages ids")
+	if r.Result.TotalCount != 1 || len(r.Result.Images) != 1 {
+		t.Fatalf("images by id %s: %+v", id, r.Result)
+	}
+	return r.Result.Images[0]
 }
 
 func (c *clients) createEIP(t testing.TB, az string) (string, string) {

@@ -125,19 +125,17 @@ func TestIAMJRNSpellings(t *testing.T) {
 // group names availabilityGroups/ag-….
 func TestIAMResourceKindsOfTheAgentsCalls(t *testing.T) {
 	c := startEmu(t, Options{})
-	_, subnetID, _ := c.network(t)
-	ids := c.createInstances(t, instanceSpec("web", "cn-east-2a", subnetID, ""), 1, "")
-	in := c.waitStatus(t, ids[0], "running")
-	eip, _ := c.createEIP(t, "")
+	running, eip := c.runningWithEIP(t, "web", 1)
+	in := running[0]
 	acct := func(svc, kind, id string) string {
 		return fmt.Sprintf("jrn:%s:%s:%s:%s/%s", svc, region, AccountID, kind, id)
 	}
 	agent := c.scopedKey(t, "mover", allow([]string{"vm:associateElasticIp", "vm:disassociateElasticIp"},
-		acct("vm", "instances", ids[0]), acct("vpc", "elasticIps", eip)))
-	as, err := agent.vm.AssociateElasticIp(vmapi.NewAssociateElasticIpRequest(region, ids[0], eip))
+		acct("vm", "instances", in.InstanceId), acct("vpc", "elasticIps", eip)))
+	as, err := agent.vm.AssociateElasticIp(vmapi.NewAssociateElasticIpRequest(region, in.InstanceId, eip))
 	check(t, err, as.Error, "AssociateElasticIp with instances/ and elasticIps/")
-	c.waitEIP(t, eip, ids[0]) // eip-association=async: the association shows after a moment
-	ds, err := agent.vm.DisassociateElasticIp(vmapi.NewDisassociateElasticIpRequest(region, ids[0], eip))
+	c.waitEIP(t, eip, in.InstanceId) // eip-association=async: the association shows after a moment
+	ds, err := agent.vm.DisassociateElasticIp(vmapi.NewDisassociateElasticIpRequest(region, in.InstanceId, eip))
 	check(t, err, ds.Error, "DisassociateElasticIp")
 	c.waitEIP(t, eip, "")
 
@@ -149,8 +147,8 @@ func TestIAMResourceKindsOfTheAgentsCalls(t *testing.T) {
 	check(t, err, r.Error, "vpc AssociateElasticIp with networkInterfaces/")
 
 	wrong := c.scopedKey(t, "wrongkind", allow([]string{"vm:associateElasticIp"},
-		acct("vm", "instances", ids[0]), acct("vpc", "elasticip", eip)))
-	as, err = wrong.vm.AssociateElasticIp(vmapi.NewAssociateElasticIpRequest(region, ids[0], eip))
+		acct("vm", "instances", in.InstanceId), acct("vpc", "elasticip", eip)))
+	as, err = wrong.vm.AssociateElasticIp(vmapi.NewAssociateElasticIpRequest(region, in.InstanceId, eip))
 	wantErr(t, err, as.Error, 403, "HTTP_FORBIDDEN", "elasticIps/"+eip)
 }
 

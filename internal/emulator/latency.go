@@ -31,13 +31,8 @@ type latencyModel struct {
 func latencyFor(name string) (latencyModel, error) {
 	switch name {
 	case "", "instant":
-		return latencyModel{name: "instant", transitions: map[string]time.Duration{
-			"instance.create": 5 * time.Millisecond,
-			"instance.start":  3 * time.Millisecond,
-			"instance.stop":   3 * time.Millisecond,
-			"instance.delete": 3 * time.Millisecond,
-			"eip.processing":  20 * time.Millisecond,
-		}}, nil
+		return latencyModel{name: "instant",
+			transitions: transitionDelays(5*time.Millisecond, 3*time.Millisecond, 3*time.Millisecond, 3*time.Millisecond, 20*time.Millisecond)}, nil
 	case "realistic":
 		return latencyModel{name: "realistic",
 			perCall: map[string]time.Duration{
@@ -45,17 +40,23 @@ func latencyFor(name string) (latencyModel, error) {
 				"mutate":   120 * time.Millisecond,
 				"create":   250 * time.Millisecond,
 			},
-			transitions: map[string]time.Duration{
-				"instance.create": 8 * time.Second,
-				"instance.start":  4 * time.Second,
-				"instance.stop":   4 * time.Second,
-				"instance.delete": 3 * time.Second,
-				// Not documented: the time an EIP shows PROCESSING after an
-				// association change, with eip-association=async.
-				"eip.processing": 500 * time.Millisecond,
-			}}, nil
+			// Not documented: eipProcessing, the time an EIP shows PROCESSING
+			// after an association change, with eip-association=async.
+			transitions: transitionDelays(8*time.Second, 4*time.Second, 4*time.Second, 3*time.Second, 500*time.Millisecond)}, nil
 	}
 	return latencyModel{}, fmt.Errorf("unknown latency model %q (instant or realistic)", name)
+}
+
+// transitionDelays is a model's transitions table: every model sets the
+// same transitions.
+func transitionDelays(create, start, stop, del, eipProcessing time.Duration) map[string]time.Duration {
+	return map[string]time.Duration{
+		"instance.create": create,
+		"instance.start":  start,
+		"instance.stop":   stop,
+		"instance.delete": del,
+		"eip.processing":  eipProcessing,
+	}
 }
 
 func (l latencyModel) call(rt *route) time.Duration {

@@ -9,19 +9,22 @@ import (
 	"time"
 )
 
-// statusRecorder remembers the status and still lets the emulator hijack
-// the connection for dropped-connection faults.
-type statusRecorder struct {
+// StatusRecorder is what a wrapper of the emulator's handler (the request
+// log, a test's call recorder) writes through to see the status answered:
+// Status is the last WriteHeader's code (left as the wrapper set it when
+// none came, 0 by default, as for a dropped connection), and the emulator
+// can still hijack the connection for dropped-connection faults.
+type StatusRecorder struct {
 	http.ResponseWriter
-	status int
+	Status int
 }
 
-func (s *statusRecorder) WriteHeader(code int) {
-	s.status = code
+func (s *StatusRecorder) WriteHeader(code int) {
+	s.Status = code
 	s.ResponseWriter.WriteHeader(code)
 }
 
-func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (s *StatusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	hj, ok := s.ResponseWriter.(http.Hijacker)
 	if !ok {
 		return nil, nil, http.ErrNotSupported
@@ -37,7 +40,7 @@ func LogRequests(h http.Handler, logger *log.Logger) http.Handler {
 			return
 		}
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &StatusRecorder{ResponseWriter: w}
 		defer func() {
 			call := "unknown"
 			if strings.HasPrefix(r.URL.Path, "/__emulator/") {
@@ -46,10 +49,10 @@ func LogRequests(h http.Handler, logger *log.Logger) http.Handler {
 				call = rt.service + "." + rt.name
 			}
 			status := "dropped"
-			if rec.status != 0 {
-				status = http.StatusText(rec.status)
+			if rec.Status != 0 {
+				status = http.StatusText(rec.Status)
 				status = strings.ReplaceAll(status, " ", "_")
-				status = itoa(rec.status) + "_" + status
+				status = itoa(rec.Status) + "_" + status
 			}
 			logger.Printf("%s %s -> %s %s request_id=%s %s", r.Method, r.URL.RequestURI(), status, call,
 				w.Header().Get("X-Jdcloud-Request-Id"), time.Since(start).Round(time.Microsecond))

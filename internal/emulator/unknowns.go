@@ -107,16 +107,26 @@ func (u Unknowns) Get(name string) string {
 
 // Apply sets every "name=value" pair of a comma-separated spec.
 func (u *Unknowns) Apply(spec string) error {
-	for _, part := range strings.Split(spec, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
+	return eachSetting(spec, "switch %q: want name=value", func(_, name, value string) error {
+		return u.Set(name, value)
+	})
+}
+
+// eachSetting calls fn with every item of a comma-separated "key=value"
+// spec (the switches' and the faults' syntax), key and value trimmed; empty
+// items are skipped, and an item without '=' fails with noValue (a format
+// taking the item).
+func eachSetting(spec, noValue string, fn func(item, key, value string) error) error {
+	for _, item := range strings.Split(spec, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
 			continue
 		}
-		name, value, ok := strings.Cut(part, "=")
+		k, v, ok := strings.Cut(item, "=")
 		if !ok {
-			return fmt.Errorf("switch %q: want name=value", part)
+			return fmt.Errorf(noValue, item)
 		}
-		if err := u.Set(strings.TrimSpace(name), strings.TrimSpace(value)); err != nil {
+		if err := fn(item, strings.TrimSpace(k), strings.TrimSpace(v)); err != nil {
 			return err
 		}
 	}

@@ -291,14 +291,10 @@ func TestDescribeImagesParameters(t *testing.T) {
 		}
 	}
 	// With ids the other parameters are not needed.
-	req := vmapi.NewDescribeImagesRequest(region)
-	req.Ids = []string{"img-rocky9-x64"}
-	r, err = c.vm.DescribeImages(req)
-	check(t, err, r.Error, "DescribeImages ids")
-	if r.Result.TotalCount != 1 || r.Result.Images[0].Platform != "Other Linux" {
-		t.Fatalf("by id: %+v", r.Result)
+	if img := c.imageByID(t, "img-rocky9-x64"); img.Platform != "Other Linux" {
+		t.Fatalf("by id: %+v", img)
 	}
-	req = vmapi.NewDescribeImagesRequest(region)
+	req := vmapi.NewDescribeImagesRequest(region)
 	req.SetImageSource("mine")
 	r, err = c.vm.DescribeImages(req)
 	wantErr(t, err, r.Error, 400, "INVALID_ARGUMENT", "imageSource")

@@ -279,10 +279,8 @@ func TestElasticIpAssociationPassesThroughProcessing(t *testing.T) {
 	for _, mode := range []string{"async", "sync"} {
 		t.Run(mode, func(t *testing.T) {
 			c := startEmu(t, Options{Unknowns: Unknowns{EIPAssociation: mode}})
-			_, subnetID, _ := c.network(t)
-			ids := c.createInstances(t, instanceSpec("pair", "cn-east-2a", subnetID, ""), 2, "")
-			a, b := c.waitStatus(t, ids[0], "running"), c.waitStatus(t, ids[1], "running")
-			eipID, _ := c.createEIP(t, "")
+			running, eipID := c.runningWithEIP(t, "pair", 2)
+			a, b := running[0], running[1]
 
 			as, err := c.vm.AssociateElasticIp(vmapi.NewAssociateElasticIpRequest(region, a.InstanceId, eipID))
 			check(t, err, as.Error, "AssociateElasticIp")
@@ -352,10 +350,8 @@ func TestBadSignatureIsAccessError(t *testing.T) {
 // that takes effect after the call returned (async), so tests can time it.
 func TestOnChangeShowsTheAssociationTakingEffect(t *testing.T) {
 	c := startEmu(t, Options{})
-	_, subnetID, _ := c.network(t)
-	ids := c.createInstances(t, instanceSpec("pair", "cn-east-2a", subnetID, ""), 1, "")
-	a := c.waitStatus(t, ids[0], "running")
-	eipID, _ := c.createEIP(t, "")
+	running, eipID := c.runningWithEIP(t, "pair", 1)
+	a := running[0]
 	type seen struct{ holder, state string }
 	changes := make(chan seen, 16)
 	c.srv.Emulator.OnChange(func(st State) {

@@ -36,6 +36,15 @@ func (w *writer) line(indent int, format string, args ...any) {
 	w.b.WriteByte('\n')
 }
 
+// block writes a one-level section: "name {", its lines as given, "}".
+func (w *writer) block(indent int, name string, lines ...string) {
+	w.line(indent, "%s {", name)
+	for _, l := range lines {
+		w.line(indent+1, "%s", l)
+	}
+	w.line(indent, "}")
+}
+
 func renderNode(s Spec, i int) string {
 	self, peer := s.Nodes[i], s.Nodes[1-i]
 	w := &writer{}
@@ -101,9 +110,7 @@ func renderNode(s Spec, i int) string {
 		w.line(1, "preempt_delay %s", seconds(s.PreemptDelay))
 	}
 	w.line(1, "unicast_src_ip %s", self.PrivateIP)
-	w.line(1, "unicast_peer {")
-	w.line(2, "%s", peer.PrivateIP)
-	w.line(1, "}")
+	w.block(1, "unicast_peer", peer.PrivateIP.String())
 	if s.CheckUnicastSrc {
 		w.line(1, "# Drop adverts whose source is not the peer, and let only the peer's /32 reach")
 		w.line(1, "# this node (security group, protocol all): unicast adverts are easy to forge.")
@@ -115,20 +122,13 @@ func renderNode(s Spec, i int) string {
 	w.line(1, "higher_prio_send_advert")
 	if s.AuthPass != "" {
 		w.line(1, "# Cleartext in every advert: keeps VRRP domains apart, NOT a security control.")
-		w.line(1, "authentication {")
-		w.line(2, "auth_type PASS")
-		w.line(2, "auth_pass %s", s.AuthPass)
-		w.line(1, "}")
+		w.block(1, "authentication", "auth_type PASS", "auth_pass "+s.AuthPass)
 	}
 	w.line(1, "# Placeholder address (never routed): keepalived 2.2.7 drops a VRRPv3 instance")
 	w.line(1, "# without a virtual address and warns about a VRRPv2 one.")
-	w.line(1, "virtual_ipaddress {")
-	w.line(2, "%s dev lo", s.DummyVIP)
-	w.line(1, "}")
+	w.block(1, "virtual_ipaddress", s.DummyVIP+" dev lo")
 	if hc.Kind != HealthCheckNone {
-		w.line(1, "track_script {")
-		w.line(2, "%s", healthScriptName)
-		w.line(1, "}")
+		w.block(1, "track_script", healthScriptName)
 	}
 	if s.Daemon {
 		w.line(1, "# Every transition is handed to the agent daemon (jdcloud-eip-failover run), which")

@@ -1,6 +1,7 @@
 package keepalived
 
 import (
+	"cmp"
 	"net/netip"
 	"time"
 )
@@ -161,42 +162,20 @@ type NodeConfig struct {
 
 // WithDefaults returns s with zero-valued optional fields set to their defaults.
 func (s Spec) WithDefaults() Spec {
-	if s.InstanceName == "" {
-		s.InstanceName = DefaultInstanceName
-	}
-	if s.Version == 0 {
-		s.Version = DefaultVersion
-	}
-	if s.AdvertInterval == 0 {
-		s.AdvertInterval = DefaultAdvertInterval
-	}
-	if s.ScriptUser == "" {
-		s.ScriptUser = DefaultScriptUser
-	}
-	if s.AgentPath == "" {
-		s.AgentPath = DefaultAgentPath
-	}
-	if s.AgentConfigPath == "" {
-		s.AgentConfigPath = DefaultAgentConfigPath
-	}
-	if s.DummyVIP == "" {
-		s.DummyVIP = DefaultDummyVIP
-	}
+	s.InstanceName = cmp.Or(s.InstanceName, DefaultInstanceName)
+	s.Version = cmp.Or(s.Version, DefaultVersion)
+	s.AdvertInterval = cmp.Or(s.AdvertInterval, DefaultAdvertInterval)
+	s.ScriptUser = cmp.Or(s.ScriptUser, DefaultScriptUser)
+	s.AgentPath = cmp.Or(s.AgentPath, DefaultAgentPath)
+	s.AgentConfigPath = cmp.Or(s.AgentConfigPath, DefaultAgentConfigPath)
+	s.DummyVIP = cmp.Or(s.DummyVIP, DefaultDummyVIP)
 	hc := &s.HealthCheck
-	if hc.Interval == 0 {
-		hc.Interval = DefaultCheckInterval
-	}
-	if hc.Timeout == 0 {
-		hc.Timeout = hc.Interval
-	}
-	if hc.Fall == 0 {
-		hc.Fall = DefaultCheckFall
-	}
-	if hc.Rise == 0 {
-		hc.Rise = DefaultCheckRise
-	}
-	if hc.Kind == HealthCheckHTTP && hc.ExpectedStatus == 0 {
-		hc.ExpectedStatus = DefaultHTTPExpectedStatus
+	hc.Interval = cmp.Or(hc.Interval, DefaultCheckInterval)
+	hc.Timeout = cmp.Or(hc.Timeout, hc.Interval)
+	hc.Fall = cmp.Or(hc.Fall, DefaultCheckFall)
+	hc.Rise = cmp.Or(hc.Rise, DefaultCheckRise)
+	if hc.Kind == HealthCheckHTTP {
+		hc.ExpectedStatus = cmp.Or(hc.ExpectedStatus, DefaultHTTPExpectedStatus)
 	}
 	return s
 }
