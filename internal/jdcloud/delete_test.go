@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil/fakeclock"
 )
 
 func inUse() error {
@@ -15,7 +16,7 @@ func inUse() error {
 
 // Refused until the timeout: the diagnostic names the last refusal and the timeout.
 func TestDeleteUntilGoneTimesOutWithTheLastRefusal(t *testing.T) {
-	blocked, err := DeleteUntilGone(context.Background(), testClient(&fakeClock{now: time.Now()}), "subnet", 10*time.Second,
+	blocked, err := DeleteUntilGone(context.Background(), testClient(fakeclock.At(time.Now())), "subnet", 10*time.Second,
 		func(context.Context) error { return inUse() })
 	if blocked == nil || err == nil {
 		t.Fatalf("blocked %v, err %v", blocked, err)
@@ -30,7 +31,7 @@ func TestDeleteUntilGoneTimesOutWithTheLastRefusal(t *testing.T) {
 func TestDeleteUntilGoneCancelledIsNotATimeout(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
-	blocked, err := DeleteUntilGone(ctx, testClient(&fakeClock{now: time.Unix(0, 0)}), "subnet", time.Minute, func(context.Context) error {
+	blocked, err := DeleteUntilGone(ctx, testClient(fakeclock.At(time.Unix(0, 0))), "subnet", time.Minute, func(context.Context) error {
 		if n++; n == 2 {
 			cancel()
 		}

@@ -10,20 +10,12 @@ import (
 	"time"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil/fakeclock"
 )
 
-// reconcileClock records sleeps instead of sleeping.
-type reconcileClock struct{ slept []time.Duration }
-
-func (f *reconcileClock) Now() time.Time { return time.Unix(0, 0) }
-func (f *reconcileClock) Sleep(ctx context.Context, d time.Duration) error {
-	f.slept = append(f.slept, d)
-	return ctx.Err()
-}
-
-func reconcileClient(t *testing.T) (*Client, *reconcileClock) {
+func reconcileClient(t *testing.T) (*Client, *fakeclock.Clock) {
 	t.Helper()
-	clk := &reconcileClock{}
+	clk := fakeclock.At(time.Unix(0, 0))
 	c, err := New(context.Background(), Config{AccessKey: "ak", SecretKey: "sk", Clock: clk})
 	if err != nil {
 		t.Fatal(err)
@@ -109,8 +101,8 @@ func TestReconciledCreateRetriesWhenNothingWasMade(t *testing.T) {
 	if f.finds != 3 { // once before, once after each unknown outcome
 		t.Errorf("%d finds, want 3", f.finds)
 	}
-	if !slices.Equal(clk.slept, []time.Duration{firstDelay, 2 * firstDelay}) {
-		t.Errorf("slept %v, want a doubling backoff", clk.slept)
+	if !slices.Equal(clk.Durations(), []time.Duration{firstDelay, 2 * firstDelay}) {
+		t.Errorf("slept %v, want a doubling backoff", clk.Durations())
 	}
 }
 

@@ -8,23 +8,9 @@ import (
 	"time"
 
 	"github.com/jdcloud-api/jdcloud-sdk-go/core"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil/fakeclock"
 )
-
-// fakeClock advances instantly and records the sleeps asked of it.
-type fakeClock struct {
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func (c *fakeClock) Now() time.Time { return c.now }
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(d)
-	return nil
-}
 
 type fakeResp struct {
 	RequestID string             `json:"requestId"`
@@ -53,7 +39,7 @@ func script(answers ...any) (func() (*fakeResp, error), *int) {
 }
 
 func TestDoRetriesRetryableThenSucceeds(t *testing.T) {
-	clock := &fakeClock{}
+	clock := fakeclock.At(time.Time{})
 	ok := &fakeResp{RequestID: "req-ok"}
 	ok.Result.N = 7
 	var syntaxErr error = &json.SyntaxError{}
@@ -67,12 +53,12 @@ func TestDoRetriesRetryableThenSucceeds(t *testing.T) {
 		t.Fatalf("got N=%d after %d calls, want 7 after 6", resp.Result.N, *calls)
 	}
 	want := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond, 1600 * time.Millisecond}
-	if len(clock.sleeps) != len(want) {
-		t.Fatalf("sleeps %v, want %v", clock.sleeps, want)
+	if len(clock.Durations()) != len(want) {
+		t.Fatalf("sleeps %v, want %v", clock.Durations(), want)
 	}
 	for i := range want {
-		if clock.sleeps[i] != want[i] {
-			t.Fatalf("sleep %d = %v, want %v (all %v)", i, clock.sleeps[i], want[i], clock.sleeps)
+		if clock.Durations()[i] != want[i] {
+			t.Fatalf("sleep %d = %v, want %v (all %v)", i, clock.Durations()[i], want[i], clock.Durations())
 		}
 	}
 	if len(seen) != 6 || seen[5].RequestID != "req-ok" || seen[5].Err != nil || !seen[1].Retry || seen[1].Err.RequestID != "req-UNAVAILABLE" {
@@ -86,14 +72,14 @@ func TestDoFinalErrorsAreNotRetried(t *testing.T) {
 		status string
 	}{{400, "FAILED_PRECONDITION"}, {404, "NOT_FOUND"}, {401, "UNAUTHENTICATED"}, {403, "PERMISSION_DENIED"}, {429, "QUOTA_EXCEEDED"}} {
 		send, calls := script(apiErr(tc.code, tc.status))
-		_, err := Do(context.Background(), Policy{Clock: &fakeClock{}}, "vm.X", Idempotent, send)
+		_, err := Do(context.Background(), Policy{Clock: fakeclock.At(time.Time{})}, "vm.X", Idempotent, send)
 		e, ok := AsError(err)
 		if !ok || e.Status != tc.status || e.Code != tc.code || e.RequestID != "req-"+tc.status || *calls != 1 || e.Attempts != 1 {
 			t.Fatalf("%s: err=%v calls=%d", tc.status, err, *calls)
 		}
 	}
 	send, _ := script(apiErr(404, "NOT_FOUND"))
-	_, err := Do(context.Background(), Policy{Clock: &fakeClock{}}, "vm.X", Idempotent, send)
+	_, err := Do(context.Background(), Policy{Clock: fakeclock.At(time.Time{})}, "vm.X", Idempotent, send)
 	if !IsNotFound(err) || HasStatus(err, "INTERNAL") {
 		t.Fatalf("IsNotFound/HasStatus wrong for %v", err)
 	}
@@ -101,16 +87,16 @@ func TestDoFinalErrorsAreNotRetried(t *testing.T) {
 
 func TestDoNotIdempotentRetriesOnlyWhenNotProcessed(t *testing.T) {
 	send, calls := script(apiErr(500, "INTERNAL"))
-	_, err := Do(context.Background(), Policy{Clock: &fakeClock{}}, "vpc.CreateVpc", NotIdempotent, send)
+	_, err := Do(context.Background(), Policy{Clock: fakeclock.At(time.Time{})}, "vpc.CreateVpc", NotIdempotent, send)
 	if err == nil || *calls != 1 {
 		t.Fatalf("a 500 on a non-idempotent call must not be retried: err=%v calls=%d", err, *calls)
 	}
 	send, calls = script(errors.New("EOF"))
-	if _, err = Do(context.Background(), Policy{Clock: &fakeClock{}}, "vpc.CreateVpc", NotIdempotent, send); err == nil || *calls != 1 {
+	if _, err = Do(context.Background(), Policy{Clock: fakeclock.At(time.Time{})}, "vpc.CreateVpc", NotIdempotent, send); err == nil || *calls != 1 {
 		t.Fatalf("a transport error on a non-idempotent call must not be retried: calls=%d", *calls)
 	}
 	send, calls = script(apiErr(429, "RATE_LIMIT_EXCEEDED"), &fakeResp{RequestID: "ok"})
-	if _, err = Do(context.Background(), Policy{MaxRetries: Unlimited, Clock: &fakeClock{}}, "vpc.CreateVpc", NotIdempotent, send); err != nil || *calls != 2 {
+	if _, err = Do(context.Background(), Policy{MaxRetries: Unlimited, Clock: fakeclock.At(time.Time{})}, "vpc.CreateVpc", NotIdempotent, send); err != nil || *calls != 2 {
 		t.Fatalf("a 429 was not processed, so it is safe to retry: err=%v calls=%d", err, *calls)
 	}
 }
@@ -121,14 +107,14 @@ func TestDoStopsAtMaxRetriesAndContext(t *testing.T) {
 		answers[i] = apiErr(503, "UNAVAILABLE")
 	}
 	send, calls := script(answers...)
-	_, err := Do(context.Background(), Policy{Clock: &fakeClock{}, MaxRetries: 3}, "vm.X", Idempotent, send)
+	_, err := Do(context.Background(), Policy{Clock: fakeclock.At(time.Time{}), MaxRetries: 3}, "vm.X", Idempotent, send)
 	if e, _ := AsError(err); e == nil || e.Attempts != 4 || *calls != 4 {
 		t.Fatalf("want 4 attempts, got err=%v calls=%d", err, *calls)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	send, calls = script(answers...)
-	_, err = Do(ctx, Policy{Clock: &fakeClock{}}, "vm.X", Idempotent, send)
+	_, err = Do(ctx, Policy{Clock: fakeclock.At(time.Time{})}, "vm.X", Idempotent, send)
 	if err == nil || *calls != 0 {
 		t.Fatalf("a cancelled context must send nothing: err=%v calls=%d", err, *calls)
 	}
@@ -166,38 +152,38 @@ func TestDoUnlimitedRetriesEndAtTheDeadline(t *testing.T) {
 	ctx, cancel := context.WithDeadline(context.Background(), start.Add(10*time.Minute))
 	defer cancel()
 	send, calls := script(append(outage, ok)...)
-	clock := &fakeClock{now: start}
+	clock := fakeclock.At(start)
 	if _, err := Do(ctx, Policy{MaxRetries: Unlimited, Clock: clock}, "vm.CreateInstances", Idempotent, send); err != nil || *calls != 31 {
 		t.Fatalf("30 failures within a 10m deadline must be retried through: err=%v calls=%d", err, *calls)
 	}
-	if waited := clock.now.Sub(start); waited < 45*time.Second {
+	if waited := clock.Now().Sub(start); waited < 45*time.Second {
 		t.Fatalf("the retries spanned only %v; the backoff should reach its 5s cap", waited)
 	}
 
 	ctx, cancel = context.WithDeadline(context.Background(), start.Add(20*time.Second))
 	defer cancel()
 	send, calls = script(append(outage, ok)...)
-	clock = &fakeClock{now: start}
+	clock = fakeclock.At(start)
 	_, err := Do(ctx, Policy{MaxRetries: Unlimited, Clock: clock}, "vm.CreateInstances", Idempotent, send)
 	e, isAPI := AsError(err)
 	if !isAPI || e.Kind != KindTransport || *calls >= 31 || *calls < 5 {
 		t.Fatalf("a 20s deadline must end the retries with the transport failure: err=%v calls=%d", err, *calls)
 	}
-	if clock.now.After(start.Add(20 * time.Second)) {
-		t.Fatalf("no retry may be scheduled past the deadline: the clock reached %v", clock.now.Sub(start))
+	if clock.Now().After(start.Add(20 * time.Second)) {
+		t.Fatalf("no retry may be scheduled past the deadline: the clock reached %v", clock.Now().Sub(start))
 	}
 
 	send, calls = script(append(outage, ok)...)
-	clock = &fakeClock{now: start}
-	if _, err := Do(context.Background(), Policy{MaxRetries: Unlimited, MaxElapsed: 30 * time.Second, Clock: clock}, "vm.X", Idempotent, send); err == nil || clock.now.Sub(start) > 30*time.Second {
-		t.Fatalf("without a deadline MaxElapsed bounds the retries: err=%v after %v", err, clock.now.Sub(start))
+	clock = fakeclock.At(start)
+	if _, err := Do(context.Background(), Policy{MaxRetries: Unlimited, MaxElapsed: 30 * time.Second, Clock: clock}, "vm.X", Idempotent, send); err == nil || clock.Now().Sub(start) > 30*time.Second {
+		t.Fatalf("without a deadline MaxElapsed bounds the retries: err=%v after %v", err, clock.Now().Sub(start))
 	}
 	_ = calls
 }
 
 func TestDoZeroPolicySendsOnce(t *testing.T) {
 	send, calls := script(apiErr(503, "UNAVAILABLE"), &fakeResp{})
-	if _, err := Do(context.Background(), Policy{Clock: &fakeClock{}}, "vm.X", Idempotent, send); err == nil || *calls != 1 {
+	if _, err := Do(context.Background(), Policy{Clock: fakeclock.At(time.Time{})}, "vm.X", Idempotent, send); err == nil || *calls != 1 {
 		t.Fatalf("MaxRetries 0 means no retry: err=%v calls=%d", err, *calls)
 	}
 }

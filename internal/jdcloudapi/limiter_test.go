@@ -4,10 +4,12 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil/fakeclock"
 )
 
 func TestAdaptiveLimiterPacesAServiceAfterA429(t *testing.T) {
-	clock := &fakeClock{now: time.Unix(1000, 0)}
+	clock := fakeclock.At(time.Unix(1000, 0))
 	l := NewAdaptiveLimiter(clock)
 	ctx := context.Background()
 	// 40 calls in the same instant: unpaced until the API says 429.
@@ -16,8 +18,8 @@ func TestAdaptiveLimiterPacesAServiceAfterA429(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(clock.sleeps) != 0 {
-		t.Fatalf("an unthrottled service must not be paced; slept %v", clock.sleeps)
+	if len(clock.Durations()) != 0 {
+		t.Fatalf("an unthrottled service must not be paced; slept %v", clock.Durations())
 	}
 	// The burst's answers: several 429s arrive together and count as one cut.
 	for range 5 {
@@ -31,13 +33,13 @@ func TestAdaptiveLimiterPacesAServiceAfterA429(t *testing.T) {
 		t.Fatalf("another service must stay unpaced, got %v/s", r)
 	}
 	// Paced: 28 calls are spread over about a second.
-	before := clock.now
+	before := clock.Now()
 	for range 29 {
 		if err := l.Wait(ctx, "vm.CreateInstances"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if spread := clock.now.Sub(before); spread < 900*time.Millisecond || spread > 1100*time.Millisecond {
+	if spread := clock.Now().Sub(before); spread < 900*time.Millisecond || spread > 1100*time.Millisecond {
 		t.Fatalf("29 paced calls at 28/s spread over %v, want about 1s", spread)
 	}
 	// Successes creep the rate back up.
@@ -48,9 +50,9 @@ func TestAdaptiveLimiterPacesAServiceAfterA429(t *testing.T) {
 		t.Fatalf("successes must raise the pace, still %v/s", r)
 	}
 	// A later 429 (after the burst window) cuts it again, never below the floor.
-	clock.now = clock.now.Add(5 * time.Second)
+	clock.Advance(5 * time.Second)
 	for range 20 {
-		clock.now = clock.now.Add(5 * time.Second)
+		clock.Advance(5 * time.Second)
 		l.Observe("vm.X", true)
 	}
 	if r, _ := l.Rate("vm.X"); r != minRate {
