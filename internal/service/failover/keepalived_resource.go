@@ -41,9 +41,8 @@ func (r *keepalivedConfigResource) Schema(_ context.Context, _ resource.SchemaRe
 }
 
 func (r *keepalivedConfigResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan keepalivedConfigModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, ok := resourcekit.Get[keepalivedConfigModel](ctx, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	if !r.checkAgentPermissions(ctx, &plan, &resp.Diagnostics) {
@@ -64,9 +63,8 @@ func (r *keepalivedConfigResource) Create(ctx context.Context, req resource.Crea
 // it only sets bundle_status, so the next plan is an in-place update that
 // rewrites the files and changes no hash a node-setup step depends on.
 func (r *keepalivedConfigResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state keepalivedConfigModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, ok := resourcekit.Get[keepalivedConfigModel](ctx, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	if state.OutputDir.IsNull() || state.OutputDir.ValueString() == "" {
@@ -132,9 +130,8 @@ func (r *keepalivedConfigResource) Update(ctx context.Context, req resource.Upda
 }
 
 func (r *keepalivedConfigResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state keepalivedConfigModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, ok := resourcekit.Get[keepalivedConfigModel](ctx, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	removeStaleBundles(ctx, state, keepalivedConfigModel{}, &resp.Diagnostics)
@@ -148,9 +145,8 @@ func (r *keepalivedConfigResource) ModifyPlan(ctx context.Context, req resource.
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	var m keepalivedConfigModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	m, ok := resourcekit.Get[keepalivedConfigModel](ctx, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	var state *keepalivedConfigModel

@@ -239,9 +239,8 @@ func (r *pairResource) Create(ctx context.Context, req resource.CreateRequest, r
 }
 
 func (r *pairResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state pairModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, ok := resourcekit.Get[pairModel](ctx, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	if err := r.refresh(ctx, &state); jdcloud.IsNotFound(err) {

@@ -234,9 +234,8 @@ func (r *credentialsResource) Create(ctx context.Context, req resource.CreateReq
 }
 
 func (r *credentialsResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state credentialsModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, ok := resourcekit.Get[credentialsModel](ctx, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	name := state.ID.ValueString()

@@ -135,9 +135,8 @@ func (d *imagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 }
 
 func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var cfg imagesModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
+	cfg, ok := resourcekit.Get[imagesModel](ctx, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	f := filters{

@@ -98,9 +98,8 @@ func (r *securityGroupResource) Schema(ctx context.Context, _ resource.SchemaReq
 }
 
 func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan securityGroupModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, ok := resourcekit.Get[securityGroupModel](ctx, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	wanted, d := plannedRules(ctx, plan.Rules)

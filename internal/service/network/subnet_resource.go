@@ -141,9 +141,8 @@ func checkSubnetInVpc(cidr string, v vpcmodels.Vpc) diag.Diagnostics {
 }
 
 func (r *subnetResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan subnetModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, ok := resourcekit.Get[subnetModel](ctx, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	c := r.Client

@@ -52,9 +52,8 @@ func (r *vpcResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 }
 
 func (r *vpcResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan vpcModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, ok := resourcekit.Get[vpcModel](ctx, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	c := r.Client

@@ -199,9 +199,8 @@ func (r *instanceResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	var plan instanceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, ok := resourcekit.Get[instanceModel](ctx, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	var state *instanceModel
