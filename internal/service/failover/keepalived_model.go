@@ -3,6 +3,8 @@ package failover
 import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
 type keepalivedConfigModel struct {
@@ -70,12 +72,4 @@ type renderedNode struct {
 	BundleSHA256   types.String `tfsdk:"bundle_sha256"`
 }
 
-var renderedNodeAttrTypes = map[string]attr.Type{
-	"role":            types.StringType,
-	"instance_id":     types.StringType,
-	"keepalived_conf": types.StringType,
-	"agent_config":    types.StringType,
-	"bundle_dir":      types.StringType,
-	"files":           types.MapType{ElemType: types.StringType},
-	"bundle_sha256":   types.StringType,
-}
+var renderedNodeAttrTypes = resourcekit.AttrTypes[renderedNode](map[string]attr.Type{"files": types.MapType{ElemType: types.StringType}})

@@ -227,11 +227,7 @@ func nodeSchema(role string, defaultPriority int64) schema.SingleNestedAttribute
 	}
 }
 
-var healthAttrTypes = map[string]attr.Type{
-	"type": types.StringType, "process": types.StringType, "pid_file": types.StringType, "url": types.StringType,
-	"expected_status": types.Int64Type, "interval": types.Int64Type, "timeout": types.Int64Type,
-	"fall": types.Int64Type, "rise": types.Int64Type, "weight": types.Int64Type,
-}
+var healthAttrTypes = resourcekit.AttrTypes[healthModel](nil)
 
 // agent_mode values: the reconciling daemon, or keepalived's one-shot hooks.
 const (

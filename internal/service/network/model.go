@@ -2,8 +2,9 @@ package network
 
 import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
 )
 
 // vpcModel is jdcloudha_vpc's state.
@@ -49,13 +50,6 @@ type ruleModel struct {
 	Description types.String `tfsdk:"description"`
 }
 
-var ruleAttrTypes = map[string]attr.Type{
-	"direction":   types.StringType,
-	"protocol":    types.StringType,
-	"from_port":   types.Int64Type,
-	"to_port":     types.Int64Type,
-	"cidr":        types.StringType,
-	"description": types.StringType,
-}
+var ruleAttrTypes = resourcekit.AttrTypes[ruleModel](nil)
 
 var ruleObjectType = types.ObjectType{AttrTypes: ruleAttrTypes}
