@@ -32,10 +32,11 @@ func NewSDKCloud(cfg Config, cred Credentials) Cloud {
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout
 	}
-	sdk := jdcloudapi.NewSDKClients(jdcloudapi.SDKConfig{AccessKey: cred.AccessKey, SecretKey: cred.SecretKey,
-		Scheme: cfg.Scheme, Endpoint: cfg.Endpoint, Timeout: timeout})
-	vpc, vm := sdk.VPC, sdk.VM
-	return &sdkCloud{vpc: vpc, vm: vm}
+	// Only the two services the agent calls: the ag and iam clients would
+	// only grow the binary every node carries.
+	sdk := jdcloudapi.SDKConfig{AccessKey: cred.AccessKey, SecretKey: cred.SecretKey,
+		Scheme: cfg.Scheme, Endpoint: cfg.Endpoint, Timeout: timeout}
+	return &sdkCloud{vpc: jdcloudapi.NewSDKClient(sdk, vpcclient.NewVpcClient), vm: jdcloudapi.NewSDKClient(sdk, vmclient.NewVmClient)}
 }
 
 func (c *sdkCloud) DescribeElasticIp(r *vpcapis.DescribeElasticIpRequest) (*vpcapis.DescribeElasticIpResponse, error) {
