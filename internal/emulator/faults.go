@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -487,10 +486,6 @@ func (e *Emulator) Stats() Stats {
 
 // CallNames lists the call names with counts, sorted (handy in logs).
 func (s Stats) CallNames() []string {
-	names := make([]string, 0, len(s.Calls))
-	for k := range s.Calls {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(s.Calls))
 	return names
 }

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -110,11 +111,7 @@ func ProfileNames(dir string) []string {
 	if err != nil {
 		return nil
 	}
-	names := make([]string, 0, len(sections))
-	for n := range sections {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(sections))
 	return names
 }
 

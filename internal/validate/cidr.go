@@ -59,7 +59,7 @@ func (v cidrRule) rule() validator.String {
 	if v.private {
 		desc = fmt.Sprintf("must be an IPv4 CIDR block in canonical form inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, with a prefix length from /%d to /%d", v.minBits, v.maxBits)
 	}
-	return stringRuleValidator{desc: desc, summary: "Invalid CIDR block", check: v.check}
+	return Rule(desc, "Invalid CIDR block", v.check)
 }
 
 // check returns an error that reads after the attribute path, e.g.

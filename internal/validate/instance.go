@@ -35,7 +35,7 @@ func CheckInstanceName(s string) error {
 
 // InstanceName validates a VM name.
 func InstanceName() validator.String {
-	return stringRuleValidator{desc: "must be " + InstanceNameRule, summary: "Invalid instance name", check: CheckInstanceName}
+	return Rule("must be "+InstanceNameRule, "Invalid instance name", CheckInstanceName)
 }
 
 // PasswordSpecials are the special characters JD Cloud documents for VM
@@ -83,11 +83,11 @@ func CheckPassword(s string) error {
 
 // Password validates a VM password without ever echoing it.
 func Password() validator.String {
-	return stringRuleValidator{
-		desc:    "8 to 30 characters with at least three of: upper-case letters, lower-case letters, digits, special characters (" + PasswordSpecials + "); nothing else",
-		summary: "Invalid password",
-		check:   CheckPassword,
-	}
+	return Rule(
+		"8 to 30 characters with at least three of: upper-case letters, lower-case letters, digits, special characters ("+PasswordSpecials+"); nothing else",
+		"Invalid password",
+		CheckPassword,
+	)
 }
 
 // CheckUserData enforces the 16 KB limit on a launch script before base64.
@@ -100,7 +100,7 @@ func CheckUserData(s string) error {
 
 // UserData validates the size of a plain-text launch script at plan time.
 func UserData() validator.String {
-	return stringRuleValidator{desc: fmt.Sprintf("at most 16 KB (%d bytes) before base64 encoding", UserDataMaxBytes), summary: "User data too large", check: CheckUserData}
+	return Rule(fmt.Sprintf("at most 16 KB (%d bytes) before base64 encoding", UserDataMaxBytes), "User data too large", CheckUserData)
 }
 
 // CheckDescription enforces JD Cloud's 256-character limit on descriptions.
@@ -113,5 +113,5 @@ func CheckDescription(s string) error {
 
 // Description validates a free-text description.
 func Description() validator.String {
-	return stringRuleValidator{desc: "at most 256 characters", summary: "Description too long", check: CheckDescription}
+	return Rule("at most 256 characters", "Description too long", CheckDescription)
 }

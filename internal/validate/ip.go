@@ -59,10 +59,10 @@ func lastAddr(p netip.Prefix) netip.Addr {
 
 // IPv4Address accepts a dotted-quad IPv4 address.
 func IPv4Address() validator.String {
-	return stringRuleValidator{desc: "must be an IPv4 address such as 10.0.1.18", summary: "Invalid IP address", check: func(s string) error {
+	return Rule("must be an IPv4 address such as 10.0.1.18", "Invalid IP address", func(s string) error {
 		if _, err := ParseIPv4(s); err != nil {
 			return fmt.Errorf("is invalid: %w", err)
 		}
 		return nil
-	}}
+	})
 }

@@ -37,10 +37,10 @@ func nameRune(r rune) bool {
 // Name validates a JD Cloud resource name of at most maxLen characters.
 func Name(maxLen int) validator.String {
 	rule := fmt.Sprintf("1 to %d characters: letters, digits, Chinese characters, underscore (_) and hyphen (-)", maxLen)
-	return stringRuleValidator{desc: rule, summary: "Invalid name", check: func(s string) error {
+	return Rule(rule, "Invalid name", func(s string) error {
 		if err := CheckName(s, maxLen); err != nil {
 			return fmt.Errorf("%w. JD Cloud names allow %s", err, rule)
 		}
 		return nil
-	}}
+	})
 }

@@ -7,18 +7,25 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
-// stringRuleValidator adapts a check whose error reads after the attribute path
-// ("user_data is 17000 bytes; ...") into a framework validator.
-type stringRuleValidator struct {
-	desc    string
-	summary string
-	check   func(string) error
+// Described, embedded in a validator or a plan modifier, is its Description
+// and MarkdownDescription: one plain sentence, the same in both.
+type Described string
+
+func (d Described) Description(context.Context) string { return string(d) }
+
+func (d Described) MarkdownDescription(context.Context) string { return string(d) }
+
+// Rule is a string validator made of a check whose error reads after the
+// attribute path ("user_data is 17000 bytes; ..."): desc says what a valid
+// value is, summary heads the diagnostic.
+func Rule(desc, summary string, check func(string) error) validator.String {
+	return stringRuleValidator{Described: Described(desc), summary: summary, check: check}
 }
 
-func (v stringRuleValidator) Description(_ context.Context) string { return v.desc }
-
-func (v stringRuleValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
+type stringRuleValidator struct {
+	Described
+	summary string
+	check   func(string) error
 }
 
 func (v stringRuleValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {

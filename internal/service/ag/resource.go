@@ -37,12 +37,12 @@ const configurationType = "loose"
 
 // NewResource is the jdcloudha_availability_group factory.
 func NewResource() resource.Resource {
-	return &agResource{Base: resourcekit.NewBase("_availability_group")}
+	return &agResource{resourcekit.NewManaged("_availability_group", agObject)}
 }
 
+// agResource takes Read, Update, Delete and ImportState from agObject.
 type agResource struct {
-	resourcekit.Base
-	resourcekit.ImportByID
+	resourcekit.Managed[agModel, agmodels.AvailabilityGroup]
 }
 
 func (r *agResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -183,36 +183,7 @@ func (r *agResource) Create(ctx context.Context, req resource.CreateRequest, res
 		return
 	}
 	existing.Add(agmodels.AvailabilityGroup{Id: id, Name: name, Azs: azs, PlacementType: placement})
-	agObject.SaveCreated(ctx, c, resp, &plan, id)
-}
-
-func (r *agResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	agObject.Read(ctx, r.Client, req, resp)
-}
-
-func (r *agResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	agObject.Update(ctx, r.Client, req, resp, func(ctx context.Context, id string, plan, state *agModel) error {
-		c := r.Client
-		in := agapis.NewUpdateAgRequestWithoutParam()
-		in.SetRegionId(c.Region)
-		in.SetAgId(id)
-		in.Name = resourcekit.Changed(plan.Name, state.Name)
-		in.Description = resourcekit.Changed(plan.Description, state.Description)
-		if in.Name == nil && in.Description == nil {
-			return nil
-		}
-		_, err := jdcloud.Call(ctx, c, "ag.UpdateAg", func() (*agapis.UpdateAgResponse, error) { return c.AG.UpdateAg(in) })
-		return err
-	})
-}
-
-func (r *agResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	agObject.DeleteUntilGone(ctx, r.Client, req, resp, defaultDeleteTimeout, agDeleteFailure, func(ctx context.Context, c *jdcloud.Client, id string) error {
-		_, err := jdcloud.Call(ctx, c, "ag.DeleteAg", func() (*agapis.DeleteAgResponse, error) {
-			return c.AG.DeleteAg(agapis.NewDeleteAgRequest(c.Region, id))
-		})
-		return err
-	})
+	r.Object.SaveCreated(ctx, c, resp, &plan, id)
 }
 
 // agDeleteFailure says what still blocks the group: its instances.
@@ -225,9 +196,35 @@ func agDeleteFailure(blocked, err error, timeout time.Duration) string {
 		timeout, jdcloud.Detail(blocked))
 }
 
-// agObject reads, saves and deletes availability groups for the resource.
+// agObject reads, saves, changes and deletes availability groups for the
+// resource.
 var agObject = resourcekit.Object[agModel, agmodels.AvailabilityGroup]{
-	Name: resourcekit.Quoted("availability group"),
-	Find: jdcloud.FindAgByID,
-	Fill: (*agModel).fill,
+	Name:          resourcekit.Quoted("availability group"),
+	Find:          jdcloud.FindAgByID,
+	Fill:          (*agModel).fill,
+	Modify:        updateAg,
+	Remove:        deleteAg,
+	DeleteTimeout: defaultDeleteTimeout,
+	DeleteFailure: agDeleteFailure,
+}
+
+// updateAg renames the group or changes its description.
+func updateAg(ctx context.Context, c *jdcloud.Client, id string, plan, state *agModel) error {
+	in := agapis.NewUpdateAgRequestWithoutParam()
+	in.SetRegionId(c.Region)
+	in.SetAgId(id)
+	in.Name = resourcekit.Changed(plan.Name, state.Name)
+	in.Description = resourcekit.Changed(plan.Description, state.Description)
+	if in.Name == nil && in.Description == nil {
+		return nil
+	}
+	_, err := jdcloud.Call(ctx, c, "ag.UpdateAg", func() (*agapis.UpdateAgResponse, error) { return c.AG.UpdateAg(in) })
+	return err
+}
+
+func deleteAg(ctx context.Context, c *jdcloud.Client, id string) error {
+	_, err := jdcloud.Call(ctx, c, "ag.DeleteAg", func() (*agapis.DeleteAgResponse, error) {
+		return c.AG.DeleteAg(agapis.NewDeleteAgRequest(c.Region, id))
+	})
+	return err
 }

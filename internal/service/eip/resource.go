@@ -90,7 +90,7 @@ func (r *elasticIPResource) Schema(ctx context.Context, _ resource.SchemaRequest
 					"are all-zone in every region (only edge EIPs in cn-south-1's edge zone are zonal, which this resource does not " +
 					"create), so a zone is refused at plan time. An all-zone EIP is what a failover pair across zones needs.",
 				DeprecationMessage: "CreateElasticIps has no zone: standard JD Cloud EIPs are all-zone. Remove az.",
-				Validators:         []validator.String{allZoneOnly{}},
+				Validators:         []validator.String{allZoneOnly},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(zoneChanged,
 					"Changing the zone replaces the EIP.", "Changing the zone replaces the EIP.")},
 			},
@@ -277,21 +277,13 @@ func zoneChanged(_ context.Context, req planmodifier.StringRequest, resp *string
 }
 
 // allZoneOnly refuses a zone: CreateElasticIps has no az field.
-type allZoneOnly struct{}
-
-func (allZoneOnly) Description(context.Context) string {
-	return "must be empty: JD Cloud's standard EIPs are all-zone"
-}
-func (v allZoneOnly) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (allZoneOnly) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || req.ConfigValue.ValueString() == "" {
-		return
+var allZoneOnly = validate.Rule("must be empty: JD Cloud's standard EIPs are all-zone", "Zonal elastic IPs cannot be created", func(s string) error {
+	if s == "" {
+		return nil
 	}
-	resp.Diagnostics.AddAttributeError(req.Path, "Zonal elastic IPs cannot be created",
-		fmt.Sprintf("%s is %q, but JD Cloud's CreateElasticIps has no zone: standard EIPs are all-zone in every region and bind to "+
-			"instances in any zone (only edge EIPs in cn-south-1's edge zone are zonal). Remove az.", req.Path, req.ConfigValue.ValueString()))
-}
+	return fmt.Errorf("is %q, but JD Cloud's CreateElasticIps has no zone: standard EIPs are all-zone in every region and bind to "+
+		"instances in any zone (only edge EIPs in cn-south-1's edge zone are zonal). Remove az", s)
+})
 
 // noBGPRegions are where both sources agree there is no non-BGP line: the
 // vpc model (ElasticIpSpec) lists only bgp everywhere, an older console page

@@ -8,9 +8,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -75,11 +76,7 @@ func writeBundle(dir string, files []bundleFile) (map[string]string, error) {
 // bundleDrift names the first file in dir that is missing, unreadable or not
 // what was written (by sha256), or "" when the bundle is intact.
 func bundleDrift(dir string, sums map[string]string) string {
-	names := make([]string, 0, len(sums))
-	for n := range sums {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(sums))
 	for _, n := range names {
 		sum, err := fileSHA256(filepath.Join(dir, n))
 		if errors.Is(err, fs.ErrNotExist) {

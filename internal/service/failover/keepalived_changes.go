@@ -3,7 +3,8 @@ package failover
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -21,11 +22,7 @@ func planChanges(ctx context.Context, old, new keepalivedConfigModel) string {
 	if old.Nodes.ElementsAs(ctx, &oldNodes, false).HasError() || new.Nodes.ElementsAs(ctx, &newNodes, false).HasError() {
 		return ""
 	}
-	names := make([]string, 0, len(newNodes))
-	for name := range newNodes {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(newNodes))
 	var b strings.Builder
 	for _, name := range names {
 		n, o := newNodes[name], oldNodes[name]

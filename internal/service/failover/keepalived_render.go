@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -294,11 +295,7 @@ func hashBundle(_ string, files []bundleFile) (map[string]string, error) {
 // bundleSHA256 is one hash over a node's whole bundle (file names and
 // contents), for a node-setup step to trigger on.
 func bundleSHA256(sums map[string]string) string {
-	names := make([]string, 0, len(sums))
-	for n := range sums {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(sums))
 	var b strings.Builder
 	for _, n := range names {
 		fmt.Fprintf(&b, "%s  %s\n", sums[n], n)

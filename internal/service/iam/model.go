@@ -8,8 +8,9 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
 type credentialsModel struct {
@@ -64,20 +65,9 @@ func propagationTimeout(v types.String) time.Duration {
 }
 
 // durationValidator accepts a Go duration that is not negative.
-type durationValidator struct{}
-
-func (durationValidator) Description(context.Context) string {
-	return "a duration such as 30s or 2m"
-}
-
-func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
+var durationValidator = validate.Rule("a duration such as 30s or 2m", "Invalid duration", func(s string) error {
+	if d, err := time.ParseDuration(s); err != nil || d < 0 {
+		return fmt.Errorf("%q is not a duration such as 30s or 2m", s)
 	}
-	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d < 0 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
-			fmt.Sprintf("%q is not a duration such as 30s or 2m.", req.ConfigValue.ValueString()))
-	}
-}
+	return nil
+})

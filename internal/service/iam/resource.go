@@ -114,7 +114,7 @@ func (r *credentialsResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Optional: true,
 				MarkdownDescription: "How long the permission self-check keeps retrying a refusal before it fails the apply " +
 					"(a duration such as `30s`; default `2m`): JD Cloud may take a moment before a new key or policy takes effect.",
-				Validators: []validator.String{durationValidator{}},
+				Validators: []validator.String{durationValidator},
 			},
 			"account_id": resourcekit.StableAttribute("The main account's id (the sub-user's `account` in the API), which the policy's resource " +
 				"names (JRNs) spell out."),

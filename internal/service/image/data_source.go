@@ -22,6 +22,7 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/service/resourcekit"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
 // Image sources DescribeImages documents for imageSource.
@@ -84,7 +85,7 @@ func (d *imagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 				Optional: true,
 				MarkdownDescription: "A regular expression (RE2 syntax) the whole image name must match, applied by the provider " +
 					"after `name`, e.g. `^Ubuntu 22\\\\.04 LTS 64位$`.",
-				Validators: []validator.String{regexValid{}},
+				Validators: []validator.String{regexValid},
 			},
 			"platform": schema.StringAttribute{
 				Optional: true,
@@ -285,19 +286,9 @@ func Select(images []vmmodels.Image, re *regexp.Regexp) []vmmodels.Image {
 }
 
 // regexValid refuses a name_regex that does not compile, at validate time.
-type regexValid struct{}
-
-func (regexValid) Description(context.Context) string {
-	return "must be a valid RE2 regular expression"
-}
-func (v regexValid) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-func (regexValid) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
+var regexValid = validate.Rule("must be a valid RE2 regular expression", "Invalid regular expression", func(s string) error {
+	if _, err := regexp.Compile(s); err != nil {
+		return fmt.Errorf("is not a valid RE2 regular expression: %w", err)
 	}
-	if _, err := regexp.Compile(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid regular expression", err.Error())
-	}
-}
+	return nil
+})

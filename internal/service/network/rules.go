@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
+
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/validate"
 )
 
 // JD Cloud encodes rule directions and protocols as numbers.
@@ -206,13 +208,9 @@ var documentedProtocols = map[string]bool{"tcp": true, "udp": true, "icmp": true
 // protocolValidator checks a rule's protocol attribute. A number JD Cloud
 // does not document is allowed (the API might accept it) with a warning: the
 // API most likely refuses it at apply.
-type protocolValidator struct{}
+type protocolValidator struct{ validate.Described }
 
-func (protocolValidator) Description(_ context.Context) string {
-	return "one of tcp, udp, icmp, all, or an IP protocol number from 0 to 255 (JD Cloud documents only the four names)"
-}
-
-func (v protocolValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+var validProtocol = protocolValidator{"one of tcp, udp, icmp, all, or an IP protocol number from 0 to 255 (JD Cloud documents only the four names)"}
 
 func (protocolValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {

@@ -186,7 +186,7 @@ func TestRuleValidator(t *testing.T) {
 	for _, c := range cases {
 		req := validator.ObjectRequest{Path: path.Root("rule"), ConfigValue: ruleObject(t, c.proto, c.from, c.to)}
 		var resp validator.ObjectResponse
-		ruleValidator{}.ValidateObject(context.Background(), req, &resp)
+		validRule.ValidateObject(context.Background(), req, &resp)
 		errs := resp.Diagnostics.Errors()
 		if len(errs) != len(c.want) {
 			t.Errorf("%s: %d errors %v, want %d", c.name, len(errs), errs, len(c.want))
@@ -212,7 +212,7 @@ func TestProtocolValidatorWarnsOnUndocumented(t *testing.T) {
 	} {
 		req := validator.StringRequest{Path: path.Root("protocol"), ConfigValue: types.StringValue(tc.in)}
 		var resp validator.StringResponse
-		protocolValidator{}.ValidateString(context.Background(), req, &resp)
+		validProtocol.ValidateString(context.Background(), req, &resp)
 		if resp.Diagnostics.HasError() != tc.errors || (resp.Diagnostics.WarningsCount() > 0) != tc.warning {
 			t.Errorf("%q: errors %v warnings %v, want errors %v warning %v", tc.in, resp.Diagnostics.Errors(), resp.Diagnostics.Warnings(), tc.errors, tc.warning)
 		}

@@ -26,12 +26,13 @@ var _ resource.ResourceWithModifyPlan = (*securityGroupResource)(nil)
 
 // NewSecurityGroupResource is the jdcloudha_security_group factory.
 func NewSecurityGroupResource() resource.Resource {
-	return &securityGroupResource{Base: resourcekit.NewBase("_security_group")}
+	return &securityGroupResource{resourcekit.NewManaged("_security_group", securityGroupObject)}
 }
 
+// securityGroupResource takes Read, Delete and ImportState from
+// securityGroupObject.
 type securityGroupResource struct {
-	resourcekit.Base
-	resourcekit.ImportByID
+	resourcekit.Managed[securityGroupModel, vpcmodels.NetworkSecurityGroup]
 }
 
 func (r *securityGroupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -56,7 +57,7 @@ func (r *securityGroupResource) Schema(ctx context.Context, _ resource.SchemaReq
 				MarkdownDescription: "A rule allowing traffic; repeat the block for each rule. Rules are added, removed or " +
 					"(for a description change) modified in place, without replacing the group.",
 				NestedObject: schema.NestedBlockObject{
-					Validators: []validator.Object{ruleValidator{}},
+					Validators: []validator.Object{validRule},
 					Attributes: map[string]schema.Attribute{
 						"direction": schema.StringAttribute{
 							MarkdownDescription: "`ingress` (traffic to the group's instances; `cidr` is the source) or `egress` (traffic from them; `cidr` is the destination).",
@@ -68,7 +69,7 @@ func (r *securityGroupResource) Schema(ctx context.Context, _ resource.SchemaReq
 								"is also accepted, with a plan-time warning: it is sent as it is and the API most likely refuses it. " +
 								"Numbers that have a name (6, 17, 1, 300) must be written by name. For VRRP use `all` from the peer's `/32`.",
 							Required:   true,
-							Validators: []validator.String{protocolValidator{}},
+							Validators: []validator.String{validProtocol},
 						},
 						"from_port": schema.Int64Attribute{
 							MarkdownDescription: "First port of the range, 1 to 65535. Required for `tcp` and `udp`, not allowed for other protocols (which match every packet).",
@@ -139,15 +140,10 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	securityGroupObject.Read(ctx, r.Client, req, resp)
-}
-
 func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state securityGroupModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	plan, ok := resourcekit.Get[securityGroupModel](ctx, req.Plan, &resp.Diagnostics)
+	state, ok2 := resourcekit.Get[securityGroupModel](ctx, req.State, &resp.Diagnostics)
+	if !ok || !ok2 {
 		return
 	}
 	wanted, d := plannedRules(ctx, plan.Rules)
@@ -181,20 +177,21 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-func (r *securityGroupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	securityGroupObject.DeleteUntilGone(ctx, r.Client, req, resp, defaultDeleteTimeout, nil, func(ctx context.Context, c *jdcloud.Client, id string) error {
-		_, err := jdcloud.Call(ctx, c, "vpc.DeleteNetworkSecurityGroup", func() (*vpcapis.DeleteNetworkSecurityGroupResponse, error) {
-			return c.VPC.DeleteNetworkSecurityGroup(vpcapis.NewDeleteNetworkSecurityGroupRequest(c.Region, id))
-		})
-		return err
-	})
+// securityGroupObject reads and deletes security groups for the resource;
+// its Update, which also brings the rules in line, is the resource's own.
+var securityGroupObject = resourcekit.Object[securityGroupModel, vpcmodels.NetworkSecurityGroup]{
+	Name:          resourcekit.Quoted("security group"),
+	Find:          describeSecurityGroup,
+	Fill:          (*securityGroupModel).fill,
+	Remove:        deleteSecurityGroup,
+	DeleteTimeout: defaultDeleteTimeout,
 }
 
-// securityGroupObject reads and deletes security groups for the resource.
-var securityGroupObject = resourcekit.Object[securityGroupModel, vpcmodels.NetworkSecurityGroup]{
-	Name: resourcekit.Quoted("security group"),
-	Find: describeSecurityGroup,
-	Fill: (*securityGroupModel).fill,
+func deleteSecurityGroup(ctx context.Context, c *jdcloud.Client, id string) error {
+	_, err := jdcloud.Call(ctx, c, "vpc.DeleteNetworkSecurityGroup", func() (*vpcapis.DeleteNetworkSecurityGroupResponse, error) {
+		return c.VPC.DeleteNetworkSecurityGroup(vpcapis.NewDeleteNetworkSecurityGroupRequest(c.Region, id))
+	})
+	return err
 }
 
 // applyRules brings the group's custom rules to wanted, diffing against what
@@ -295,13 +292,9 @@ func (m *securityGroupModel) fill(ctx context.Context, sg vpcmodels.NetworkSecur
 
 // ruleValidator checks what depends on more than one attribute of a rule:
 // ports belong to tcp and udp only, and from_port <= to_port.
-type ruleValidator struct{}
+type ruleValidator struct{ validate.Described }
 
-func (ruleValidator) Description(_ context.Context) string {
-	return "from_port and to_port are required for tcp and udp and not allowed for other protocols; from_port must not exceed to_port"
-}
-
-func (v ruleValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+var validRule = ruleValidator{"from_port and to_port are required for tcp and udp and not allowed for other protocols; from_port must not exceed to_port"}
 
 func (ruleValidator) ValidateObject(ctx context.Context, req validator.ObjectRequest, resp *validator.ObjectResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {

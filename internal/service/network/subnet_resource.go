@@ -25,12 +25,12 @@ var _ resource.ResourceWithModifyPlan = (*subnetResource)(nil)
 
 // NewSubnetResource is the jdcloudha_subnet factory.
 func NewSubnetResource() resource.Resource {
-	return &subnetResource{Base: resourcekit.NewBase("_subnet")}
+	return &subnetResource{resourcekit.NewManaged("_subnet", subnetObject)}
 }
 
+// subnetResource takes Read, Update, Delete and ImportState from subnetObject.
 type subnetResource struct {
-	resourcekit.Base
-	resourcekit.ImportByID
+	resourcekit.Managed[subnetModel, vpcmodels.Subnet]
 }
 
 func (r *subnetResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -174,43 +174,38 @@ func (r *subnetResource) Create(ctx context.Context, req resource.CreateRequest,
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating subnet %q", name), err)
 		return
 	}
-	subnetObject.SaveCreated(ctx, c, resp, &plan, id)
+	r.Object.SaveCreated(ctx, c, resp, &plan, id)
 }
 
-func (r *subnetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	subnetObject.Read(ctx, r.Client, req, resp)
-}
-
-func (r *subnetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	subnetObject.Update(ctx, r.Client, req, resp, func(ctx context.Context, id string, plan, state *subnetModel) error {
-		c := r.Client
-		in := vpcapis.NewModifySubnetRequestWithoutParam()
-		in.SetRegionId(c.Region)
-		in.SetSubnetId(id)
-		in.SubnetName = resourcekit.Changed(plan.Name, state.Name)
-		in.Description = resourcekit.Changed(plan.Description, state.Description)
-		if in.SubnetName == nil && in.Description == nil {
-			return nil
-		}
-		_, err := jdcloud.Call(ctx, c, "vpc.ModifySubnet", func() (*vpcapis.ModifySubnetResponse, error) { return c.VPC.ModifySubnet(in) })
-		return err
-	})
-}
-
-func (r *subnetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	subnetObject.DeleteUntilGone(ctx, r.Client, req, resp, defaultDeleteTimeout, nil, func(ctx context.Context, c *jdcloud.Client, id string) error {
-		_, err := jdcloud.Call(ctx, c, "vpc.DeleteSubnet", func() (*vpcapis.DeleteSubnetResponse, error) {
-			return c.VPC.DeleteSubnet(vpcapis.NewDeleteSubnetRequest(c.Region, id))
-		})
-		return err
-	})
-}
-
-// subnetObject reads, saves and deletes subnets for the resource.
+// subnetObject reads, saves, changes and deletes subnets for the resource.
 var subnetObject = resourcekit.Object[subnetModel, vpcmodels.Subnet]{
-	Name: resourcekit.Quoted("subnet"),
-	Find: jdcloud.FindSubnetByID,
-	Fill: (*subnetModel).fill,
+	Name:          resourcekit.Quoted("subnet"),
+	Find:          jdcloud.FindSubnetByID,
+	Fill:          (*subnetModel).fill,
+	Modify:        modifySubnet,
+	Remove:        deleteSubnet,
+	DeleteTimeout: defaultDeleteTimeout,
+}
+
+// modifySubnet renames the subnet or changes its description.
+func modifySubnet(ctx context.Context, c *jdcloud.Client, id string, plan, state *subnetModel) error {
+	in := vpcapis.NewModifySubnetRequestWithoutParam()
+	in.SetRegionId(c.Region)
+	in.SetSubnetId(id)
+	in.SubnetName = resourcekit.Changed(plan.Name, state.Name)
+	in.Description = resourcekit.Changed(plan.Description, state.Description)
+	if in.SubnetName == nil && in.Description == nil {
+		return nil
+	}
+	_, err := jdcloud.Call(ctx, c, "vpc.ModifySubnet", func() (*vpcapis.ModifySubnetResponse, error) { return c.VPC.ModifySubnet(in) })
+	return err
+}
+
+func deleteSubnet(ctx context.Context, c *jdcloud.Client, id string) error {
+	_, err := jdcloud.Call(ctx, c, "vpc.DeleteSubnet", func() (*vpcapis.DeleteSubnetResponse, error) {
+		return c.VPC.DeleteSubnet(vpcapis.NewDeleteSubnetRequest(c.Region, id))
+	})
+	return err
 }
 
 func (m *subnetModel) fill(_ context.Context, s vpcmodels.Subnet) diag.Diagnostics {

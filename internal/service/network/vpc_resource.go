@@ -22,11 +22,13 @@ import (
 var _ resource.ResourceWithModifyPlan = (*vpcResource)(nil)
 
 // NewVpcResource is the jdcloudha_vpc factory.
-func NewVpcResource() resource.Resource { return &vpcResource{Base: resourcekit.NewBase("_vpc")} }
+func NewVpcResource() resource.Resource {
+	return &vpcResource{resourcekit.NewManaged("_vpc", vpcObject)}
+}
 
+// vpcResource takes Read, Update, Delete and ImportState from vpcObject.
 type vpcResource struct {
-	resourcekit.Base
-	resourcekit.ImportByID
+	resourcekit.Managed[vpcModel, vpcmodels.Vpc]
 }
 
 func (r *vpcResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -76,43 +78,38 @@ func (r *vpcResource) Create(ctx context.Context, req resource.CreateRequest, re
 		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("creating VPC %q", plan.Name.ValueString()), err)
 		return
 	}
-	vpcObject.SaveCreated(ctx, c, resp, &plan, id)
+	r.Object.SaveCreated(ctx, c, resp, &plan, id)
 }
 
-func (r *vpcResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	vpcObject.Read(ctx, r.Client, req, resp)
-}
-
-func (r *vpcResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	vpcObject.Update(ctx, r.Client, req, resp, func(ctx context.Context, id string, plan, state *vpcModel) error {
-		c := r.Client
-		in := vpcapis.NewModifyVpcRequestWithoutParam()
-		in.SetRegionId(c.Region)
-		in.SetVpcId(id)
-		in.VpcName = resourcekit.Changed(plan.Name, state.Name)
-		in.Description = resourcekit.Changed(plan.Description, state.Description)
-		if in.VpcName == nil && in.Description == nil {
-			return nil
-		}
-		_, err := jdcloud.Call(ctx, c, "vpc.ModifyVpc", func() (*vpcapis.ModifyVpcResponse, error) { return c.VPC.ModifyVpc(in) })
-		return err
-	})
-}
-
-func (r *vpcResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	vpcObject.DeleteUntilGone(ctx, r.Client, req, resp, defaultDeleteTimeout, nil, func(ctx context.Context, c *jdcloud.Client, id string) error {
-		_, err := jdcloud.Call(ctx, c, "vpc.DeleteVpc", func() (*vpcapis.DeleteVpcResponse, error) {
-			return c.VPC.DeleteVpc(vpcapis.NewDeleteVpcRequest(c.Region, id))
-		})
-		return err
-	})
-}
-
-// vpcObject reads, saves and deletes VPCs for the resource.
+// vpcObject reads, saves, changes and deletes VPCs for the resource.
 var vpcObject = resourcekit.Object[vpcModel, vpcmodels.Vpc]{
-	Name: resourcekit.Quoted("VPC"),
-	Find: jdcloud.FindVPCByID,
-	Fill: (*vpcModel).fill,
+	Name:          resourcekit.Quoted("VPC"),
+	Find:          jdcloud.FindVPCByID,
+	Fill:          (*vpcModel).fill,
+	Modify:        modifyVpc,
+	Remove:        deleteVpc,
+	DeleteTimeout: defaultDeleteTimeout,
+}
+
+// modifyVpc renames the VPC or changes its description.
+func modifyVpc(ctx context.Context, c *jdcloud.Client, id string, plan, state *vpcModel) error {
+	in := vpcapis.NewModifyVpcRequestWithoutParam()
+	in.SetRegionId(c.Region)
+	in.SetVpcId(id)
+	in.VpcName = resourcekit.Changed(plan.Name, state.Name)
+	in.Description = resourcekit.Changed(plan.Description, state.Description)
+	if in.VpcName == nil && in.Description == nil {
+		return nil
+	}
+	_, err := jdcloud.Call(ctx, c, "vpc.ModifyVpc", func() (*vpcapis.ModifyVpcResponse, error) { return c.VPC.ModifyVpc(in) })
+	return err
+}
+
+func deleteVpc(ctx context.Context, c *jdcloud.Client, id string) error {
+	_, err := jdcloud.Call(ctx, c, "vpc.DeleteVpc", func() (*vpcapis.DeleteVpcResponse, error) {
+		return c.VPC.DeleteVpc(vpcapis.NewDeleteVpcRequest(c.Region, id))
+	})
+	return err
 }
 
 func (m *vpcModel) fill(_ context.Context, v vpcmodels.Vpc) diag.Diagnostics {

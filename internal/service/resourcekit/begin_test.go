@@ -14,11 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
-type timedModel struct {
-	ID       types.String   `tfsdk:"id"`
-	Timeouts timeouts.Value `tfsdk:"timeouts"`
-}
-
 // timedRaw is a value of the schema below: id, and timeouts with update set
 // ("" for none).
 func timedRaw(t *testing.T, sch schema.Schema, id, update string) tftypes.Value {
@@ -39,6 +34,10 @@ func timedRaw(t *testing.T, sch schema.Schema, id, update string) tftypes.Value 
 }
 
 func TestBeginUpdateReadsPlanStateAndTimeout(t *testing.T) {
+	type timedModel struct {
+		ID       types.String   `tfsdk:"id"`
+		Timeouts timeouts.Value `tfsdk:"timeouts"`
+	}
 	ctx := context.Background()
 	sch := schema.Schema{Attributes: map[string]schema.Attribute{
 		"id":       StableAttribute("The ID."),

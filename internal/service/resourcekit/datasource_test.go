@@ -16,12 +16,11 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloud"
 )
 
-type lookupModel struct {
-	ID   types.String `tfsdk:"id"`
-	Name types.String `tfsdk:"name"`
-}
-
 func TestLookupRead(t *testing.T) {
+	type lookupModel struct {
+		ID   types.String `tfsdk:"id"`
+		Name types.String `tfsdk:"name"`
+	}
 	ctx := context.Background()
 	sch := schema.Schema{Attributes: map[string]schema.Attribute{
 		"id":   schema.StringAttribute{Optional: true, Computed: true},

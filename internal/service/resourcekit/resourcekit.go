@@ -134,6 +134,20 @@ type Object[M, O any] struct {
 	Find func(ctx context.Context, c *jdcloud.Client, id string) (O, error)
 	// Fill copies the object into the model.
 	Fill func(m *M, ctx context.Context, o O) diag.Diagnostics
+
+	// The rest is for Update and Delete, when the resource takes them from
+	// here (Managed).
+
+	// Modify sends the in-place changes from state to plan; it may send
+	// nothing when nothing it handles changed.
+	Modify func(ctx context.Context, c *jdcloud.Client, id string, plan, state *M) error
+	// Remove asks once for the object to be deleted.
+	Remove func(ctx context.Context, c *jdcloud.Client, id string) error
+	// DeleteTimeout bounds Delete unless the configuration sets one.
+	DeleteTimeout time.Duration
+	// DeleteFailure renders a delete that never went through; nil means
+	// jdcloud.DeleteFailure.
+	DeleteFailure DeleteFailure
 }
 
 // FillPlain adapts a fill that cannot fail to Object.Fill.
@@ -190,17 +204,15 @@ func (k Object[M, O]) save(ctx context.Context, c *jdcloud.Client, state *tfsdk.
 }
 
 // Update is a resource's Update for an object whose in-place changes are one
-// step: apply sends them (it may send nothing when nothing it handles
-// changed), then the object is read back into state.
-func (k Object[M, O]) Update(ctx context.Context, c *jdcloud.Client, req resource.UpdateRequest, resp *resource.UpdateResponse,
-	apply func(ctx context.Context, id string, plan, state *M) error) {
+// step: Modify sends them, then the object is read back into state.
+func (k Object[M, O]) Update(ctx context.Context, c *jdcloud.Client, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	plan, ok := Get[M](ctx, req.Plan, &resp.Diagnostics)
 	state, ok2 := Get[M](ctx, req.State, &resp.Diagnostics)
 	if !ok || !ok2 {
 		return
 	}
 	id := stateID(ctx, req.State, &resp.Diagnostics)
-	if err := apply(ctx, id, &plan, &state); err != nil {
+	if err := k.Modify(ctx, c, id, &plan, &state); err != nil {
 		jdcloud.AddError(&resp.Diagnostics, "updating "+k.Name(id), err)
 		return
 	}
@@ -210,31 +222,58 @@ func (k Object[M, O]) Update(ctx context.Context, c *jdcloud.Client, req resourc
 // DeleteFailure renders a failed delete-until-gone for a diagnostic's detail.
 type DeleteFailure func(blocked, err error, timeout time.Duration) string
 
-// DeleteUntilGone is a resource's Delete for an object that JD Cloud refuses
-// to delete while something still uses it: del is retried until the object
-// is gone or the delete timeout (def unless configured) runs out. failure
-// renders the error's detail; nil means jdcloud.DeleteFailure.
-func (k Object[M, O]) DeleteUntilGone(ctx context.Context, c *jdcloud.Client, req resource.DeleteRequest, resp *resource.DeleteResponse,
-	def time.Duration, failure DeleteFailure, del func(ctx context.Context, c *jdcloud.Client, id string) error) {
+// Delete is a resource's Delete for an object that JD Cloud refuses to
+// delete while something still uses it: Remove is retried until the object
+// is gone or the delete timeout (DeleteTimeout unless configured) runs out.
+func (k Object[M, O]) Delete(ctx context.Context, c *jdcloud.Client, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var tv timeouts.Value
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("timeouts"), &tv)...)
 	id := stateID(ctx, req.State, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := Timeout(ctx, tv, Delete, def)
+	timeout, d := Timeout(ctx, tv, Delete, k.DeleteTimeout)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	blocked, err := jdcloud.DeleteUntilGone(ctx, c, k.Name(id), timeout, func(ctx context.Context) error { return del(ctx, c, id) })
+	blocked, err := jdcloud.DeleteUntilGone(ctx, c, k.Name(id), timeout, func(ctx context.Context) error { return k.Remove(ctx, c, id) })
 	if err == nil {
 		return
 	}
+	failure := k.DeleteFailure
 	if failure == nil {
 		failure = jdcloud.DeleteFailure
 	}
 	resp.Diagnostics.AddError("Error deleting "+k.Name(id), failure(blocked, err, timeout))
+}
+
+// Managed, embedded in a resource, is all of its Metadata, Configure, Read,
+// Update, Delete and ImportState when Object's steps are the whole of them;
+// the resource keeps its Schema, its Create and its plan checks, and may
+// still write any of the others itself.
+type Managed[M, O any] struct {
+	Base
+	ImportByID
+	Object Object[M, O]
+}
+
+// NewManaged is the Managed of the resource type named the provider's name
+// plus suffix ("_vpc").
+func NewManaged[M, O any](suffix string, o Object[M, O]) Managed[M, O] {
+	return Managed[M, O]{Base: NewBase(suffix), Object: o}
+}
+
+func (r *Managed[M, O]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	r.Object.Read(ctx, r.Client, req, resp)
+}
+
+func (r *Managed[M, O]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.Object.Update(ctx, r.Client, req, resp)
+}
+
+func (r *Managed[M, O]) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	r.Object.Delete(ctx, r.Client, req, resp)
 }
 
 // ImportByID, embedded in a resource, is its ImportState when the import ID

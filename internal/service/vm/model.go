@@ -10,27 +10,33 @@ import (
 	vmmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vm/models"
 )
 
+// instanceFields are the attributes the resource and the data source read
+// alike from the API.
+type instanceFields struct {
+	ID                        types.String `tfsdk:"id"`
+	Name                      types.String `tfsdk:"name"`
+	AvailabilityGroupID       types.String `tfsdk:"availability_group_id"`
+	AZ                        types.String `tfsdk:"az"`
+	InstanceType              types.String `tfsdk:"instance_type"`
+	ImageID                   types.String `tfsdk:"image_id"`
+	SubnetID                  types.String `tfsdk:"subnet_id"`
+	PrivateIP                 types.String `tfsdk:"private_ip"`
+	SecurityGroupIDs          types.Set    `tfsdk:"security_group_ids"`
+	KeyNames                  types.List   `tfsdk:"key_names"`
+	Description               types.String `tfsdk:"description"`
+	FaultDomain               types.String `tfsdk:"fault_domain"`
+	PrimaryNetworkInterfaceID types.String `tfsdk:"primary_network_interface_id"`
+	Status                    types.String `tfsdk:"status"`
+	VpcID                     types.String `tfsdk:"vpc_id"`
+}
+
 // instanceModel is jdcloudha_instance's state.
 type instanceModel struct {
-	ID                        types.String   `tfsdk:"id"`
-	Name                      types.String   `tfsdk:"name"`
-	AvailabilityGroupID       types.String   `tfsdk:"availability_group_id"`
-	AZ                        types.String   `tfsdk:"az"`
-	InstanceType              types.String   `tfsdk:"instance_type"`
-	ImageID                   types.String   `tfsdk:"image_id"`
-	SubnetID                  types.String   `tfsdk:"subnet_id"`
-	PrivateIP                 types.String   `tfsdk:"private_ip"`
-	SecurityGroupIDs          types.Set      `tfsdk:"security_group_ids"`
-	KeyNames                  types.List     `tfsdk:"key_names"`
-	Password                  types.String   `tfsdk:"password"`
-	UserData                  types.String   `tfsdk:"user_data"`
-	Description               types.String   `tfsdk:"description"`
-	FaultDomain               types.String   `tfsdk:"fault_domain"`
-	PrimaryNetworkInterfaceID types.String   `tfsdk:"primary_network_interface_id"`
-	Status                    types.String   `tfsdk:"status"`
-	VpcID                     types.String   `tfsdk:"vpc_id"`
-	ShutdownBeforeDeletion    types.Bool     `tfsdk:"shutdown_before_deletion"`
-	Timeouts                  timeouts.Value `tfsdk:"timeouts"`
+	instanceFields
+	Password               types.String   `tfsdk:"password"`
+	UserData               types.String   `tfsdk:"user_data"`
+	ShutdownBeforeDeletion types.Bool     `tfsdk:"shutdown_before_deletion"`
+	Timeouts               timeouts.Value `tfsdk:"timeouts"`
 }
 
 // spec turns the plan into CreateInstances' instanceSpec.
@@ -64,9 +70,8 @@ func (m *instanceModel) spec(ctx context.Context) (*vmmodels.InstanceSpec, diag.
 	return s, diags
 }
 
-// fill copies what the API reports. password and user_data cannot be read
-// back, so they keep whatever the model already holds.
-func (m *instanceModel) fill(ctx context.Context, inst vmmodels.Instance) diag.Diagnostics {
+// fill copies what the API reports.
+func (m *instanceFields) fill(ctx context.Context, inst vmmodels.Instance) diag.Diagnostics {
 	var diags diag.Diagnostics
 	ni := inst.PrimaryNetworkInterface.NetworkInterface
 	m.ID = types.StringValue(inst.InstanceId)
@@ -98,6 +103,13 @@ func (m *instanceModel) fill(ctx context.Context, inst vmmodels.Instance) diag.D
 		m.KeyNames, d = types.ListValueFrom(ctx, types.StringType, inst.KeyNames)
 		diags.Append(d...)
 	}
+	return diags
+}
+
+// fill copies what the API reports. password and user_data cannot be read
+// back, so they keep whatever the model already holds.
+func (m *instanceModel) fill(ctx context.Context, inst vmmodels.Instance) diag.Diagnostics {
+	diags := m.instanceFields.fill(ctx, inst)
 	if m.Password.IsUnknown() {
 		m.Password = types.StringNull()
 	}
@@ -113,32 +125,13 @@ func (m *instanceModel) fill(ctx context.Context, inst vmmodels.Instance) diag.D
 
 // instanceData is the jdcloudha_instance data source's state.
 type instanceData struct {
-	ID                        types.String `tfsdk:"id"`
-	Name                      types.String `tfsdk:"name"`
-	AvailabilityGroupID       types.String `tfsdk:"availability_group_id"`
-	AZ                        types.String `tfsdk:"az"`
-	InstanceType              types.String `tfsdk:"instance_type"`
-	ImageID                   types.String `tfsdk:"image_id"`
-	SubnetID                  types.String `tfsdk:"subnet_id"`
-	PrivateIP                 types.String `tfsdk:"private_ip"`
-	SecurityGroupIDs          types.Set    `tfsdk:"security_group_ids"`
-	KeyNames                  types.List   `tfsdk:"key_names"`
-	Description               types.String `tfsdk:"description"`
-	FaultDomain               types.String `tfsdk:"fault_domain"`
-	PrimaryNetworkInterfaceID types.String `tfsdk:"primary_network_interface_id"`
-	Status                    types.String `tfsdk:"status"`
-	VpcID                     types.String `tfsdk:"vpc_id"`
-	ElasticIPID               types.String `tfsdk:"elastic_ip_id"`
-	ElasticIPAddress          types.String `tfsdk:"elastic_ip_address"`
+	instanceFields
+	ElasticIPID      types.String `tfsdk:"elastic_ip_id"`
+	ElasticIPAddress types.String `tfsdk:"elastic_ip_address"`
 }
 
 func (d *instanceData) fill(ctx context.Context, inst vmmodels.Instance) diag.Diagnostics {
-	var m instanceModel
-	diags := m.fill(ctx, inst)
-	d.ID, d.Name, d.AvailabilityGroupID, d.AZ = m.ID, m.Name, m.AvailabilityGroupID, m.AZ
-	d.InstanceType, d.ImageID, d.SubnetID, d.PrivateIP = m.InstanceType, m.ImageID, m.SubnetID, m.PrivateIP
-	d.SecurityGroupIDs, d.KeyNames, d.Description = m.SecurityGroupIDs, m.KeyNames, m.Description
-	d.FaultDomain, d.PrimaryNetworkInterfaceID, d.Status, d.VpcID = m.FaultDomain, m.PrimaryNetworkInterfaceID, m.Status, m.VpcID
+	diags := d.instanceFields.fill(ctx, inst)
 	d.ElasticIPID = types.StringValue(inst.ElasticIpId)
 	d.ElasticIPAddress = types.StringValue(inst.ElasticIpAddress)
 	return diags

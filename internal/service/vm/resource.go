@@ -144,7 +144,7 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 					"lower-case letters, digits and the special characters `` " + validate.PasswordSpecials + " `` (no others). Set exactly one of `key_names` and `password`. " +
 					"Write-only in practice: the API never returns it, so it is kept as configured. Changing it replaces the instance.",
 				Validators:    []validator.String{validate.Password()},
-				PlanModifiers: []planmodifier.String{replaceUnlessImported{}},
+				PlanModifiers: []planmodifier.String{replaceUnlessImportedModifier},
 			},
 			"user_data": schema.StringAttribute{
 				Optional: true,
@@ -153,7 +153,7 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 					"`#!/bin/bash` or `#!/usr/bin/env python` (checked at plan time once the image is known; a `#!/bin/sh` script is refused). It runs at first boot only, so changing it replaces the instance. " +
 					"Not readable from the API: kept as configured.",
 				Validators:    []validator.String{validate.UserData()},
-				PlanModifiers: []planmodifier.String{replaceUnlessImported{}},
+				PlanModifiers: []planmodifier.String{replaceUnlessImportedModifier},
 			},
 			"description": schema.StringAttribute{
 				Optional:            true,
@@ -519,15 +519,9 @@ func (r *instanceResource) refresh(id string) func(context.Context) (vmmodels.In
 // password or user_data changes, except when state holds null because the
 // instance was imported and the value was never readable: then the new value
 // is only recorded.
-type replaceUnlessImported struct{}
+type replaceUnlessImported struct{ validate.Described }
 
-func (replaceUnlessImported) Description(_ context.Context) string {
-	return "changing the value replaces the instance, except right after an import, when it is only recorded"
-}
-
-func (m replaceUnlessImported) MarkdownDescription(ctx context.Context) string {
-	return m.Description(ctx)
-}
+var replaceUnlessImportedModifier = replaceUnlessImported{"changing the value replaces the instance, except right after an import, when it is only recorded"}
 
 func (replaceUnlessImported) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
 	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || req.PlanValue.Equal(req.StateValue) {

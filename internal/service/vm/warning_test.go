@@ -26,14 +26,15 @@ func TestModifyPlanWarnsWhenNotRunning(t *testing.T) {
 
 	model := func(status string) instanceModel {
 		to := sch.Attributes["timeouts"].GetType().(attrObjectType)
-		return instanceModel{
+		return instanceModel{instanceFields: instanceFields{
 			ID: types.StringValue("i-abc"), Name: types.StringValue("web-backup"), AvailabilityGroupID: types.StringValue("ag-1"),
 			AZ: types.StringValue("cn-east-2a"), InstanceType: types.StringValue("g.n2.medium"), ImageID: types.StringValue("img-x"),
 			SubnetID: types.StringValue("subnet-1"), PrivateIP: types.StringValue("10.0.1.19"),
 			SecurityGroupIDs: types.SetNull(types.StringType), KeyNames: types.ListNull(types.StringType),
-			Password: types.StringValue("Ha-pair-2026!"), UserData: types.StringNull(), Description: types.StringValue(""),
+			Description: types.StringValue(""),
 			FaultDomain: types.StringValue("fd-1"), PrimaryNetworkInterfaceID: types.StringValue("port-1"),
-			Status: types.StringValue(status), VpcID: types.StringValue("vpc-1"), ShutdownBeforeDeletion: types.BoolValue(true),
+			Status: types.StringValue(status), VpcID: types.StringValue("vpc-1")},
+			Password: types.StringValue("Ha-pair-2026!"), UserData: types.StringNull(), ShutdownBeforeDeletion: types.BoolValue(true),
 			Timeouts: timeouts.Value{Object: types.ObjectNull(to.AttributeTypes())},
 		}
 	}
