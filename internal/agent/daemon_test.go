@@ -56,6 +56,31 @@ func (r *daemonRun) run(t *testing.T, script func(elapsed time.Duration) string)
 	}
 }
 
+// hold runs the daemon in one VRRP state for d of fake time.
+func (r *daemonRun) hold(t *testing.T, state string, d time.Duration) {
+	t.Helper()
+	r.run(t, func(el time.Duration) string {
+		if el > d {
+			return ""
+		}
+		return state
+	})
+}
+
+// moveAfter is a step for a script: the first time it runs past at, it
+// moves the EIP to holder ("": to none) behind the daemon's back, as the
+// peer's agent would. It returns when that was (0: not yet).
+func (r *daemonRun) moveAfter(at time.Duration, holder string) func(elapsed time.Duration) time.Duration {
+	var moved time.Duration
+	return func(el time.Duration) time.Duration {
+		if el > at && moved == 0 {
+			r.cloud.setHolder(holder)
+			moved = el
+		}
+		return moved
+	}
+}
+
 // count returns how many calls with the given label prefix were made.
 func count(calls []string, prefix string) int {
 	n := 0
@@ -69,12 +94,7 @@ func count(calls []string, prefix string) int {
 
 func TestDaemonBackupNeverTouchesTheEIP(t *testing.T) {
 	r := newDaemonRun(t, peer, 100, 150)
-	r.run(t, func(el time.Duration) string {
-		if el > 30*time.Minute {
-			return ""
-		}
-		return StateBackup
-	})
+	r.hold(t, StateBackup, 30*time.Minute)
 	// Only the describe at start (to learn the holder for the fast path).
 	if calls := r.cloud.callLog(); len(calls) != 1 || calls[0] != "describe" {
 		t.Fatalf("a BACKUP made calls: %v", calls)
@@ -252,13 +272,9 @@ func TestDaemonLowerPriorityYieldsInASplitBrain(t *testing.T) {
 // The higher-priority side takes the EIP back whenever it is MASTER.
 func TestDaemonHigherPriorityRetakes(t *testing.T) {
 	r := newDaemonRun(t, self, 150, 100)
-	var moved time.Duration
+	moveAway := r.moveAfter(30*time.Second, peer)
 	r.run(t, func(el time.Duration) string {
-		if el > 30*time.Second && moved == 0 {
-			r.cloud.setHolder(peer)
-			moved = el
-		}
-		if moved > 0 && r.cloud.getHolder() == self || el > 10*time.Minute {
+		if moveAway(el) > 0 && r.cloud.getHolder() == self || el > 10*time.Minute {
 			return ""
 		}
 		return StateMaster
@@ -272,13 +288,9 @@ func TestDaemonHigherPriorityRetakes(t *testing.T) {
 // higher-priority peer may be moving it (disassociated, not yet associated).
 func TestDaemonLowerPriorityDefersOnNoHolder(t *testing.T) {
 	r := newDaemonRun(t, self, 100, 150)
-	var gone time.Duration
+	disassociate := r.moveAfter(30*time.Second, "") // the peer's disassociate
 	r.run(t, func(el time.Duration) string {
-		if el > 30*time.Second && gone == 0 {
-			r.cloud.setHolder("") // the peer's disassociate
-			gone = el
-		}
-		if gone > 0 && el > gone+time.Second && r.cloud.getHolder() == "" {
+		if gone := disassociate(el); gone > 0 && el > gone+time.Second && r.cloud.getHolder() == "" {
 			r.cloud.setHolder(peer) // ...and its associate, a second later
 		}
 		if el > 5*time.Minute {
@@ -435,12 +447,7 @@ func TestDaemonReassociatesALostAssociate(t *testing.T) {
 
 func TestDaemonNeverTakesFromAThirdInstance(t *testing.T) {
 	r := newDaemonRun(t, third, 150, 100)
-	r.run(t, func(el time.Duration) string {
-		if el > 5*time.Minute {
-			return ""
-		}
-		return StateMaster
-	})
+	r.hold(t, StateMaster, 5*time.Minute)
 	if w := r.cloud.writes(); len(w) != 0 || r.d.Status().Problem() == "" {
 		t.Fatalf("writes %v, status %+v", w, r.d.Status())
 	}

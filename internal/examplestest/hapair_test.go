@@ -121,41 +121,14 @@ func (r tfRun) outputs(ctx context.Context) haOutputs {
 // (deliberately not an output: it changes on every failover).
 func (r tfRun) pairActive(ctx context.Context) string {
 	r.t.Helper()
-	var st struct {
-		Values struct {
-			RootModule struct {
-				Resources []struct {
-					Address string         `json:"address"`
-					Values  map[string]any `json:"values"`
-				} `json:"resources"`
-			} `json:"root_module"`
-		} `json:"values"`
-	}
-	raw := r.mustRun(ctx, "show", "-json", "-no-color")
-	if err := json.Unmarshal([]byte(raw), &st); err != nil {
+	active, found, err := acctest.ShownString(r.mustRun(ctx, "show", "-json", "-no-color"), "jdcloudha_failover_pair.web", "active_instance_id")
+	if err != nil {
 		r.t.Fatalf("terraform show -json: %v", err)
 	}
-	for _, res := range st.Values.RootModule.Resources {
-		if res.Address == "jdcloudha_failover_pair.web" {
-			s, _ := res.Values["active_instance_id"].(string)
-			return s
-		}
+	if !found {
+		r.t.Fatalf("jdcloudha_failover_pair.web is not in the state")
 	}
-	r.t.Fatalf("jdcloudha_failover_pair.web is not in the state")
-	return ""
-}
-
-// environ is os.Environ without TF_* and JDCLOUD_* (a developer's own
-// settings must not leak in), plus extra.
-func environ(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "TF_") || strings.HasPrefix(kv, "JDCLOUD_") || strings.HasPrefix(kv, "HOME=") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, extra...)
+	return active
 }
 
 // copyExample copies the module's .tf files and its local modules' (state,
@@ -258,7 +231,7 @@ func TestAccHAPairExample(t *testing.T) {
 	srv := acctest.StartEmulator(t)
 	tf := tfRun{
 		t: t, bin: tfBin, dir: moduleDir,
-		env: environ(
+		env: acctest.CLIEnviron(
 			"HOME="+home,
 			"TF_CLI_CONFIG_FILE="+rc,
 			"CHECKPOINT_DISABLE=1",
@@ -457,7 +430,7 @@ func takeover(ctx context.Context, t *testing.T, srv *emulator.Server, moduleDir
 		t.Fatal(err)
 	}
 	cmd := exec.CommandContext(ctx, filepath.Join(bundle, "jdcloud-eip-failover"), "--config", cfgPath, "takeover")
-	cmd.Env = environ("HOME=" + t.TempDir())
+	cmd.Env = acctest.CLIEnviron("HOME=" + t.TempDir())
 	if outb, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("takeover by the backup's agent: %v\n%s", err, outb)
 	}

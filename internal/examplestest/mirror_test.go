@@ -47,7 +47,7 @@ func TestAccMirrorInstall(t *testing.T) {
 	install.Dir = root
 	// The real HOME here: go build keeps its build and module caches under it.
 	realHome, _ := os.UserHomeDir()
-	install.Env = environ("HOME="+realHome, "MIRROR_DIR="+mirror, "MIRROR_VERSION=0.1.0")
+	install.Env = acctest.CLIEnviron("HOME="+realHome, "MIRROR_DIR="+mirror, "MIRROR_VERSION=0.1.0")
 	out, err := install.CombinedOutput()
 	if err != nil {
 		t.Fatalf("install-mirror.sh: %v\n%s", err, out)
@@ -90,7 +90,7 @@ resource "jdcloudha_elastic_ip" "vip" {
 	if err := os.WriteFile(filepath.Join(module, "main.tf"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tf := tfRun{t: t, bin: tfBin, dir: module, env: environ(
+	tf := tfRun{t: t, bin: tfBin, dir: module, env: acctest.CLIEnviron(
 		"HOME="+home, "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
 		"JDCLOUD_ENDPOINT="+srv.Endpoint, "JDCLOUD_SCHEME=http",
 		"JDCLOUD_ACCESS_KEY="+srv.AccessKey, "JDCLOUD_SECRET_KEY="+srv.SecretKey,

@@ -221,7 +221,7 @@ func haPairWith(ctx context.Context, t *testing.T, srv *emulator.Server, pluginD
 	copyExample(t, filepath.Join(root, "examples", "ha-pair"), moduleDir)
 	tf := tfRun{
 		t: t, bin: tfBin, dir: moduleDir,
-		env: environ("HOME="+home, "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
+		env: acctest.CLIEnviron("HOME="+home, "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
 			"JDCLOUD_ENDPOINT="+srv.Endpoint, "JDCLOUD_SCHEME=http", "JDCLOUD_ACCESS_KEY="+ak, "JDCLOUD_SECRET_KEY="+sk,
 			"JDCLOUD_POLL_INTERVAL=20ms"),
 		vars: []string{"-var", "emulator=true", "-var", "region=" + acctest.Region(srv), "-var", "agent_endpoint=" + srv.Endpoint},

@@ -3,6 +3,7 @@ package livetest_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -178,32 +179,26 @@ func contains(list []string, s string) bool {
 func names(t *testing.T, srv *emulator.Server) []string {
 	t.Helper()
 	st := srv.Emulator.Snapshot()
-	var out []string
-	for _, v := range st.Vpcs {
-		out = append(out, v.VpcName)
-	}
-	for _, v := range st.Subnets {
-		out = append(out, v.SubnetName)
-	}
-	for _, v := range st.SecurityGroups {
-		out = append(out, v.NetworkSecurityGroupName)
-	}
-	for _, v := range st.Ags {
-		out = append(out, v.Name)
-	}
-	for _, v := range st.Instances {
-		out = append(out, v.InstanceName)
-	}
-	for _, v := range st.ElasticIps {
-		out = append(out, v.ElasticIpName)
-	}
-	for _, v := range st.SubUsers {
-		out = append(out, v.Name)
-	}
-	for _, v := range st.Policies {
-		out = append(out, v.Name)
-	}
+	out := slices.Concat(
+		namesOf(st.Vpcs, func(v *emulator.Vpc) string { return v.VpcName }),
+		namesOf(st.Subnets, func(v *emulator.Subnet) string { return v.SubnetName }),
+		namesOf(st.SecurityGroups, func(v *emulator.SecurityGroup) string { return v.NetworkSecurityGroupName }),
+		namesOf(st.Ags, func(v *emulator.AvailabilityGroup) string { return v.Name }),
+		namesOf(st.Instances, func(v *emulator.Instance) string { return v.InstanceName }),
+		namesOf(st.ElasticIps, func(v *emulator.ElasticIp) string { return v.ElasticIpName }),
+		namesOf(st.SubUsers, func(v *emulator.SubUser) string { return v.Name }),
+		namesOf(st.Policies, func(v *emulator.Policy) string { return v.Name }),
+	)
 	sort.Strings(out)
+	return out
+}
+
+// namesOf is the name of each object of one kind.
+func namesOf[T any](objects map[string]T, name func(T) string) []string {
+	var out []string
+	for _, v := range objects {
+		out = append(out, name(v))
+	}
 	return out
 }
 

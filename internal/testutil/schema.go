@@ -17,29 +17,34 @@ import (
 // CheckResourceSchema checks r's schema and that every attribute is described.
 func CheckResourceSchema(t testing.TB, r resource.Resource) {
 	t.Helper()
-	ctx := context.Background()
 	var rs resource.SchemaResponse
-	r.Schema(ctx, resource.SchemaRequest{}, &rs)
-	checkSchema(t, "resource", rs.Schema.ValidateImplementation(ctx), rs.Schema.Attributes)
+	r.Schema(context.Background(), resource.SchemaRequest{}, &rs)
+	checkSchema(t, "resource", rs.Schema)
 }
 
 // CheckDataSourceSchema checks d's schema and that every attribute is described.
 func CheckDataSourceSchema(t testing.TB, d datasource.DataSource) {
 	t.Helper()
-	ctx := context.Background()
 	var ds datasource.SchemaResponse
-	d.Schema(ctx, datasource.SchemaRequest{}, &ds)
-	checkSchema(t, "data source", ds.Schema.ValidateImplementation(ctx), ds.Schema.Attributes)
+	d.Schema(context.Background(), datasource.SchemaRequest{}, &ds)
+	checkSchema(t, "data source", ds.Schema)
+}
+
+// frameworkSchema is what a resource's and a data source's schema types
+// both have.
+type frameworkSchema[A interface{ GetMarkdownDescription() string }] interface {
+	ValidateImplementation(context.Context) diag.Diagnostics
+	GetAttributes() map[string]A
 }
 
 // checkSchema fails t on the schema's own validation errors and names each
 // attribute without a MarkdownDescription.
-func checkSchema[A interface{ GetMarkdownDescription() string }](t testing.TB, kind string, valid diag.Diagnostics, attrs map[string]A) {
+func checkSchema[A interface{ GetMarkdownDescription() string }](t testing.TB, kind string, s frameworkSchema[A]) {
 	t.Helper()
-	if valid.HasError() {
+	if valid := s.ValidateImplementation(context.Background()); valid.HasError() {
 		t.Fatalf("%s schema: %v", kind, valid)
 	}
-	for name, a := range attrs {
+	for name, a := range s.GetAttributes() {
 		if a.GetMarkdownDescription() == "" {
 			t.Errorf("%s attribute %s has no MarkdownDescription", kind, name)
 		}

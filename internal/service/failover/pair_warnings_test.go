@@ -78,13 +78,7 @@ func newCLI(t *testing.T, config string) *cli {
 	if err := os.WriteFile(rcFile, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TF_") && !strings.HasPrefix(kv, "JDCLOUD_") && !strings.HasPrefix(kv, "HOME=") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "HOME="+home, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_REATTACH_PROVIDERS="+string(b),
+	env := acctest.CLIEnviron("HOME="+home, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_REATTACH_PROVIDERS="+string(b),
 		"TF_CLI_CONFIG_FILE="+rcFile)
 	c := &cli{t: t, bin: bin, dir: dir, env: env}
 	c.run("init", "-input=false")
@@ -106,27 +100,14 @@ func (c *cli) run(args ...string) string {
 
 func (c *cli) state(addr, attr string) string {
 	c.t.Helper()
-	var st struct {
-		Values struct {
-			RootModule struct {
-				Resources []struct {
-					Address string         `json:"address"`
-					Values  map[string]any `json:"values"`
-				} `json:"resources"`
-			} `json:"root_module"`
-		} `json:"values"`
-	}
-	if err := json.Unmarshal([]byte(c.run("show", "-json")), &st); err != nil {
+	s, found, err := acctest.ShownString(c.run("show", "-json"), addr, attr)
+	if err != nil {
 		c.t.Fatal(err)
 	}
-	for _, r := range st.Values.RootModule.Resources {
-		if r.Address == addr {
-			s, _ := r.Values[attr].(string)
-			return s
-		}
+	if !found {
+		c.t.Fatalf("%s not in state", addr)
 	}
-	c.t.Fatalf("%s not in state", addr)
-	return ""
+	return s
 }
 
 func expectWarning(t *testing.T, out, summary string, mentions ...string) {

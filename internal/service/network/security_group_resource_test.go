@@ -2,6 +2,7 @@ package network_test
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -43,24 +44,9 @@ resource "jdcloudha_security_group" "test" {
 `, vpc, name, rules)
 }
 
-// The article's network: web ports open, VRRP (protocol all) only
-// between the two peers 10.0.1.18 and 10.0.1.19 (10.0.1.18/31), both ways.
-const articleRules = `
-  rule {
-    direction = "ingress"
-    protocol  = "tcp"
-    from_port = 22
-    to_port   = 22
-    cidr      = "0.0.0.0/0"
-  }
-  rule {
-    direction   = "ingress"
-    protocol    = "tcp"
-    from_port   = 80
-    to_port     = 80
-    cidr        = "0.0.0.0/0"
-    description = "http"
-  }
+// VRRP (protocol all) only between the two peers 10.0.1.18 and 10.0.1.19
+// (10.0.1.18/31), both ways.
+const vrrpPeerRules = `
   rule {
     direction   = "ingress"
     protocol    = "all"
@@ -75,16 +61,47 @@ const articleRules = `
   }
 `
 
-// After: ssh gone, http's description changed, https added, egress to anywhere added.
-const changedRules = `
+// httpRule opens the web port to anywhere; the lifecycle changes only its
+// description, which must modify the rule in place.
+func httpRule(description string) string {
+	return fmt.Sprintf(`
   rule {
     direction   = "ingress"
     protocol    = "tcp"
     from_port   = 80
     to_port     = 80
     cidr        = "0.0.0.0/0"
-    description = "http (nginx)"
+    description = %q
   }
+`, description)
+}
+
+// The article's network: ssh and http open, and the VRRP rules.
+var articleRules = `
+  rule {
+    direction = "ingress"
+    protocol  = "tcp"
+    from_port = 22
+    to_port   = 22
+    cidr      = "0.0.0.0/0"
+  }
+` + httpRule("http") + vrrpPeerRules
+
+// What the API holds for vrrpPeerRules and articleRules, as apiRuleSummary
+// renders them.
+var (
+	vrrpPeerAPIRules = []string{
+		`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
+		`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
+	}
+	articleAPIRules = append([]string{
+		`0 6 22-22 0.0.0.0/0 ""`,
+		`0 6 80-80 0.0.0.0/0 "http"`,
+	}, vrrpPeerAPIRules...)
+)
+
+// After: ssh gone, http's description changed, https added, egress to anywhere added.
+var changedRules = httpRule("http (nginx)") + `
   rule {
     direction = "ingress"
     protocol  = "tcp"
@@ -92,18 +109,7 @@ const changedRules = `
     to_port   = 443
     cidr      = "0.0.0.0/0"
   }
-  rule {
-    direction   = "ingress"
-    protocol    = "all"
-    cidr        = "10.0.1.18/31"
-    description = "VRRP from the peer"
-  }
-  rule {
-    direction   = "egress"
-    protocol    = "all"
-    cidr        = "10.0.1.18/31"
-    description = "VRRP to the peer"
-  }
+` + vrrpPeerRules + `
   rule {
     direction = "egress"
     protocol  = "all"
@@ -140,9 +146,11 @@ func checkSGAPI(srv *emulator.Server, check func(sg vpcmodels.NetworkSecurityGro
 	}
 }
 
+// checkSGRulesAPI checks that the group's custom rules are want, in any
+// order (want itself is left as it is: it may be shared).
 func checkSGRulesAPI(srv *emulator.Server, want ...string) resource.TestCheckFunc {
+	want = slices.Sorted(slices.Values(want))
 	return checkSGAPI(srv, func(sg vpcmodels.NetworkSecurityGroup) error {
-		sort.Strings(want)
 		if got := apiRuleSummary(sg); strings.Join(got, "\n") != strings.Join(want, "\n") {
 			return fmt.Errorf("API rules:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
@@ -169,12 +177,7 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 		resource.TestStep{
 			Config: sgConfig(srv, "a", "web-sg", articleRules),
 			Check: resource.ComposeAggregateTestCheckFunc(
-				checkSGRulesAPI(srv,
-					`0 6 22-22 0.0.0.0/0 ""`,
-					`0 6 80-80 0.0.0.0/0 "http"`,
-					`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
-					`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
-				),
+				checkSGRulesAPI(srv, articleAPIRules...),
 				checkSGAPI(srv, func(sg vpcmodels.NetworkSecurityGroup) error {
 					httpRuleID = ruleIDOf(sg, 0, 6, 80)
 					if httpRuleID == "" {
@@ -209,13 +212,11 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 			// Rules change in place: http keeps its rule ID (description modified), ssh removed, two added.
 			Config: sgConfig(srv, "a", "web-sg-2", changedRules),
 			Check: resource.ComposeAggregateTestCheckFunc(
-				checkSGRulesAPI(srv,
+				checkSGRulesAPI(srv, append([]string{
 					`0 6 80-80 0.0.0.0/0 "http (nginx)"`,
 					`0 6 443-443 0.0.0.0/0 ""`,
-					`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
-					`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
 					`1 300 - 0.0.0.0/0 ""`,
-				),
+				}, vrrpPeerAPIRules...)...),
 				checkSGAPI(srv, func(sg vpcmodels.NetworkSecurityGroup) error {
 					if got := ruleIDOf(sg, 0, 6, 80); got != httpRuleID {
 						return fmt.Errorf("http rule ID is %q, was %q: a description change must modify the rule, not re-create it", got, httpRuleID)
@@ -272,12 +273,7 @@ func TestAccSecurityGroup_ruleAddedOutOfBand(t *testing.T) {
 		},
 		{
 			Config: cfg,
-			Check: checkSGRulesAPI(srv,
-				`0 6 22-22 0.0.0.0/0 ""`,
-				`0 6 80-80 0.0.0.0/0 "http"`,
-				`0 300 - 10.0.1.18/31 "VRRP from the peer"`,
-				`1 300 - 10.0.1.18/31 "VRRP to the peer"`,
-			),
+			Check:  checkSGRulesAPI(srv, articleAPIRules...),
 		},
 	}))
 }
