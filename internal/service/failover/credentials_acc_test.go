@@ -16,7 +16,6 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
@@ -72,12 +71,7 @@ resource "jdcloudha_keepalived_config" "web" {
 }
 
 func TestAccKeepalivedConfig_withFailoverCredentials(t *testing.T) {
-	acctest.PreCheck(t)
-	if _, _, err := agentbin.Binary("amd64"); err != nil {
-		t.Skipf("this test binary was compiled without the embedded agent (run `make testacc`, which builds it first): %v", err)
-	}
-	srv := acctest.StartEmulator(t)
-	dir := t.TempDir()
+	srv, dir := startWithAgent(t)
 	var firstKey [2]string
 
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
