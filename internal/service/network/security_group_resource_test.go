@@ -24,17 +24,7 @@ const sgAddr = "jdcloudha_security_group.test"
 
 // sgConfig is two VPCs (to test replacement) and a group in one of them.
 func sgConfig(srv *emulator.Server, vpc, name, rules string) string {
-	return acctest.ProviderConfig(srv) + fmt.Sprintf(`
-resource "jdcloudha_vpc" "a" {
-  name       = "sg-test-a"
-  cidr_block = "10.0.0.0/16"
-}
-
-resource "jdcloudha_vpc" "b" {
-  name       = "sg-test-b"
-  cidr_block = "10.1.0.0/16"
-}
-
+	return acctest.ProviderConfig(srv) + vpcBlock("a", "sg-test-a", "10.0.0.0/16") + vpcBlock("b", "sg-test-b", "10.1.0.0/16") + fmt.Sprintf(`
 resource "jdcloudha_security_group" "test" {
   vpc_id      = jdcloudha_vpc.%s.id
   name        = %q

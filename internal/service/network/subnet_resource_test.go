@@ -18,13 +18,11 @@ import (
 
 const subnetAddr = "jdcloudha_subnet.test"
 
-func subnetConfig(srv *emulator.Server, name, cidr, description string) string {
-	return acctest.ProviderConfig(srv) + fmt.Sprintf(`
-resource "jdcloudha_vpc" "test" {
-  name       = "subnet-test"
-  cidr_block = "10.0.0.0/16"
-}
+// subnetVpc is the VPC the subnet tests' subnets are made in.
+var subnetVpc = vpcBlock("test", "subnet-test", "10.0.0.0/16")
 
+func subnetConfig(srv *emulator.Server, name, cidr, description string) string {
+	return acctest.ProviderConfig(srv) + subnetVpc + fmt.Sprintf(`
 resource "jdcloudha_subnet" "test" {
   vpc_id      = jdcloudha_vpc.test.id
   name        = %q
@@ -97,12 +95,7 @@ func TestAccSubnet_disappears(t *testing.T) {
 func TestAccSubnet_outsideVpc(t *testing.T) {
 	acctest.PreCheck(t)
 	srv := acctest.StartEmulator(t)
-	vpcOnly := acctest.ProviderConfig(srv) + `
-resource "jdcloudha_vpc" "test" {
-  name       = "subnet-test"
-  cidr_block = "10.0.0.0/16"
-}
-`
+	vpcOnly := acctest.ProviderConfig(srv) + subnetVpc
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
 		{
 			// VPC unknown at plan: the check runs in Create, no subnet is made.
@@ -110,23 +103,16 @@ resource "jdcloudha_vpc" "test" {
 			ExpectError: acctest.ErrorRegexp(`cidr_block 10.1.0.0/24 is not inside the CIDR block 10.0.0.0/16 of VPC`),
 		},
 		{Config: vpcOnly},
-		{
-			// VPC known: refused at plan time.
-			Config:      subnetConfig(srv, "web", "192.168.1.0/24", ""),
-			PlanOnly:    true,
-			ExpectError: acctest.ErrorRegexp(`cidr_block 192.168.1.0/24 is not inside the CIDR block 10.0.0.0/16 of VPC`),
-		},
-		{
-			Config: acctest.ProviderConfig(srv) + `
+		// VPC known: refused at plan time.
+		acctest.PlanError(subnetConfig(srv, "web", "192.168.1.0/24", ""),
+			`cidr_block 192.168.1.0/24 is not inside the CIDR block 10.0.0.0/16 of VPC`),
+		acctest.PlanError(acctest.ProviderConfig(srv)+`
 resource "jdcloudha_subnet" "test" {
   vpc_id     = "vpc-doesnotexist"
   name       = "web"
   cidr_block = "10.0.1.0/24"
 }
-`,
-			PlanOnly:    true,
-			ExpectError: acctest.ErrorRegexp(`vpc_id "vpc-doesnotexist": no such VPC`),
-		},
+`, `vpc_id "vpc-doesnotexist": no such VPC`),
 	}))
 }
 
@@ -144,11 +130,8 @@ resource "jdcloudha_subnet" "second" {
 `
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
 		{Config: subnetConfig(srv, "web", "10.0.1.0/24", "")},
-		{
-			Config:      subnetConfig(srv, "web", "10.0.1.0/24", "") + fmt.Sprintf(second, "10.0.1.128/25"),
-			PlanOnly:    true,
-			ExpectError: acctest.ErrorRegexp(`cidr_block 10.0.1.128/25 overlaps subnet "web"`),
-		},
+		acctest.PlanError(subnetConfig(srv, "web", "10.0.1.0/24", "")+fmt.Sprintf(second, "10.0.1.128/25"),
+			`cidr_block 10.0.1.128/25 overlaps subnet "web"`),
 		{
 			// A neighbour is fine, and a subnet never overlaps itself.
 			Config: subnetConfig(srv, "web", "10.0.1.0/24", "") + fmt.Sprintf(second, "10.0.2.0/24"),
