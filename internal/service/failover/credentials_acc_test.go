@@ -199,8 +199,7 @@ func checkKeyDead(srv *emulator.Server, key [2]string) error {
 // it writes into the bundles: a key the cloud refuses fails the apply, naming
 // the call, and no bundle is written.
 func TestAccKeepalivedConfig_permissionCheckRefusesABadKey(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	dir := t.TempDir()
 	config := acctest.ProviderConfig(srv) + acctest.ArticleTopology + acctest.ArticlePair + pairKeepalivedConfig(srv, "", fmt.Sprintf(`
   access_key = %q

@@ -237,8 +237,7 @@ func mustRead(dir, name string) []byte {
 
 // Bad settings fail at plan time with the attribute named, before anything is written.
 func TestAccKeepalivedConfig_invalidSettingsFailAtPlan(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	cases := map[string]struct{ extra, want string }{
 		"curly quotes from the article": {`health_check = { process = "“pidof nginx”" }`, `health_check\.process`},
 		"pidof":                         {`health_check = { process = "pidof" }`, `pidof always fails`},

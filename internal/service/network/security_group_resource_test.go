@@ -159,8 +159,7 @@ func ruleIDOf(sg vpcmodels.NetworkSecurityGroup, direction, protocol, from int) 
 }
 
 func TestAccSecurityGroup_lifecycle(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	var httpRuleID string
 
 	resource.ParallelTest(t, acctest.Case(t, srv, acctest.LifecycleSteps(sgAddr,
@@ -237,8 +236,7 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 
 // A rule added outside Terraform shows up as drift and is removed by the next apply.
 func TestAccSecurityGroup_ruleAddedOutOfBand(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	cfg := sgConfig(srv, "a", "web-sg", articleRules)
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
 		{
@@ -269,16 +267,14 @@ func TestAccSecurityGroup_ruleAddedOutOfBand(t *testing.T) {
 }
 
 func TestAccSecurityGroup_disappears(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
 		acctest.DisappearsStep(sgConfig(srv, "a", "gone", articleRules), sgAddr, deleteSecurityGroup(srv)),
 	}))
 }
 
 func TestAccSecurityGroup_invalidRules(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	rule := func(body string) string { return "  rule {\n" + body + "\n  }\n" }
 	cases := []struct{ rules, want string }{
 		{rule(`direction = "ingress"
@@ -328,8 +324,7 @@ func TestAccSecurityGroup_invalidRules(t *testing.T) {
 // it gets a plan-time warning), and the emulator, like JD Cloud's documented
 // API, refuses it: the apply fails cleanly, naming the call and the reason.
 func TestAccSecurityGroup_protocol112RefusedByTheAPI(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{{
 		Config: sgConfig(srv, "a", "vrrp112", `
   rule {

@@ -51,8 +51,7 @@ func checkSubnetAPI(srv *emulator.Server, name, cidr, description string) resour
 }
 
 func TestAccSubnet_lifecycle(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	resource.ParallelTest(t, acctest.Case(t, srv, acctest.LifecycleSteps(subnetAddr,
 		resource.TestStep{
 			Config: subnetConfig(srv, "web", "10.0.1.0/24", "article subnet"),
@@ -83,8 +82,7 @@ func TestAccSubnet_lifecycle(t *testing.T) {
 }
 
 func TestAccSubnet_disappears(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
 		acctest.DisappearsStep(subnetConfig(srv, "gone", "10.0.1.0/24", ""), subnetAddr, deleteSubnet(srv), plancheck.ExpectResourceAction(vpcAddr, plancheck.ResourceActionNoop)),
 	}))
@@ -93,8 +91,7 @@ func TestAccSubnet_disappears(t *testing.T) {
 // A block outside the VPC's is refused: at plan time when the VPC already
 // exists, and before CreateSubnet when the VPC is created in the same apply.
 func TestAccSubnet_outsideVpc(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	vpcOnly := acctest.ProviderConfig(srv) + subnetVpc
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
 		{
@@ -119,8 +116,7 @@ resource "jdcloudha_subnet" "test" {
 // A block that overlaps an existing subnet of the VPC is refused at plan
 // time (CreateSubnet would refuse it at apply).
 func TestAccSubnet_overlapRefusedAtPlan(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	second := `
 resource "jdcloudha_subnet" "second" {
   vpc_id     = jdcloudha_vpc.test.id
