@@ -63,6 +63,14 @@ func PreCheck(t *testing.T) {
 	}
 }
 
+// PreCheckAndStart is the opening of most acceptance tests: PreCheck (which
+// may skip the test), then StartEmulator with opts.
+func PreCheckAndStart(t *testing.T, opts ...func(*emulator.Options)) *emulator.Server {
+	t.Helper()
+	PreCheck(t)
+	return StartEmulator(t, opts...)
+}
+
 // StartEmulator runs a JD Cloud API emulator on a random loopback port for
 // this test, with instant latency, and closes it when the test ends. opts
 // adjust the options (faults, seed, quotas, …).

@@ -89,8 +89,7 @@ func TestLeftoversAndDeleter(t *testing.T) {
 
 // A configuration with only the provider block plans to nothing.
 func TestAccProviderOnly(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{{
 		Config:   acctest.ProviderConfig(srv),
 		PlanOnly: true,
@@ -100,8 +99,7 @@ func TestAccProviderOnly(t *testing.T) {
 // The schema's validators reject a bad provider block at plan time, naming
 // the attribute.
 func TestAccProviderBadSettings(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	cases := []struct {
 		name, attr, value string
 		want              *regexp.Regexp
@@ -129,8 +127,7 @@ func TestAccProviderBadSettings(t *testing.T) {
 // A wrong secret key passes plan-time checks (they cannot know it) and fails
 // at the first API call, with the status and the request ID, without retries.
 func TestAccWrongSecretKey(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	attrs := acctest.ProviderAttrs(srv)
 	attrs["secret_key"] = `"not-the-secret"`
 	resource.ParallelTest(t, resource.TestCase{
@@ -211,8 +208,7 @@ func runRefusedAtPlan(t *testing.T, srv *emulator.Server, parallel bool, steps [
 // Credentials from a jdc CLI profile work end to end. Not parallel: it sets
 // JDCLOUD_PROFILE.
 func TestAccCredentialsFromProfile(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	dir := t.TempDir()
 	ini := "[other]\naccess_key = wrong\nsecret_key = wrong\n\n[emu]\naccess_key = " + srv.AccessKey + "\nsecret_key = " + srv.SecretKey +
 		"\nregion_id = cn-east-2\nendpoint = " + srv.Endpoint + "\nscheme = http\ntimeout = 5\n"
@@ -245,8 +241,7 @@ func TestAccCredentialsFromProfile(t *testing.T) {
 // from another resource) must not fail the plan; the provider is configured
 // at apply time once the value is known.
 func TestAccProviderUnknownEndpointDeferred(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	attrs := acctest.ProviderAttrs(srv)
 	attrs["endpoint"] = "terraform_data.endpoint.output"
 	config := `resource "terraform_data" "endpoint" {

@@ -62,8 +62,7 @@ func userDataOfSize(n int) string {
 // Every invalid configuration fails at plan time with a message that names
 // the attribute and the rule, before any API call is made.
 func TestAccBadInput(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	long33 := strings.Repeat("a", 33)
 	inst := func(override map[string]string) string {
 		return instanceHCL(`"ag-doesnotexist"`, `"subnet-doesnotexist"`, override)
@@ -162,8 +161,7 @@ func TestAccBadInput(t *testing.T) {
 
 // 16 KB of user data exactly is still accepted at plan time.
 func TestAccUserDataAtTheLimitPlans(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{{
 		Config:             acctest.ProviderConfig(srv) + instanceHCL(`"ag-x"`, `"subnet-x"`, map[string]string{"user_data": userDataOfSize(16 * 1024)}),
 		PlanOnly:           true,
@@ -175,8 +173,7 @@ func TestAccUserDataAtTheLimitPlans(t *testing.T) {
 // private IP outside (or reserved in) the subnet, a zone the group does not
 // span, a subnet outside its VPC.
 func TestAccBadInputAgainstExistingObjects(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	// The instance example's network and group.
 	foundation := acctest.ProviderConfig(srv) + acctest.ExampleBlocks("jdcloudha_instance", "jdcloudha_vpc.ha", "jdcloudha_subnet.ha", "jdcloudha_availability_group.ha")
 	ag, subnet := "jdcloudha_availability_group.ha.id", "jdcloudha_subnet.ha.id"

@@ -52,12 +52,11 @@ const (
 // makes no more API calls than it needs, and a no-change plan reads each
 // resource once.
 func TestAccAPICallBudget(t *testing.T) {
-	acctest.PreCheck(t)
 	// Under the async reading of eip-association the waits' polls depend on
 	// how fast the machine is (PROCESSING lasts a moment); the budget counts
 	// the provider's own calls, so it runs where a change is complete when
 	// its call answers, and the counts are the same on every run.
-	srv := acctest.StartEmulator(t, func(o *emulator.Options) { o.Unknowns.EIPAssociation = "sync" })
+	srv := acctest.PreCheckAndStart(t, func(o *emulator.Options) { o.Unknowns.EIPAssociation = "sync" })
 	config := acctest.ProviderConfig(srv) + lostAnswerConfig
 	var mark map[string]int
 	snapshot := func() { mark = maps.Clone(srv.Emulator.Stats().Calls) }

@@ -13,9 +13,8 @@ import (
 // tainted, so the destroy that follows releases the EIP and everything goes.
 // Without that, the bound EIP would be in no state and its destroy refused.
 func TestAccPairCreateInterruptedDuringTheAssociation(t *testing.T) {
-	acctest.PreCheck(t)
 	// The association takes effect after 3 s; the pair's create gives up at 1 s.
-	srv := acctest.StartEmulator(t, acctest.WithFaults("latency=3s@vm.AssociateElasticIp", 1))
+	srv := acctest.PreCheckAndStart(t, acctest.WithFaults("latency=3s@vm.AssociateElasticIp", 1))
 	config := acctest.ProviderConfig(srv) + acctest.ArticleTopology + `
 resource "jdcloudha_failover_pair" "web" {
   elastic_ip_id      = jdcloudha_elastic_ip.vip.id

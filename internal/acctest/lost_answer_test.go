@@ -157,8 +157,7 @@ func TestAccOutageAfterCreateInstances(t *testing.T) {
 // an instance no state knows. The rerun takes it over, with a warning,
 // instead of failing on "already in use" forever.
 func TestAccRerunTakesOverTheInstanceALostCreateMade(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	provider := acctest.ProviderConfig(srv)
 	vm, _, _, _ := acctest.SDKClients(srv)
 	var orphan string

@@ -61,8 +61,7 @@ func topologyCase(srv *emulator.Server) resource.TestCase {
 }
 
 func TestAccTopology(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	resource.ParallelTest(t, topologyCase(srv))
 }
 
@@ -73,10 +72,9 @@ func TestAccTopology(t *testing.T) {
 // (no clientToken in the API) look for what an ambiguous failure may have
 // made before they send again.
 func TestAccTopologyUnderFaults(t *testing.T) {
-	acctest.PreCheck(t)
 	// Besides the injected faults, the answers to the first two instance
 	// creates are lost (503) after the emulator made the instances.
-	srv := acctest.StartEmulator(t, acctest.WithFaults("500=0.1,503=0.1,429=0.1,lose503=1@vm.CreateInstances#2", 20261125))
+	srv := acctest.PreCheckAndStart(t, acctest.WithFaults("500=0.1,503=0.1,429=0.1,lose503=1@vm.CreateInstances#2", 20261125))
 	countAll := resource.ComposeAggregateTestCheckFunc(
 		acctest.CheckCount(srv, "instance", 2),
 		acctest.CheckCount(srv, "elastic_ip", 1),

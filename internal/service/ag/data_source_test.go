@@ -14,8 +14,7 @@ import (
 )
 
 func TestAccAvailabilityGroupDataSource(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	region := acctest.Region(srv)
 	groups := acctest.ProviderConfig(srv) + fmt.Sprintf(`
 resource "jdcloudha_availability_group" "test" {

@@ -63,8 +63,7 @@ func checkAgAPI(srv *emulator.Server, name, description, placement string, zones
 }
 
 func TestAccAvailabilityGroup_lifecycle(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	region := acctest.Region(srv)
 	resource.ParallelTest(t, acctest.Case(t, srv, acctest.LifecycleSteps(agAddr,
 		resource.TestStep{
@@ -97,8 +96,7 @@ func TestAccAvailabilityGroup_lifecycle(t *testing.T) {
 }
 
 func TestAccAvailabilityGroup_disappears(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
 		acctest.DisappearsStep(agConfig(srv, "gone", []string{"a"}, ""), agAddr, deleteAg(srv)),
 	}))
@@ -108,8 +106,7 @@ func TestAccAvailabilityGroup_disappears(t *testing.T) {
 // (FAILED_PRECONDITION): the provider retries until timeouts.delete, then
 // says why; once the instance is gone, the destroy goes through.
 func TestAccAvailabilityGroup_deleteWithInstance(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	region := acctest.Region(srv)
 	cfg := acctest.ProviderConfig(srv) + fmt.Sprintf(`
 resource "jdcloudha_vpc" "test" {
@@ -233,8 +230,7 @@ data "jdcloudha_availability_group" "test" {
 }
 
 func TestAccAvailabilityGroup_invalidInput(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	region := acctest.Region(srv)
 	cases := []struct {
 		cfg  string

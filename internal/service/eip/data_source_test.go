@@ -10,8 +10,7 @@ import (
 )
 
 func TestAccElasticIPDataSource(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	existing := createExisting(t, srv, existingEIPs["named"])
 	provider := acctest.ProviderConfig(srv)
 	byID := `data "jdcloudha_elastic_ip" "by_id" {

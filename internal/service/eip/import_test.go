@@ -52,8 +52,7 @@ func createExisting(t *testing.T, srv *emulator.Server, e existingEIP) vpcmodels
 func eachExisting(t *testing.T, fn func(t *testing.T, srv *emulator.Server, e existingEIP, existing vpcmodels.ElasticIp)) {
 	for variant, e := range existingEIPs {
 		t.Run(variant, func(t *testing.T) {
-			acctest.PreCheck(t)
-			srv := acctest.StartEmulator(t)
+			srv := acctest.PreCheckAndStart(t)
 			fn(t, srv, e, createExisting(t, srv, e))
 		})
 	}

@@ -31,8 +31,7 @@ func losingProxy(t *testing.T, target string, n int32) string {
 // CreateElasticIps has no clientToken: when its answer is lost the provider
 // must find the EIP it made instead of allocating a second one.
 func TestAccElasticIP_lostCreateAnswer(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	attrs := acctest.ProviderAttrs(srv)
 	attrs["endpoint"] = strconv.Quote(losingProxy(t, srv.Endpoint, 1))
 	config := acctest.ProviderBlock(attrs) + "resource \"jdcloudha_elastic_ip\" \"test\" {\n  bandwidth_mbps = 5\n  name = \"ha-vip\"\n}\n"
@@ -51,8 +50,7 @@ func TestAccElasticIP_lostCreateAnswer(t *testing.T) {
 // Under 5xx answers that the API sends before acting, the create is sent
 // again and the apply succeeds with one EIP.
 func TestAccElasticIP_createUnderFaults(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t, acctest.WithFaults("500=0.3,503=0.2", 7))
+	srv := acctest.PreCheckAndStart(t, acctest.WithFaults("500=0.3,503=0.2", 7))
 	resource.ParallelTest(t, acctest.CaseChecking(t, checkGoneFromAPI(srv), []resource.TestStep{{
 		Config: eipConfig(srv, "bandwidth_mbps = 5"),
 		Check:  acctest.CheckCount(srv, "elastic_ip", 1),

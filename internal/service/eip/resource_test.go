@@ -25,8 +25,7 @@ func eipConfig(srv *emulator.Server, body string) string {
 }
 
 func TestAccElasticIP_basic(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	replacedID := statecheck.CompareValue(compare.ValuesDiffer())
 	sameAddress := statecheck.CompareValue(compare.ValuesSame())
@@ -120,15 +119,13 @@ func checkAPIBandwidth(srv *emulator.Server, want int) resource.TestCheckFunc {
 }
 
 func TestAccElasticIP_disappears(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	config := eipConfig(srv, `bandwidth_mbps = 5`)
 	resource.ParallelTest(t, acctest.CaseChecking(t, checkGoneFromAPI(srv), acctest.RecreateSteps(config, addr, deleteEIP(srv), nil)))
 }
 
 func TestAccElasticIP_validation(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	for _, tc := range []struct{ body, want string }{
 		{`bandwidth_mbps = 0`, `bandwidth_mbps.*must be between 1 and 200`},
 		{`bandwidth_mbps = 201`, `bandwidth_mbps.*must be between 1 and 200`},
@@ -149,8 +146,7 @@ func TestAccElasticIP_validation(t *testing.T) {
 // An EIP held by an instance is not released: destroy fails, names the
 // instance, and succeeds once the EIP is free.
 func TestAccElasticIP_deleteWhileAssociated(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	network := acctest.Network("n", "eip-vpc", "eip-subnet") + `
 resource "jdcloudha_availability_group" "n" {
   name = "eip-ag"

@@ -16,7 +16,6 @@ import (
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
-	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/jdcloudapi"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/testutil"
@@ -29,45 +28,50 @@ const credAddr = "jdcloudha_failover_credentials.agent"
 // node's config_dir is its bundle folder, so the agent.json in the bundle
 // finds the bundle's own credentials file, as it would on the node.
 func credWiredConfig(srv *emulator.Server, dir, rotation string) string {
-	return acctest.ProviderConfig(srv) + acctest.ArticleTopology + fmt.Sprintf(`
-`+acctest.ArticlePair+`
+	return acctest.ProviderConfig(srv) + acctest.ArticleTopology + acctest.ArticlePair + fmt.Sprintf(`
 resource "jdcloudha_failover_credentials" "agent" {
   name          = "web-agent"
   elastic_ip_id = jdcloudha_elastic_ip.vip.id
   instance_ids  = [jdcloudha_instance.master.id, jdcloudha_instance.backup.id]
-  rotation      = %[3]q
+  rotation      = %[1]q
   # The nodes' bundles are rewritten in the same apply, so the previous key
   # is retired at once (the guide's one-step path for bundles read in place).
-  installed_rotation = %[3]q
+  installed_rotation = %[1]q
 }
-
-resource "jdcloudha_keepalived_config" "web" {
-  elastic_ip_id = jdcloudha_failover_pair.web.elastic_ip_id
-  endpoint      = %[1]q
-  master = {
-    instance_id = jdcloudha_instance.master.id
-    private_ip  = jdcloudha_instance.master.private_ip
-    config_dir  = "%[2]s/master"
-  }
-  backup = {
-    instance_id = jdcloudha_instance.backup.id
-    private_ip  = jdcloudha_instance.backup.private_ip
-    config_dir  = "%[2]s/backup"
-  }
+`, rotation) + pairKeepalivedConfig(srv, dir, fmt.Sprintf(`
   access_key = jdcloudha_failover_credentials.agent.access_key
   secret_key = jdcloudha_failover_credentials.agent.secret_key
-  output_dir = %[2]q
+  output_dir = %q
+`, dir))
 }
-`, srv.Endpoint, dir, rotation)
+
+// pairKeepalivedConfig is a keepalived_config of ArticlePair's two
+// instances whose agents talk to srv, with the further attributes attrs.
+// configDir "" leaves the nodes' config_dir unset; otherwise each node's is
+// configDir/<node>.
+func pairKeepalivedConfig(srv *emulator.Server, configDir, attrs string) string {
+	node := func(name string) string {
+		dir := ""
+		if configDir != "" {
+			dir = fmt.Sprintf("\n    config_dir  = %q", configDir+"/"+name)
+		}
+		return fmt.Sprintf(`{
+    instance_id = jdcloudha_instance.%[1]s.id
+    private_ip  = jdcloudha_instance.%[1]s.private_ip%[2]s
+  }`, name, dir)
+	}
+	return fmt.Sprintf(`
+resource "jdcloudha_keepalived_config" "web" {
+  elastic_ip_id = jdcloudha_failover_pair.web.elastic_ip_id
+  endpoint      = %q
+  master = %s
+  backup = %s
+%s}
+`, srv.Endpoint, node("master"), node("backup"), attrs)
 }
 
 func TestAccKeepalivedConfig_withFailoverCredentials(t *testing.T) {
-	acctest.PreCheck(t)
-	if _, _, err := agentbin.Binary("amd64"); err != nil {
-		t.Skipf("this test binary was compiled without the embedded agent (run `make testacc`, which builds it first): %v", err)
-	}
-	srv := acctest.StartEmulator(t)
-	dir := t.TempDir()
+	srv, dir := startWithAgent(t)
 	var firstKey [2]string
 
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
@@ -195,27 +199,13 @@ func checkKeyDead(srv *emulator.Server, key [2]string) error {
 // it writes into the bundles: a key the cloud refuses fails the apply, naming
 // the call, and no bundle is written.
 func TestAccKeepalivedConfig_permissionCheckRefusesABadKey(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	dir := t.TempDir()
-	config := acctest.ProviderConfig(srv) + acctest.ArticleTopology + fmt.Sprintf(`
-`+acctest.ArticlePair+`
-resource "jdcloudha_keepalived_config" "web" {
-  elastic_ip_id = jdcloudha_failover_pair.web.elastic_ip_id
-  endpoint      = %[1]q
-  master = {
-    instance_id = jdcloudha_instance.master.id
-    private_ip  = jdcloudha_instance.master.private_ip
-  }
-  backup = {
-    instance_id = jdcloudha_instance.backup.id
-    private_ip  = jdcloudha_instance.backup.private_ip
-  }
-  access_key = %[2]q
+	config := acctest.ProviderConfig(srv) + acctest.ArticleTopology + acctest.ArticlePair + pairKeepalivedConfig(srv, "", fmt.Sprintf(`
+  access_key = %q
   secret_key = "not-the-secret-of-this-key"
-  output_dir = %[3]q
-}
-`, srv.Endpoint, srv.AccessKey, dir)
+  output_dir = %q
+`, srv.AccessKey, dir))
 	resource.Test(t, acctest.CaseChecking(t, nil, []resource.TestStep{{
 		Config:      config,
 		ExpectError: acctest.ErrorRegexp("Failover agent permission refused: vpc:describeElasticIp", "401"),

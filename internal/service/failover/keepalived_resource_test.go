@@ -20,6 +20,7 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agent"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/agentbin"
+	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/provider"
 )
 
@@ -54,9 +55,7 @@ resource "jdcloudha_keepalived_config" "web" {
 }
 
 func TestAccKeepalivedConfig_rendersAndWritesBundles(t *testing.T) {
-	requireAgent(t)
-	srv := acctest.StartEmulator(t)
-	dir := t.TempDir()
+	srv, dir := startWithAgent(t)
 	config := acctest.ProviderConfig(srv) + keepalivedConfig(dir, "")
 	var sums map[string]string
 
@@ -138,6 +137,15 @@ func requireAgent(t *testing.T) {
 	if _, _, err := agentbin.Binary("amd64"); err != nil {
 		t.Skipf("this test binary was compiled without the embedded agent (run `make testacc`, which builds it first): %v", err)
 	}
+}
+
+// startWithAgent is the opening of a test that writes bundles:
+// requireAgent, an emulator, and a folder for the bundles.
+func startWithAgent(t *testing.T) (*emulator.Server, string) {
+	t.Helper()
+	requireAgent(t)
+	srv := acctest.StartEmulator(t)
+	return srv, t.TempDir()
 }
 
 // checkBundles reads the bundles from disk: every file there, the agent config
@@ -229,8 +237,7 @@ func mustRead(dir, name string) []byte {
 
 // Bad settings fail at plan time with the attribute named, before anything is written.
 func TestAccKeepalivedConfig_invalidSettingsFailAtPlan(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	cases := map[string]struct{ extra, want string }{
 		"curly quotes from the article": {`health_check = { process = "“pidof nginx”" }`, `health_check\.process`},
 		"pidof":                         {`health_check = { process = "pidof" }`, `pidof always fails`},
@@ -293,9 +300,7 @@ func dig(v any, keys []string) any {
 // line, the agent's hash stays known and unchanged, and the backup's bundle
 // (which does not carry the master's priority) does not change.
 func TestAccKeepalivedConfig_planShowsTheChangedLine(t *testing.T) {
-	requireAgent(t)
-	srv := acctest.StartEmulator(t)
-	dir := t.TempDir()
+	srv, dir := startWithAgent(t)
 	_, agentSum, _ := agentbin.Binary("amd64")
 	withPriority := func(p int) string {
 		return acctest.ProviderConfig(srv) + strings.Replace(keepalivedConfig(dir, ""), `private_ip  = "10.0.1.18"`,
@@ -342,9 +347,7 @@ func TestAccKeepalivedConfig_planShowsTheChangedLine(t *testing.T) {
 // without an agent change replace nothing; a master-only change re-runs only
 // the master's step.
 func TestAccKeepalivedConfig_nodeSetupRunsOnlyWhenItsNodeChanges(t *testing.T) {
-	requireAgent(t)
-	srv := acctest.StartEmulator(t)
-	dir := t.TempDir()
+	srv, dir := startWithAgent(t)
 	setup := `
 resource "terraform_data" "setup" {
   count            = 2 # [0] master, [1] backup (the test harness cannot read for_each keys)
@@ -406,9 +409,7 @@ resource "terraform_data" "setup" {
 // band, or tainted) and a new virtual_router_id. Both used to fail the apply
 // with "Provider produced inconsistent result after apply ... .id".
 func TestAccKeepalivedConfig_idStableAcrossEIPReplacementAndVRIDChange(t *testing.T) {
-	requireAgent(t)
-	srv := acctest.StartEmulator(t)
-	dir := t.TempDir()
+	srv, dir := startWithAgent(t)
 	eip := `
 resource "jdcloudha_elastic_ip" "vip" {
   name           = "ha-vip"

@@ -56,8 +56,7 @@ func failoverOutOfBand(t *testing.T, srv *emulator.Server, state func() *terrafo
 }
 
 func TestAccFailoverPair_bindsMasterAndNeverUndoesAFailover(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	config := acctest.ProviderConfig(srv) + acctest.ArticleTopology + pairConfig
 	var last *terraform.State
 	keep := func(s *terraform.State) error { last = s; return nil }
@@ -105,8 +104,7 @@ func pairImportID(s *terraform.State) (string, error) {
 
 // Swapping the roles in place leaves the EIP where it is: both are members.
 func TestAccFailoverPair_swapRolesKeepsTheEIP(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	base := acctest.ProviderConfig(srv) + acctest.ArticleTopology
 	swapped := `
 resource "jdcloudha_failover_pair" "web" {
@@ -131,8 +129,7 @@ resource "jdcloudha_failover_pair" "web" {
 }
 
 func TestAccFailoverPair_sameInstanceTwiceFailsAtPlan(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{{
 		Config: acctest.ProviderConfig(srv) + `
 resource "jdcloudha_failover_pair" "web" {
@@ -148,8 +145,7 @@ resource "jdcloudha_failover_pair" "web" {
 
 // A zonal EIP cannot be asked for: refused at plan, before anything is created.
 func TestAccFailoverPair_zonalEIPAcrossZonesFailsAtPlan(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	topology := acctest.ProviderConfig(srv) + regexp.MustCompile(`(?s)resource "jdcloudha_elastic_ip" "vip" \{.*?\n\}`).ReplaceAllString(acctest.ArticleTopology, `resource "jdcloudha_elastic_ip" "vip" {
   name           = "ha-vip"
   bandwidth_mbps = 5

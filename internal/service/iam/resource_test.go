@@ -286,8 +286,7 @@ func checkNoIAMLeft(srv *emulator.Server, keys ...*keyPair) func(*terraform.Stat
 }
 
 func TestAccFailoverCredentials_lifecycleRotationImport(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	var first, second, third keyPair
 
 	resource.ParallelTest(t, acctest.CaseChecking(t, checkNoIAMLeft(srv, &first, &second, &third), []resource.TestStep{
@@ -430,8 +429,7 @@ func TestAccFailoverCredentials_disappears(t *testing.T) {
 }
 
 func TestAccFailoverCredentials_invalidInputFailsAtPlan(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	cfg := func(body string) string {
 		return acctest.ProviderConfig(srv) + "resource \"jdcloudha_failover_credentials\" \"agent\" {\n" + body + "\n}\n"
 	}
@@ -684,8 +682,7 @@ func countCalls(t *testing.T, srv *emulator.Server, prefix string) int {
 // keeps the new key; the plan still shows the rotation; the next apply only
 // removes the old key (no third key is made).
 func TestAccFailoverCredentials_rotationFinishesAfterAFailedCleanup(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	target, err := url.Parse(srv.URL())
 	if err != nil {
 		t.Fatal(err)
@@ -1008,8 +1005,7 @@ func TestAccFailoverCredentials_selfCheckOnRotationAndPropagation(t *testing.T) 
 // attributes at once) retires the old key in the same apply; rotating while
 // the nodes still run the key two rotations back is refused at plan time.
 func TestAccFailoverCredentials_rotationWindow(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	var first, second keyPair
 	cfg := func(rotation, installed string) string {
 		l := fmt.Sprintf("rotation = %q", rotation)

@@ -35,8 +35,7 @@ func TestSelect(t *testing.T) {
 }
 
 func TestAccImagesDataSource(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	cfg := acctest.ProviderConfig(srv)
 	ds := "data.jdcloudha_images.x"
 	// found reads the data source with the arguments args and checks what it found.

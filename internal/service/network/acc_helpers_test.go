@@ -1,6 +1,8 @@
 package network_test
 
 import (
+	"fmt"
+
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
@@ -8,6 +10,16 @@ import (
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
 )
+
+// vpcBlock is a VPC jdcloudha_vpc.<label> named name with the range cidr.
+func vpcBlock(label, name, cidr string) string {
+	return fmt.Sprintf(`
+resource "jdcloudha_vpc" %q {
+  name       = %q
+  cidr_block = %q
+}
+`, label, name, cidr)
+}
 
 // apiVpc reads the VPC at addr straight from the emulator's API.
 func apiVpc(srv *emulator.Server, s *terraform.State, addr string) (vpcmodels.Vpc, error) {

@@ -14,8 +14,7 @@ import (
 // connections), the network and its availability group still apply, plan
 // empty and destroy, and no create leaves a second copy behind.
 func TestAccNetwork_faults(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t, acctest.WithFaults("500=0.15,503=0.05,429=0.1,drop=0.03", 7))
+	srv := acctest.PreCheckAndStart(t, acctest.WithFaults("500=0.15,503=0.05,429=0.1,drop=0.03", 7))
 	region := acctest.Region(srv)
 	cfg := acctest.ProviderConfig(srv) + acctest.Network("test", "flaky", "flaky") + fmt.Sprintf(`
 

@@ -24,17 +24,7 @@ const sgAddr = "jdcloudha_security_group.test"
 
 // sgConfig is two VPCs (to test replacement) and a group in one of them.
 func sgConfig(srv *emulator.Server, vpc, name, rules string) string {
-	return acctest.ProviderConfig(srv) + fmt.Sprintf(`
-resource "jdcloudha_vpc" "a" {
-  name       = "sg-test-a"
-  cidr_block = "10.0.0.0/16"
-}
-
-resource "jdcloudha_vpc" "b" {
-  name       = "sg-test-b"
-  cidr_block = "10.1.0.0/16"
-}
-
+	return acctest.ProviderConfig(srv) + vpcBlock("a", "sg-test-a", "10.0.0.0/16") + vpcBlock("b", "sg-test-b", "10.1.0.0/16") + fmt.Sprintf(`
 resource "jdcloudha_security_group" "test" {
   vpc_id      = jdcloudha_vpc.%s.id
   name        = %q
@@ -169,8 +159,7 @@ func ruleIDOf(sg vpcmodels.NetworkSecurityGroup, direction, protocol, from int) 
 }
 
 func TestAccSecurityGroup_lifecycle(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	var httpRuleID string
 
 	resource.ParallelTest(t, acctest.Case(t, srv, acctest.LifecycleSteps(sgAddr,
@@ -247,8 +236,7 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 
 // A rule added outside Terraform shows up as drift and is removed by the next apply.
 func TestAccSecurityGroup_ruleAddedOutOfBand(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	cfg := sgConfig(srv, "a", "web-sg", articleRules)
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
 		{
@@ -279,16 +267,14 @@ func TestAccSecurityGroup_ruleAddedOutOfBand(t *testing.T) {
 }
 
 func TestAccSecurityGroup_disappears(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
 		acctest.DisappearsStep(sgConfig(srv, "a", "gone", articleRules), sgAddr, deleteSecurityGroup(srv)),
 	}))
 }
 
 func TestAccSecurityGroup_invalidRules(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	rule := func(body string) string { return "  rule {\n" + body + "\n  }\n" }
 	cases := []struct{ rules, want string }{
 		{rule(`direction = "ingress"
@@ -338,8 +324,7 @@ func TestAccSecurityGroup_invalidRules(t *testing.T) {
 // it gets a plan-time warning), and the emulator, like JD Cloud's documented
 // API, refuses it: the apply fails cleanly, naming the call and the reason.
 func TestAccSecurityGroup_protocol112RefusedByTheAPI(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{{
 		Config: sgConfig(srv, "a", "vrrp112", `
   rule {

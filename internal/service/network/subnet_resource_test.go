@@ -18,13 +18,11 @@ import (
 
 const subnetAddr = "jdcloudha_subnet.test"
 
-func subnetConfig(srv *emulator.Server, name, cidr, description string) string {
-	return acctest.ProviderConfig(srv) + fmt.Sprintf(`
-resource "jdcloudha_vpc" "test" {
-  name       = "subnet-test"
-  cidr_block = "10.0.0.0/16"
-}
+// subnetVpc is the VPC the subnet tests' subnets are made in.
+var subnetVpc = vpcBlock("test", "subnet-test", "10.0.0.0/16")
 
+func subnetConfig(srv *emulator.Server, name, cidr, description string) string {
+	return acctest.ProviderConfig(srv) + subnetVpc + fmt.Sprintf(`
 resource "jdcloudha_subnet" "test" {
   vpc_id      = jdcloudha_vpc.test.id
   name        = %q
@@ -53,8 +51,7 @@ func checkSubnetAPI(srv *emulator.Server, name, cidr, description string) resour
 }
 
 func TestAccSubnet_lifecycle(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	resource.ParallelTest(t, acctest.Case(t, srv, acctest.LifecycleSteps(subnetAddr,
 		resource.TestStep{
 			Config: subnetConfig(srv, "web", "10.0.1.0/24", "article subnet"),
@@ -85,8 +82,7 @@ func TestAccSubnet_lifecycle(t *testing.T) {
 }
 
 func TestAccSubnet_disappears(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
 		acctest.DisappearsStep(subnetConfig(srv, "gone", "10.0.1.0/24", ""), subnetAddr, deleteSubnet(srv), plancheck.ExpectResourceAction(vpcAddr, plancheck.ResourceActionNoop)),
 	}))
@@ -95,14 +91,8 @@ func TestAccSubnet_disappears(t *testing.T) {
 // A block outside the VPC's is refused: at plan time when the VPC already
 // exists, and before CreateSubnet when the VPC is created in the same apply.
 func TestAccSubnet_outsideVpc(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
-	vpcOnly := acctest.ProviderConfig(srv) + `
-resource "jdcloudha_vpc" "test" {
-  name       = "subnet-test"
-  cidr_block = "10.0.0.0/16"
-}
-`
+	srv := acctest.PreCheckAndStart(t)
+	vpcOnly := acctest.ProviderConfig(srv) + subnetVpc
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
 		{
 			// VPC unknown at plan: the check runs in Create, no subnet is made.
@@ -110,31 +100,23 @@ resource "jdcloudha_vpc" "test" {
 			ExpectError: acctest.ErrorRegexp(`cidr_block 10.1.0.0/24 is not inside the CIDR block 10.0.0.0/16 of VPC`),
 		},
 		{Config: vpcOnly},
-		{
-			// VPC known: refused at plan time.
-			Config:      subnetConfig(srv, "web", "192.168.1.0/24", ""),
-			PlanOnly:    true,
-			ExpectError: acctest.ErrorRegexp(`cidr_block 192.168.1.0/24 is not inside the CIDR block 10.0.0.0/16 of VPC`),
-		},
-		{
-			Config: acctest.ProviderConfig(srv) + `
+		// VPC known: refused at plan time.
+		acctest.PlanError(subnetConfig(srv, "web", "192.168.1.0/24", ""),
+			`cidr_block 192.168.1.0/24 is not inside the CIDR block 10.0.0.0/16 of VPC`),
+		acctest.PlanError(acctest.ProviderConfig(srv)+`
 resource "jdcloudha_subnet" "test" {
   vpc_id     = "vpc-doesnotexist"
   name       = "web"
   cidr_block = "10.0.1.0/24"
 }
-`,
-			PlanOnly:    true,
-			ExpectError: acctest.ErrorRegexp(`vpc_id "vpc-doesnotexist": no such VPC`),
-		},
+`, `vpc_id "vpc-doesnotexist": no such VPC`),
 	}))
 }
 
 // A block that overlaps an existing subnet of the VPC is refused at plan
 // time (CreateSubnet would refuse it at apply).
 func TestAccSubnet_overlapRefusedAtPlan(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	second := `
 resource "jdcloudha_subnet" "second" {
   vpc_id     = jdcloudha_vpc.test.id
@@ -144,11 +126,8 @@ resource "jdcloudha_subnet" "second" {
 `
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
 		{Config: subnetConfig(srv, "web", "10.0.1.0/24", "")},
-		{
-			Config:      subnetConfig(srv, "web", "10.0.1.0/24", "") + fmt.Sprintf(second, "10.0.1.128/25"),
-			PlanOnly:    true,
-			ExpectError: acctest.ErrorRegexp(`cidr_block 10.0.1.128/25 overlaps subnet "web"`),
-		},
+		acctest.PlanError(subnetConfig(srv, "web", "10.0.1.0/24", "")+fmt.Sprintf(second, "10.0.1.128/25"),
+			`cidr_block 10.0.1.128/25 overlaps subnet "web"`),
 		{
 			// A neighbour is fine, and a subnet never overlaps itself.
 			Config: subnetConfig(srv, "web", "10.0.1.0/24", "") + fmt.Sprintf(second, "10.0.2.0/24"),

@@ -42,8 +42,7 @@ func checkVpcAPI(srv *emulator.Server, name, cidr, description string) resource.
 }
 
 func TestAccVpc_lifecycle(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	resource.ParallelTest(t, acctest.Case(t, srv, acctest.LifecycleSteps(vpcAddr,
 		resource.TestStep{
 			Config: vpcConfig(srv, "ha-vpc", "10.0.0.0/16", "first"),
@@ -69,8 +68,7 @@ func TestAccVpc_lifecycle(t *testing.T) {
 
 // A VPC without cidr_block has no range restriction; import keeps it null.
 func TestAccVpc_noCIDR(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
 		{
 			Config: acctest.ProviderConfig(srv) + `
@@ -88,8 +86,7 @@ resource "jdcloudha_vpc" "test" {
 }
 
 func TestAccVpc_disappears(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	resource.ParallelTest(t, acctest.Case(t, srv, []resource.TestStep{
 		acctest.DisappearsStep(vpcConfig(srv, "gone-vpc", "10.0.0.0/16", ""), vpcAddr, deleteVpc(srv)),
 	}))
@@ -98,8 +95,7 @@ func TestAccVpc_disappears(t *testing.T) {
 // Invalid values fail at plan time with a message naming the attribute and
 // the rule, before any API call.
 func TestAccVpc_invalidInput(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	cases := []struct{ name, cidr, want string }{
 		{"ok", "10.0.0.0/8", `cidr_block is invalid: "10.0.0.0/8" has prefix length /8; JD Cloud allows /16 to /28`},
 		{"ok", "10.0.0.1/16", `has host bits set: write the network address "10.0.0.0/16"`},
@@ -117,8 +113,7 @@ func TestAccVpc_invalidInput(t *testing.T) {
 
 // A region the API does not serve fails the plan, before anything is created.
 func TestAccVpc_unknownRegionRefusedAtPlan(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	attrs := acctest.ProviderAttrs(srv)
 	attrs["region"] = `"cn-west-9"`
 	resource.ParallelTest(t, acctest.CaseChecking(t, nil, []resource.TestStep{{

@@ -39,8 +39,7 @@ func failingInstanceProxy(t *testing.T, target, doomed string) string {
 // A create that ends in status error fails with a clear diagnostic, the
 // failed instance is deleted, and nothing is left in state or in the cloud.
 func TestAccInstance_createEndsInError(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	attrs := acctest.ProviderAttrs(srv)
 	attrs["endpoint"] = strconv.Quote(failingInstanceProxy(t, srv.Endpoint, "doomed"))
 	network := acctest.ProviderBlock(attrs) + networkConfig(`["cn-east-2a"]`)

@@ -10,8 +10,7 @@ import (
 )
 
 func TestAccInstanceDataSource(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	attrs := validAttrs + "\n  key_names = [\"ops\"]"
 	// "web-master-2" also contains "web-master": the API's name filter is
 	// fuzzy, the data source must not be.

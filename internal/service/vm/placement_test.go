@@ -71,8 +71,7 @@ func TestAccInstance_looseGroupModes(t *testing.T) {
 // Changing availability_group_id moves the instance in place
 // (ModifyInstancePlacement); the fault domain is read again.
 func TestAccInstance_moveToAnotherGroup(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	other := `
 resource "jdcloudha_availability_group" "other" {
   name = "vm-ag-other"
@@ -114,8 +113,7 @@ resource "jdcloudha_instance" "master" {
 // spec: refused at plan time, naming the mode. Zones outside the region
 // are refused at plan time too.
 func TestAccInstance_planTimeGroupAndZoneChecks(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	_, _, ag, _ := acctest.SDKClients(srv)
 	req := agapis.NewCreateAgRequest(acctest.Region(srv), []string{"cn-east-2a"}, "made-elsewhere")
 	req.SetConfigurationType("strict")
@@ -163,8 +161,7 @@ resource "jdcloudha_instance" "master" {
 
 // Taken private IPs are refused at plan time once the subnet exists.
 func TestAccInstance_privateIPTaken(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	base := acctest.ProviderConfig(srv) + networkConfig(`["cn-east-2a"]`) +
 		instanceConfig("master", "web-master", plainAttrs+"\n  private_ip = \"10.0.1.18\"")
 	resource.ParallelTest(t, acctest.CaseChecking(t, checkInstancesGone(srv), []resource.TestStep{
@@ -179,8 +176,7 @@ func TestAccInstance_privateIPTaken(t *testing.T) {
 
 // Destroy stops every instance first unless shutdown_before_deletion is false.
 func TestAccInstance_shutdownBeforeDeletion(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	config := acctest.ProviderConfig(srv) + networkConfig(`["cn-east-2a"]`) +
 		instanceConfig("master", "web-master", plainAttrs) +
 		instanceConfig("backup", "web-backup", plainAttrs+"\n  shutdown_before_deletion = false")

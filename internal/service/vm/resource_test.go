@@ -69,8 +69,7 @@ func checkLaunchScript(srv *emulator.Server, address, plain string) resource.Tes
 const userData = "#!/bin/bash\napt-get install -y nginx keepalived\n"
 
 func TestAccInstance_basic(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	base := acctest.ProviderConfig(srv) + networkConfig(`["cn-east-2a"]`)
 	common := `instance_type      = "g.n2.medium"
   image_id           = "img-debian12-x64"
@@ -155,8 +154,7 @@ func TestAccInstance_basic(t *testing.T) {
 }
 
 func TestAccInstance_disappears(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	config := acctest.ProviderConfig(srv) + networkConfig(`["cn-east-2a"]`) + instanceConfig("master", "web-master", `instance_type = "g.n2.medium"
   image_id      = "img-debian12-x64"
   key_names     = ["ops"]`)
@@ -167,8 +165,7 @@ func TestAccInstance_disappears(t *testing.T) {
 // Two instances of one availability group in one zone land in different
 // fault domains (in two zones they would differ trivially).
 func TestAccInstance_faultDomains(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	attrs := `instance_type = "g.n2.medium"
   image_id      = "img-debian12-x64"
   key_names     = ["ops"]`
@@ -207,8 +204,7 @@ func TestAccInstance_faultDomains(t *testing.T) {
 // read back, so the first plan records it in place (no replacement, no API
 // call), and the plan after that is empty.
 func TestAccInstance_importWithPassword(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	base := acctest.ProviderConfig(srv) + networkConfig(`["cn-east-2a"]`)
 	instance := instanceConfig("master", "web-master", `instance_type = "g.n2.medium"
   image_id      = "img-debian12-x64"

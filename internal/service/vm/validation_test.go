@@ -26,8 +26,7 @@ const validAttrs = `instance_type = "g.n2.medium"
 // Invalid configurations fail at plan time, naming the attribute and the
 // rule, before any API call.
 func TestAccInstance_staticValidation(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	tooBig := strings.Repeat("x", 16*1024+1)
 	for _, tc := range []struct {
 		name, instanceName, attrs string
@@ -70,8 +69,7 @@ func TestAccInstance_staticValidation(t *testing.T) {
 // a subnet created in the same apply, the IP fails before the instance is
 // created, and no instance is left.
 func TestAccInstance_apiValidation(t *testing.T) {
-	acctest.PreCheck(t)
-	srv := acctest.StartEmulator(t)
+	srv := acctest.PreCheckAndStart(t)
 	network := acctest.ProviderConfig(srv) + networkConfig(`["cn-east-2a"]`)
 	login := validAttrs + "\n  key_names = [\"ops\"]"
 	withAZ := func(az, attrs string) string {
