@@ -16,18 +16,12 @@ import (
 func TestAccAvailabilityGroupDataSource(t *testing.T) {
 	srv := acctest.PreCheckAndStart(t)
 	region := acctest.Region(srv)
-	groups := acctest.ProviderConfig(srv) + fmt.Sprintf(`
-resource "jdcloudha_availability_group" "test" {
-  name           = "web-ag"
-  azs            = ["%[1]sa", "%[1]sb"]
-  placement_type = "switch"
-  description    = "nginx pair"
-}
-
+	groups := agConfig(srv, "web-ag", []string{"a", "b"}, `  placement_type = "switch"
+  description    = "nginx pair"`) + fmt.Sprintf(`
 # A name that the API's fuzzy agName filter also matches: must not be picked.
 resource "jdcloudha_availability_group" "similar" {
   name = "web-ag-2"
-  azs  = ["%[1]sa"]
+  azs  = ["%sa"]
 }
 `, region)
 	lookups := groups + `

@@ -3,6 +3,7 @@ package network_test
 import (
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	vpcapis "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/apis"
 	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
@@ -19,6 +20,18 @@ resource "jdcloudha_vpc" %q {
   cidr_block = %q
 }
 `, label, name, cidr)
+}
+
+// checkAPI runs check on the object of the resource at addr as the API
+// holds it, read with get (apiVpc, apiSubnet, apiSecurityGroup).
+func checkAPI[M any](srv *emulator.Server, addr string, get func(*emulator.Server, *terraform.State, string) (M, error), check func(M, *terraform.State) error) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		m, err := get(srv, s, addr)
+		if err != nil {
+			return err
+		}
+		return check(m, s)
+	}
 }
 
 // apiVpc reads the VPC at addr straight from the emulator's API.

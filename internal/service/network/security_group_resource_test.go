@@ -127,13 +127,7 @@ func apiRuleSummary(sg vpcmodels.NetworkSecurityGroup) []string {
 
 // checkSGAPI runs check on the group at sgAddr as the API holds it.
 func checkSGAPI(srv *emulator.Server, check func(sg vpcmodels.NetworkSecurityGroup) error) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		sg, err := apiSecurityGroup(srv, s, sgAddr)
-		if err != nil {
-			return err
-		}
-		return check(sg)
-	}
+	return checkAPI(srv, sgAddr, apiSecurityGroup, func(sg vpcmodels.NetworkSecurityGroup, _ *terraform.State) error { return check(sg) })
 }
 
 // checkSGRulesAPI checks that the group's custom rules are want, in any

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
@@ -33,11 +34,7 @@ resource "jdcloudha_subnet" "test" {
 }
 
 func checkSubnetAPI(srv *emulator.Server, name, cidr, description string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		sn, err := apiSubnet(srv, s, subnetAddr)
-		if err != nil {
-			return err
-		}
+	return checkAPI(srv, subnetAddr, apiSubnet, func(sn vpcmodels.Subnet, s *terraform.State) error {
 		vpcID, err := acctest.StateID(s, vpcAddr)
 		if err != nil {
 			return err
@@ -47,7 +44,7 @@ func checkSubnetAPI(srv *emulator.Server, name, cidr, description string) resour
 				sn.SubnetName, sn.AddressPrefix, sn.Description, sn.VpcId, name, cidr, description, vpcID)
 		}
 		return nil
-	}
+	})
 }
 
 func TestAccSubnet_lifecycle(t *testing.T) {

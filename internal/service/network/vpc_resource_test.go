@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	vpcmodels "github.com/jdcloud-api/jdcloud-sdk-go/services/vpc/models"
 
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/acctest"
 	"github.com/jdcloudha/terraform-provider-jdcloudha/internal/emulator"
@@ -29,16 +30,12 @@ resource "jdcloudha_vpc" "test" {
 
 // checkVpcAPI asserts what the API itself holds, not just the state.
 func checkVpcAPI(srv *emulator.Server, name, cidr, description string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		v, err := apiVpc(srv, s, vpcAddr)
-		if err != nil {
-			return err
-		}
+	return checkAPI(srv, vpcAddr, apiVpc, func(v vpcmodels.Vpc, _ *terraform.State) error {
 		if v.VpcName != name || v.AddressPrefix != cidr || v.Description != description {
 			return fmt.Errorf("API has VPC name=%q cidr=%q description=%q; want %q %q %q", v.VpcName, v.AddressPrefix, v.Description, name, cidr, description)
 		}
 		return nil
-	}
+	})
 }
 
 func TestAccVpc_lifecycle(t *testing.T) {
