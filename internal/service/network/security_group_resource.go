@@ -151,21 +151,10 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.Client
 	id := state.ID.ValueString()
-	in := vpcapis.NewModifyNetworkSecurityGroupRequestWithoutParam()
-	in.SetRegionId(c.Region)
-	in.SetNetworkSecurityGroupId(id)
-	in.NetworkSecurityGroupName = resourcekit.Changed(plan.Name, state.Name)
-	in.Description = resourcekit.Changed(plan.Description, state.Description)
-	if in.NetworkSecurityGroupName != nil || in.Description != nil {
-		_, err := jdcloud.Call(ctx, c, "vpc.ModifyNetworkSecurityGroup", func() (*vpcapis.ModifyNetworkSecurityGroupResponse, error) {
-			return c.VPC.ModifyNetworkSecurityGroup(in)
-		})
-		if err != nil {
-			jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("updating security group %q", id), err)
-			return
-		}
+	if err := modifySecurityGroup(ctx, r.Client, id, &plan, &state); err != nil {
+		jdcloud.AddError(&resp.Diagnostics, fmt.Sprintf("updating security group %q", id), err)
+		return
 	}
 	sg, err := r.applyRules(ctx, id, wanted)
 	if err != nil {
@@ -185,6 +174,23 @@ var securityGroupObject = resourcekit.Object[securityGroupModel, vpcmodels.Netwo
 	Fill:          (*securityGroupModel).fill,
 	Remove:        deleteSecurityGroup,
 	DeleteTimeout: defaultDeleteTimeout,
+}
+
+// modifySecurityGroup renames the group or changes its description; the
+// resource's Update then brings the rules in line.
+func modifySecurityGroup(ctx context.Context, c *jdcloud.Client, id string, plan, state *securityGroupModel) error {
+	in := vpcapis.NewModifyNetworkSecurityGroupRequestWithoutParam()
+	in.SetRegionId(c.Region)
+	in.SetNetworkSecurityGroupId(id)
+	in.NetworkSecurityGroupName = resourcekit.Changed(plan.Name, state.Name)
+	in.Description = resourcekit.Changed(plan.Description, state.Description)
+	if in.NetworkSecurityGroupName == nil && in.Description == nil {
+		return nil
+	}
+	_, err := jdcloud.Call(ctx, c, "vpc.ModifyNetworkSecurityGroup", func() (*vpcapis.ModifyNetworkSecurityGroupResponse, error) {
+		return c.VPC.ModifyNetworkSecurityGroup(in)
+	})
+	return err
 }
 
 func deleteSecurityGroup(ctx context.Context, c *jdcloud.Client, id string) error {

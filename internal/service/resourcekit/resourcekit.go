@@ -252,6 +252,7 @@ func (k Object[M, O]) Delete(ctx context.Context, c *jdcloud.Client, req resourc
 // Update, Delete and ImportState when Object's steps are the whole of them;
 // the resource keeps its Schema, its Create and its plan checks, and may
 // still write any of the others itself.
+// Its Update needs Object.Modify, its Delete Object.Remove.
 type Managed[M, O any] struct {
 	Base
 	ImportByID
